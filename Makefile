@@ -1,0 +1,47 @@
+# venuebus: `make run` starts the whole system, `make test` runs the whole suite.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTHON ?= python3
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: setup system-deps run test test-unit test-integration test-e2e lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[server,device,dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+system-deps:
+	bash scripts/system-deps.sh
+
+run: setup
+	$(PY) -m cli db upgrade
+	$(PY) -m cli run
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: setup system-deps lint
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test-integration: setup
+	$(PY) -m pytest tests/integration
+
+test-e2e: setup
+	$(PY) -m pytest tests/e2e
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup system-deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

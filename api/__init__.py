@@ -1,0 +1,1 @@
+"""HTTP side: a thin Flask API over the service functions in `models`."""

@@ -1,0 +1,41 @@
+"""The app factory: config in, Flask app out. Extensions are bound here, nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from api import events, feedbacks, health, openapi, tickets, users
+from api.auth import TokenVerifier
+from api.errors import register_error_handlers
+from api.metrics import ApiMetrics
+from models.config import Config
+from models.db import Database
+
+BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp]
+
+
+@dataclass
+class Venuebus:
+    """What the views need, reached as `current_app.extensions["venuebus"]`."""
+
+    config: Config
+    db: Database
+    metrics: ApiMetrics
+    token_verifiers: list[TokenVerifier] = field(default_factory=list)
+
+
+def create_app(config: Config | None = None, db: Database | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
+    app.json.sort_keys = False
+    metrics = ApiMetrics()
+    app.extensions["venuebus"] = Venuebus(config=config, db=db or Database(config),
+                                          metrics=metrics)
+    metrics.install(app)
+    register_error_handlers(app)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    return app

@@ -1,0 +1,16 @@
+"""Access to the app's bound objects from inside a request."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from models.config import Config
+from models.db import Database
+
+
+def db() -> Database:
+    return current_app.extensions["venuebus"].db
+
+
+def config() -> Config:
+    return current_app.extensions["venuebus"].config

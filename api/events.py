@@ -1,0 +1,84 @@
+"""/v1/events: the event resource (average rating is kept by the ratings consumer)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import Blueprint, Response, url_for
+from marshmallow import fields, validate
+
+from api import deps
+from api.auth import current_user, login_required, require_user
+from api.jsonapi import (
+    ResourceSchema,
+    document,
+    load_attributes,
+    page_args,
+    page_document,
+    parse_resource,
+    resource,
+)
+from api.openapi import doc
+from models import catalog
+from models.tables import Event
+
+bp = Blueprint("events", __name__)
+
+
+class EventSchema(ResourceSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    description = fields.String(allow_none=True)
+    starts_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    ends_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    average_rating = fields.Float(dump_only=True, allow_none=True)
+    rating_count = fields.Integer(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+
+
+def event_resource(event: Event) -> dict:
+    return resource("event", event.id, EventSchema().dump(event),
+                    relationships={"owner": ("user", event.owner_id)},
+                    self_link=url_for("events.get_event", event_id=event.id))
+
+
+@bp.post("/v1/events")
+@login_required
+@doc("Create an event", type_="event", body=EventSchema, response=EventSchema, status=201,
+     errors=(400, 401, 409, 422))
+def create_event():
+    attrs, _ = parse_resource("event")
+    event = catalog.create_event(deps.db(), require_user(), load_attributes(EventSchema(), attrs))
+    return document(event_resource(event), status=201)
+
+
+@bp.get("/v1/events")
+@doc("List events", type_="event", response=EventSchema, many=True)
+def list_events():
+    page = catalog.list_events(deps.db(), *page_args())
+    return page_document(page, [event_resource(e) for e in page.items])
+
+
+@bp.get("/v1/events/<int:event_id>")
+@doc("An event with its average rating", type_="event", response=EventSchema, errors=(404,))
+def get_event(event_id: int):
+    current_user()
+    return document(event_resource(catalog.get_event(deps.db(), event_id)))
+
+
+@bp.patch("/v1/events/<int:event_id>")
+@login_required
+@doc("Change an event (owner or admin)", type_="event", body=EventSchema, response=EventSchema,
+     errors=(400, 401, 403, 404, 409, 422))
+def update_event(event_id: int):
+    attrs, _ = parse_resource("event", resource_id=event_id)
+    fields_ = load_attributes(EventSchema(), attrs, partial=True)
+    event = catalog.update_event(deps.db(), require_user(), event_id, fields_)
+    return document(event_resource(event))
+
+
+@bp.delete("/v1/events/<int:event_id>")
+@login_required
+@doc("Delete an event without sales (owner or admin)", status=204, errors=(401, 403, 404, 409))
+def delete_event(event_id: int):
+    catalog.delete_event(deps.db(), require_user(), event_id)
+    return Response(status=204)

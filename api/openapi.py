@@ -1,0 +1,105 @@
+"""OpenAPI 3 from the marshmallow schemas (apispec), and a self-contained docs page."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, Response, current_app, jsonify
+
+from api.errors import JSONAPI
+
+bp = Blueprint("openapi", __name__)
+
+
+def doc(summary: str, *, type_: str | None = None, body: type | None = None,
+        response: type | None = None, status: int = 200, many: bool = False,
+        errors: tuple[int, ...] = ()) -> Callable:
+    """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
+    wrapped in the JSON:API envelope of resource type `type_`."""
+    def wrap(view: Callable) -> Callable:
+        view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
+                                  status=status, many=many, errors=errors)
+        return view
+    return wrap
+
+
+def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool) -> dict:
+    name = schema.__name__.removesuffix("Schema")
+    if name not in spec.components.schemas:
+        spec.components.schema(name, schema=schema)
+    resource = {"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string", "enum": [type_] if type_ else None},
+        "id": {"type": "string"},
+        "attributes": {"$ref": f"#/components/schemas/{name}"},
+        "relationships": {"type": "object"}}}
+    data = {"type": "array", "items": resource} if many else resource
+    return {"content": {JSONAPI: {"schema": {"type": "object", "properties": {"data": data}}}}}
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    spec = APISpec(title="venuebus API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "JSON:API 1.0 endpoints of venuebus"})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                               "bearerFormat": "JWT"})
+    error_ref = {"content": {JSONAPI: {"schema": {"type": "object", "properties": {
+        "errors": {"type": "array", "items": {"type": "object"}}}}}}}
+    paths: dict[str, dict] = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        meta = getattr(view, "_venuebus_doc", None)
+        if meta is None:
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op: dict[str, Any] = {"summary": meta["summary"], "responses": {}}
+            if meta["body"] is not None:
+                op["requestBody"] = _envelope(spec, meta["body"], meta["type"], False)
+            ok: dict[str, Any] = {"description": "Success"}
+            if meta["response"] is not None:
+                ok.update(_envelope(spec, meta["response"], meta["type"], meta["many"]))
+            op["responses"][str(meta["status"])] = ok
+            for status in meta["errors"]:
+                op["responses"][str(status)] = {"description": "Error", **error_ref}
+            if getattr(view, "_venuebus_auth", False):
+                op["security"] = [{"bearer": []}]
+            params = re.findall(r"{(\w+)}", path)
+            if params:
+                op["parameters"] = [{"name": p, "in": "path", "required": True,
+                                     "schema": {"type": "string"}} for p in params]
+            paths.setdefault(path, {})[method.lower()] = op
+    for path in sorted(paths):
+        spec.path(path=path, operations=paths[path])
+    return spec.to_dict()
+
+
+@bp.get("/v1/openapi.json")
+def openapi_json():
+    return jsonify(build_spec(current_app))
+
+
+@bp.get("/docs")
+def docs_page():
+    spec = build_spec(current_app)
+    rows = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            lock = " 🔒" if op.get("security") else ""
+            codes = ", ".join(op["responses"])
+            rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>"
+                        f"{html.escape(path)}</code></td><td>{html.escape(op['summary'])}{lock}"
+                        f"</td><td>{codes}</td></tr>")
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>venuebus API</title>
+<style>body{{font-family:sans-serif;margin:2em}}td{{padding:.2em .8em;border-bottom:1px solid
+#ddd}}</style></head><body><h1>venuebus API</h1>
+<p>JSON:API 1.0 (<code>{JSONAPI}</code>). Sign in with <code>POST /v1/auth/login</code> and
+send <code>Authorization: Bearer &lt;token&gt;</code> (🔒). Machine-readable:
+<a href="/v1/openapi.json">/v1/openapi.json</a>.</p>
+<table><tr><th>Method</th><th>Path</th><th>What</th><th>Statuses</th></tr>
+{''.join(rows)}</table></body></html>"""
+    return Response(page, mimetype="text/html")

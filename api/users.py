@@ -1,0 +1,82 @@
+"""Sign-up, login (Open Event's `/auth/session` too) and the user resource."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, json, url_for
+from marshmallow import Schema, ValidationError, fields, validate
+
+from api import deps
+from api.auth import issue_token, login_required, require_user
+from api.errors import ApiError
+from api.jsonapi import (
+    ResourceSchema,
+    document,
+    load_attributes,
+    parse_resource,
+    request_json,
+    resource,
+)
+from api.openapi import doc
+from models.tables import User
+from models.users import authenticate, create_user, view_user
+
+bp = Blueprint("users", __name__)
+
+
+class UserSchema(ResourceSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=255))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8))
+    display_name = fields.String(allow_none=True, validate=validate.Length(max=255))
+    is_admin = fields.Boolean(dump_only=True)
+    allowed_usage = fields.Integer(dump_only=True)
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True)
+    password = fields.String(required=True)
+
+
+def user_resource(user: User, viewer: User | None) -> dict:
+    attrs = UserSchema().dump(user)
+    if viewer is None or (viewer.id != user.id and not viewer.is_admin):
+        attrs.pop("allowed-usage", None)
+    return resource("user", user.id, attrs,
+                    self_link=url_for("users.get_user_view", user_id=user.id))
+
+
+@bp.post("/v1/users")
+@doc("Sign up", type_="user", body=UserSchema, response=UserSchema, status=201,
+     errors=(400, 409, 422))
+def sign_up():
+    attrs, _ = parse_resource("user")
+    values = load_attributes(UserSchema(), attrs)
+    user = create_user(deps.db(), values["email"], values["password"],
+                       display_name=values.get("display_name"))
+    return document(user_resource(user, user), status=201)
+
+
+@bp.get("/v1/users/<int:user_id>")
+@login_required
+@doc("A user (themselves or an admin)", type_="user", response=UserSchema, errors=(401, 403, 404))
+def get_user_view(user_id: int):
+    actor = require_user()
+    return document(user_resource(view_user(deps.db(), actor, user_id), actor))
+
+
+@bp.post("/v1/auth/login")
+@bp.post("/auth/session")
+@doc("Log in with email and password: returns a bearer token", errors=(400, 401, 422))
+def login():
+    body = request_json()
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Send {\"email\": ..., \"password\": ...}")
+    try:
+        creds = LoginSchema().load(body, unknown="exclude")
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_credentials_body",
+                       "; ".join(f"{k}: {v[0]}" for k, v in exc.messages.items()),
+                       pointer=f"/{next(iter(exc.messages))}") from exc
+    user = authenticate(deps.db(), creds["email"], creds["password"])
+    body = {"access_token": issue_token(user), "token_type": "bearer",
+            "expires_in": deps.config().token_ttl_seconds, "user_id": str(user.id)}
+    return Response(json.dumps(body), mimetype="application/json")

@@ -1,0 +1,1 @@
+"""The `venuebus` command: one entry point for every process."""

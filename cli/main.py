@@ -1,0 +1,48 @@
+"""`venuebus` group. Subcommands load lazily so `venuebus device` needs no server deps."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+
+import click
+
+# name -> "module:attribute"; each module is imported only when its command runs
+COMMANDS = {
+    "api": "cli.server:api",
+    "db": "cli.server:db",
+    "users": "cli.server:users",
+    "relay": "cli.spine:relay",
+    "consume": "cli.spine:consume",
+    "dlq": "cli.spine:dlq",
+    "status": "cli.spine:status",
+    "run": "cli.supervisor:run",
+    "device": "cli.device:device",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup)
+@click.option("--log-level", default=lambda: os.environ.get("LOG_LEVEL", "INFO"),
+              show_default="INFO")
+def main(log_level: str) -> None:
+    """venuebus: event platform backend (API, relay, consumers, speaker agent)."""
+    logging.basicConfig(level=log_level.upper(),
+                        format='{"t":"%(asctime)s","level":"%(levelname)s",'
+                               '"logger":"%(name)s","msg":"%(message)s"}')
+
+
+if __name__ == "__main__":
+    main()

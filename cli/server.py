@@ -1,0 +1,87 @@
+"""`venuebus api`, `venuebus db ...`, `venuebus users ...`."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import click
+
+from models.config import Config
+
+
+@click.command()
+@click.option("--host", default=None, help="Bind address (default API_HOST or 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="Port (default API_PORT or 8000)")
+@click.option("--workers", type=int, default=None, help="gunicorn workers (default 2 per core)")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+def api(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+    """Serve the HTTP API (gunicorn)."""
+    from api.app import create_app
+
+    config = Config.from_env()
+    host, port = host or config.api_host, port or config.api_port
+    if dev:
+        create_app(config).run(host=host, port=port)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers or 2 * multiprocessing.cpu_count())
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return create_app(config)
+
+    click.echo(f"venuebus api listening on http://{host}:{port} (docs: /docs)")
+    Server().run()
+
+
+@click.group()
+def db() -> None:
+    """Database schema (alembic)."""
+
+
+@db.command()
+@click.option("--revision", default="heads")
+def upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: heads)."""
+    from models.migrate import upgrade as do_upgrade
+
+    url = Config.from_env().database_url
+    do_upgrade(url, revision)
+    click.echo(f"database at {url.split('@')[-1]} is at {revision}")
+
+
+@db.command()
+@click.option("--revision", default="-1")
+def downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default: one step)."""
+    from models.migrate import downgrade as do_downgrade
+
+    do_downgrade(Config.from_env().database_url, revision)
+
+
+@click.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Give the user the admin role")
+def create(email: str, password: str, admin: bool) -> None:
+    """Create a user (use --admin for an administrator)."""
+    from models.db import Database
+    from models.errors import DomainError
+    from models.users import create_user
+
+    database = Database(Config.from_env())
+    try:
+        user = create_user(database, email, password, is_admin=admin)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"user {user.id} {user.email}{' (admin)' if admin else ''} created")

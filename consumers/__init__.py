@@ -1,0 +1,1 @@
+"""The consume runtime (ack, retry, dead-letter, shutdown) and the handlers."""

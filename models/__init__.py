@@ -1,0 +1,1 @@
+"""Domain: tables, rules, service functions and event contracts. No Flask, no pika."""

@@ -1,0 +1,72 @@
+"""One config object, built from the environment by a factory (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _delays(raw: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in raw.split(",") if x.strip())
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = "sqlite:///var/venuebus.db"
+    amqp_url: str = DEFAULT_AMQP_URL
+    secret_key: str = "dev-secret-change-me-0123456789abcdef"
+    token_ttl_seconds: int = 24 * 3600
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    max_content_length: int = 1024 * 1024
+    base_url: str = "http://127.0.0.1:8000"
+    # consumers: retry delays in milliseconds, one TTL retry queue per step
+    retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
+    delivery_limit: int = 20
+    prefetch: int = 200
+    badge_storage: str = "var/badges"
+    smtp_url: str = ""
+    mail_from: str = "venuebus <no-reply@venuebus.local>"
+    firebase_project_id: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        base = cls()
+        port = _int(env, "API_PORT", base.api_port)
+        host = env.get("API_HOST", base.api_host)
+        return cls(
+            database_url=env.get("DATABASE_URL", base.database_url),
+            amqp_url=env.get("AMQP_URL", base.amqp_url),
+            secret_key=env.get("SECRET_KEY", base.secret_key),
+            token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", base.token_ttl_seconds),
+            api_host=host,
+            api_port=port,
+            max_content_length=_int(env, "MAX_CONTENT_LENGTH", base.max_content_length),
+            base_url=env.get("BASE_URL", f"http://{host}:{port}"),
+            retry_delays_ms=_delays(env["RETRY_DELAYS_MS"])
+            if env.get("RETRY_DELAYS_MS")
+            else base.retry_delays_ms,
+            delivery_limit=_int(env, "DELIVERY_LIMIT", base.delivery_limit),
+            prefetch=_int(env, "PREFETCH", base.prefetch),
+            badge_storage=env.get("BADGE_STORAGE", base.badge_storage),
+            smtp_url=env.get("SMTP_URL", base.smtp_url),
+            mail_from=env.get("MAIL_FROM", base.mail_from),
+            firebase_project_id=env.get("FIREBASE_PROJECT_ID", base.firebase_project_id),
+        )
+
+    def with_(self, **changes: object) -> Config:
+        return replace(self, **changes)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

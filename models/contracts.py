@@ -1,0 +1,88 @@
+"""Event contracts: frozen dataclasses `<Aggregate><PastParticiple>`, one registry, and the
+CloudEvents 1.0 envelope they travel in. Payloads carry ids and facts (`*_id`, `*_at`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from models.base import utcnow
+
+SOURCE = "/venuebus"
+CONTENT_TYPE = "application/cloudevents+json"
+TYPE_PREFIX = "venuebus."
+
+REGISTRY: dict[str, type[DomainEvent]] = {}
+E = TypeVar("E", bound="type[DomainEvent]")
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainEvent:
+    routing_key: ClassVar[str]
+    aggregate_type: ClassVar[str]
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(getattr(self, f"{self.aggregate_type}_id"))
+
+    @property
+    def subject(self) -> str:
+        """`<aggregate>/<id>`: events with one subject keep their relative order."""
+        return f"{self.aggregate_type}/{self.aggregate_id}"
+
+    def key(self) -> str:
+        """The routing key this instance is published with."""
+        return self.routing_key
+
+    def data(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def register(cls: E) -> E:
+    if cls.routing_key in REGISTRY:
+        raise ValueError(f"routing key {cls.routing_key} registered twice")
+    REGISTRY[cls.routing_key] = cls
+    return cls
+
+
+def cloud_type(routing_key: str) -> str:
+    return TYPE_PREFIX + routing_key
+
+
+def envelope(event: DomainEvent, *, message_id: str | None = None,
+             time: datetime | None = None) -> dict[str, Any]:
+    """The structured-mode CloudEvents 1.0 document for `event`."""
+    return {
+        "specversion": "1.0",
+        "id": message_id or str(uuid.uuid4()),
+        "source": SOURCE,
+        "type": cloud_type(event.routing_key),
+        "time": (time or utcnow()).isoformat(),
+        "subject": event.subject,
+        "datacontenttype": "application/json",
+        "data": event.data(),
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"), default=str)
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class RatingChanged(DomainEvent):
+    """A feedback was created, updated or deleted (`rating` is None when deleted)."""
+
+    routing_key: ClassVar[str] = "rating.changed"
+    aggregate_type: ClassVar[str] = "event"
+
+    event_id: int
+    feedback_id: int
+    user_id: int
+    change: str
+    rating: int | None
+    previous_rating: int | None
+    changed_at: str

@@ -1,0 +1,48 @@
+"""Domain errors. Each carries a stable lower_snake `code`; the API maps the class to a
+status in one place (api/errors.py)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    title = "Request failed"
+
+    def __init__(self, detail: str, *, code: str | None = None, pointer: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.pointer = pointer
+
+
+class Invalid(DomainError):
+    code = "invalid"
+    title = "Unprocessable entity"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class Busy(DomainError):
+    """A lock could not be had in time; the client may retry."""
+
+    code = "busy"
+    title = "Busy, retry"

@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh PostgreSQL database and a private RabbitMQ vhost per test run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from models.base import Base
+from models.config import Config
+from models.db import Database
+from models.migrate import upgrade
+from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_admin_url: str) -> Iterator[str]:
+    """This run's own database, migrated to the head revision."""
+    with fresh_database(pg_admin_url) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    with rabbitmq_server() as server, fresh_vhost(server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url: str) -> Config:
+    return Config(database_url=database_url, secret_key="test-secret-0123456789abcdef0123456789",
+                  retry_delays_ms=(200, 400), delivery_limit=5)
+
+
+@pytest.fixture
+def config(base_config: Config) -> Config:
+    return base_config
+
+
+@pytest.fixture(scope="session")
+def session_db(base_config: Config) -> Iterator[Database]:
+    database = Database(base_config)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def db(session_db: Database) -> Iterator[Database]:
+    """The run's database, emptied before each test."""
+    import models.registry  # noqa: F401
+
+    names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    with session_db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield session_db

@@ -1,0 +1,126 @@
+"""Every error status leaves the API as a JSON:API error document."""
+
+from __future__ import annotations
+
+from tests.support.api import JSONAPI, auth, create_event, doc, sign_up
+
+
+def assert_error(r, status: int, code: str | None = None, pointer: str | None = None) -> dict:
+    assert r.status_code == status, r.get_data(as_text=True)
+    assert r.mimetype == JSONAPI
+    err = r.get_json()["errors"][0]
+    assert err["status"] == str(status)
+    assert err["title"] and err["detail"]
+    if code:
+        assert err["code"] == code
+    if pointer:
+        assert err["source"]["pointer"] == pointer
+    return err
+
+
+def test_body_that_is_not_json_is_400(client):
+    token = sign_up(client, "a@example.com")
+    r = client.post("/v1/events", data="{not json", headers=auth(token))
+    assert_error(r, 400, "invalid_json")
+
+
+def test_json_that_is_not_a_jsonapi_document_is_400(client):
+    token = sign_up(client, "a@example.com")
+    r = client.post("/v1/events", json={"name": "x"}, headers=auth(token))
+    assert_error(r, 400, "not_jsonapi", "/data")
+
+
+def test_missing_attribute_is_422_with_pointer(client):
+    token = sign_up(client, "a@example.com")
+    r = client.post("/v1/events", headers=auth(token),
+                    json=doc("event", {"name": "x", "starts-at": "2027-01-01T00:00:00Z"}))
+    assert_error(r, 422, "invalid_attribute", "/data/attributes/ends-at")
+
+
+def test_known_attribute_with_bad_value_is_422_and_unknown_ones_ignored(client):
+    token = sign_up(client, "a@example.com")
+    r = client.post("/v1/events", headers=auth(token), json=doc("event", {
+        "name": "x", "starts-at": "yesterday", "ends-at": "2027-01-01T00:00:00Z",
+        "no-such-field": 1}))
+    assert_error(r, 422, pointer="/data/attributes/starts-at")
+
+
+def test_snake_case_input_and_string_numbers_are_accepted(client):
+    token = sign_up(client, "a@example.com")
+    event_id = create_event(client, token)
+    r = client.post("/v1/tickets", headers=auth(token), json=doc("ticket", {
+        "name": "Standard", "quantity": "25", "max_order": "5", "is_hidden": "false"},
+        {"event": ("event", event_id)}))
+    assert r.status_code == 201, r.get_json()
+    attrs = r.get_json()["data"]["attributes"]
+    assert (attrs["quantity"], attrs["max-order"], attrs["is-hidden"]) == (25, 5, False)
+
+
+def test_type_that_does_not_match_endpoint_is_409(client):
+    token = sign_up(client, "a@example.com")
+    r = client.post("/v1/events", headers=auth(token), json=doc("ticket", {"name": "x"}))
+    assert_error(r, 409, "type_mismatch", "/data/type")
+
+
+def test_unknown_id_is_404(client):
+    assert_error(client.get("/v1/events/999"), 404, "not_found")
+    assert_error(client.get("/v1/nowhere"), 404)
+
+
+def test_no_token_is_401_and_bad_token_is_401(client):
+    r = client.post("/v1/events", json=doc("event", {"name": "x"}))
+    assert_error(r, 401, "missing_token")
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    r = client.post("/v1/events", json=doc("event", {"name": "x"}),
+                    headers={"Authorization": "Bearer not-a-jwt"})
+    assert_error(r, 401, "bad_token")
+
+
+def test_open_event_jwt_scheme_is_accepted(client):
+    token = sign_up(client, "a@example.com")
+    r = client.post("/v1/events", headers={"Authorization": f"JWT {token}"}, json=doc("event", {
+        "name": "x", "starts-at": "2027-01-01T00:00:00Z", "ends-at": "2027-01-02T00:00:00Z"}))
+    assert r.status_code == 201
+
+
+def test_non_owner_cannot_patch_event(client):
+    owner = sign_up(client, "owner@example.com")
+    other = sign_up(client, "other@example.com")
+    event_id = create_event(client, owner)
+    r = client.patch(f"/v1/events/{event_id}", headers=auth(other),
+                     json=doc("event", {"name": "Mine now"}, id_=event_id))
+    assert_error(r, 403, "forbidden")
+    assert client.get(f"/v1/events/{event_id}").get_json()["data"]["attributes"]["name"] == "PyCon"
+
+
+def test_method_not_allowed_is_405(client):
+    r = client.put("/v1/events")
+    assert_error(r, 405)
+    assert "GET" in r.headers["Allow"]
+
+
+def test_body_over_the_limit_is_413(client):
+    token = sign_up(client, "a@example.com")
+    big = "x" * (2 * 1024 * 1024)
+    r = client.post("/v1/events", headers=auth(token),
+                    json=doc("event", {"name": "n", "description": big}))
+    assert_error(r, 413)
+
+
+def test_second_signup_with_same_email_is_409(client):
+    sign_up(client, "a@example.com")
+    r = client.post("/v1/users", json=doc("user", {"email": "A@example.com",
+                                                   "password": "password123"}))
+    assert_error(r, 409, "email_taken")
+
+
+def test_wrong_password_is_401(client):
+    sign_up(client, "a@example.com")
+    r = client.post("/auth/session", json={"email": "a@example.com", "password": "nope-nope"})
+    assert_error(r, 401, "invalid_credentials")
+
+
+def test_bad_page_parameter_is_400(client):
+    r = client.get("/v1/events?page[size]=501")
+    err = assert_error(r, 400, "invalid_page_parameter")
+    assert err["source"]["parameter"] == "page[size]"

@@ -1,0 +1,66 @@
+"""A feedback write and its `rating.changed` row commit together or not at all."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from models import feedback
+from models.outbox import OutboxMessage
+from models.tables import Feedback
+from models.uow import UnitOfWork
+from tests.support.api import auth, create_event, doc, sign_up
+
+
+def outbox_rows(db) -> list[OutboxMessage]:
+    with db.session() as s:
+        return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_each_feedback_write_leaves_exactly_one_outbox_row(client, db):
+    token = sign_up(client, "a@example.com")
+    event_id = create_event(client, token)
+    fid = client.post("/v1/feedbacks", headers=auth(token), json=doc(
+        "feedback", {"rating": 4}, {"event": ("event", event_id)})).get_json()["data"]["id"]
+    client.patch(f"/v1/feedbacks/{fid}", headers=auth(token),
+                 json=doc("feedback", {"rating": 2}, id_=fid))
+    client.delete(f"/v1/feedbacks/{fid}", headers=auth(token))
+    rows = outbox_rows(db)
+    assert [r.routing_key for r in rows] == ["rating.changed"] * 3
+    docs = [json.loads(r.payload) for r in rows]
+    assert [d["data"]["change"] for d in docs] == ["created", "updated", "deleted"]
+    assert [d["data"]["rating"] for d in docs] == [4, 2, None]
+    assert docs[1]["data"]["previous_rating"] == 4
+    for d, r in zip(docs, rows, strict=True):
+        assert d["specversion"] == "1.0" and d["id"] == r.message_id
+    assert docs[0]["subject"] == f"event/{event_id}"
+
+
+def test_failure_after_outbox_row_added_leaves_neither_row(client, db, monkeypatch):
+    token = sign_up(client, "a@example.com")
+    event_id = int(create_event(client, token))
+    from models.users import authenticate
+
+    user = authenticate(db, "a@example.com", "password123")
+
+    def failing_commit(self):
+        self.session.flush()  # both rows reach the DB inside the transaction...
+        raise RuntimeError("crash before commit")  # ...and the process dies here
+
+    monkeypatch.setattr(UnitOfWork, "commit", failing_commit)
+    with pytest.raises(RuntimeError):
+        feedback.create_feedback(db, user, event_id, 5)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Feedback)) == 0
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_rejected_feedback_records_no_event(client, db):
+    token = sign_up(client, "a@example.com")
+    event_id = create_event(client, token)
+    body = doc("feedback", {"rating": 4}, {"event": ("event", event_id)})
+    client.post("/v1/feedbacks", headers=auth(token), json=body)
+    assert client.post("/v1/feedbacks", headers=auth(token), json=body).status_code == 409
+    assert len(outbox_rows(db)) == 1
