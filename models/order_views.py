@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from models.attendee_views import AttendeeView, views_of
 from models.base import utcnow
 from models.catalog import can_manage, load_event
 from models.contracts_ticketing import OrderCancelled
@@ -25,6 +26,7 @@ class PlacedOrder:
     lines: list[OrderLine]
     attendees: list[Attendee]
     replayed: bool = False
+    views: list[AttendeeView] | None = None  # attendees with their scans, when loaded
 
 
 def load_placed(s: Session, order_id: int, *, replayed: bool = False,
@@ -47,6 +49,7 @@ def get_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         if placed.order.user_id != actor.id and \
                 not can_manage(actor, load_event(s, placed.order.event_id)):
             raise Forbidden("Only the buyer or the event's owner can see this order")
+        placed.views = views_of(s, placed.attendees)
         return placed
 
 
@@ -61,6 +64,7 @@ def cancel_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         if not can_manage(actor, load_event(s, order.event_id)):
             raise Forbidden("Only the event's owner or an admin can cancel an order")
         if order.status == "cancelled":
+            uow.commit()  # nothing changed; commit so the rows stay loaded
             return placed
         release_units(s, {ln.ticket_id: ln.quantity for ln in placed.lines})
         if order.discount_code_id is not None:
@@ -76,7 +80,10 @@ def cancel_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
             attendee_ids=[a.id for a in placed.attendees],
             cancelled_at=order.cancelled_at.isoformat()))
         uow.commit()
-        return load_placed(s, order_id)
+        s.expire_all()  # the bulk UPDATE of attendees bypassed the loaded objects
+        placed = load_placed(s, order_id)
+        uow.commit()
+        return placed
 
 
 def check_status_change(status: str) -> None:

@@ -92,7 +92,9 @@ def _place(db: Database, actor: User, event_id: int,
             if idem is not None:
                 earlier = earlier_order_id(s, actor.id, idem)
                 if earlier is not None:
-                    return load_placed(s, earlier, replayed=True)
+                    placed = load_placed(s, earlier, replayed=True)
+                    uow.commit()  # keeps the loaded rows usable after the block
+                    return placed
             tickets = _tickets(s, actor, event, sorted(holders), pointer)
             for ticket in tickets:
                 _check_line(ticket, len(holders[ticket.id]), window=not onsite, pointer=pointer)
