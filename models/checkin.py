@@ -94,8 +94,9 @@ def _scan_once(db: Database, actor: User, attendee_id: int | None, kind: str, *,
         attendee = _lock(s, actor, attendee_id, scanning=True)
         scan, replayed = _scan(uow, actor, attendee, kind, at=utcnow(), device=device,
                                nonce=nonce)
+        view = view_of(s, attendee)
         uow.commit()
-        return ScanResult(view_of(s, attendee), scan, replayed)
+        return ScanResult(view, scan, replayed)
 
 
 def check_in_attendee(db: Database, actor: User, attendee_id: int, *,
@@ -194,8 +195,9 @@ def update_attendee(db: Database, actor: User, attendee_id: int,
             _scan(uow, actor, attendee, "exit", at=now, device=None, nonce=None,
                   pointer=_pointer("is-checked-out"))
         s.flush()
+        view = view_of(s, attendee)
         uow.commit()
-        return view_of(s, attendee)
+        return view
 
 
 def _inside(attendee: Attendee) -> bool:
