@@ -118,7 +118,8 @@ def _check_tickets(s: Session, code: DiscountCode, ticket_ids: list[int], pointe
     if ticket_ids and code.used_for != "ticket":
         raise Invalid("Only discount codes used for tickets can have tickets",
                       code="event_code_has_no_tickets", pointer=pointer)
-    found = dict(s.execute(select(Ticket.id, Ticket.event_id).where(Ticket.id.in_(ticket_ids))))
+    found = {tid: eid for tid, eid in s.execute(
+        select(Ticket.id, Ticket.event_id).where(Ticket.id.in_(ticket_ids)))}
     for ticket_id in ticket_ids:
         if ticket_id not in found:
             raise Invalid(f"Ticket {ticket_id} not found", code="unknown_ticket", pointer=pointer)
@@ -182,8 +183,9 @@ def update_discount_code(db: Database, actor: User, code_id: int,
         _check(code)
         _check_tickets(s, code, _ticket_ids(s, code_id), "/data/attributes/used-for")
         _flush_unique(s, code)
+        view = DiscountView(code, _ticket_ids(s, code_id))
         uow.commit()
-        return DiscountView(code, _ticket_ids(s, code_id))
+        return view
 
 
 def delete_discount_code(db: Database, actor: User, code_id: int) -> None:
@@ -216,8 +218,10 @@ def change_code_tickets(db: Database, actor: User, code_id: int, ticket_ids: lis
                 DiscountCodeTicket.discount_code_id == code_id,
                 DiscountCodeTicket.ticket_id.in_(drop)))
         s.add_all([DiscountCodeTicket(discount_code_id=code_id, ticket_id=i) for i in add])
+        s.flush()
+        ids = _ticket_ids(s, code_id)
         uow.commit()
-        return _ticket_ids(s, code_id)
+        return ids
 
 
 def code_tickets(db: Database, actor: User, code_id: int) -> list[Ticket]:
