@@ -1,9 +1,10 @@
 """Read models kept by the stats consumer: counts per event, per ticket and per device.
-Reads never aggregate; the consumer applies each fact once (`stats_applied_facts`)."""
+Reads never aggregate; the consumer applies each fact once (`stats_applied_facts`).
+No foreign keys: a late event about a deleted ticket must never block the consumer."""
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -14,8 +15,7 @@ class EventStats(Base):
     __table_args__ = (CheckConstraint("sold >= 0 AND checked_in >= 0 AND inside >= 0",
                                       name="counts_not_negative"),)
 
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     checked_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     inside: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -26,10 +26,8 @@ class TicketStats(Base):
     __table_args__ = (CheckConstraint("sold >= 0 AND checked_in >= 0 AND inside >= 0",
                                       name="counts_not_negative"),)
 
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
+    ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(index=True)
     sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     checked_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     inside: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -41,8 +39,7 @@ class DeviceStats(Base):
     __tablename__ = "device_stats"
     __table_args__ = (CheckConstraint("check_ins >= 0", name="check_ins_not_negative"),)
 
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     device_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     check_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

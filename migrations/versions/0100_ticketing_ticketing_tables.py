@@ -17,24 +17,44 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "device_stats",
+        sa.Column("event_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("device_name", sa.String(length=255), nullable=False),
+        sa.Column("check_ins", sa.Integer(), server_default="0", nullable=False),
+        sa.CheckConstraint("check_ins >= 0", name=op.f("ck_device_stats_check_ins_not_negative")),
+        sa.PrimaryKeyConstraint("event_id", "device_name", name=op.f("pk_device_stats")),
+    )
+    op.create_table(
+        "event_stats",
+        sa.Column("event_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("sold", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("checked_in", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("inside", sa.Integer(), server_default="0", nullable=False),
+        sa.CheckConstraint(
+            "sold >= 0 AND checked_in >= 0 AND inside >= 0",
+            name=op.f("ck_event_stats_counts_not_negative"),
+        ),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_event_stats")),
+    )
+    op.create_table(
         "stats_applied_facts",
         sa.Column("fact", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("fact", name=op.f("pk_stats_applied_facts")),
     )
     op.create_table(
-        "device_stats",
+        "ticket_stats",
+        sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("event_id", sa.Integer(), nullable=False),
-        sa.Column("device_name", sa.String(length=255), nullable=False),
-        sa.Column("check_ins", sa.Integer(), server_default="0", nullable=False),
-        sa.CheckConstraint("check_ins >= 0", name=op.f("ck_device_stats_check_ins_not_negative")),
-        sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["events.id"],
-            name=op.f("fk_device_stats_event_id_events"),
-            ondelete="CASCADE",
+        sa.Column("sold", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("checked_in", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("inside", sa.Integer(), server_default="0", nullable=False),
+        sa.CheckConstraint(
+            "sold >= 0 AND checked_in >= 0 AND inside >= 0",
+            name=op.f("ck_ticket_stats_counts_not_negative"),
         ),
-        sa.PrimaryKeyConstraint("event_id", "device_name", name=op.f("pk_device_stats")),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_stats")),
     )
+    op.create_index(op.f("ix_ticket_stats_event_id"), "ticket_stats", ["event_id"], unique=False)
     op.create_table(
         "discount_codes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -96,24 +116,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", "user_id", name=op.f("pk_event_staff")),
     )
     op.create_index(op.f("ix_event_staff_user_id"), "event_staff", ["user_id"], unique=False)
-    op.create_table(
-        "event_stats",
-        sa.Column("event_id", sa.Integer(), nullable=False),
-        sa.Column("sold", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("checked_in", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("inside", sa.Integer(), server_default="0", nullable=False),
-        sa.CheckConstraint(
-            "sold >= 0 AND checked_in >= 0 AND inside >= 0",
-            name=op.f("ck_event_stats_counts_not_negative"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["events.id"],
-            name=op.f("fk_event_stats_event_id_events"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_event_stats")),
-    )
     op.create_table(
         "discount_code_tickets",
         sa.Column("discount_code_id", sa.Integer(), nullable=False),
@@ -181,32 +183,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_orders_event_id"), "orders", ["event_id"], unique=False)
     op.create_index(op.f("ix_orders_user_id"), "orders", ["user_id"], unique=False)
-    op.create_table(
-        "ticket_stats",
-        sa.Column("ticket_id", sa.Integer(), nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=False),
-        sa.Column("sold", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("checked_in", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("inside", sa.Integer(), server_default="0", nullable=False),
-        sa.CheckConstraint(
-            "sold >= 0 AND checked_in >= 0 AND inside >= 0",
-            name=op.f("ck_ticket_stats_counts_not_negative"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["events.id"],
-            name=op.f("fk_ticket_stats_event_id_events"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"],
-            ["tickets.id"],
-            name=op.f("fk_ticket_stats_ticket_id_tickets"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_stats")),
-    )
-    op.create_index(op.f("ix_ticket_stats_event_id"), "ticket_stats", ["event_id"], unique=False)
     op.create_table(
         "attendees",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -351,19 +327,19 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_attendees_order_id"), table_name="attendees")
     op.drop_index(op.f("ix_attendees_event_id"), table_name="attendees")
     op.drop_table("attendees")
-    op.drop_index(op.f("ix_ticket_stats_event_id"), table_name="ticket_stats")
-    op.drop_table("ticket_stats")
     op.drop_index(op.f("ix_orders_user_id"), table_name="orders")
     op.drop_index(op.f("ix_orders_event_id"), table_name="orders")
     op.drop_index(op.f("ix_orders_discount_code_id"), table_name="orders")
     op.drop_table("orders")
     op.drop_index(op.f("ix_discount_code_tickets_ticket_id"), table_name="discount_code_tickets")
     op.drop_table("discount_code_tickets")
-    op.drop_table("event_stats")
     op.drop_index(op.f("ix_event_staff_user_id"), table_name="event_staff")
     op.drop_table("event_staff")
     op.drop_index(op.f("ix_discount_codes_event_id"), table_name="discount_codes")
     op.drop_table("discount_codes")
-    op.drop_table("device_stats")
+    op.drop_index(op.f("ix_ticket_stats_event_id"), table_name="ticket_stats")
+    op.drop_table("ticket_stats")
     op.drop_table("stats_applied_facts")
+    op.drop_table("event_stats")
+    op.drop_table("device_stats")
     # ### end Alembic commands ###
