@@ -15,6 +15,7 @@ from api import (
     openapi,
     orders,
     staff,
+    stats,
     tickets,
     users,
 )
@@ -25,7 +26,7 @@ from models.config import Config
 from models.db import Database
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
-              orders.bp, attendees.bp, staff.bp, discount_codes.bp]
+              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp]
 
 
 @dataclass
