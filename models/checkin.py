@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.attendee_views import AttendeeView, view_of
+from models.attendee_views import AttendeeView
 from models.base import utcnow
 from models.catalog import can_manage, load_event
 from models.contracts_ticketing import AttendeeCheckedIn, AttendeeCheckedOut
 from models.db import Database
 from models.errors import Conflict, Forbidden, Invalid, NotFound
 from models.staff import can_check_in
-from models.tables import User
+from models.tables import Event, User
 from models.ticketing_tables import Attendee, CheckInScan, Order
 from models.uow import UnitOfWork
 
@@ -41,32 +41,42 @@ def _pointer(member: str) -> str:
     return f"/data/attributes/{member}"
 
 
-def _lock(s: Session, actor: User, attendee_id: int, *, scanning: bool) -> Attendee:
-    attendee = s.scalar(select(Attendee).where(Attendee.id == attendee_id).with_for_update())
-    if attendee is None:
+def _lock(s: Session, actor: User, *, scanning: bool, attendee_id: int | None = None,
+          secret: str | None = None) -> tuple[Attendee, list[CheckInScan]]:
+    """The attendee (row locked: its scans are taken one at a time) and its scans so far,
+    in two round trips: this is the door's hot path."""
+    stmt = select(Attendee, Event).join(Event, Event.id == Attendee.event_id) \
+        .with_for_update(of=Attendee)
+    row = s.execute(stmt.where(Attendee.checkin_secret == secret) if secret is not None
+                    else stmt.where(Attendee.id == attendee_id)).one_or_none()
+    if row is None:
+        if secret is not None:
+            raise NotFound("No attendee has this check-in secret", code="unknown_secret")
         raise NotFound(f"Attendee {attendee_id} not found")
-    event = load_event(s, attendee.event_id)
+    attendee, event = row
     if scanning and not can_check_in(s, actor, event):
         raise Forbidden("Only the event's owner or its staff can check attendees in")
     if scanning and attendee.is_cancelled:
         raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
-    return attendee
+    scans = list(s.scalars(select(CheckInScan).where(CheckInScan.attendee_id == attendee.id)
+                           .order_by(CheckInScan.at, CheckInScan.id)))
+    return attendee, scans
 
 
-def _scan(uow: UnitOfWork, actor: User, attendee: Attendee, kind: str, *, at: datetime,
-          device: str | None, nonce: str | None,
+def _scan(uow: UnitOfWork, actor: User, attendee: Attendee, scans: list[CheckInScan],
+          kind: str, *, at: datetime, device: str | None, nonce: str | None,
           pointer: str = "/data") -> tuple[CheckInScan, bool]:
+    """Append one scan (to the DB and to `scans`) and record its event; a nonce seen
+    before returns that scan instead."""
     s = uow.session
     if nonce:
-        earlier = s.scalar(select(CheckInScan).where(CheckInScan.attendee_id == attendee.id,
-                                                     CheckInScan.nonce == nonce))
+        earlier = next((sc for sc in scans if sc.nonce == nonce), None)
         if earlier is not None:
             return earlier, True
     was_inside = attendee.is_checked_in and not attendee.is_checked_out
     if kind == "exit" and not was_inside:
         raise Invalid(NEEDS_CHECK_IN, code="not_checked_in", pointer=pointer)
-    first = kind == "entry" and s.scalar(select(CheckInScan.id).where(
-        CheckInScan.attendee_id == attendee.id, CheckInScan.kind == "entry").limit(1)) is None
+    first = kind == "entry" and not any(sc.kind == "entry" for sc in scans)
     scan = CheckInScan(attendee_id=attendee.id, kind=kind, at=at, device_name=device,
                        nonce=nonce or uuid.uuid4().hex, scanned_by_id=actor.id)
     s.add(scan)
@@ -75,6 +85,8 @@ def _scan(uow: UnitOfWork, actor: User, attendee: Attendee, kind: str, *, at: da
     else:
         attendee.is_checked_out = True
     s.flush()
+    scans.append(scan)
+    scans.sort(key=lambda sc: (sc.at, sc.id))
     facts = dict(attendee_id=attendee.id, event_id=attendee.event_id,
                  ticket_id=attendee.ticket_id, scan_id=scan.id, device_name=device,
                  was_inside=was_inside)
@@ -86,17 +98,12 @@ def _scan(uow: UnitOfWork, actor: User, attendee: Attendee, kind: str, *, at: da
 def _scan_once(db: Database, actor: User, attendee_id: int | None, kind: str, *,
                device: str | None, nonce: str | None, secret: str | None = None) -> ScanResult:
     with UnitOfWork(db) as uow:
-        s = uow.session
-        if secret is not None:
-            attendee_id = s.scalar(select(Attendee.id).where(Attendee.checkin_secret == secret))
-            if attendee_id is None:
-                raise NotFound("No attendee has this check-in secret", code="unknown_secret")
-        attendee = _lock(s, actor, attendee_id, scanning=True)
-        scan, replayed = _scan(uow, actor, attendee, kind, at=utcnow(), device=device,
+        attendee, scans = _lock(uow.session, actor, scanning=True, attendee_id=attendee_id,
+                                secret=secret)
+        scan, replayed = _scan(uow, actor, attendee, scans, kind, at=utcnow(), device=device,
                                nonce=nonce)
-        view = view_of(s, attendee)
         uow.commit()
-        return ScanResult(view, scan, replayed)
+        return ScanResult(AttendeeView(attendee, scans), scan, replayed)
 
 
 def check_in_attendee(db: Database, actor: User, attendee_id: int, *,
@@ -173,7 +180,8 @@ def update_attendee(db: Database, actor: User, attendee_id: int,
     check_device_rules(changes)
     with UnitOfWork(db) as uow:
         s = uow.session
-        attendee = _lock(s, actor, attendee_id, scanning=bool(SCAN_FIELDS & changes.keys()))
+        attendee, scans = _lock(s, actor, attendee_id=attendee_id,
+                                scanning=bool(SCAN_FIELDS & changes.keys()))
         if DETAIL_FIELDS & changes.keys():
             buyer = s.scalar(select(Order.user_id).where(Order.id == attendee.order_id))
             if buyer != actor.id and not can_manage(actor, load_event(s, attendee.event_id)):
@@ -182,22 +190,22 @@ def update_attendee(db: Database, actor: User, attendee_id: int,
                 setattr(attendee, name, changes[name])
         now = utcnow()
         if changes.get("checkin_times") is not None:
-            for at, device in _new_entries(view_of(s, attendee).entry_times, changes):
+            entries = _new_entries(AttendeeView(attendee, scans).entry_times, changes)
+            for at, device in entries:
                 name = None if device == "-" else device
-                _scan(uow, actor, attendee, "entry", at=at, device=name,
+                _scan(uow, actor, attendee, scans, "entry", at=at, device=name,
                       nonce=_entry_nonce(at, device))
         elif changes.get("is_checked_in") is True and not _inside(attendee):
-            _scan(uow, actor, attendee, "entry", at=now, device=None, nonce=None)
+            _scan(uow, actor, attendee, scans, "entry", at=now, device=None, nonce=None)
         elif changes.get("is_checked_in") is False and _inside(attendee):
-            _scan(uow, actor, attendee, "exit", at=now, device=None, nonce=None)
+            _scan(uow, actor, attendee, scans, "exit", at=now, device=None, nonce=None)
             attendee.is_checked_in = False
         if changes.get("is_checked_out") is True and not attendee.is_checked_out:
-            _scan(uow, actor, attendee, "exit", at=now, device=None, nonce=None,
+            _scan(uow, actor, attendee, scans, "exit", at=now, device=None, nonce=None,
                   pointer=_pointer("is-checked-out"))
         s.flush()
-        view = view_of(s, attendee)
         uow.commit()
-        return view
+        return AttendeeView(attendee, scans)
 
 
 def _inside(attendee: Attendee) -> bool:
