@@ -43,25 +43,25 @@ def _pointer(member: str) -> str:
 
 def _lock(s: Session, actor: User, *, scanning: bool, attendee_id: int | None = None,
           secret: str | None = None) -> tuple[Attendee, list[CheckInScan]]:
-    """The attendee (row locked: its scans are taken one at a time) and its scans so far,
-    in one round trip (an outer join on the scans): this is the door's hot path."""
-    stmt = (select(Attendee, Event, CheckInScan)
-            .join(Event, Event.id == Attendee.event_id)
-            .outerjoin(CheckInScan, CheckInScan.attendee_id == Attendee.id)
-            .order_by(CheckInScan.at, CheckInScan.id)
-            .with_for_update(of=Attendee))
-    rows = s.execute(stmt.where(Attendee.checkin_secret == secret) if secret is not None
-                     else stmt.where(Attendee.id == attendee_id)).all()
-    if not rows:
+    """The attendee (row locked: its scans are taken one at a time) and its scans so far.
+    The scans are read by a second statement, after the lock is held: under READ
+    COMMITTED a joined read would keep the snapshot from before the wait and miss the
+    scans of the transaction it waited for."""
+    stmt = select(Attendee, Event).join(Event, Event.id == Attendee.event_id) \
+        .with_for_update(of=Attendee)
+    row = s.execute(stmt.where(Attendee.checkin_secret == secret) if secret is not None
+                    else stmt.where(Attendee.id == attendee_id)).one_or_none()
+    if row is None:
         if secret is not None:
             raise NotFound("No attendee has this check-in secret", code="unknown_secret")
         raise NotFound(f"Attendee {attendee_id} not found")
-    attendee, event = rows[0][0], rows[0][1]
+    attendee, event = row
     if scanning and not can_check_in(s, actor, event):
         raise Forbidden("Only the event's owner or its staff can check attendees in")
     if scanning and attendee.is_cancelled:
         raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
-    scans = [row[2] for row in rows if row[2] is not None]
+    scans = list(s.scalars(select(CheckInScan).where(CheckInScan.attendee_id == attendee.id)
+                           .order_by(CheckInScan.at, CheckInScan.id)))
     return attendee, scans
 
 
