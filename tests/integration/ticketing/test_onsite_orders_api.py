@@ -191,3 +191,18 @@ def test_cancel_frees_capacity_and_units(client, db, owner, event_id):
         assert s.get(Ticket, int(a)).sold_count == 3
     bad = {"data": {"type": "order", "id": oid, "attributes": {"status": "completed"}}}
     assert client.patch(f"/v1/orders/{oid}", headers=auth(owner), json=bad).status_code == 422
+
+
+def test_racing_http_orders_of_two_for_the_last_five_leave_one_and_say_so(app, db, owner,
+                                                                         event_id):
+    from tests.integration.ticketing.test_onsite_concurrency import race
+
+    a = make_ticket(app.test_client(), owner, event_id, 5)
+    results = race(20, lambda i: onsite(app.test_client(), owner, event_id,
+                                        [{"id": a, "quantity": 2}]))
+    assert sorted(r.status_code for r in results) == [201] * 2 + [409] * 18
+    assert {error(r)["detail"] for r in results if r.status_code == 409} == {
+        f"Ticket with id: {a} already sold out. You can buy at most 1 tickets"}
+    with db.session() as s:
+        assert s.get(Ticket, int(a)).sold_count == 4
+    assert count(db, Attendee) == 4
