@@ -103,6 +103,7 @@ def _place(db: Database, actor: User, event_id: int,
             order = Order(event_id=event_id, user_id=actor.id, status="completed",
                           payment_mode="onsite" if onsite else "online",
                           discount_code_id=discount.code.id if discount else None)
+            lines = _price(order, tickets, holders, discount)
             s.add(order)
             s.flush()
             if idem is not None:
@@ -112,9 +113,12 @@ def _place(db: Database, actor: User, event_id: int,
                     if attempt == 1:  # a concurrent retry with this key won: answer with it
                         continue
                     raise
+            for line in lines:  # written before the ticket locks are taken
+                line.order_id = order.id
+            s.add_all(lines)
             units = reserve_units(s, {t.id: len(holders[t.id]) for t in tickets},
                                   pointer=pointer)
-            placed = _fill(s, order, tickets, holders, units, discount)
+            placed = _attendees(s, order, lines, holders, units)
             if discount is not None:
                 take_uses(s, discount.code, sum(ln.quantity for ln in placed.lines
                                                 if ln.ticket_id in discount.ticket_ids))
@@ -159,25 +163,32 @@ def _check_line(ticket: Ticket, quantity: int, *, window: bool, pointer: str) ->
                       code="sales_ended", pointer=pointer)
 
 
-def _fill(s: Session, order: Order, tickets: list[Ticket],
-          holders: dict[int, list[AttendeeDetails]], units: dict[int, list[int]],
-          discount) -> PlacedOrder:
-    lines, attendees = [], []
+def _price(order: Order, tickets: list[Ticket], holders: dict[int, list[AttendeeDetails]],
+           discount) -> list[OrderLine]:
+    """The order's lines (not yet added) and its amounts."""
+    lines = []
     for ticket in tickets:
-        people = holders[ticket.id]
+        n = len(holders[ticket.id])
         off = discount.per_unit(ticket.price) if discount and ticket.id in discount.ticket_ids \
             else Decimal("0")
-        lines.append(OrderLine(order_id=order.id, ticket_id=ticket.id, quantity=len(people),
-                               unit_price=ticket.price, discount=off * len(people)))
-        attendees += [Attendee(order_id=order.id, event_id=order.event_id, ticket_id=ticket.id,
-                               unit=unit, first_name=p.first_name, last_name=p.last_name,
-                               email=p.email, checkin_secret=secrets.token_urlsafe(24))
-                      for p, unit in zip(people, units[ticket.id], strict=True)]
-    s.add_all(lines + attendees)
+        lines.append(OrderLine(ticket_id=ticket.id, quantity=n, unit_price=ticket.price,
+                               discount=off * n))
     gross = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0"))
     order.discount_amount = sum((ln.discount for ln in lines), Decimal("0")).quantize(CENT)
     order.amount = max(Decimal("0"), gross - order.discount_amount).quantize(CENT)
     if order.payment_mode != "onsite" and order.amount == 0:
         order.payment_mode = "free"
+    return lines
+
+
+def _attendees(s: Session, order: Order, lines: list[OrderLine],
+               holders: dict[int, list[AttendeeDetails]],
+               units: dict[int, list[int]]) -> PlacedOrder:
+    attendees = [Attendee(order_id=order.id, event_id=order.event_id, ticket_id=ln.ticket_id,
+                          unit=unit, first_name=p.first_name, last_name=p.last_name,
+                          email=p.email, checkin_secret=secrets.token_urlsafe(24))
+                 for ln in lines
+                 for p, unit in zip(holders[ln.ticket_id], units[ln.ticket_id], strict=True)]
+    s.add_all(attendees)
     s.flush()
     return PlacedOrder(order=order, lines=lines, attendees=attendees, replayed=False)
