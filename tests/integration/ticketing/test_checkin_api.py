@@ -179,3 +179,14 @@ def test_two_devices_checking_in_one_attendee_at_once_are_both_kept(client, db, 
     assert len(checked_in) == 8
     assert sum(e["first_check_in"] for e in checked_in) == 1
     assert sum(not e["was_inside"] for e in checked_in) == 1
+
+
+def test_attendee_of_a_cancelled_order_cannot_check_in(client, owner, attendee):
+    oid = attendee["relationships"]["order"]["data"]["id"]
+    client.patch(f"/v1/orders/{oid}", headers=auth(owner), json={
+        "data": {"type": "order", "id": oid, "attributes": {"status": "cancelled"}}})
+    r = client.post(f"/v1/attendees/{attendee['id']}/check-in", headers=auth(owner))
+    assert r.status_code == 409 and error(r)["code"] == "attendee_cancelled"
+    got = client.get(f"/v1/attendees/{attendee['id']}", headers=auth(owner)).get_json()
+    assert got["data"]["attributes"]["is-cancelled"] is True
+    assert got["data"]["attributes"]["unit"] is None
