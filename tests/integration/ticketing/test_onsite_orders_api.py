@@ -206,3 +206,18 @@ def test_racing_http_orders_of_two_for_the_last_five_leave_one_and_say_so(app, d
     with db.session() as s:
         assert s.get(Ticket, int(a)).sold_count == 4
     assert count(db, Attendee) == 4
+
+
+def test_idempotency_key_expires_after_24_hours(client, db, owner, event_id):
+    import sqlalchemy as sa
+
+    a = make_ticket(client, owner, event_id, 5)
+    key = {"Idempotency-Key": "old"}
+    first = onsite(client, owner, event_id, [{"id": a, "quantity": 1}], headers=key)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE idempotency_keys "
+                             "SET created_at = now() - interval '25 hours'"))
+    later = onsite(client, owner, event_id, [{"id": a, "quantity": 1}], headers=key)
+    assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers
+    assert later.get_json()["data"]["id"] != first.get_json()["data"]["id"]
+    assert count(db, Order) == 2
