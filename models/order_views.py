@@ -91,6 +91,3 @@ def check_status_change(status: str) -> None:
         raise Invalid("status can only be changed to 'cancelled'", code="invalid_status",
                       pointer="/data/attributes/status")
 
-
-__all__ = ["PlacedOrder", "cancel_order", "check_status_change", "get_order",
-           "load_placed"]
