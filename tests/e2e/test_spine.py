@@ -243,3 +243,25 @@ def test_slow_handler_keeps_its_connection_through_heartbeats(db, procs, spine_e
     holder.join()
     wait_until(lambda: all_applied(db), timeout=20, what="slow work applied")
     assert "connection lost" not in consumer.output()
+
+
+def test_status_and_metrics_show_what_operators_need(db, procs):
+    work = RatingWorkload(db, events=2)
+    relay_port, consumer_port = free_port(), free_port()
+    procs.start("relay", "--metrics-port", str(relay_port), ready="relay running")
+    procs.start("consume", "ratings", "--metrics-port", str(consumer_port),
+                ready=CONSUMER_READY)
+    for _ in range(20):
+        work.step()
+    wait_until(lambda: all_applied(db), timeout=20, what="events applied")
+    relay_metrics = requests.get(f"http://127.0.0.1:{relay_port}/metrics", timeout=5).text
+    consumer_metrics = requests.get(f"http://127.0.0.1:{consumer_port}/metrics", timeout=5).text
+    assert "venuebus_relay_published_total 20.0" in relay_metrics
+    assert 'venuebus_consumed_total{consumer="ratings"} 20.0' in consumer_metrics
+    assert "venuebus_handler_seconds_bucket" in consumer_metrics
+    status = procs.start("status")
+    assert status.popen.wait(30) == 0
+    out = status.output()
+    assert "outbox: 0 unpublished" in out
+    line = next(x for x in out.splitlines() if x.startswith("venuebus.ratings "))
+    assert line.split()[1:] == ["0", "1", "0"]  # ready, consumers, dead
