@@ -1,3 +1,10 @@
-"""Imports every table module so that Base.metadata is complete (alembic, tests)."""
+"""Imports every table module so that Base.metadata is complete (alembic, tests), and
+every contract module so that the event registry is."""
 
-from models import outbox, tables  # noqa: F401
+from models import (  # noqa: F401
+    contracts_ticketing,
+    outbox,
+    stats_tables,
+    tables,
+    ticketing_tables,
+)
