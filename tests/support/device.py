@@ -87,3 +87,79 @@ def rms(path: Path, start: int = WAV_HEADER, end: int | None = None) -> float:
     if not samples:
         return 0.0
     return math.sqrt(sum(s * s for s in samples) / len(samples))
+
+
+def close_broker_connections(vhost: str, connection_name: str) -> int:
+    """Close (as an operator would) the connections named `connection_name` in `vhost`
+    only; other engineers share the broker. Returns how many were closed."""
+    import json
+
+    from tests.support.services import rabbitmqctl
+
+    listed = rabbitmqctl("list_connections", "name", "vhost", "client_properties",
+                         "--formatter", "json", "-q").stdout
+    names = set()
+    for conn in json.loads(listed or "[]"):
+        props = {p[0]: p[2] for p in conn.get("client_properties", [])}
+        if conn.get("vhost") == vhost and props.get("connection_name") == connection_name:
+            names.add(conn["name"])
+    # the JSON formatter abbreviates pids; the table one gives what close_connection takes
+    table = rabbitmqctl("list_connections", "pid", "name", "-q").stdout.splitlines()
+    pids = [line.split("\t")[0] for line in table[1:] if line.split("\t", 1)[-1] in names]
+    for pid in pids:
+        rabbitmqctl("close_connection", pid, "test: broker loss")
+    return len(pids)
+
+
+class BrokerPeer:
+    """The API's side of the wire in tests: publishes commands as the relay does (the
+    CloudEvents envelope of the contract class) and collects the states a device reports."""
+
+    def __init__(self, amqp_url: str, device_id: str) -> None:
+        import pika
+
+        from device.config import EXCHANGE
+
+        self._pika = pika
+        self.exchange = EXCHANGE
+        self.conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        self.ch = self.conn.channel()
+        self.ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+        self.queue = self.ch.queue_declare("", exclusive=True).method.queue
+        self.ch.queue_bind(self.queue, EXCHANGE, routing_key=f"speaker.{device_id}.state")
+        self.states: list[dict] = []
+
+    def send(self, event) -> None:
+        from models.contracts import CONTENT_TYPE, dumps, envelope
+
+        doc = envelope(event)
+        self.ch.basic_publish(self.exchange, event.key(), dumps(doc).encode(),
+                              self._pika.BasicProperties(message_id=doc["id"],
+                                                         type=doc["type"], delivery_mode=2,
+                                                         content_type=CONTENT_TYPE))
+
+    def collect(self) -> list[dict]:
+        import json
+
+        while True:
+            method, _, body = self.ch.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                return self.states
+            self.states.append(json.loads(body)["data"])
+
+    def wait_state(self, predicate: Callable[[dict], bool], timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            states = self.collect()
+            for state in states[seen:]:
+                if predicate(state):
+                    return state
+            seen = len(states)
+            self.conn.sleep(0.05)
+        raise AssertionError(f"no such state within {timeout}s; last: "
+                             f"{self.states[-1] if self.states else None}")
+
+    def close(self) -> None:
+        if self.conn.is_open:
+            self.conn.close()
