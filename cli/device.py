@@ -86,4 +86,6 @@ def setup_server(host: str, port: int, config_path: Path, token_file: Path, nmcl
         click.echo(f"setup token: {token}")
     app = create_setup_app(SetupSettings(token=token, config_path=config_path,
                                          nmcli=nmcli.split()))
+    # werkzeug's access log would print any query string a client sent by mistake
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app.run(host=host, port=port)

@@ -58,9 +58,16 @@ def test_handled_ids_are_bounded_and_survive_a_restart(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_device_side_runs_without_server_packages():
-    code = ("import sys, cli.device, device.agent, device.media_server;"
-            "bad = [m for m in ('sqlalchemy', 'psycopg2', 'models', 'api') if m in sys.modules];"
+@pytest.mark.parametrize(("modules", "forbidden"), [
+    # the agent: no SQLAlchemy, psycopg2, models, API, nor Flask
+    ("cli.main, cli.device, device.agent, device.media_server",
+     ("sqlalchemy", "psycopg2", "models", "api", "flask")),
+    # the setup server may use Flask, nothing of the server side
+    ("device.setup_server", ("sqlalchemy", "psycopg2", "models", "api")),
+])
+def test_device_side_runs_without_server_packages(modules, forbidden):
+    code = (f"import sys, {modules};"
+            f"bad = [m for m in {forbidden!r} if m in sys.modules];"
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
