@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from models.base import utcnow
-from models.contracts import DomainEvent, register
+from models.contracts import DomainEvent, cloud_type, register
 
 DEFAULT_COMMAND_TTL = timedelta(seconds=30)
 STATUSES = ("idle", "loading", "playing", "paused", "stopped", "error")
@@ -33,6 +33,9 @@ class SpeakerCommand(DomainEvent):
 
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.{self.command}"
+
+    def event_type(self) -> str:
+        return cloud_type(f"speaker.{self.command}")  # the pattern's `*` is no type
 
     def data(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "command": self.command}
@@ -106,6 +109,9 @@ class SpeakerStateReported(DomainEvent):
 
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.state"
+
+    def event_type(self) -> str:
+        return cloud_type("speaker.state")  # what the agent sends
 
 
 def new_command(command: str, speaker_id: int, command_id: str,
