@@ -2,7 +2,7 @@
 state goes back out on `speaker.<id>.state`.
 
 A command past its expiry, or whose id was handled before, is dropped. The broker link
-reconnects on its own while the player keeps playing.
+(the shared consume runtime) reconnects on its own while the player keeps playing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from device.commands import BadCommand, Command, HandledCommands, parse_command
 from device.config import AgentConfig
-from device.link import Link, PikaLink
+from device.link import Link, RuntimeLink
 from device.player import Player, PlayerState, vlc_arguments
 from device.resolver import Resolver, YtDlpResolver
 
@@ -36,7 +36,7 @@ class Agent:
                  link: Link | None = None, clock: Callable[[], datetime] = _now) -> None:
         self.config = config
         self.clock = clock
-        self.link = link or PikaLink(config)
+        self.link = link or RuntimeLink(config)
         self.handled = HandledCommands(config.handled_file)
         self.player = Player(resolver or YtDlpResolver(), self._publish_state,
                              vlc_args=vlc_arguments(config.aout, config.audio_file),

@@ -1,7 +1,6 @@
-"""The agent's settings, its config file, and the one place broker connections are made.
-
-Per-device broker credentials come later; `connection_parameters` is where they will go.
-"""
+"""The agent's settings and its config file. Broker connections are made by
+`producers.broker.connection_parameters` (per-device credentials, a later issue, travel
+in `amqp_url`)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
-EXCHANGE = "venuebus.events"
 COMMANDS = ("play", "pause", "resume", "stop", "volume")
 
 
@@ -45,21 +43,6 @@ class AgentConfig:
 
     def with_overrides(self, **values: Any) -> AgentConfig:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
-
-
-def connection_parameters(config: AgentConfig):
-    """pika parameters for this device: timeouts on everything, a connection name that
-    operators (and tests) can find in `rabbitmqctl list_connections`."""
-    import pika
-
-    params = pika.URLParameters(config.amqp_url)
-    params.client_properties = {"connection_name": f"venuebus-speaker-{config.device_id}",
-                                "product": "venuebus-speaker"}
-    params.heartbeat = 15
-    params.blocked_connection_timeout = 30
-    params.socket_timeout = 5
-    params.connection_attempts = 1
-    return params
 
 
 def load_config(path: Path) -> AgentConfig:

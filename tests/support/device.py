@@ -118,7 +118,7 @@ class BrokerPeer:
     def __init__(self, amqp_url: str, device_id: str) -> None:
         import pika
 
-        from device.config import EXCHANGE
+        from producers.topology import EXCHANGE
 
         self._pika = pika
         self.exchange = EXCHANGE

@@ -121,8 +121,11 @@ def test_broker_connection_loss_keeps_playing_then_reconnects_and_obeys(
     out = Path(agent.config.audio_file)
 
     vhost = unquote(urlsplit(amqp_url).path.lstrip("/"))
+    # both of the agent's connections: commands, and state reports
     assert close_broker_connections(vhost, f"venuebus-speaker-{device_id}") == 1
-    wait_until(lambda: agent.link.connections >= 2, timeout=20, what="reconnect")
+    assert close_broker_connections(vhost, f"venuebus-speaker-{device_id}-state") == 1
+    wait_until(lambda: agent.link.connections >= 2 and agent.link.connected.is_set()
+               and agent.link.states.connected.is_set(), timeout=20, what="reconnect")
 
     before = size(out)
     time.sleep(0.5)
