@@ -46,9 +46,13 @@ def run(device_id, device_token, config_path, amqp_url, aout, audio_file, state_
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     agent.start()
-    log.info("speaker %s up, queue %s", config.device_id, config.queue)
+    if agent.link.connected.wait(30):
+        click.echo(f"speaker {config.device_id} listening on {config.queue}")
+    else:  # keeps trying in the background; the song plays once it connects
+        log.warning("broker not reachable yet; speaker %s keeps trying", config.device_id)
     agent.wait()
     agent.close()
+    click.echo(f"speaker {config.device_id} stopped")
 
 
 @device.command("media-server")
@@ -62,9 +66,17 @@ def media_server(directory: Path, host: str, port: int, demo: bool) -> None:
     from device.media_server import MediaServer, make_demo_media
 
     if demo:
-        for path in make_demo_media(directory):
-            click.echo(f"http://{host}:{port}/{path.name}")
-    MediaServer(directory, host=host, port=port).serve_forever()
+        make_demo_media(directory)
+    server = MediaServer(directory, host=host, port=port)
+    for path in sorted(directory.iterdir()):
+        if path.is_file():
+            click.echo(f"  http://{host}:{server.port}/{path.name}")
+    click.echo(f"media server on http://{host}:{server.port}/ serving {directory}")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
 
 
 @device.command("setup-server")
