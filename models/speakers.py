@@ -137,3 +137,13 @@ def record_speaker_state(session: Session, speaker_id: int, data: dict[str, Any]
     speaker.state_sequence = sequence
     speaker.last_seen_at = utcnow()
     return True
+
+
+def speaker_token_matches(db: Database, owner: User, speaker_id: int, token: str) -> bool:
+    """True when `speaker_id` exists, belongs to `owner` and `token` is its device token."""
+    import hmac
+
+    with db.session() as session:
+        speaker = session.get(Speaker, speaker_id)
+    return (speaker is not None and speaker.owner_id == owner.id
+            and hmac.compare_digest(speaker.token_hash, hash_token(token)))
