@@ -34,8 +34,8 @@ import requests
 from device.agent import Agent
 from device.config import AgentConfig
 from device.media_server import MediaServer, make_tone
-from device.player import PlayerState
 from device.resolver import YtDlpResolver
+from device.state import PlayerState
 
 ROOT = Path(__file__).resolve().parents[1]
 JSONAPI = {"Content-Type": "application/vnd.api+json"}

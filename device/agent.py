@@ -18,8 +18,9 @@ from typing import Any
 from device.commands import BadCommand, Command, HandledCommands, parse_command
 from device.config import AgentConfig
 from device.link import Link, RuntimeLink
-from device.player import Player, PlayerState, vlc_arguments
+from device.player import Player, vlc_arguments
 from device.resolver import Resolver, YtDlpResolver
+from device.state import PlayerState
 
 log = logging.getLogger(__name__)
 STATE_TYPE = "venuebus.speaker.state"

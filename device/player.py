@@ -17,32 +17,16 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from device.resolver import Resolved, Resolver
+from device.state import PlayerState
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("idle", "loading", "playing", "paused", "stopped", "error")
 _VLC_EVENTS = ("MediaPlayerPlaying", "MediaPlayerPaused", "MediaPlayerEndReached",
                "MediaPlayerEncounteredError")
-
-
-@dataclass(frozen=True)
-class PlayerState:
-    status: str = "idle"
-    title: str | None = None
-    query: str | None = None
-    source_url: str | None = None
-    position_ms: int = 0
-    duration_ms: int | None = None
-    volume: int = 100
-    error: str | None = None
-    command_id: str | None = None  # the last command that changed this state
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def vlc_arguments(aout: str | None = None, audio_file: str | None = None) -> list[str]:
@@ -86,6 +70,7 @@ class Player:
         self._software_volume = (any(a.startswith("--aout=afile") for a in self._vlc_args)
                                  if software_volume is None else software_volume)
         self._equalizer: Any = None
+        self._volume_unapplied = False  # a real output may appear after the Playing event
 
     # -- public API (any thread) -------------------------------------------------------
     @property
@@ -174,6 +159,8 @@ class Player:
     def _on_tick(self) -> None:
         if self.state.status != "playing":
             return
+        if self._volume_unapplied:
+            self._volume_unapplied = self._player.audio_set_volume(self.state.volume) != 0
         position, length = self._player.get_time(), self._player.get_length()
         changes: dict[str, Any] = {}
         if position >= 0:
@@ -256,14 +243,14 @@ class Player:
             db = max(-20.0, 20 * math.log10(level / 100)) if level > 0 else -20.0
             self._vlc.libvlc_audio_equalizer_set_preamp(self._equalizer, db)
             self._player.set_equalizer(self._equalizer)
-        else:
-            self._player.audio_set_volume(level)  # ignored before an output exists
+        else:  # refused before an output exists: retried while playing
+            self._volume_unapplied = self._player.audio_set_volume(level) != 0
 
     def _do_vlc(self, name: str) -> None:
         status = self.state.status
         if name == "MediaPlayerPlaying" and status == "loading":
             if self._equalizer is None:
-                self._player.audio_set_volume(self.state.volume)
+                self._volume_unapplied = self._player.audio_set_volume(self.state.volume) != 0
             if self._want_paused:
                 self._player.set_pause(1)
                 self._set(status="paused")

@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from device.player import PlayerState
 from device.resolver import Resolved
+from device.state import PlayerState
 
 WAV_HEADER = 44
 

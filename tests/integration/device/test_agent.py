@@ -133,3 +133,24 @@ def test_broker_connection_loss_keeps_playing_then_reconnects_and_obeys(
     assert agent.player.state.status == "playing"
     peer.send(cmd("pause", device_id))
     peer.wait_state(lambda s: s["status"] == "paused", timeout=5)
+
+
+def test_a_second_agent_for_the_device_waits_as_standby_and_takes_over(
+        agent, peer, media, device_id, tmp_path):
+    standby = Agent(AgentConfig(device_id=device_id, amqp_url=agent.config.amqp_url,
+                                audio_file=str(tmp_path / "standby.wav"),
+                                state_dir=str(tmp_path / "standby"), report_every_s=0.5))
+    standby.start()
+    try:
+        assert standby.link.connected.wait(10)
+        peer.send(cmd("play", device_id, query=media.url("tone30.wav")))
+        peer.wait_state(lambda s: s["status"] == "playing")
+        assert agent.player.state.status == "playing"
+        assert standby.player.state.status == "idle"  # single active consumer
+
+        agent.close()  # the active one goes away: the standby gets the queue
+        peer.send(cmd("volume", device_id, level=23))
+        wait_until(lambda: standby.player.state.volume == 23, timeout=10,
+                   what="standby obeys")
+    finally:
+        standby.close()
