@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 from pathlib import Path
 
@@ -97,7 +98,8 @@ def setup_server(host: str, port: int, config_path: Path, token_file: Path, nmcl
     if created:  # printed once, at first boot, for the label / the phone app
         click.echo(f"setup token: {token}")
     app = create_setup_app(SetupSettings(token=token, config_path=config_path,
-                                         nmcli=nmcli.split()))
+                                         nmcli=shlex.split(nmcli)))
     # werkzeug's access log would print any query string a client sent by mistake
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    click.echo(f"setup server on http://{host}:{port}")
     app.run(host=host, port=port)
