@@ -46,7 +46,10 @@ def run(device_id, device_token, config_path, amqp_url, aout, audio_file, state_
     stop = lambda *_: agent._stopping.set()  # noqa: E731 - handlers only set a flag
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    agent.start()
+    try:
+        agent.start()
+    except RuntimeError as exc:  # libvlc could not start: no point in taking commands
+        raise click.ClickException(str(exc)) from exc
     if agent.link.connected.wait(30):
         click.echo(f"speaker {config.device_id} listening on {config.queue}")
     else:  # keeps trying in the background; the song plays once it connects

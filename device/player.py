@@ -71,6 +71,8 @@ class Player:
                                  if software_volume is None else software_volume)
         self._equalizer: Any = None
         self._volume_unapplied = False  # a real output may appear after the Playing event
+        self._ready = threading.Event()
+        self._failure: str | None = None
 
     # -- public API (any thread) -------------------------------------------------------
     @property
@@ -78,8 +80,12 @@ class Player:
         with self._lock:
             return self._state
 
-    def start(self) -> None:
+    def start(self, timeout: float = 15.0) -> None:
+        """Start the control thread; raises RuntimeError when libvlc cannot start (bad
+        options, missing plugins), so the agent fails at once instead of going deaf."""
         self._thread.start()
+        if not self._ready.wait(timeout) or self._failure:
+            raise RuntimeError(self._failure or "libvlc did not start in time")
 
     def play(self, query: str, command_id: str | None = None) -> None:
         self._queue.put(("play", query, command_id))
@@ -109,6 +115,10 @@ class Player:
 
         self._vlc = vlc
         self._instance = vlc.Instance(self._vlc_args)
+        if self._instance is None:
+            self._failure = f"libvlc refused its options: {' '.join(self._vlc_args)}"
+            self._ready.set()
+            return
         self._player = self._instance.media_player_new()
         events = self._player.event_manager()
         for name in _VLC_EVENTS:
@@ -118,6 +128,7 @@ class Player:
             # attached before the first song: changing the preamp later needs no restart
             self._equalizer = vlc.libvlc_audio_equalizer_new()
         self._apply_volume(self.state.volume)
+        self._ready.set()
         self._publish(force=True)
         try:
             while True:

@@ -159,3 +159,10 @@ def test_stream_cut_mid_song_is_re_resolved_and_resumed_near_the_position(
                     if (s.source_url or "").endswith("fresh=2")]
         assert min(p for p in replayed if p > 0) >= cut_at - 500  # not from the start
         assert states.statuses() == ["idle", "loading", "playing", "loading", "playing"]
+
+
+def test_libvlc_refusing_its_options_fails_at_start_not_later():
+    player = Player(FakeResolver(), StateLog(), vlc_args=["--no-such-libvlc-option"])
+
+    with pytest.raises(RuntimeError, match="libvlc refused"):
+        player.start()
