@@ -14,7 +14,7 @@ import pytest
 
 from device.agent import Agent
 from device.config import AgentConfig
-from models.contracts_speakers import new_command
+from models.contracts_speakers import SpeakerStateReported, new_command
 from tests.support.device import BrokerPeer, close_broker_connections, size, wait_until
 from tests.support.services import has_rabbitmqctl
 
@@ -56,6 +56,8 @@ def test_play_command_reports_playing_with_title_and_audio(agent, peer, media, d
     assert state["speaker_id"] == device_id
     assert state["title"] == "tone30" and state["source_url"] == media.url("tone30.wav")
     assert state["command_id"] == command.command_id
+    reported = SpeakerStateReported(**state)  # exactly the documented contract's fields
+    assert reported.key() == f"speaker.{device_id}.state"
     wait_until(lambda: size(Path(agent.config.audio_file)) > 100_000, what="audio frames")
 
 
