@@ -6,14 +6,28 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from api import events, feedbacks, health, openapi, speakers, tickets, users
+from api import (
+    attendees,
+    discount_codes,
+    events,
+    feedbacks,
+    health,
+    openapi,
+    orders,
+    speakers,
+    staff,
+    stats,
+    tickets,
+    users,
+)
 from api.auth import TokenVerifier
 from api.errors import register_error_handlers
 from api.metrics import ApiMetrics
 from models.config import Config
 from models.db import Database
 
-BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp, speakers.bp]
+BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
+              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp]
 
 
 @dataclass

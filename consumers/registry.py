@@ -21,7 +21,7 @@ class Consumer:
 
     name: str
     handle: Handler
-    max_batch: int = 200
+    max_batch: int = 100  # below the prefetch, so the next batch is buffered meanwhile
     on_give_up: GiveUp | None = None
 
     @property
@@ -31,7 +31,7 @@ class Consumer:
 
 def consumers() -> dict[str, Consumer]:
     """Name -> Consumer. Imported lazily so that each process loads only what it runs."""
-    from consumers import ratings, speakers
+    from consumers import ratings, speakers, stats
 
-    found = [ratings.CONSUMER, speakers.CONSUMER]
+    found = [ratings.CONSUMER, speakers.CONSUMER, stats.CONSUMER]
     return {c.name: c for c in found}

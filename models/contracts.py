@@ -37,9 +37,10 @@ class DomainEvent:
         """The routing key this instance is published with."""
         return self.routing_key
 
-    def event_type(self) -> str:
+    @classmethod
+    def event_type(cls) -> str:
         """The CloudEvents `type` (and AMQP `type` property)."""
-        return cloud_type(self.routing_key)
+        return cloud_type(cls.routing_key)
 
     def data(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -24,7 +24,8 @@ class SpeakerCommand(DomainEvent):
     concrete key of this device."""
 
     aggregate_type: ClassVar[str] = "speaker"
-    command: ClassVar[str]
+    command: ClassVar[str]  # also in the routing key and the CloudEvents type
+    consumer_queue: ClassVar[str] = "venuebus.speaker.<speaker_id> (the device's own queue)"
 
     speaker_id: int
     command_id: str
@@ -34,11 +35,9 @@ class SpeakerCommand(DomainEvent):
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.{self.command}"
 
-    def event_type(self) -> str:
-        return cloud_type(f"speaker.{self.command}")  # the pattern's `*` is no type
-
-    def data(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "command": self.command}
+    @classmethod
+    def event_type(cls) -> str:
+        return cloud_type(f"speaker.{cls.command}")  # the pattern's `*` is no type
 
 
 @register
@@ -110,7 +109,8 @@ class SpeakerStateReported(DomainEvent):
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.state"
 
-    def event_type(self) -> str:
+    @classmethod
+    def event_type(cls) -> str:
         return cloud_type("speaker.state")  # what the agent sends
 
 

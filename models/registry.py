@@ -1,3 +1,12 @@
-"""Imports every table module so that Base.metadata is complete (alembic, tests)."""
+"""Imports every table module so that Base.metadata is complete (alembic, tests), and
+every contract module so that the event registry is."""
 
-from models import contracts_speakers, outbox, speaker_tables, tables  # noqa: F401
+from models import (  # noqa: F401
+    contracts_speakers,
+    contracts_ticketing,
+    outbox,
+    speaker_tables,
+    stats_tables,
+    tables,
+    ticketing_tables,
+)

@@ -11,6 +11,7 @@ QUEUE_PREFIX = "venuebus."
 QUEUES: dict[str, tuple[str, ...]] = {
     "ratings": ("rating.changed",),
     "speakers": ("speaker.*.state",),
+    "stats": ("order.placed", "order.cancelled", "attendee.checked_in", "attendee.checked_out"),
 }
 
 
