@@ -7,10 +7,10 @@ change. The API and the relay run as processes (gunicorn, PostgreSQL with NOTIFY
 agent runs in this process so its stages can be timed: API → broker → agent (command
 received), resolve (yt-dlp), libvlc start (resolved → playing).
 
-Needs PostgreSQL and RabbitMQ (DATABASE_ADMIN_URL, AMQP_URL); makes its own database and
-vhost and drops them afterwards. Seed anchor: ~40 s with mpv, ~4 s with the seed's music
-server (YouTube). Target on loopback: play → playing p95 ≤ 300 ms cached, pause/stop →
-state p95 ≤ 100 ms.
+Needs PostgreSQL and RabbitMQ (TEST_DATABASE_URL, TEST_AMQP_URL or the local ones); makes
+its own database and vhost and drops them afterwards. Seed anchor: ~40 s with mpv, ~4 s
+with the seed's music server (YouTube). Target on loopback: play → playing p95 ≤ 300 ms
+cached, pause/stop → state p95 ≤ 100 ms.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
+from bench.common import percentile, services, table
 from device.agent import Agent
 from device.config import AgentConfig
 from device.media_server import MediaServer, make_tone
@@ -74,34 +72,6 @@ class Probe:
             return self.states[(command_id, status)]
 
 
-@contextlib.contextmanager
-def services(admin_url: str, amqp_url: str) -> Iterator[tuple[str, str]]:
-    import sqlalchemy as sa
-
-    from models.migrate import upgrade
-
-    name = f"bench_speaker_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    db_url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    vhost = name
-    ctl = ["rabbitmqctl"] if subprocess.run(["which", "rabbitmqctl"], capture_output=True
-                                            ).returncode == 0 else ["/usr/sbin/rabbitmqctl"]
-    subprocess.run([*ctl, "add_vhost", vhost], check=True, capture_output=True)
-    user = urlsplit(amqp_url).username or "guest"
-    subprocess.run([*ctl, "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
-                   check=True, capture_output=True)
-    try:
-        upgrade(db_url)
-        yield db_url, urlunsplit(urlsplit(amqp_url)._replace(path="/" + quote(vhost, safe="")))
-    finally:
-        subprocess.run([*ctl, "delete_vhost", vhost], capture_output=True)
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def start(args: list[str], env: dict[str, str], ready: str, log: Path) -> subprocess.Popen:
     out = open(log, "wb")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, stdout=out,
@@ -115,16 +85,10 @@ def start(args: list[str], env: dict[str, str], ready: str, log: Path) -> subpro
     return proc
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))] * 1000
-
-
 def report(samples: dict[str, list[float]]) -> None:
-    print(f"{'measure':50} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
-    for name, values in samples.items():
-        print(f"{name:50} {len(values):>4} {pct(values, .5):>9.1f} {pct(values, .95):>9.1f} "
-              f"{max(values) * 1000:>9.1f}")
+    table("speaker latency (ms)", ["measure", "n", "p50", "p95", "max"],
+          [[name, len(v), percentile(v, 50) * 1000, percentile(v, 95) * 1000, max(v) * 1000]
+           for name, v in samples.items()])
 
 
 def first_frame(path: Path, since: float, timeout: float = 15) -> float:
@@ -137,10 +101,9 @@ def first_frame(path: Path, since: float, timeout: float = 15) -> float:
     raise TimeoutError("no audio frame")
 
 
-def run(runs: int, admin_url: str, amqp_url: str) -> dict[str, list[float]]:
+def run(runs: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = defaultdict(list)
-    with tempfile.TemporaryDirectory() as tmp_, services(admin_url, amqp_url) as (db_url,
-                                                                                    vhost_url):
+    with tempfile.TemporaryDirectory() as tmp_, services() as (db_url, vhost_url):
         tmp = Path(tmp_)
         make_tone(tmp / "song.wav", 30)
         port = _free_port()
@@ -250,16 +213,12 @@ def _wait_http(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--admin-url", default=os.environ.get(
-        "DATABASE_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--amqp-url", default=os.environ.get(
-        "AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"))
-    args = parser.parse_args()
-    report(run(args.runs, args.admin_url, args.amqp_url))
+    args = parser.parse_args(argv or [])
+    report(run(args.runs))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
