@@ -14,6 +14,7 @@ from api import (
     health,
     openapi,
     orders,
+    speakers,
     staff,
     stats,
     tickets,
@@ -26,7 +27,7 @@ from models.config import Config
 from models.db import Database
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
-              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp]
+              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp]
 
 
 @dataclass

@@ -31,7 +31,7 @@ class Consumer:
 
 def consumers() -> dict[str, Consumer]:
     """Name -> Consumer. Imported lazily so that each process loads only what it runs."""
-    from consumers import ratings, stats
+    from consumers import ratings, speakers, stats
 
-    found = [ratings.CONSUMER, stats.CONSUMER]
+    found = [ratings.CONSUMER, speakers.CONSUMER, stats.CONSUMER]
     return {c.name: c for c in found}

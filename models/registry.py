@@ -2,8 +2,10 @@
 every contract module so that the event registry is."""
 
 from models import (  # noqa: F401
+    contracts_speakers,
     contracts_ticketing,
     outbox,
+    speaker_tables,
     stats_tables,
     tables,
     ticketing_tables,
