@@ -21,7 +21,7 @@ class Consumer:
 
     name: str
     handle: Handler
-    max_batch: int = 100  # below the prefetch, so the next batch is buffered meanwhile
+    max_batch: int = 200  # with prefetch 300 the next batch is partly buffered meanwhile
     on_give_up: GiveUp | None = None
 
     @property
