@@ -1,3 +1,3 @@
 """Imports every table module so that Base.metadata is complete (alembic, tests)."""
 
-from models import outbox, tables  # noqa: F401
+from models import badge_tables, outbox, tables  # noqa: F401
