@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from api import events, feedbacks, health, openapi, tickets, users
+from api import allowed_usage, badges, events, feedbacks, health, openapi, tickets, users
 from api.auth import TokenVerifier
 from api.errors import register_error_handlers
 from api.metrics import ApiMetrics
 from models.config import Config
 from models.db import Database
 
-BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp]
+BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
+              badges.bp, allowed_usage.bp]
 
 
 @dataclass

@@ -1,3 +1,4 @@
-"""Imports every table module so that Base.metadata is complete (alembic, tests)."""
+"""Imports every table and contract module so that Base.metadata and the event registry
+are complete (alembic, tests, consumers)."""
 
-from models import badge_tables, outbox, tables  # noqa: F401
+from models import badge_tables, contracts_badges, outbox, tables  # noqa: F401
