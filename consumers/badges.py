@@ -1,0 +1,76 @@
+"""`venuebus consume badges`: on `badge.requested`, render the badge's PDF into storage,
+mark it generated and record `badge.generated`; after the last retry, mark it failed and
+give its usage back.
+
+Once per badge under redelivery: the file is written under a temporary name and renamed,
+and the pending → generated transition (with the event) commits in the runtime's
+transaction together with the processed-message row, so a repeat finds it done."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from consumers.badge_pdf import render_badges
+from models.badge_lifecycle import (
+    fail_badge,
+    mark_badge_generated,
+    pending_badge,
+    set_badge_progress,
+)
+from models.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from consumers.runtime import Delivery
+
+log = logging.getLogger("venuebus.consumers.badges")
+PROGRESS_EVERY_S = 0.5
+
+
+def badge_path(storage: str, badge_id: int) -> Path:
+    return Path(storage).resolve() / f"badge-{badge_id}.pdf"
+
+
+class _ProgressReporter:
+    """Writes progress at most every PROGRESS_EVERY_S seconds (and at 5% steps)."""
+
+    def __init__(self, uow: UnitOfWork, badge_id: int, total: int) -> None:
+        self.uow, self.badge_id, self.total = uow, badge_id, total
+        self.last_pct, self.last_at = 0, time.monotonic()
+
+    def __call__(self, done: int) -> None:
+        pct = done * 100 // self.total
+        now = time.monotonic()
+        if pct >= self.last_pct + 5 or (pct > self.last_pct
+                                         and now - self.last_at >= PROGRESS_EVERY_S):
+            set_badge_progress(self.uow.db, self.badge_id, pct)
+            self.last_pct, self.last_at = pct, now
+
+
+def render_badge(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    """Handle `badge.requested` deliveries (max_batch=1: one render per transaction).
+    Raises on a render error, so the runtime retries and finally calls give_up."""
+    storage = uow.db.config.badge_storage
+    for delivery in deliveries:
+        badge_id = int(delivery.data["badge_id"])
+        badge = pending_badge(uow, badge_id)
+        if badge is None:
+            log.info("badge %s is not pending any more; nothing to do", badge_id)
+            continue
+        started = time.monotonic()
+        result = render_badges(badge.rows, badge.template, badge_path(storage, badge_id),
+                               on_progress=_ProgressReporter(uow, badge_id, badge.count))
+        mark_badge_generated(uow, badge_id, str(result.path), result.size_bytes,
+                             result.page_count)
+        log.info("badge %s: %d badges, %d pages, %d bytes in %.2fs", badge_id,
+                 result.badge_count, result.page_count, result.size_bytes,
+                 time.monotonic() - started)
+
+
+def give_up_badge(uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
+    """After the last retry: the badge is failed with `reason` and its usage given back."""
+    badge_id = int(delivery.data["badge_id"])
+    if fail_badge(uow, badge_id, reason):
+        log.warning("badge %s failed: %s", badge_id, reason)

@@ -1,0 +1,57 @@
+"""Drive consumer handlers the way the runtime does: deliveries built from the outbox rows
+the services recorded, `handle(uow, deliveries)` in one transaction, then commit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from models.outbox import OutboxMessage
+from models.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Same fields as consumers.runtime.Delivery (the spine's)."""
+
+    message_id: str
+    routing_key: str
+    type: str
+    data: dict
+    envelope: dict
+    headers: dict = field(default_factory=dict)
+    attempt: int = 1
+    redelivered: bool = False
+
+
+def recorded(db, routing_key: str) -> list[Delivery]:
+    """One delivery per outbox row with `routing_key`, oldest first."""
+    with db.session() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.routing_key == routing_key)
+                         .order_by(OutboxMessage.id)).all()
+    out = []
+    for row in rows:
+        env = json.loads(row.payload)
+        out.append(Delivery(message_id=row.message_id, routing_key=row.routing_key,
+                            type=env["type"], data=env["data"], envelope=env))
+    return out
+
+
+def handle(db, handler: Callable[[UnitOfWork, list], Any], deliveries: list,
+           *, commit: bool = True) -> None:
+    """Run `handler` in one transaction; `commit=False` is a consumer that died before
+    its commit (and so before its ack)."""
+    with UnitOfWork(db) as uow:
+        handler(uow, deliveries)
+        if commit:
+            uow.commit()
+
+
+def give_up(db, on_give_up: Callable, delivery, reason: str) -> None:
+    with UnitOfWork(db) as uow:
+        on_give_up(uow, delivery, reason)
+        uow.commit()
