@@ -42,14 +42,10 @@ class User(Base):
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (
-        CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
-        CheckConstraint("rating_count >= 0", name="rating_count_not_negative"),
-        CheckConstraint(
-            "average_rating IS NULL OR (average_rating >= 0 AND average_rating <= 5)",
-            name="average_rating_range",
-        ),
-    )
+    # rating_sum / rating_count / average_rating are the ratings consumer's running totals.
+    # It applies `rating.changed` deltas exactly once but in any order, so a total may pass
+    # through a value no feedback set has (an update before its create): no CHECK on them.
+    __table_args__ = (CheckConstraint("ends_at >= starts_at", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -57,8 +53,9 @@ class Event(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    average_rating: Mapped[float | None] = mapped_column(Numeric(4, 3, asdecimal=False))
+    average_rating: Mapped[float | None] = mapped_column(Numeric(6, 3, asdecimal=False))
     rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

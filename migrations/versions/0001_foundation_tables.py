@@ -73,16 +73,12 @@ def upgrade() -> None:
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column(
-            "average_rating", sa.Numeric(precision=4, scale=3, asdecimal=False), nullable=True
+            "average_rating", sa.Numeric(precision=6, scale=3, asdecimal=False), nullable=True
         ),
         sa.Column("rating_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("rating_sum", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "average_rating IS NULL OR (average_rating >= 0 AND average_rating <= 5)",
-            name=op.f("ck_events_average_rating_range"),
-        ),
         sa.CheckConstraint("ends_at >= starts_at", name=op.f("ck_events_ends_after_start")),
-        sa.CheckConstraint("rating_count >= 0", name=op.f("ck_events_rating_count_not_negative")),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_events_owner_id_users"), ondelete="RESTRICT"
         ),

@@ -1,0 +1,152 @@
+"""`venuebus relay`, `venuebus consume NAME`, `venuebus dlq ...`, `venuebus status`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import click
+
+from models.config import Config
+
+EX_CONFIG = 78  # a configuration problem: supervisors must not restart in a loop
+log = logging.getLogger("venuebus")
+
+
+def _on_term(stop) -> None:
+    def handler(signum, _frame) -> None:
+        log.info("signal %d: draining", signum)
+        stop()
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _serve_metrics(port: int | None, registry) -> None:
+    if port:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr="127.0.0.1", registry=registry)
+        click.echo(f"metrics on http://127.0.0.1:{port}/metrics")
+
+
+@click.command()
+@click.option("--batch-size", default=1000, show_default=True)
+@click.option("--poll-interval", default=1.0, show_default=True, help="seconds")
+@click.option("--metrics-port", type=int, default=None)
+def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> None:
+    """Publish the outbox to RabbitMQ (several may run on PostgreSQL)."""
+    import pika
+
+    from models.db import Database
+    from producers.broker import TopologyMismatch, connection_parameters
+    from producers.declare import declare_all
+    from producers.publisher import ConfirmingPublisher
+    from producers.relay import Relay
+
+    config = Config.from_env()
+    try:
+        with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
+            declare_all(conn.channel(), config)
+    except TopologyMismatch as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EX_CONFIG)
+    except pika.exceptions.AMQPError as exc:
+        log.warning("broker not reachable yet (%r): the relay will keep trying", exc)
+    r = Relay(Database(config), ConfirmingPublisher(config.amqp_url), batch_size=batch_size,
+              poll_interval=poll_interval)
+    _serve_metrics(metrics_port, r.metrics.registry)
+    _on_term(r.stop)
+    click.echo("relay running")
+    r.run()
+
+
+@click.command()
+@click.argument("name")
+@click.option("--prefetch", type=int, default=None, help="default PREFETCH or 200")
+@click.option("--metrics-port", type=int, default=None)
+@click.option("--drain-deadline", default=30.0, show_default=True, help="seconds")
+def consume(name: str, prefetch: int | None, metrics_port: int | None,
+            drain_deadline: float) -> None:
+    """Run consumer NAME (start more processes to scale it)."""
+    from consumers.app import build_consumer
+    from consumers.registry import consumers
+    from producers.broker import TopologyMismatch
+
+    if name not in consumers():
+        raise click.BadParameter(f"unknown consumer; one of {', '.join(consumers())}")
+    loop, metrics = build_consumer(Config.from_env(), name, prefetch=prefetch,
+                                   drain_deadline=drain_deadline)
+    _serve_metrics(metrics_port, metrics.registry)
+    _on_term(loop.stop)
+    click.echo(f"consumer {name} running")
+    try:
+        loop.run()
+    except TopologyMismatch as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EX_CONFIG)
+    click.echo(f"consumer {name} stopped")
+
+
+def _channel():
+    import pika
+
+    from producers.broker import connection_parameters
+
+    conn = pika.BlockingConnection(connection_parameters(Config.from_env().amqp_url,
+                                                         name="venuebus-cli"))
+    return conn, conn.channel()
+
+
+@click.group()
+def dlq() -> None:
+    """Dead letters: list and replay."""
+
+
+@dlq.command("list")
+@click.argument("name")
+def dlq_list(name: str) -> None:
+    """Show the dead letters of consumer NAME."""
+    from producers.deadletters import list_dead
+
+    conn, channel = _channel()
+    with conn:
+        letters = list_dead(channel, name)
+    click.echo(f"{len(letters)} dead letter(s) in venuebus.{name}.dead")
+    for d in letters:
+        click.echo(f"{d.message_id}  {d.type}  attempts={d.attempts}  {d.last_error}")
+
+
+@dlq.command("replay")
+@click.argument("name")
+@click.option("--id", "message_id", default=None, help="only this message id")
+def dlq_replay(name: str, message_id: str | None) -> None:
+    """Put dead letters of consumer NAME back into its queue."""
+    from producers.deadletters import replay_dead
+
+    conn, channel = _channel()
+    with conn:
+        n = replay_dead(channel, name, message_id)
+    click.echo(f"replayed {n} message(s) into venuebus.{name}")
+
+
+@click.command()
+def status() -> None:
+    """Outbox lag and, per queue, depth, consumers and dead letters."""
+    from models.db import Database
+    from models.outbox import outbox_lag
+    from producers.broker import queue_counts
+    from producers.topology import QUEUES, dead_queue, queue_name
+
+    config = Config.from_env()
+    database = Database(config)
+    with database.session() as session:
+        pending, lag = outbox_lag(session)
+    click.echo(f"outbox: {pending} unpublished, oldest {lag:.1f}s")
+    conn, _ = _channel()
+    with conn:
+        click.echo(f"{'queue':<28}{'ready':>8}{'consumers':>11}{'dead':>8}")
+        for name in QUEUES:
+            main = queue_counts(conn.channel(), queue_name(name)) or (0, 0)
+            dead = queue_counts(conn.channel(), dead_queue(name)) or (0, 0)
+            click.echo(f"{queue_name(name):<28}{main[0]:>8}{main[1]:>11}{dead[0]:>8}")

@@ -1,0 +1,34 @@
+"""Wiring of one consumer process: config -> database, loop, tracked work, metrics."""
+
+from __future__ import annotations
+
+from consumers.metrics import ConsumerMetrics
+from consumers.registry import consumers
+from consumers.runtime import ConsumerLoop, LoopSettings
+from consumers.tracking import TrackedWork
+from models.config import Config
+from models.db import Database
+from producers.declare import declare_all
+from producers.topology import dead_queue, queue_name, retry_queue
+
+
+def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
+                   drain_deadline: float = 30.0, db: Database | None = None
+                   ) -> tuple[ConsumerLoop, ConsumerMetrics]:
+    """The loop for consumer `name`. Raises KeyError for an unknown name."""
+    consumer = consumers()[name]
+    db = db or Database(config)
+    steps = len(config.retry_delays_ms)
+    metrics = ConsumerMetrics(name)
+    settings = LoopSettings(
+        queue=queue_name(name),
+        prefetch=prefetch or config.prefetch,
+        max_batch=consumer.max_batch,
+        retry_queues=tuple(retry_queue(name, i) for i in range(1, steps + 1)),
+        dead_queue=dead_queue(name),
+        drain_deadline=drain_deadline,
+        declare=lambda channel: declare_all(channel, config),
+        name=f"venuebus-consume-{name}",
+    )
+    work = TrackedWork(db, consumer, max_attempts=steps + 1)
+    return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record), metrics

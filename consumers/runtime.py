@@ -1,0 +1,241 @@
+"""The broker side of consuming: one connection thread that keeps heartbeats flowing and
+acks, one worker thread that runs the work. Manual ack only after the work reported an
+outcome; retries go through TTL queues, dead letters to `<queue>.dead`.
+
+No SQLAlchemy here: the speaker agent runs this on the Pi."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from pika.exceptions import AMQPError
+
+from producers.broker import (
+    ATTEMPT_HEADER,
+    ERROR_HEADER,
+    ORIGIN_HEADER,
+    TopologyMismatch,
+    connection_parameters,
+)
+
+log = logging.getLogger("venuebus.consumer")
+
+
+class Permanent(Exception):
+    """Raised by a handler for a message that can never succeed: dead-letter it now."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message_id: str
+    routing_key: str
+    type: str
+    data: dict
+    envelope: dict
+    headers: dict
+    attempt: int
+    redelivered: bool
+    delivery_tag: int = field(default=0, compare=False)
+    body: bytes = field(default=b"", repr=False, compare=False)
+    properties: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to do with a delivery: "ack", "retry" (after a delay) or "dead"."""
+
+    action: str
+    error: str | None = None
+
+
+def parse_delivery(method, props, body: bytes) -> Delivery:
+    """A Delivery from a raw AMQP message. A body that is not a CloudEvents JSON document
+    still becomes a Delivery (with empty data) so the work can dead-letter it."""
+    headers = dict(props.headers or {})
+    try:
+        envelope = json.loads(body)
+        if not isinstance(envelope, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        envelope = {}
+    return Delivery(
+        message_id=str(props.message_id or envelope.get("id") or ""),
+        routing_key=str(headers.get(ORIGIN_HEADER) or method.routing_key),
+        type=str(props.type or envelope.get("type") or ""),
+        data=envelope.get("data") if isinstance(envelope.get("data"), dict) else {},
+        envelope=envelope, headers=headers, attempt=int(headers.get(ATTEMPT_HEADER, 1)),
+        redelivered=bool(method.redelivered), delivery_tag=method.delivery_tag, body=body,
+        properties=props)
+
+
+Work = Callable[[list[Delivery]], list[Outcome]]
+
+
+@dataclass
+class LoopSettings:
+    queue: str
+    prefetch: int = 200
+    max_batch: int = 200
+    retry_queues: tuple[str, ...] = ()  # retry step i -> queue name
+    dead_queue: str | None = None
+    drain_deadline: float = 30.0
+    declare: Callable[[BlockingChannel], None] | None = None
+    consumer_arguments: dict | None = None
+    name: str = "venuebus-consumer"
+
+
+class ConsumerLoop:
+    """Consumes `settings.queue` with manual acks until stop(); reconnects on broker loss."""
+
+    def __init__(self, amqp_url: str, settings: LoopSettings, work: Work,
+                 on_outcome: Callable[[Delivery, Outcome, float], None] | None = None) -> None:
+        self.params = connection_parameters(amqp_url, name=settings.name)
+        self.s = settings
+        self.work = work
+        self.on_outcome = on_outcome
+        self.stopping = threading.Event()
+        self.connected = threading.Event()
+        self._jobs: queue.Queue = queue.Queue()
+        self._results: queue.Queue = queue.Queue()
+        self._worker = threading.Thread(target=self._work_loop, name="worker", daemon=True)
+        self._busy = False
+
+    # --- public ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Blocks until stop() and the drain are done. Raises TopologyMismatch only."""
+        self._worker.start()
+        backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                self._session()
+                backoff = 0.5
+            except TopologyMismatch:
+                raise
+            except (AMQPError, OSError) as exc:
+                self.connected.clear()
+                log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, backoff)
+                self._forget_in_flight()
+                self.stopping.wait(backoff + random.uniform(0, backoff / 2))
+                backoff = min(backoff * 2, 10)
+        self._jobs.put(None)
+        self._worker.join(5)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    # --- connection thread -----------------------------------------------------------
+
+    def _session(self) -> None:
+        conn = BlockingConnection(self.params)
+        try:
+            channel = conn.channel()
+            if self.s.declare:
+                self.s.declare(channel)
+            channel.basic_qos(prefetch_count=self.s.prefetch)
+            side = conn.channel()  # retries and dead letters, published with confirms
+            side.confirm_delivery()
+            buffer: list[Delivery] = []
+            tag = channel.basic_consume(
+                self.s.queue, lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b)),
+                arguments=self.s.consumer_arguments)
+            self.connected.set()
+            log.info("consuming %s (prefetch %d)", self.s.queue, self.s.prefetch)
+            self._pump(conn, channel, side, buffer, tag)
+        finally:
+            self.connected.clear()
+            if conn.is_open:
+                try:
+                    conn.close()
+                except AMQPError:
+                    pass
+
+    def _pump(self, conn, channel, side, buffer: list[Delivery], tag: str) -> None:
+        deadline = None
+        while True:
+            conn.process_data_events(time_limit=0.005 if self._busy else 0.05)
+            self._apply_results(channel, side)
+            if self.stopping.is_set():
+                if deadline is None:
+                    deadline = time.monotonic() + self.s.drain_deadline
+                    channel.basic_cancel(tag)
+                    buffer.clear()  # never started: the broker requeues them on close
+                if not self._busy or time.monotonic() > deadline:
+                    if self._busy:
+                        log.warning("drain deadline passed; in-flight work will be redelivered")
+                    return
+                continue
+            if buffer and not self._busy:
+                batch, buffer[:] = buffer[: self.s.max_batch], buffer[self.s.max_batch:]
+                self._busy = True
+                self._jobs.put(batch)
+
+    def _apply_results(self, channel, side) -> None:
+        while True:
+            try:
+                batch, outcomes, elapsed = self._results.get_nowait()
+            except queue.Empty:
+                return
+            self._busy = False
+            for delivery, outcome in zip(batch, outcomes, strict=True):
+                if outcome.action == "retry":
+                    self._republish(side, delivery, outcome.error, retry=True)
+                elif outcome.action == "dead":
+                    self._republish(side, delivery, outcome.error, retry=False)
+                if self.on_outcome:
+                    self.on_outcome(delivery, outcome, elapsed / len(batch))
+            channel.basic_ack(batch[-1].delivery_tag, multiple=True)
+
+    def _republish(self, side: BlockingChannel, d: Delivery, error: str | None, *,
+                   retry: bool) -> None:
+        step = d.attempt  # attempt 1 failed -> retry queue 1
+        if retry and step <= len(self.s.retry_queues):
+            target, attempt = self.s.retry_queues[step - 1], d.attempt + 1
+        else:
+            target, attempt = self.s.dead_queue, d.attempt
+        if target is None:
+            return
+        headers = {**d.headers, ATTEMPT_HEADER: attempt, ERROR_HEADER: (error or "")[:1000],
+                   ORIGIN_HEADER: d.routing_key}
+        props = d.properties or pika.BasicProperties()
+        props = pika.BasicProperties(
+            message_id=props.message_id, type=props.type, content_type=props.content_type,
+            delivery_mode=2, timestamp=props.timestamp, headers=headers)
+        side.basic_publish("", target, d.body, props)
+
+    def _forget_in_flight(self) -> None:
+        """After a lost connection the delivery tags are void: wait for the running batch
+        (its effect is committed and deduped on redelivery) and drop its result."""
+        deadline = time.monotonic() + self.s.drain_deadline
+        while self._busy and time.monotonic() < deadline:
+            try:
+                self._results.get(timeout=0.1)
+                self._busy = False
+            except queue.Empty:
+                continue
+        self._busy = False
+
+    # --- worker thread ---------------------------------------------------------------
+
+    def _work_loop(self) -> None:
+        while True:
+            batch = self._jobs.get()
+            if batch is None:
+                return
+            started = time.perf_counter()
+            try:
+                outcomes = self.work(batch)
+            except Exception as exc:  # noqa: BLE001 - the work must not kill the loop
+                log.exception("work failed for a batch of %d", len(batch))
+                outcomes = [Outcome("retry", repr(exc))] * len(batch)
+            self._results.put((batch, outcomes, time.perf_counter() - started))

@@ -1,0 +1,89 @@
+"""Exactly-once effects on at-least-once delivery: the `(consumer, message_id)` tracking
+rows are written in the same transaction as the handler's effect."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+
+from consumers.registry import Consumer
+from consumers.runtime import Delivery, Outcome, Permanent
+from models.base import utcnow
+from models.db import Database
+from models.outbox import ProcessedMessage
+from models.uow import UnitOfWork
+
+log = logging.getLogger("venuebus.consumer")
+ACK = Outcome("ack")
+
+
+def claim_new(uow: UnitOfWork, consumer: str, deliveries: list[Delivery]) -> list[Delivery]:
+    """Insert tracking rows; return the deliveries whose id was not processed before
+    (in arrival order, each id once)."""
+    unique: dict[str, Delivery] = {}
+    for d in deliveries:
+        unique.setdefault(d.message_id, d)
+    if not unique:
+        return []
+    dialect = uow.db.engine.dialect.name
+    ins = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    now = utcnow()
+    rows = [{"consumer": consumer, "message_id": mid, "processed_at": now} for mid in unique]
+    if ins is None:  # portable fallback: one row at a time
+        fresh = []
+        for row in rows:
+            if uow.session.get(ProcessedMessage, (consumer, row["message_id"])) is None:
+                uow.session.execute(insert(ProcessedMessage), row)
+                fresh.append(row["message_id"])
+    else:
+        stmt = ins(ProcessedMessage).on_conflict_do_nothing().returning(
+            ProcessedMessage.message_id)
+        fresh = list(uow.session.scalars(stmt, rows)) if len(rows) > 1 else \
+            list(uow.session.scalars(stmt.values(rows[0])))
+    fresh_ids = set(fresh)
+    return [d for d in unique.values() if d.message_id in fresh_ids]
+
+
+class TrackedWork:
+    """The work function of a DB consumer: one transaction per batch; on failure the batch
+    is split so only the failing message retries while the others commit."""
+
+    def __init__(self, db: Database, consumer: Consumer, max_attempts: int) -> None:
+        self.db = db
+        self.consumer = consumer
+        self.max_attempts = max_attempts
+
+    def __call__(self, deliveries: list[Delivery]) -> list[Outcome]:
+        try:
+            self._apply(deliveries)
+            return [ACK] * len(deliveries)
+        except Exception as exc:  # noqa: BLE001
+            if len(deliveries) == 1:
+                return [self._failed(deliveries[0], exc)]
+            log.info("batch of %d failed (%r); isolating", len(deliveries), exc)
+        return [self([d])[0] for d in deliveries]
+
+    def _apply(self, deliveries: list[Delivery]) -> None:
+        with UnitOfWork(self.db) as uow:
+            fresh = claim_new(uow, self.consumer.name, deliveries)
+            if fresh:
+                self.consumer.handle(uow, fresh)
+            uow.commit()
+
+    def _failed(self, d: Delivery, exc: Exception) -> Outcome:
+        error = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, Permanent) and d.attempt < self.max_attempts:
+            log.warning("message %s failed (attempt %d): %s", d.message_id, d.attempt, error)
+            return Outcome("retry", error)
+        log.error("message %s dead-lettered after %d attempts: %s", d.message_id, d.attempt,
+                  error)
+        if self.consumer.on_give_up is not None:
+            try:
+                with UnitOfWork(self.db) as uow:
+                    self.consumer.on_give_up(uow, d, error)
+                    uow.commit()
+            except Exception:  # noqa: BLE001 - the dead letter is kept either way
+                log.exception("on_give_up failed for %s", d.message_id)
+        return Outcome("dead", error)

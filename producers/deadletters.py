@@ -1,0 +1,74 @@
+"""Operator access to dead letters: list them and put them back in their queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+
+from producers.broker import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
+from producers.topology import dead_queue, queue_name
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    type: str
+    attempts: int
+    last_error: str
+    routing_key: str
+
+
+def _letter(method, props) -> DeadLetter:
+    headers = props.headers or {}
+    deaths = headers.get("x-death") or []
+    attempts = headers.get(ATTEMPT_HEADER) or (deaths[0].get("count") if deaths else 1)
+    error = headers.get(ERROR_HEADER) or (
+        f"dead-lettered by the broker ({deaths[0].get('reason')})" if deaths else "")
+    return DeadLetter(str(props.message_id), str(props.type), int(attempts),
+                      str(error), str(headers.get(ORIGIN_HEADER) or method.routing_key))
+
+
+def _drain(channel: BlockingChannel, consumer: str):
+    """Yield (method, props, body) of every message now in the dead queue, once each."""
+    total = channel.queue_declare(dead_queue(consumer), passive=True).method.message_count
+    for _ in range(total):
+        method, props, body = channel.basic_get(dead_queue(consumer), auto_ack=False)
+        if method is None:
+            return
+        yield method, props, body
+
+
+def list_dead(channel: BlockingChannel, consumer: str) -> list[DeadLetter]:
+    """The dead letters of `consumer`; they stay in the queue."""
+    letters, last = [], None
+    for method, props, _body in _drain(channel, consumer):
+        letters.append(_letter(method, props))
+        last = method.delivery_tag
+    if last is not None:
+        channel.basic_nack(last, multiple=True, requeue=True)
+    return letters
+
+
+def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None = None) -> int:
+    """Move dead letters (all, or the one with `message_id`) back to the consumer's queue
+    with a fresh attempt count. Returns how many were replayed."""
+    channel.confirm_delivery()
+    replayed, keep = 0, []
+    for method, props, body in _drain(channel, consumer):
+        if message_id is not None and props.message_id != message_id:
+            keep.append(method.delivery_tag)
+            continue
+        headers = {k: v for k, v in (props.headers or {}).items()
+                   if k not in (ERROR_HEADER, "x-death", "x-first-death-exchange",
+                                "x-first-death-queue", "x-first-death-reason")}
+        headers[ATTEMPT_HEADER] = 1
+        channel.basic_publish("", queue_name(consumer), body, pika.BasicProperties(
+            message_id=props.message_id, type=props.type, content_type=props.content_type,
+            delivery_mode=2, timestamp=props.timestamp, headers=headers))
+        channel.basic_ack(method.delivery_tag)
+        replayed += 1
+    for tag in keep:
+        channel.basic_nack(tag, requeue=True)
+    return replayed
