@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from consumers.badge_pdf import render_badges
+from consumers.registry import Consumer
+from consumers.runtime import Delivery
 from models.badge_lifecycle import (
     fail_badge,
     mark_badge_generated,
@@ -21,9 +22,6 @@ from models.badge_lifecycle import (
     set_badge_progress,
 )
 from models.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from consumers.runtime import Delivery
 
 log = logging.getLogger("venuebus.consumers.badges")
 PROGRESS_EVERY_S = 0.5
@@ -74,3 +72,6 @@ def give_up_badge(uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
     badge_id = int(delivery.data["badge_id"])
     if fail_badge(uow, badge_id, reason):
         log.warning("badge %s failed: %s", badge_id, reason)
+
+
+CONSUMER = Consumer(name="badges", handle=render_badge, max_batch=1, on_give_up=give_up_badge)

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr
-from typing import TYPE_CHECKING
 
 from consumers.mailer import Mailer, SmtpMailer
+from consumers.registry import Consumer
+from consumers.runtime import Delivery
 from models.badge_mail import (
     Claim,
     claim_badge_mail,
@@ -26,9 +27,6 @@ from models.badge_tables import Badge
 from models.config import Config
 from models.recipients import Recipient, UserDirectory, badge_recipient
 from models.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from consumers.runtime import Delivery
 
 log = logging.getLogger("venuebus.consumers.mail")
 
@@ -103,3 +101,5 @@ class BadgeMailSender:
 SENDER = BadgeMailSender()
 send_badge_mail = SENDER.handle
 give_up_badge_mail = SENDER.give_up
+CONSUMER = Consumer(name="mail", handle=send_badge_mail, max_batch=1,
+                    on_give_up=give_up_badge_mail)

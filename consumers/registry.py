@@ -31,7 +31,7 @@ class Consumer:
 
 def consumers() -> dict[str, Consumer]:
     """Name -> Consumer. Imported lazily so that each process loads only what it runs."""
-    from consumers import ratings
+    from consumers import badges, mail, ratings
 
-    found = [ratings.CONSUMER]
+    found = [ratings.CONSUMER, badges.CONSUMER, mail.CONSUMER]
     return {c.name: c for c in found}

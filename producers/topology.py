@@ -10,6 +10,8 @@ QUEUE_PREFIX = "venuebus."
 # consumer name -> the routing keys (topic patterns) its queue is bound to
 QUEUES: dict[str, tuple[str, ...]] = {
     "ratings": ("rating.changed",),
+    "badges": ("badge.requested",),
+    "mail": ("badge.generated",),
 }
 
 

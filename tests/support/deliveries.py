@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
+from consumers.runtime import Delivery
 from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """Same fields as consumers.runtime.Delivery (the spine's)."""
-
-    message_id: str
-    routing_key: str
-    type: str
-    data: dict
-    envelope: dict
-    headers: dict = field(default_factory=dict)
-    attempt: int = 1
-    redelivered: bool = False
 
 
 def recorded(db, routing_key: str) -> list[Delivery]:
@@ -37,7 +23,8 @@ def recorded(db, routing_key: str) -> list[Delivery]:
     for row in rows:
         env = json.loads(row.payload)
         out.append(Delivery(message_id=row.message_id, routing_key=row.routing_key,
-                            type=env["type"], data=env["data"], envelope=env))
+                            type=env["type"], data=env["data"], envelope=env, headers={},
+                            attempt=1, redelivered=False))
     return out
 
 
