@@ -3,6 +3,7 @@ the first N messages with a temporary error."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -19,6 +20,7 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: int = 0  # refuse this many DATA commands with 451 first
     refused: int = 0
+    hold_s: float = 0.0  # keep the client waiting this long after taking a message
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
@@ -28,6 +30,8 @@ class Inbox:
                 self.refused += 1
                 return "451 4.3.0 Try again later"
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        if self.hold_s:
+            await asyncio.sleep(self.hold_s)
         return "250 OK"
 
     def wait_for(self, n: int, timeout: float = 10.0) -> list[EmailMessage]:
