@@ -35,6 +35,12 @@ def create_app(config: Config | None = None, db: Database | None = None) -> Flas
     metrics = ApiMetrics()
     app.extensions["venuebus"] = Venuebus(config=config, db=db or Database(config),
                                           metrics=metrics)
+    if config.firebase_project_id:
+        from api.firebase import FirebaseTokenVerifier
+        from models.firebase import firebase_auth
+
+        ext = app.extensions["venuebus"]
+        ext.token_verifiers.append(FirebaseTokenVerifier(ext.db, firebase_auth(config)))
     metrics.install(app)
     register_error_handlers(app)
     for bp in BLUEPRINTS:

@@ -25,6 +25,7 @@ from models.badge_mail import (
 )
 from models.badge_tables import Badge
 from models.config import Config
+from models.firebase import firebase_auth
 from models.recipients import Recipient, UserDirectory, badge_recipient
 from models.uow import UnitOfWork
 
@@ -54,16 +55,16 @@ def smtp_mailer(config: Config) -> Mailer:
     return SmtpMailer(config.smtp_url)
 
 
-def no_directory(config: Config) -> UserDirectory | None:
-    """Firebase lookups come with the Firebase integration (models/firebase.py)."""
-    return None
+def firebase_directory(config: Config) -> UserDirectory | None:
+    """Firebase Auth when FIREBASE_PROJECT_ID is set, else none (the users table only)."""
+    return firebase_auth(config)
 
 
 class BadgeMailSender:
     """The mail consumer's handler and give-up hook, with its side effects injected."""
 
     def __init__(self, mailer_for: Callable[[Config], Mailer] = smtp_mailer,
-                 directory_for: Callable[[Config], UserDirectory | None] = no_directory
+                 directory_for: Callable[[Config], UserDirectory | None] = firebase_directory
                  ) -> None:
         self.mailer_for, self.directory_for = mailer_for, directory_for
 
