@@ -43,6 +43,10 @@ def main(log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(),
                         format='{"t":"%(asctime)s","level":"%(levelname)s",'
                                '"logger":"%(name)s","msg":"%(message)s"}')
+    # pika logs every failed connect attempt as ERROR with a traceback; our loops log one
+    # warning per attempt instead.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

@@ -45,10 +45,17 @@ def update_average_rating(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     for event_id in sorted(deltas):  # one lock order for concurrent consumers
         dc, ds = deltas[event_id]
         count, total = Event.rating_count + dc, Event.rating_sum + ds
-        uow.session.execute(update(Event).where(Event.id == event_id).values(
+        result = uow.session.execute(update(Event).where(Event.id == event_id).values(
             rating_count=count, rating_sum=total,
             average_rating=case((count > 0, func.round(cast(total, Numeric) / count, 3)),
                                 else_=None)))
+        if result.rowcount == 0:
+            # Retried, then dead-lettered: a delta is never dropped silently.
+            raise UnknownEvent(f"event {event_id} not found for rating.changed")
+
+
+class UnknownEvent(LookupError):
+    """A rating for an event this database does not have (yet)."""
 
 
 CONSUMER = Consumer(name="ratings", handle=update_average_rating)

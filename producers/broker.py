@@ -28,7 +28,8 @@ def connection_parameters(amqp_url: str, *, name: str = "venuebus") -> pika.URLP
     """Parameters for every connection we open: heartbeats, timeouts on every call, and a
     connection name that shows in `rabbitmqctl list_connections client_properties`."""
     params = pika.URLParameters(amqp_url)
-    params.heartbeat = HEARTBEAT_S
+    if "heartbeat=" not in amqp_url:  # an explicit ?heartbeat=N in the URL wins
+        params.heartbeat = HEARTBEAT_S
     params.blocked_connection_timeout = 60
     params.socket_timeout = 10
     params.stack_timeout = 15

@@ -30,7 +30,7 @@ class Outgoing:
     properties: pika.BasicProperties
 
 
-@dataclass
+@dataclass(eq=False)  # identity: batches are tracked in sets
 class _Batch:
     size: int
     done: threading.Event = field(default_factory=threading.Event)
@@ -66,7 +66,7 @@ class ConfirmingPublisher:
 
     @property
     def connected(self) -> bool:
-        return self._ready.is_set()
+        return self._ready.is_set() and self._thread is not None and self._thread.is_alive()
 
     def start(self, timeout: float = 15) -> None:
         """Connect (in the I/O thread); raises PublishFailed when the broker is unreachable."""
@@ -107,6 +107,7 @@ class ConfirmingPublisher:
                 pass
             self._thread.join(10)
         self._ready.clear()
+        self._conn = self._channel = None
 
     # --- I/O thread -------------------------------------------------------------------
 

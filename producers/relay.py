@@ -14,10 +14,11 @@ import threading
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text, update
 
 from models.base import utcnow
 from models.db import Database
+from models.outbox import OutboxMessage, outbox_lag
 from models.uow import NOTIFY_CHANNEL
 from producers.broker import properties
 from producers.metrics import RelayMetrics
@@ -25,14 +26,13 @@ from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
 
 log = logging.getLogger("venuebus.relay")
 
-_CLAIM_PG = text("""SELECT id, message_id, routing_key, aggregate, payload, created_at
-  FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED""")
-_CLAIM_SQLITE = text("""SELECT id, message_id, routing_key, aggregate, payload, created_at
-  FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :n""")
+_T = OutboxMessage.__table__
+_CLAIM = select(_T.c.id, _T.c.message_id, _T.c.routing_key, _T.c.aggregate, _T.c.payload,
+                _T.c.created_at).where(_T.c.published_at.is_(None)).order_by(_T.c.id)
 _OLDER_PG = text("""SELECT id, aggregate FROM outbox WHERE published_at IS NULL
   AND id <= :max_id AND aggregate = ANY(:aggs) ORDER BY id""")
-_MARK = text("UPDATE outbox SET published_at = :at, attempts = attempts + 1 WHERE id IN :ids"
-             ).bindparams(bindparam("ids", expanding=True))
+_MARK = update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True))).values(
+    published_at=bindparam("at", type_=_T.c.published_at.type), attempts=_T.c.attempts + 1)
 
 
 def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]]) -> list:
@@ -66,7 +66,8 @@ class Relay:
         """Publish one batch; returns how many rows were marked published."""
         pg = self.db.is_postgres
         with self.db.engine.connect() as conn, conn.begin():
-            rows = conn.execute(_CLAIM_PG if pg else _CLAIM_SQLITE, {"n": self.batch_size}).all()
+            claim = _CLAIM.limit(self.batch_size)
+            rows = conn.execute(claim.with_for_update(skip_locked=True) if pg else claim).all()
             if not rows:
                 return 0
             if pg:
@@ -82,9 +83,7 @@ class Relay:
             started = time.perf_counter()
             self.publisher.publish(messages)
             self.metrics.confirm_seconds.observe(time.perf_counter() - started)
-            now = utcnow()
-            at = now if pg else now.replace(tzinfo=None)
-            conn.execute(_MARK, {"at": at, "ids": [r.id for r in rows]})
+            conn.execute(_MARK, {"at": utcnow(), "ids": [r.id for r in rows]})
         self.metrics.published.inc(len(rows))
         self.metrics.returned.set(self.publisher.returned)
         return len(rows)
@@ -142,8 +141,6 @@ class Relay:
 
     def _wait(self) -> None:
         with self.db.session() as session:
-            from models.outbox import outbox_lag
-
             pending, lag = outbox_lag(session)
         self.metrics.pending.set(pending)
         self.metrics.lag.set(lag)

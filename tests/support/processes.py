@@ -22,14 +22,16 @@ def free_port() -> int:
 
 
 def wait_until(check: Callable[[], object], timeout: float = 30, interval: float = 0.1,
-               what: str = "condition") -> object:
+               what: str | Callable[[], str] = "condition") -> object:
+    """Poll `check` until truthy; `what` (or its result) names it in the failure."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout}s waiting for "
+                                 f"{what() if callable(what) else what}")
         time.sleep(interval)
 
 

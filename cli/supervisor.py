@@ -1,0 +1,129 @@
+"""`venuebus run`: the whole system under one supervisor (what `make run` starts).
+
+Children are ordinary `venuebus` processes; one that dies is restarted with backoff,
+except on a configuration error (exit 78). Ctrl-C or SIGTERM stops them all cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import click
+
+from models.config import Config
+
+EX_CONFIG = 78
+
+
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    where: str = ""
+    popen: subprocess.Popen | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+    env: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.popen = subprocess.Popen([sys.executable, "-m", "cli", *self.args],
+                                      env={**os.environ, **self.env})
+
+
+def plan(config: Config, workers: int) -> list[Child]:
+    """The processes of the whole system, with where each listens."""
+    from consumers.registry import consumers
+
+    port = config.api_port
+    children = [
+        Child("api", ["api", "--workers", str(workers)],
+              f"http://{config.api_host}:{port} (docs /docs, metrics /metrics)"),
+        Child("relay", ["relay", "--metrics-port", str(port + 101)],
+              f"metrics http://127.0.0.1:{port + 101}/metrics"),
+    ]
+    for i, name in enumerate(sorted(consumers()), start=2):
+        children.append(Child(f"consume {name}", ["consume", name, "--metrics-port",
+                                                  str(port + 100 + i)],
+                              f"metrics http://127.0.0.1:{port + 100 + i}/metrics"))
+    return children
+
+
+def broker_reachable(amqp_url: str) -> str | None:
+    """None when RabbitMQ answers, else why not."""
+    import pika
+
+    from producers.broker import connection_parameters
+
+    try:
+        pika.BlockingConnection(connection_parameters(amqp_url, name="venuebus-run")).close()
+        return None
+    except Exception as exc:  # noqa: BLE001 - reported to the user as is
+        return repr(exc)
+
+
+@click.command()
+@click.option("--workers", type=int, default=2, show_default=True, help="API workers")
+def run(workers: int) -> None:
+    """Start the API, the relay and every consumer; Ctrl-C stops them all."""
+    config = Config.from_env()
+    problem = broker_reachable(config.amqp_url)
+    if problem:
+        click.secho(f"RabbitMQ is not reachable at {config.amqp_url.split('@')[-1]}: {problem}\n"
+                    "Start it (e.g. `rabbitmq-server -detached`, or `docker run -p 5672:5672 "
+                    "rabbitmq:3`) or set AMQP_URL. The API still takes requests meanwhile; "
+                    "the relay and consumers keep retrying.", fg="yellow", err=True)
+    if config.is_sqlite:
+        click.echo(f"database: {config.database_url} (SQLite: one relay, polling; "
+                   "PostgreSQL gives SKIP LOCKED and LISTEN/NOTIFY)")
+    children = plan(config, workers)
+    for child in children:
+        child.start()
+        click.echo(f"started {child.name:<18} {child.where}")
+    stopping = False
+
+    def stop(_signum, _frame) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping:
+        time.sleep(0.2)
+        for child in children:
+            code = child.popen.poll() if child.popen else None
+            if code is None or stopping:
+                continue
+            if code == EX_CONFIG:
+                click.secho(f"{child.name} exited with a configuration error; stopping",
+                            fg="red", err=True)
+                stopping = True
+                break
+            if child.next_start == 0.0:
+                delay = min(2 ** child.restarts, 30)
+                child.next_start = time.monotonic() + delay
+                click.echo(f"{child.name} exited ({code}); restarting in {delay}s", err=True)
+            elif time.monotonic() >= child.next_start:
+                child.restarts += 1
+                child.next_start = 0.0
+                child.start()
+    _stop_all(children)
+
+
+def _stop_all(children: list[Child], deadline: float = 35) -> None:
+    click.echo("stopping...")
+    for child in children:
+        if child.popen and child.popen.poll() is None:
+            child.popen.send_signal(signal.SIGTERM)
+    end = time.monotonic() + deadline
+    for child in children:
+        if child.popen is None:
+            continue
+        try:
+            child.popen.wait(max(0.1, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.popen.kill()
+    click.echo("stopped")

@@ -1,0 +1,245 @@
+"""The spine through real processes: relay and consumers against PostgreSQL + RabbitMQ."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pika
+import pytest
+import requests
+from sqlalchemy import select
+
+from models.outbox import OutboxMessage
+from producers.broker import properties
+from producers.publisher import ConfirmingPublisher, Outgoing
+from tests.support.processes import free_port, wait_until
+from tests.support.ratings import RatingWorkload, aggregates, all_applied, counts, truth
+from tests.support.services import has_rabbitmqctl, rabbitmqctl
+
+pytestmark = pytest.mark.slow
+CONSUMER_READY = "consuming venuebus.ratings"
+
+
+def test_feedbacks_posted_through_the_api_become_the_exact_average(procs):
+    port = free_port()
+    procs.start("api", "--port", str(port), "--workers", "2", ready="Booting worker")
+    procs.start("relay", ready="relay running")
+    procs.start("consume", "ratings", ready=CONSUMER_READY)
+    api = f"http://127.0.0.1:{port}"
+    jsonapi = {"Content-Type": "application/vnd.api+json"}
+
+    def token(email: str) -> dict:
+        requests.post(f"{api}/v1/users", headers=jsonapi, timeout=10, json={"data": {
+            "type": "user", "attributes": {"email": email, "password": "password123"}}})
+        r = requests.post(f"{api}/v1/auth/login", timeout=10,
+                          json={"email": email, "password": "password123"})
+        return {**jsonapi, "Authorization": f"Bearer {r.json()['access_token']}"}
+
+    owner = token("owner@example.com")
+    event = requests.post(f"{api}/v1/events", headers=owner, timeout=10, json={"data": {
+        "type": "event", "attributes": {"name": "PyCon", "starts-at": "2027-01-01T09:00:00Z",
+                                        "ends-at": "2027-01-01T18:00:00Z"}}}).json()["data"]
+    ids = []
+    for i, rating in enumerate([5, 4, 1, 2]):
+        r = requests.post(f"{api}/v1/feedbacks", headers=token(f"u{i}@example.com"), json={
+            "data": {"type": "feedback", "attributes": {"rating": rating}, "relationships": {
+                "event": {"data": {"type": "event", "id": event["id"]}}}}}, timeout=10)
+        assert r.status_code == 201
+        ids.append(r.json()["data"]["id"])
+    u2 = token("u2@example.com")
+    requests.patch(f"{api}/v1/feedbacks/{ids[2]}", headers=u2, timeout=10, json={"data": {
+        "type": "feedback", "id": ids[2], "attributes": {"rating": 3}}})
+    requests.delete(f"{api}/v1/feedbacks/{ids[3]}", headers=token("u3@example.com"),
+                    timeout=10)
+
+    def average():
+        attrs = requests.get(f"{api}/v1/events/{event['id']}", timeout=10).json()["data"][
+            "attributes"]
+        return (attrs["average-rating"], attrs["rating-count"]) == (4.0, 3)
+
+    wait_until(average, timeout=20, what="average 4.0 over 3 ratings")
+
+
+def test_every_message_delivered_two_or_three_times_applies_once(db, procs, spine_env):
+    work = RatingWorkload(db)
+    for _ in range(150):
+        work.step()
+    procs.start("relay", ready="relay running")
+    procs.start("consume", "ratings", ready=CONSUMER_READY)
+    wait_until(lambda: all_applied(db), timeout=30, what="first delivery applied")
+    first = aggregates(db)
+
+    with db.session() as s:
+        rows = list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    publisher = ConfirmingPublisher(spine_env["AMQP_URL"])
+    publisher.start()
+    for copies in (1, 2):  # second and third deliveries of every message
+        publisher.publish([Outgoing(r.routing_key, r.payload.encode(), properties(
+            r.message_id, "venuebus." + r.routing_key)) for r in rows for _ in range(copies)])
+    publisher.close()
+    work.step()  # one new event after the duplicates: when it is applied, so are they
+    wait_until(lambda: all_applied(db), timeout=30, what="duplicates consumed")
+    assert counts(db)[2] == len(rows) + 1
+    assert aggregates(db) == truth(db)
+    assert first != aggregates(db) or len(work.events) == 1  # the sentinel changed something
+
+
+@pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl on this machine")
+def test_broker_restart_mid_stream_loses_nothing_and_doubles_nothing(db, procs, spine_env):
+    work = RatingWorkload(db)
+    relay = procs.start("relay", ready="relay running")
+    consumer = procs.start("consume", "ratings", ready=CONSUMER_READY)
+    vhost = requests.utils.unquote(spine_env["AMQP_URL"].rsplit("/", 1)[1])
+    stop = threading.Event()
+
+    def produce() -> None:
+        while not stop.is_set():
+            work.step()
+            time.sleep(0.005)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    try:
+        time.sleep(1.5)
+        rabbitmqctl("close_all_connections", "-p", vhost, "test: cut connections")
+        time.sleep(1.5)
+        rabbitmqctl("stop_app")
+        time.sleep(2)
+        rabbitmqctl("start_app")
+        rabbitmqctl("await_startup")
+        time.sleep(1.5)
+    finally:
+        stop.set()
+        producer.join()
+    wait_until(lambda: all_applied(db), timeout=90,
+               what=lambda: f"every event applied once: {counts(db)}")
+    total, _, processed = counts(db)
+    assert total == processed and total > 100
+    assert relay.popen.poll() is None and consumer.popen.poll() is None  # recovered in place
+    assert "reconnecting" in consumer.output()
+
+
+def test_killed_consumer_and_relay_lose_nothing_after_restart(db, procs):
+    work = RatingWorkload(db, events=5, users=40)
+    for _ in range(3000):
+        work.step()
+    relay = procs.start("relay", "--batch-size", "200", ready="relay running")
+    consumer = procs.start("consume", "ratings", "--prefetch", "50", ready=CONSUMER_READY)
+    wait_until(lambda: 0 < counts(db)[2], timeout=20, what="consumer to start applying")
+    consumer.kill()
+    wait_until(lambda: 0 < counts(db)[1], timeout=20, what="relay to publish")
+    relay.kill()
+    assert counts(db)[2] < 3000 + 15  # killed mid-stream
+    procs.start("relay", "--batch-size", "200", ready="relay running")
+    procs.start("consume", "ratings", ready=CONSUMER_READY)
+    wait_until(lambda: all_applied(db), timeout=60, what="every event applied once")
+
+
+def test_poison_message_is_dead_lettered_alone_and_replayed_once_fixed(db, procs, spine_env):
+    from models.tables import Event
+
+    work = RatingWorkload(db, events=1)
+    procs.start("relay", ready="relay running")
+    procs.start("consume", "ratings", ready=CONSUMER_READY)
+    poison = {"specversion": "1.0", "id": "poison-1", "type": "venuebus.rating.changed",
+              "data": {"event_id": 999, "feedback_id": 1, "user_id": 1, "change": "created",
+                       "rating": 5, "previous_rating": None}}
+    publisher = ConfirmingPublisher(spine_env["AMQP_URL"])
+    publisher.start()
+    publisher.publish([Outgoing("rating.changed", json.dumps(poison).encode(),
+                                properties("poison-1", "venuebus.rating.changed"))])
+    publisher.close()
+    for _ in range(50):
+        work.step()
+    wait_until(lambda: all_applied(db), timeout=30, what="the rest of the stream")
+
+    def dead() -> str:
+        return procs.start("dlq", "list", "ratings").popen.wait(30) == 0 and \
+            procs.procs[-1].output()
+
+    listing = wait_until(lambda: (out := dead()) and "1 dead letter" in out and out,
+                         timeout=20, what="the poison in the dead-letter queue")
+    assert "poison-1" in listing and "attempts=3" in listing and "UnknownEvent" in listing
+
+    with db.session() as s:  # the fix: the event it refers to now exists
+        owner = s.scalars(select(Event)).first().owner_id
+        s.add(Event(id=999, name="late", owner_id=owner, starts_at=work_now(),
+                    ends_at=work_now()))
+        s.commit()
+    replay = procs.start("dlq", "replay", "ratings", "--id", "poison-1")
+    assert replay.popen.wait(30) == 0 and "replayed 1" in replay.output()
+    wait_until(lambda: aggregates(db).get(999) == (5.0, 1), timeout=20, what="replayed poison")
+    assert "0 dead letter" in (procs.start("dlq", "list", "ratings").popen.wait(30) == 0 and
+                               procs.procs[-1].output())
+
+
+def work_now():
+    from models.base import utcnow
+
+    return utcnow()
+
+
+def _hold_event_lock(db, event_id: int, seconds: float) -> threading.Thread:
+    """Keep the event row locked so the consumer's update waits (work in flight)."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        from sqlalchemy import text
+
+        with db.engine.connect() as conn, conn.begin():
+            conn.execute(text("SELECT id FROM events WHERE id = :id FOR UPDATE"), {"id": event_id})
+            locked.set()
+            time.sleep(seconds)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    locked.wait(10)
+    return t
+
+
+def test_sigterm_drains_in_flight_work_and_acks_it(db, procs, spine_env):
+    work = RatingWorkload(db, events=1)
+    procs.start("relay", ready="relay running")
+    consumer = procs.start("consume", "ratings", ready=CONSUMER_READY)
+    holder = _hold_event_lock(db, work.events[0], seconds=2.0)
+    work.step()
+    wait_until(lambda: counts(db)[1] == 1, timeout=10, what="event published")
+    time.sleep(0.5)  # the consumer is now blocked on the lock: in flight
+    started = time.monotonic()
+    code = consumer.terminate(timeout=40)
+    holder.join()
+    assert code == 0 and time.monotonic() - started < 30
+    assert "consumer ratings stopped" in consumer.output()
+    assert all_applied(db)
+    with pika.BlockingConnection(pika.URLParameters(spine_env["AMQP_URL"])) as conn:
+        assert conn.channel().queue_declare("venuebus.ratings", passive=True) \
+            .method.message_count == 0  # acked, not requeued
+
+
+def test_drain_deadline_bounds_shutdown_and_the_work_is_redone_once(db, procs):
+    work = RatingWorkload(db, events=1)
+    procs.start("relay", ready="relay running")
+    consumer = procs.start("consume", "ratings", "--drain-deadline", "1", ready=CONSUMER_READY)
+    holder = _hold_event_lock(db, work.events[0], seconds=6.0)
+    work.step()
+    time.sleep(1.0)
+    started = time.monotonic()
+    consumer.terminate(timeout=20)
+    assert time.monotonic() - started < 5
+    holder.join()
+    procs.start("consume", "ratings", ready=CONSUMER_READY)
+    wait_until(lambda: all_applied(db), timeout=20, what="redelivered work applied once")
+
+
+def test_slow_handler_keeps_its_connection_through_heartbeats(db, procs, spine_env):
+    work = RatingWorkload(db, events=1)
+    env = {"AMQP_URL": spine_env["AMQP_URL"] + "?heartbeat=1"}
+    procs.start("relay", ready="relay running")
+    consumer = procs.start("consume", "ratings", ready=CONSUMER_READY, env=env)
+    holder = _hold_event_lock(db, work.events[0], seconds=6.0)  # 6 heartbeat intervals
+    work.step()
+    holder.join()
+    wait_until(lambda: all_applied(db), timeout=20, what="slow work applied")
+    assert "connection lost" not in consumer.output()

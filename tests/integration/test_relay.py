@@ -1,0 +1,130 @@
+"""The relay against real PostgreSQL (and SQLite) and a real RabbitMQ vhost."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import defaultdict
+
+import pika
+import pytest
+from sqlalchemy import func, select
+
+from models.config import Config
+from models.contracts import RatingChanged
+from models.db import Database
+from models.migrate import upgrade
+from models.outbox import OutboxMessage
+from models.uow import UnitOfWork
+from producers.publisher import ConfirmingPublisher, PublishFailed
+from producers.relay import Relay
+from producers.topology import EXCHANGE
+
+
+def record_events(db: Database, n: int, aggregates: int = 10) -> None:
+    """n rating events spread over `aggregates` events, with a sequence number in
+    `feedback_id` per aggregate so order can be checked on the far side."""
+    seq: dict[int, int] = defaultdict(int)
+    with UnitOfWork(db) as uow:
+        for i in range(n):
+            event_id = i % aggregates
+            seq[event_id] += 1
+            uow.record(RatingChanged(event_id=event_id, feedback_id=seq[event_id], user_id=1,
+                                     change="created", rating=1, previous_rating=None,
+                                     changed_at="2027-01-01T00:00:00+00:00"))
+        uow.commit()
+
+
+@pytest.fixture
+def tap(amqp_url):
+    """A queue bound to every key: what the relay published, in order."""
+    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    ch = conn.channel()
+    ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+    name = f"tap-{uuid.uuid4().hex[:8]}"
+    ch.queue_declare(name, exclusive=True)
+    ch.queue_bind(name, EXCHANGE, routing_key="#")
+
+    def drain() -> list[tuple[pika.BasicProperties, dict]]:
+        out = []
+        while True:
+            method, props, body = ch.basic_get(name, auto_ack=True)
+            if method is None:
+                return out
+            out.append((props, json.loads(body)))
+
+    yield drain
+    conn.close()
+
+
+def unpublished(db: Database) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(OutboxMessage)
+                        .where(OutboxMessage.published_at.is_(None)))
+
+
+def test_relay_publishes_cloudevents_and_marks_rows_after_confirm(db, amqp_url, tap):
+    record_events(db, 25)
+    publisher = ConfirmingPublisher(amqp_url)
+    publisher.start()
+    assert Relay(db, publisher).relay_once() == 25
+    publisher.close()
+    assert unpublished(db) == 0
+    got = tap()
+    assert len(got) == 25
+    props, doc = got[0]
+    assert props.delivery_mode == 2 and props.content_type == "application/cloudevents+json"
+    assert props.message_id == doc["id"] and props.type == "venuebus.rating.changed"
+    assert doc["specversion"] == "1.0" and doc["subject"] == "event/0"
+
+
+def test_broker_down_leaves_rows_unpublished(db):
+    record_events(db, 5)
+    publisher = ConfirmingPublisher("amqp://guest:guest@127.0.0.1:1/%2F")
+    with pytest.raises(PublishFailed):
+        publisher.start(timeout=5)
+    with pytest.raises(PublishFailed):
+        Relay(db, publisher).relay_once()
+    assert unpublished(db) == 5
+
+
+def test_two_relays_publish_each_row_once_and_keep_aggregate_order(db, amqp_url, tap):
+    record_events(db, 3000, aggregates=7)
+    relays = [Relay(Database(db.config), ConfirmingPublisher(amqp_url), batch_size=100)
+              for _ in range(2)]
+    published = [0, 0]
+
+    def run(i: int) -> None:
+        relays[i].publisher.start()
+        while (n := relays[i].relay_once()) or unpublished(db):
+            published[i] += n
+        relays[i].publisher.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    got = tap()
+    ids = [doc["id"] for _, doc in got]
+    assert len(ids) == 3000 and len(set(ids)) == 3000
+    assert all(published)  # both relays took part
+    last: dict[int, int] = {}
+    for _, doc in got:
+        agg, seq = doc["data"]["event_id"], doc["data"]["feedback_id"]
+        assert seq == last.get(agg, 0) + 1, f"aggregate {agg} out of order"
+        last[agg] = seq
+
+
+def test_relay_works_on_sqlite(tmp_path, amqp_url, tap):
+    url = f"sqlite:///{tmp_path}/relay.db"
+    upgrade(url)
+    db = Database(Config(database_url=url))
+    record_events(db, 10)
+    publisher = ConfirmingPublisher(amqp_url)
+    publisher.start()
+    assert Relay(db, publisher).relay_once() == 10
+    publisher.close()
+    assert unpublished(db) == 0 and len(tap()) == 10
+    db.dispose()
