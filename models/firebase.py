@@ -64,10 +64,16 @@ class FirebaseAuth:
     def lookup(self, uid: str) -> Recipient | None:
         """UserDirectory: the account's current email and display name."""
         from firebase_admin import auth
+        from google.auth.exceptions import DefaultCredentialsError
 
         try:
             record = auth.get_user(uid, app=self.app)
         except auth.UserNotFoundError:
+            return None
+        except DefaultCredentialsError as exc:
+            # Misconfigured (no service account): retrying cannot help, so the users
+            # table's address is used. Transient Firebase errors raise (and retry).
+            log.warning("Firebase get_user needs GOOGLE_APPLICATION_CREDENTIALS: %s", exc)
             return None
         if not record.email:
             return None
