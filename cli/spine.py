@@ -150,3 +150,17 @@ def status() -> None:
             main = queue_counts(conn.channel(), queue_name(name)) or (0, 0)
             dead = queue_counts(conn.channel(), dead_queue(name)) or (0, 0)
             click.echo(f"{queue_name(name):<28}{main[0]:>8}{main[1]:>11}{dead[0]:>8}")
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="exit 1 if docs/asyncapi.json is stale")
+def asyncapi(check: bool) -> None:
+    """Write docs/asyncapi.json from the event contracts."""
+    from producers.asyncapi import DOC_PATH, render
+
+    text = render()
+    if check:
+        sys.exit(0 if DOC_PATH.exists() and DOC_PATH.read_text() == text else 1)
+    DOC_PATH.parent.mkdir(exist_ok=True)
+    DOC_PATH.write_text(text)
+    click.echo(f"wrote {DOC_PATH}")

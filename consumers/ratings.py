@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import Numeric, case, cast, func, update
+from sqlalchemy import text
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
-from models.tables import Event
 from models.uow import UnitOfWork
 
 
@@ -42,16 +41,30 @@ def update_average_rating(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         dc, ds = rating_delta(d.data)
         deltas[event_id][0] += dc
         deltas[event_id][1] += ds
-    for event_id in sorted(deltas):  # one lock order for concurrent consumers
-        dc, ds = deltas[event_id]
-        count, total = Event.rating_count + dc, Event.rating_sum + ds
-        result = uow.session.execute(update(Event).where(Event.id == event_id).values(
-            rating_count=count, rating_sum=total,
-            average_rating=case((count > 0, func.round(cast(total, Numeric) / count, 3)),
-                                else_=None)))
-        if result.rowcount == 0:
-            # Retried, then dead-lettered: a delta is never dropped silently.
-            raise UnknownEvent(f"event {event_id} not found for rating.changed")
+    ids = sorted(deltas)
+    session = uow.session
+    if session.bind.dialect.name == "postgresql":  # one lock order for concurrent consumers
+        session.execute(text("SELECT id FROM events WHERE id = ANY(:ids) ORDER BY id "
+                             "FOR UPDATE"), {"ids": ids})
+    # one statement for the whole batch, however many events it touches
+    rows = ", ".join(f"(:id{i}, :dc{i}, :ds{i})" for i in range(len(ids)))
+    params = {}
+    for i, event_id in enumerate(ids):
+        params.update({f"id{i}": event_id, f"dc{i}": deltas[event_id][0],
+                       f"ds{i}": deltas[event_id][1]})
+    updated = set(session.scalars(text(_APPLY.format(rows=rows)), params))
+    missing = set(ids) - updated
+    if missing:
+        # Retried, then dead-lettered: a delta is never dropped silently.
+        raise UnknownEvent(f"events {sorted(missing)} not found for rating.changed")
+
+
+_APPLY = """WITH d(id, dc, ds) AS (VALUES {rows})
+UPDATE events SET rating_count = events.rating_count + d.dc,
+  rating_sum = events.rating_sum + d.ds,
+  average_rating = CASE WHEN events.rating_count + d.dc > 0 THEN
+    ROUND((events.rating_sum + d.ds) * 1.0 / (events.rating_count + d.dc), 3) END
+FROM d WHERE events.id = d.id RETURNING events.id"""
 
 
 class UnknownEvent(LookupError):

@@ -21,7 +21,7 @@ class Consumer:
 
     name: str
     handle: Handler
-    max_batch: int = 200
+    max_batch: int = 100  # below the prefetch, so the next batch is buffered meanwhile
     on_give_up: GiveUp | None = None
 
     @property

@@ -4,9 +4,11 @@ rows are written in the same transaction as the handler's effect."""
 from __future__ import annotations
 
 import logging
+import time
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Outcome, Permanent
@@ -56,14 +58,40 @@ class TrackedWork:
         self.max_attempts = max_attempts
 
     def __call__(self, deliveries: list[Delivery]) -> list[Outcome]:
-        try:
-            self._apply(deliveries)
-            return [ACK] * len(deliveries)
-        except Exception as exc:  # noqa: BLE001
-            if len(deliveries) == 1:
-                return [self._failed(deliveries[0], exc)]
-            log.info("batch of %d failed (%r); isolating", len(deliveries), exc)
+        while True:
+            try:
+                self._apply(deliveries)
+                return [ACK] * len(deliveries)
+            except Exception as exc:  # noqa: BLE001
+                if not self._wait_for_database(exc):
+                    error = exc
+                    break
+        if len(deliveries) == 1:
+            return [self._failed(deliveries[0], error)]
+        log.info("batch of %d failed (%r); isolating", len(deliveries), error)
         return [self([d])[0] for d in deliveries]
+
+    def _wait_for_database(self, exc: Exception) -> bool:
+        """True when `exc` came from losing the database: then wait (the messages stay
+        unacked in the broker, heartbeats go on) until it answers again. An outage is
+        not the message's fault and costs it no attempt."""
+        if not isinstance(exc, DBAPIError) or self._database_answers():
+            return False
+        backoff = 0.5
+        log.warning("database unavailable (%s); waiting for it", type(exc.orig).__name__)
+        while not self._database_answers():
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 10)
+        log.info("database is back")
+        return True
+
+    def _database_answers(self) -> bool:
+        try:
+            with self.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except DBAPIError:
+            return False
 
     def _apply(self, deliveries: list[Delivery]) -> None:
         with UnitOfWork(self.db) as uow:

@@ -31,7 +31,7 @@ class Config:
     # consumers: retry delays in milliseconds, one TTL retry queue per step
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     delivery_limit: int = 20
-    prefetch: int = 200
+    prefetch: int = 300
     badge_storage: str = "var/badges"
     smtp_url: str = ""
     mail_from: str = "venuebus <no-reply@venuebus.local>"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pika
 from pika import spec
 from pika.adapters.select_connection import SelectConnection
+from pika.exceptions import ChannelClosedByClient
 
 from producers.broker import connection_parameters
 from producers.topology import EXCHANGE
@@ -31,7 +32,9 @@ class Outgoing:
 
 
 @dataclass(eq=False)  # identity: batches are tracked in sets
-class _Batch:
+class Pending:
+    """Messages handed to the broker whose confirms are awaited."""
+
     size: int
     done: threading.Event = field(default_factory=threading.Event)
     confirmed: int = 0
@@ -59,7 +62,7 @@ class ConfirmingPublisher:
         self._channel = None
         self._thread: threading.Thread | None = None
         self._tag = 0
-        self._pending: dict[int, _Batch] = {}
+        self._pending: dict[int, Pending] = {}
         self._order: collections.deque[int] = collections.deque()
         self._open_error: str | None = None
         self.returned = 0  # unroutable messages (no queue bound to their key)
@@ -82,12 +85,23 @@ class ConfirmingPublisher:
 
     def publish(self, messages: list[Outgoing], timeout: float = 30) -> None:
         """Publish `messages` (persistent, mandatory) and wait for all their confirms."""
-        if not messages:
-            return
+        self.wait(self.publish_async(messages), timeout)
+
+    def publish_async(self, messages: list[Outgoing]) -> Pending:
+        """Hand `messages` to the I/O thread; `wait` on the result for their confirms.
+        Messages are sent in call order on one channel."""
         if not self.connected or self._conn is None:
             raise PublishFailed("not connected")
-        batch = _Batch(size=len(messages))
+        batch = Pending(size=len(messages))
+        if not messages:
+            batch.done.set()
+            return batch
         self._conn.ioloop.add_callback_threadsafe(lambda: self._send(batch, messages))
+        return batch
+
+    @staticmethod
+    def wait(batch: Pending, timeout: float = 30) -> None:
+        """Block until every message of `batch` is confirmed; PublishFailed otherwise."""
         if not batch.done.wait(timeout):
             raise PublishFailed(f"no confirm within {timeout}s")
         if batch.error:
@@ -135,7 +149,8 @@ class ConfirmingPublisher:
             callback=lambda _f: self._ready.set()))
 
     def _on_channel_closed(self, channel, reason: BaseException) -> None:
-        log.warning("publisher channel closed: %r", reason)
+        if not isinstance(reason, ChannelClosedByClient):
+            log.warning("publisher channel closed: %r", reason)
         self._fail_all(f"channel closed: {reason!r}")
         if self._conn is not None and self._conn.is_open:
             self._conn.close()
@@ -151,7 +166,7 @@ class ConfirmingPublisher:
         self._pending.clear()
         self._order.clear()
 
-    def _send(self, batch: _Batch, messages: list[Outgoing]) -> None:
+    def _send(self, batch: Pending, messages: list[Outgoing]) -> None:
         channel = self._channel
         if channel is None or not channel.is_open:
             batch.fail("channel not open")

@@ -12,9 +12,11 @@ import logging
 import select as io_select
 import threading
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Connection, Transaction, bindparam, select, text, update
 
 from models.base import utcnow
 from models.db import Database
@@ -22,7 +24,7 @@ from models.outbox import OutboxMessage, outbox_lag
 from models.uow import NOTIFY_CHANNEL
 from producers.broker import properties
 from producers.metrics import RelayMetrics
-from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
+from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
 
 log = logging.getLogger("venuebus.relay")
 
@@ -35,10 +37,12 @@ _MARK = update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True))).values(
     published_at=bindparam("at", type_=_T.c.published_at.type), attempts=_T.c.attempts + 1)
 
 
-def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]]) -> list:
+def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]],
+                       in_flight: Iterable[int] = ()) -> list:
     """The rows that may go out now: per aggregate, the claimed rows up to the first older
-    unpublished row that someone else holds. `unpublished` is (id, aggregate) by id."""
-    mine = {r.id for r in rows}
+    unpublished row that someone else holds. `unpublished` is (id, aggregate) by id;
+    `in_flight` are ids this relay already sent on its channel (they count as its own)."""
+    mine = {r.id for r in rows} | set(in_flight)
     blocked: set[str] = set()
     allowed: set[int] = set()
     for row_id, aggregate in unpublished:
@@ -51,6 +55,24 @@ def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]]) -
     return [r for r in rows if r.id in allowed]
 
 
+@dataclass
+class _InFlight:
+    """A claimed batch: its transaction holds the row locks until the confirms are in."""
+
+    conn: Connection
+    txn: Transaction
+    ids: list[int]
+    pending: Pending
+    started: float
+
+    def close(self) -> None:
+        try:
+            if self.txn.is_active:
+                self.txn.rollback()
+        finally:
+            self.conn.close()
+
+
 class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
                  poll_interval: float = 1.0, metrics: RelayMetrics | None = None) -> None:
@@ -61,32 +83,72 @@ class Relay:
         self.metrics = metrics or RelayMetrics()
         self.stopping = threading.Event()
         self._listener = None
+        self._lag_read_at = 0.0
 
     def relay_once(self) -> int:
         """Publish one batch; returns how many rows were marked published."""
+        return self.drain(max_batches=1)
+
+    def drain(self, max_batches: int | None = None) -> int:
+        """Publish until nothing is claimable (or `max_batches`), with up to `window`
+        batches in flight; returns how many rows were marked published. On any failure
+        every batch in flight is rolled back: its rows go out again later."""
+        window = 2 if self.db.is_postgres else 1  # SQLite cannot lock what is in flight
+        in_flight: deque[_InFlight] = deque()
+        total = batches = 0
+        try:
+            while True:
+                claimed = None
+                if max_batches is None or batches < max_batches:
+                    claimed = self._claim(in_flight)
+                if claimed is not None:
+                    in_flight.append(claimed)
+                    batches += 1
+                if in_flight and (len(in_flight) >= window or claimed is None):
+                    total += self._settle(in_flight.popleft())
+                elif not in_flight:
+                    return total
+        finally:
+            for batch in in_flight:
+                batch.close()
+
+    def _claim(self, in_flight: deque[_InFlight]) -> _InFlight | None:
         pg = self.db.is_postgres
-        with self.db.engine.connect() as conn, conn.begin():
+        conn = self.db.engine.connect()
+        txn = conn.begin()
+        try:
             claim = _CLAIM.limit(self.batch_size)
             rows = conn.execute(claim.with_for_update(skip_locked=True) if pg else claim).all()
-            if not rows:
-                return 0
-            if pg:
+            if rows and pg:
                 aggs = sorted({r.aggregate for r in rows})
                 older = conn.execute(_OLDER_PG, {"max_id": rows[-1].id, "aggs": aggs}).all()
-                rows = in_aggregate_order(rows, older)
-                if not rows:
-                    return 0
-            messages = [Outgoing(r.routing_key, r.payload.encode(), properties(
-                r.message_id, "venuebus." + r.routing_key,
-                timestamp=int(r.created_at.timestamp()) if r.created_at else None))
-                for r in rows]
-            started = time.perf_counter()
-            self.publisher.publish(messages)
-            self.metrics.confirm_seconds.observe(time.perf_counter() - started)
-            conn.execute(_MARK, {"at": utcnow(), "ids": [r.id for r in rows]})
-        self.metrics.published.inc(len(rows))
+                rows = in_aggregate_order(rows, older, (i for b in in_flight for i in b.ids))
+            if not rows:
+                txn.rollback()
+                conn.close()
+                return None
+            pending = self.publisher.publish_async([Outgoing(
+                r.routing_key, r.payload.encode(), properties(
+                    r.message_id, "venuebus." + r.routing_key,
+                    timestamp=int(r.created_at.timestamp()) if r.created_at else None))
+                for r in rows])
+            return _InFlight(conn, txn, [r.id for r in rows], pending, time.perf_counter())
+        except BaseException:
+            txn.rollback()
+            conn.close()
+            raise
+
+    def _settle(self, batch: _InFlight) -> int:
+        try:
+            self.publisher.wait(batch.pending)
+            self.metrics.confirm_seconds.observe(time.perf_counter() - batch.started)
+            batch.conn.execute(_MARK, {"at": utcnow(), "ids": batch.ids})
+            batch.txn.commit()
+        finally:
+            batch.close()
+        self.metrics.published.inc(len(batch.ids))
         self.metrics.returned.set(self.publisher.returned)
-        return len(rows)
+        return len(batch.ids)
 
     def run(self) -> None:
         """Relay until stop(): drain, then sleep until NOTIFY (PostgreSQL) or the poll
@@ -99,10 +161,9 @@ class Relay:
             try:
                 self.publisher.start()
                 self._listen()
-                n = self.relay_once()
+                self.drain()
                 backoff = 0.5
-                if n < self.batch_size:
-                    self._wait()
+                self._wait()
             except PublishFailed as exc:
                 log.warning("broker unavailable (%s); retrying in %.1fs", exc, backoff)
                 self.metrics.failures.inc()
@@ -140,10 +201,12 @@ class Relay:
             self._listener = None
 
     def _wait(self) -> None:
-        with self.db.session() as session:
-            pending, lag = outbox_lag(session)
-        self.metrics.pending.set(pending)
-        self.metrics.lag.set(lag)
+        if time.monotonic() - self._lag_read_at > 1.0:  # a gauge, not worth a query per wake
+            with self.db.session() as session:
+                pending, lag = outbox_lag(session)
+            self.metrics.pending.set(pending)
+            self.metrics.lag.set(lag)
+            self._lag_read_at = time.monotonic()
         if self._listener is None:
             self.stopping.wait(self.poll_interval)
             return

@@ -243,3 +243,67 @@ def test_slow_handler_keeps_its_connection_through_heartbeats(db, procs, spine_e
     holder.join()
     wait_until(lambda: all_applied(db), timeout=20, what="slow work applied")
     assert "connection lost" not in consumer.output()
+
+
+def test_status_and_metrics_show_what_operators_need(db, procs):
+    work = RatingWorkload(db, events=2)
+    relay_port, consumer_port = free_port(), free_port()
+    procs.start("relay", "--metrics-port", str(relay_port), ready="relay running")
+    procs.start("consume", "ratings", "--metrics-port", str(consumer_port),
+                ready=CONSUMER_READY)
+    for _ in range(20):
+        work.step()
+    wait_until(lambda: all_applied(db), timeout=20, what="events applied")
+    relay_metrics = requests.get(f"http://127.0.0.1:{relay_port}/metrics", timeout=5).text
+    consumer_metrics = requests.get(f"http://127.0.0.1:{consumer_port}/metrics", timeout=5).text
+    assert "venuebus_relay_published_total 20.0" in relay_metrics
+    assert 'venuebus_consumed_total{consumer="ratings"} 20.0' in consumer_metrics
+    assert "venuebus_handler_seconds_bucket" in consumer_metrics
+    status = procs.start("status")
+    assert status.popen.wait(30) == 0
+    out = status.output()
+    assert "outbox: 0 unpublished" in out
+    line = next(x for x in out.splitlines() if x.startswith("venuebus.ratings "))
+    assert line.split()[1:] == ["0", "1", "0"]  # ready, consumers, dead
+
+
+def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs, spine_env):
+    """The database refuses connections and drops every session for two seconds, twice,
+    while events flow: relay and consumer wait it out without a restart."""
+    from sqlalchemy import create_engine, text
+
+    work = RatingWorkload(db)
+    relay = procs.start("relay", ready="relay running")
+    consumer = procs.start("consume", "ratings", ready=CONSUMER_READY)
+    name = db.engine.url.database
+    admin = create_engine(db.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    stop = threading.Event()
+
+    def produce() -> None:
+        while not stop.is_set():
+            work.step()
+            time.sleep(0.003)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    try:
+        for _ in range(2):
+            time.sleep(1.0)
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :n"), {"n": name})
+                time.sleep(2.0)
+                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    finally:
+        stop.set()
+        producer.join()
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+    db.engine.dispose()  # the test's own pooled connections were terminated too
+    wait_until(lambda: all_applied(db), timeout=60,
+               what=lambda: f"every event applied once: {counts(db)}")
+    assert counts(db)[0] > 100
+    assert relay.popen.poll() is None and consumer.popen.poll() is None
+    assert "database unavailable" in consumer.output()

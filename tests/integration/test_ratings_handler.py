@@ -92,3 +92,25 @@ def test_transient_failure_asks_for_retry_until_the_last_attempt(db):
     assert work([first])[0].action == "retry"
     assert work([last])[0].action == "dead"
     assert "db hiccup" in work([first])[0].error
+
+
+def test_handler_runs_on_sqlite_too(tmp_path):
+    from models.config import Config
+    from models.db import Database
+    from models.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/r.db"
+    upgrade(url)
+    sdb = Database(Config(database_url=url))
+    from datetime import UTC, datetime
+
+    owner = create_user(sdb, "o@example.com", "password123")
+    event = catalog.create_event(sdb, owner, {"name": "E", "starts_at": datetime.now(UTC),
+                                              "ends_at": datetime.now(UTC)})
+    for i, r in enumerate([5, 4]):
+        feedback.create_feedback(sdb, create_user(sdb, f"s{i}@example.com", "password123"),
+                                 event.id, r)
+    outcomes = TrackedWork(sdb, CONSUMER, max_attempts=3)(outbox_deliveries(sdb))
+    assert [o.action for o in outcomes] == ["ack", "ack"]
+    assert read(sdb, event.id) == (4.5, 2)
+    sdb.dispose()

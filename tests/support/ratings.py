@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from models import catalog, feedback
 from models.outbox import OutboxMessage, ProcessedMessage
@@ -32,6 +33,14 @@ class RatingWorkload:
         self.given: dict[tuple[int, int], int] = {}  # (user id, event id) -> feedback id
 
     def step(self) -> None:
+        """One random change; a change the database refused (it was down) changed nothing
+        and is simply not counted, as a client would retry it."""
+        try:
+            self._step()
+        except OperationalError:
+            pass
+
+    def _step(self) -> None:
         user = self.rng.choice(self.users)
         event_id = self.rng.choice(self.events)
         fid = self.given.get((user.id, event_id))

@@ -1,0 +1,43 @@
+"""What every benchmark needs: its own database and vhost, processes, a table printer."""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+from collections.abc import Iterator
+
+from models.migrate import upgrade
+from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
+
+
+@contextlib.contextmanager
+def services() -> Iterator[tuple[str, str]]:
+    """(database URL, AMQP URL): a fresh migrated PostgreSQL database and a fresh vhost."""
+    with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url, \
+            rabbitmq_server() as server, fresh_vhost(server) as amqp_url:
+        upgrade(db_url)
+        yield db_url, amqp_url
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def table(title: str, header: list[str], rows: list[list[object]]) -> None:
+    cells = [header] + [[f"{c:,.1f}" if isinstance(c, float) else str(c) for c in r]
+                        for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for i, r in enumerate(cells):
+        print("  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in
+                        enumerate(zip(r, widths, strict=True))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

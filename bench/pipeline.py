@@ -1,0 +1,235 @@
+"""Pipeline benchmark: relay drain, end-to-end throughput and latency, against a raw pika
+baseline measured in the same run. Not a test: it prints a table.
+
+    make bench            # or: python -m bench pipeline
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import threading
+import time
+from datetime import UTC, datetime
+
+import pika
+from sqlalchemy import func, select, text
+
+from bench.common import percentile, services, table
+from models.config import Config
+from models.contracts import RatingChanged, dumps, envelope
+from models.db import Database
+from models.outbox import OutboxMessage, ProcessedMessage
+from models.tables import Event, User
+from models.uow import UnitOfWork
+from producers.broker import properties
+from producers.publisher import ConfirmingPublisher, Outgoing
+from producers.relay import Relay
+from producers.topology import EXCHANGE
+from tests.support.processes import Processes, wait_until
+
+N_BASELINE = 50_000
+N_DRAIN = 50_000
+N_E2E = 20_000
+EVENTS = 50
+
+
+def _event(i: int) -> RatingChanged:
+    return RatingChanged(event_id=1 + i % EVENTS, feedback_id=i, user_id=1, change="created",
+                         rating=i % 6, previous_rating=None,
+                         changed_at=datetime.now(UTC).isoformat())
+
+
+def _baseline_consumer(url: str, queue: str, n: int, done) -> None:
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    ch = conn.channel()
+    ch.basic_qos(prefetch_count=200)
+    seen = 0
+    for method, _props, _body in ch.consume(queue):
+        ch.basic_ack(method.delivery_tag)
+        seen += 1
+        if seen == n:
+            done.value = time.time()
+            break
+    conn.close()
+
+
+def baseline(amqp_url: str) -> float:
+    """Raw pika: pipelined confirms into a quorum queue, one consumer acking each."""
+    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    ch = conn.channel()
+    ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+    ch.queue_declare("bench.baseline", durable=True, arguments={"x-queue-type": "quorum"})
+    ch.queue_bind("bench.baseline", EXCHANGE, routing_key="bench.baseline")
+    conn.close()
+    body = dumps(envelope(_event(0))).encode()
+    done = mp.Value("d", 0.0)
+    consumer = mp.get_context("fork").Process(
+        target=_baseline_consumer, args=(amqp_url, "bench.baseline", N_BASELINE, done))
+    consumer.start()
+    publisher = ConfirmingPublisher(amqp_url)
+    publisher.start()
+    started = time.time()
+    for start in range(0, N_BASELINE, 1000):
+        publisher.publish([Outgoing("bench.baseline", body, properties(str(i), "bench"))
+                           for i in range(start, start + 1000)])
+    consumer.join(300)
+    publisher.close()
+    return N_BASELINE / (done.value - started)
+
+
+def seed(db: Database) -> None:
+    with db.session() as s:
+        s.add(User(email="bench@example.com", password_hash="x"))
+        s.flush()
+        now = datetime.now(UTC)
+        s.add_all(Event(name=f"E{i}", owner_id=1, starts_at=now, ends_at=now)
+                  for i in range(EVENTS))
+        s.commit()
+
+
+def commit_events(db: Database, n: int, chunk: int = 500) -> None:
+    """n rating events, committed through the unit of work in transactions of `chunk`."""
+    for start in range(0, n, chunk):
+        with UnitOfWork(db) as uow:
+            for i in range(start, min(n, start + chunk)):
+                uow.record(_event(i))
+            uow.commit()
+
+
+def reset(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE outbox, processed_messages"))
+        conn.execute(text("UPDATE events SET rating_count = 0, rating_sum = 0, "
+                          "average_rating = NULL"))
+
+
+def purge(amqp_url: str) -> None:
+    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    for q in ("venuebus.ratings", "bench.baseline"):
+        try:
+            conn.channel().queue_purge(q)
+        except pika.exceptions.ChannelClosedByBroker:
+            pass
+    conn.close()
+
+
+def relay_drain(db: Database, amqp_url: str) -> float:
+    commit_events(db, N_DRAIN, chunk=5000)
+    publisher = ConfirmingPublisher(amqp_url)
+    publisher.start()
+    relay = Relay(db, publisher, batch_size=1000)
+    started = time.perf_counter()
+    relay.drain()
+    elapsed = time.perf_counter() - started
+    publisher.close()
+    return N_DRAIN / elapsed
+
+
+def processed(db: Database) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(ProcessedMessage))
+
+
+def e2e_throughput(db: Database, procs: Processes, consumers: int) -> float:
+    for _ in range(consumers):
+        procs.start("consume", "ratings", ready="consuming venuebus.ratings")
+    started = time.perf_counter()
+    commit_events(db, N_E2E)
+    wait_until(lambda: processed(db) >= N_E2E, timeout=300, interval=0.02,
+               what="backlog applied")
+    return N_E2E / (time.perf_counter() - started)
+
+
+def latencies(db: Database, rate: int, seconds: float = 8.0) -> list[float]:
+    """Offer `rate` events/s (one event per transaction, like API requests) for `seconds`;
+    latency = consumer's apply time - outbox commit time, in ms."""
+    stop_at = time.perf_counter() + seconds
+    threads = 4
+
+    def produce(k: int) -> None:
+        interval = threads / rate
+        next_at = time.perf_counter() + k * interval / threads
+        i = k
+        while next_at < stop_at:
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            with UnitOfWork(db) as uow:
+                uow.record(_event(i))
+                uow.commit()
+            i += threads
+            next_at += interval
+
+    workers = [threading.Thread(target=produce, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    expected = _outbox_count(db)
+    wait_until(lambda: processed(db) >= expected, timeout=60, what="offered load applied")
+    with db.session() as s:
+        rows = s.execute(select(OutboxMessage.created_at, ProcessedMessage.processed_at).join(
+            ProcessedMessage, ProcessedMessage.message_id == OutboxMessage.message_id)).all()
+    return [(p - c).total_seconds() * 1000 for c, p in rows]
+
+
+def _outbox_count(db: Database) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(OutboxMessage))
+
+
+def main() -> None:
+    with services() as (db_url, amqp_url):
+        config = Config(database_url=db_url, amqp_url=amqp_url)
+        db = Database(config, pool_size=8)
+        seed(db)
+        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO"}
+        log_dir = os.path.join("var", "bench-logs")
+        os.makedirs(log_dir, exist_ok=True)
+        from pathlib import Path
+
+        base = baseline(amqp_url)
+        purge(amqp_url)
+        # the relay declares the consumer queues, so the drain fills venuebus.ratings
+        procs = Processes(env, Path(log_dir))
+        procs.start("relay", ready="relay running").terminate()
+        drain = relay_drain(db, amqp_url)
+        purge(amqp_url)
+        reset(db)
+        rows = []
+        for n in (1, 2):
+            procs = Processes(env, Path(log_dir))
+            procs.start("relay", ready="relay running")
+            rate = e2e_throughput(db, procs, n)
+            procs.stop_all()
+            reset(db)
+            rows.append([f"end-to-end, {n} consumer process(es)", rate, rate / base])
+        lat_rows = []
+        procs = Processes(env, Path(log_dir))
+        procs.start("relay", ready="relay running")
+        procs.start("consume", "ratings", ready="consuming venuebus.ratings")
+        for rate in (200, 500, 1000):
+            values = latencies(db, rate)
+            lat_rows.append([f"{rate} events/s offered", len(values), percentile(values, 50),
+                             percentile(values, 95), percentile(values, 99)])
+            reset(db)
+        procs.stop_all()
+        db.dispose()
+    table("Throughput (PostgreSQL + RabbitMQ, this machine, one run)",
+          ["what", "per second", "ratio to baseline"],
+          [["baseline: raw pika, pipelined confirms -> quorum queue -> consumer acking",
+            base, 1.0],
+           ["relay drain (rows/s from a 50,000-row backlog)", drain, drain / base], *rows])
+    table("End-to-end latency: commit -> consumer applies (ms)",
+          ["offered load", "events", "p50", "p95", "p99"], lat_rows)
+    print("\ntargets: end-to-end/baseline >= 0.35, relay drain >= 5,000 rows/s, "
+          "p99 <= 50 ms at 500 events/s")
+    print(json.dumps({"baseline": round(base), "relay_drain": round(drain),
+                      "e2e": [round(r[1]) for r in rows],
+                      "latency_p99": {r[0]: round(r[4], 1) for r in lat_rows}}))
+
+
+if __name__ == "__main__":
+    main()
