@@ -57,20 +57,16 @@ def pipeline(n: int, folder: Path) -> dict:
     from sqlalchemy import select, update
 
     from api.app import create_app
+    from bench.common import services
     from models.badge_tables import Badge
     from models.config import Config
     from models.db import Database
-    from models.migrate import upgrade
     from models.tables import User
     from models.users import create_user
     from tests.support.processes import processes
-    from tests.support.services import fresh_database, fresh_vhost, postgres_server
     from tests.support.smtp import smtp_server
 
-    with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url, \
-            fresh_vhost(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-                        ) as amqp_url, smtp_server() as (smtp_url, inbox):
-        upgrade(db_url)
+    with services() as (db_url, amqp_url), smtp_server() as (smtp_url, inbox):
         config = Config(database_url=db_url, amqp_url=amqp_url, smtp_url=smtp_url,
                         badge_storage=str(folder / "badges"))
         db = Database(config)
@@ -113,25 +109,27 @@ def pipeline(n: int, folder: Path) -> dict:
             "consumer_peak_rss_mb": peak}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    from bench.common import table
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--renderer-only", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
+    n = args.count
     with tempfile.TemporaryDirectory(prefix="venuebus-bench-") as tmp:
         folder = Path(tmp)
-        alone = renderer_alone(args.count, folder)
-        print(f"renderer alone: {args.count} badges in {alone['seconds']:.2f}s = "
-              f"{alone['badges_per_s']:.0f} badges/s, {alone['pages']} pages, "
-              f"{alone['bytes'] / 1e6:.1f} MB, peak RSS {alone['peak_rss_mb']:.0f} MB")
-        if args.renderer_only:
-            return
-        p = pipeline(args.count, folder)
-        print(f"pipeline: 202 in {p['request_accepted_s'] * 1000:.0f} ms; generated after "
-              f"{p['request_to_generated_s']:.2f}s ({p['badges_per_s']:.0f} badges/s "
-              f"incl. queueing); mail received after {p['request_to_mail_s']:.2f}s; "
-              f"rendering consumer peak RSS {p['consumer_peak_rss_mb']:.0f} MB")
-
+        alone = renderer_alone(n, folder)
+        rows = [["renderer alone (child process)", alone["badges_per_s"], "-",
+                 alone["seconds"], alone["peak_rss_mb"]]]
+        if not args.renderer_only:
+            p = pipeline(n, folder)
+            rows.append(["API -> relay -> consumers -> SMTP", p["badges_per_s"],
+                         p["request_to_mail_s"], p["request_to_generated_s"],
+                         p["consumer_peak_rss_mb"]])
+    table(f"{n:,} badges in one request ({alone['pages']} pages, "
+          f"{alone['bytes'] / 1e6:.1f} MB PDF); target >= 200 badges/s, < 200 MB",
+          ["path", "badges/s", "request->mail s", "render s", "peak RSS MB"], rows)
 
 if __name__ == "__main__":
     main()
