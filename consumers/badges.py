@@ -14,7 +14,7 @@ from pathlib import Path
 
 from consumers.badge_pdf import render_badges
 from consumers.registry import Consumer
-from consumers.runtime import Delivery
+from consumers.runtime import Delivery, Permanent
 from models.badge_lifecycle import (
     fail_badge,
     mark_badge_generated,
@@ -25,6 +25,14 @@ from models.uow import UnitOfWork
 
 log = logging.getLogger("venuebus.consumers.badges")
 PROGRESS_EVERY_S = 0.5
+
+
+def badge_id_of(delivery: Delivery) -> int:
+    """The payload's badge id; Permanent (dead-letter at once) when it has none."""
+    try:
+        return int(delivery.data["badge_id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Permanent(f"{delivery.routing_key} without a valid badge_id: {exc!r}") from exc
 
 
 def badge_path(storage: str, badge_id: int) -> Path:
@@ -52,7 +60,7 @@ def render_badge(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     Raises on a render error, so the runtime retries and finally calls give_up."""
     storage = uow.db.config.badge_storage
     for delivery in deliveries:
-        badge_id = int(delivery.data["badge_id"])
+        badge_id = badge_id_of(delivery)
         badge = pending_badge(uow, badge_id)
         if badge is None:
             log.info("badge %s is not pending any more; nothing to do", badge_id)
@@ -69,7 +77,10 @@ def render_badge(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
 
 def give_up_badge(uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
     """After the last retry: the badge is failed with `reason` and its usage given back."""
-    badge_id = int(delivery.data["badge_id"])
+    try:
+        badge_id = badge_id_of(delivery)
+    except Permanent:
+        return  # a malformed message names no badge: nothing to fail
     if fail_badge(uow, badge_id, reason):
         log.warning("badge %s failed: %s", badge_id, reason)
 

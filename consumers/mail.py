@@ -13,9 +13,10 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr
 
+from consumers.badges import badge_id_of
 from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
-from consumers.runtime import Delivery
+from consumers.runtime import Delivery, Permanent
 from models.badge_mail import (
     Claim,
     claim_badge_mail,
@@ -71,7 +72,7 @@ class BadgeMailSender:
     def handle(self, uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         config = uow.db.config
         for delivery in deliveries:
-            badge_id = int(delivery.data["badge_id"])
+            badge_id = badge_id_of(delivery)
             badge = uow.session.get(Badge, badge_id)
             if badge is None:
                 log.info("badge %s is gone (owner deleted); no mail", badge_id)
@@ -96,7 +97,11 @@ class BadgeMailSender:
                      claim.attempts)
 
     def give_up(self, uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
-        fail_badge_mail(uow, int(delivery.data["badge_id"]), reason)
+        try:
+            badge_id = badge_id_of(delivery)
+        except Permanent:
+            return  # a malformed message names no badge: nothing to mark
+        fail_badge_mail(uow, badge_id, reason)
 
 
 SENDER = BadgeMailSender()

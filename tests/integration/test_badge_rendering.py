@@ -117,3 +117,13 @@ def test_progress_is_visible_while_a_thousand_badges_render(client, db, render_d
         badge = s.scalar(select(Badge))
     assert (badge.status, badge.page_count) == ("generated", 250)
     assert elapsed < 10, f"1,000 badges took {elapsed:.1f}s"
+
+
+def test_a_message_without_a_badge_id_is_permanent_and_give_up_ignores_it(render_db):
+    from consumers.runtime import Delivery, Permanent
+
+    bad = Delivery(message_id="m1", routing_key="badge.requested", type="x", data={},
+                   envelope={}, headers={}, attempt=1, redelivered=False)
+    with pytest.raises(Permanent):
+        handle(render_db, render_badge, [bad])
+    give_up(render_db, give_up_badge, bad, "Permanent: no badge_id")
