@@ -6,7 +6,21 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from api import allowed_usage, badges, events, feedbacks, health, openapi, tickets, users
+from api import (
+    allowed_usage,
+    attendees,
+    badges,
+    discount_codes,
+    events,
+    feedbacks,
+    health,
+    openapi,
+    orders,
+    staff,
+    stats,
+    tickets,
+    users,
+)
 from api.auth import TokenVerifier
 from api.errors import register_error_handlers
 from api.metrics import ApiMetrics
@@ -14,7 +28,8 @@ from models.config import Config
 from models.db import Database
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
-              badges.bp, allowed_usage.bp]
+              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, badges.bp,
+              allowed_usage.bp]
 
 
 @dataclass

@@ -31,7 +31,7 @@ class Consumer:
 
 def consumers() -> dict[str, Consumer]:
     """Name -> Consumer. Imported lazily so that each process loads only what it runs."""
-    from consumers import badges, mail, ratings
+    from consumers import badges, mail, ratings, stats
 
-    found = [ratings.CONSUMER, badges.CONSUMER, mail.CONSUMER]
+    found = [ratings.CONSUMER, stats.CONSUMER, badges.CONSUMER, mail.CONSUMER]
     return {c.name: c for c in found}

@@ -1,4 +1,12 @@
-"""Imports every table and contract module so that Base.metadata and the event registry
-are complete (alembic, tests, consumers)."""
+"""Imports every table module so that Base.metadata is complete (alembic, tests), and
+every contract module so that the event registry is."""
 
-from models import badge_tables, contracts_badges, outbox, tables  # noqa: F401
+from models import (  # noqa: F401
+    badge_tables,
+    contracts_badges,
+    contracts_ticketing,
+    outbox,
+    stats_tables,
+    tables,
+    ticketing_tables,
+)

@@ -1,0 +1,38 @@
+"""The attendee resource, shared by /v1/attendees, /v1/orders and event listings."""
+
+from __future__ import annotations
+
+from flask import url_for
+from marshmallow import fields, validate
+
+from api.jsonapi import ResourceSchema, resource
+from models.attendee_views import AttendeeView
+
+
+class AttendeeSchema(ResourceSchema):
+    first_name = fields.String(validate=validate.Length(min=1, max=255))
+    last_name = fields.String(validate=validate.Length(min=1, max=255))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=255))
+    unit = fields.Integer(dump_only=True, allow_none=True)
+    checkin_secret = fields.String(dump_only=True)
+    is_cancelled = fields.Boolean(dump_only=True)
+    is_checked_in = fields.Boolean()
+    checkin_times = fields.String(allow_none=True, validate=validate.Length(max=100_000))
+    device_name_checkin = fields.String(allow_none=True, validate=validate.Length(max=100_000))
+    is_checked_out = fields.Boolean()
+    checkout_times = fields.String(allow_none=True)  # read-only in effect: the server stamps
+
+
+def attendee_resource(view: AttendeeView) -> dict:
+    a = view.attendee
+    attrs = AttendeeSchema().dump({
+        "first_name": a.first_name, "last_name": a.last_name, "email": a.email, "unit": a.unit,
+        "checkin_secret": a.checkin_secret, "is_cancelled": a.is_cancelled,
+        "is_checked_in": a.is_checked_in, "checkin_times": view.checkin_times,
+        "device_name_checkin": view.device_name_checkin, "is_checked_out": a.is_checked_out,
+        "checkout_times": view.checkout_times})
+    return resource("attendee", a.id, attrs,
+                    relationships={"ticket": ("ticket", a.ticket_id),
+                                   "event": ("event", a.event_id),
+                                   "order": ("order", a.order_id)},
+                    self_link=url_for("attendees.get_attendee", attendee_id=a.id))

@@ -1,0 +1,125 @@
+"""/v1/attendees: read, PATCH with Open Event's check-in rules, and scanner endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from marshmallow import fields, validate
+
+from api import deps
+from api.attendee_resource import AttendeeSchema, attendee_resource
+from api.auth import login_required, require_user
+from api.errors import ApiError
+from api.jsonapi import (
+    ResourceSchema,
+    document,
+    load_attributes,
+    page_args,
+    page_document,
+    parse_resource,
+    request_json,
+)
+from api.openapi import doc
+from models import attendee_views, checkin
+from models.checkin import ScanResult
+
+bp = Blueprint("attendees", __name__)
+
+
+class ScanSchema(ResourceSchema):
+    device_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
+    nonce = fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
+    secret = fields.String(validate=validate.Length(min=1, max=64))
+
+
+def _scan_body() -> dict[str, Any]:
+    """`{device-name, nonce}` as a plain object or a JSON:API document; body optional."""
+    if not request.get_data(cache=True):
+        return {}
+    body = request_json()
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"].get("attributes", {})
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Send {\"device-name\": ..., \"nonce\": ...}")
+    values = load_attributes(ScanSchema(), {k.replace("_", "-"): v for k, v in body.items()})
+    return values
+
+
+def _scanned(result: ScanResult):
+    scan = result.scan
+    meta = {"scan": {"id": str(scan.id), "kind": scan.kind, "at": scan.at.isoformat(),
+                     "device-name": scan.device_name}, "replayed": result.replayed}
+    return document(attendee_resource(result.view), meta=meta)
+
+
+@bp.get("/v1/attendees/<int:attendee_id>")
+@login_required
+@doc("An attendee (buyer, event owner or staff)", type_="attendee", response=AttendeeSchema,
+     errors=(401, 403, 404))
+def get_attendee(attendee_id: int):
+    view = attendee_views.get_attendee(deps.db(), require_user(), attendee_id)
+    return document(attendee_resource(view))
+
+
+@bp.patch("/v1/attendees/<int:attendee_id>")
+@login_required
+@doc("Change an attendee; check in/out with checkin-times, device-name-checkin, "
+     "is-checked-out (owner or staff)", type_="attendee", body=AttendeeSchema,
+     response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+def update_attendee(attendee_id: int):
+    attrs, _ = parse_resource("attendee", resource_id=attendee_id)
+    changes = load_attributes(AttendeeSchema(), attrs, partial=True)
+    view = checkin.update_attendee(deps.db(), require_user(), attendee_id, changes)
+    return document(attendee_resource(view))
+
+
+@bp.post("/v1/attendees/<int:attendee_id>/check-in")
+@login_required
+@doc("Scan an attendee in ({device-name, nonce}; a repeated nonce returns the first scan)",
+     type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+def check_in(attendee_id: int):
+    body = _scan_body()
+    return _scanned(checkin.check_in_attendee(deps.db(), require_user(), attendee_id,
+                                              device_name=body.get("device_name"),
+                                              nonce=body.get("nonce")))
+
+
+@bp.post("/v1/attendees/<int:attendee_id>/check-out")
+@login_required
+@doc("Scan an attendee out ({device-name, nonce})", type_="attendee",
+     response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+def check_out(attendee_id: int):
+    body = _scan_body()
+    return _scanned(checkin.check_out_attendee(deps.db(), require_user(), attendee_id,
+                                               device_name=body.get("device_name"),
+                                               nonce=body.get("nonce")))
+
+
+@bp.post("/v1/check-in")
+@login_required
+@doc("Scan in by the QR code's check-in secret ({secret, device-name, nonce})",
+     type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+def check_in_by_secret():
+    body = _scan_body()
+    if not body.get("secret"):
+        raise ApiError(422, "missing_secret", "secret is required",
+                       pointer="/data/attributes/secret")
+    return _scanned(checkin.check_in_by_secret(deps.db(), require_user(), body["secret"],
+                                               device_name=body.get("device_name"),
+                                               nonce=body.get("nonce")))
+
+
+@bp.get("/v1/events/<int:event_id>/attendees")
+@login_required
+@doc("An event's attendees (owner or staff); filter[is-checked-in]=true|false",
+     type_="attendee", response=AttendeeSchema, many=True, errors=(400, 401, 403, 404))
+def list_event_attendees(event_id: int):
+    raw = request.args.get("filter[is-checked-in]")
+    if raw not in (None, "true", "false"):
+        raise ApiError(400, "invalid_filter", "filter[is-checked-in] must be true or false",
+                       parameter="filter[is-checked-in]")
+    checked_in = None if raw is None else raw == "true"
+    page = attendee_views.list_event_attendees(deps.db(), require_user(), event_id,
+                                               checked_in, *page_args())
+    return page_document(page, [attendee_resource(v) for v in page.items])

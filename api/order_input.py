@@ -1,0 +1,99 @@
+"""Parsing what clients send to /v1/orders: Open Event's two `on-site-tickets` forms,
+attendee details, the strict `onsite` flag and the request fingerprint for idempotency."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from flask import request
+from marshmallow import fields, validate
+
+from api.errors import ApiError
+from api.jsonapi import ResourceSchema
+from models.idempotency import Idempotency
+
+ONSITE_POINTER = "/data/attributes/on-site-tickets"
+_DIGITS = re.compile(r"^\s*\d+\s*$")
+
+
+class AttendeeInSchema(ResourceSchema):
+    ticket_id = fields.Integer(required=True)
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=255))
+
+
+class OrderInSchema(ResourceSchema):
+    attendees = fields.List(fields.Nested(AttendeeInSchema), load_default=list)
+    discount_code = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+
+
+def is_onsite() -> bool:
+    """`?onsite=true` or `?onsite=1`; anything else is a normal order."""
+    return request.args.get("onsite", "").strip().lower() in ("true", "1")
+
+
+def _whole(value: Any, what: str) -> int:
+    if isinstance(value, bool) or value is None:
+        raise ApiError(422, "invalid_on_site_ticket", f"{what} must be a positive integer",
+                       pointer=ONSITE_POINTER)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _DIGITS.match(value):
+        return int(value)
+    raise ApiError(422, "invalid_on_site_ticket", f"{what} must be a positive integer, "
+                   f"got {value!r}", pointer=ONSITE_POINTER)
+
+
+def on_site_tickets(attrs: dict[str, Any]) -> list[tuple[int, int]]:
+    """`[(ticket_id, quantity)]` from `{"id", "quantity"}` elements or Open Event's
+    `{"data": {"type": "on-site-ticket", "attributes": {"id", "quantity"}}}`. An empty or
+    missing list is left to the service ("on-site-tickets info missing")."""
+    raw = attrs.get("on-site-tickets")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ApiError(422, "invalid_on_site_tickets", "on-site-tickets must be a list",
+                       pointer=ONSITE_POINTER)
+    out = []
+    for item in raw:
+        if isinstance(item, dict) and isinstance(item.get("data"), dict):
+            data = item["data"]
+            if data.get("type", "on-site-ticket") != "on-site-ticket":
+                raise ApiError(422, "invalid_on_site_ticket",
+                               "on-site-tickets elements must be of type on-site-ticket",
+                               pointer=ONSITE_POINTER)
+            item = data.get("attributes")
+        if not isinstance(item, dict) or "id" not in item or "quantity" not in item:
+            raise ApiError(422, "invalid_on_site_ticket",
+                           "each on-site ticket needs an id and a quantity",
+                           pointer=ONSITE_POINTER)
+        quantity = _whole(item["quantity"], "quantity")
+        if quantity < 1:
+            raise ApiError(422, "invalid_on_site_ticket", "quantity must be a positive integer",
+                           pointer=ONSITE_POINTER)
+        out.append((_whole(item["id"], "id"), quantity))
+    return out
+
+
+def idempotency() -> Idempotency | None:
+    """The `Idempotency-Key` header with a fingerprint of this request (method, path,
+    query and body): the same key with another request is refused."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    digest = hashlib.sha256()
+    raw = request.get_data(cache=True).decode("utf-8", "replace")
+    try:  # the same document with other spacing or key order is the same request
+        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        body = raw
+    for part in (request.method, request.path, request.query_string.decode(), body):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return Idempotency(key=key.strip(), fingerprint=digest.hexdigest())

@@ -1,0 +1,96 @@
+"""/v1/orders: online and onsite (`?onsite=true`) orders, idempotent with `Idempotency-Key`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, url_for
+from marshmallow import fields, validate
+
+from api import deps
+from api.attendee_resource import attendee_resource
+from api.auth import login_required, require_user
+from api.jsonapi import (
+    ResourceSchema,
+    document,
+    load_attributes,
+    parse_resource,
+    relationship_id,
+    resource,
+)
+from api.openapi import doc
+from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
+from models.attendee_views import AttendeeView
+from models.order_views import PlacedOrder, cancel_order, check_status_change, get_order
+from models.orders import AttendeeDetails, place_onsite_order, place_order
+
+bp = Blueprint("orders", __name__)
+
+
+class OrderSchema(ResourceSchema):
+    status = fields.String(validate=validate.OneOf(["cancelled"]))
+    payment_mode = fields.String(dump_only=True)
+    amount = fields.Float(dump_only=True)
+    discount_amount = fields.Float(dump_only=True)
+    tickets = fields.List(fields.Dict(), dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    cancelled_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    on_site_tickets = fields.List(fields.Raw(), load_only=True)
+
+
+def order_document(placed: PlacedOrder, status: int = 200):
+    o = placed.order
+    attrs = OrderSchema().dump({
+        "status": o.status, "payment_mode": o.payment_mode, "amount": o.amount,
+        "discount_amount": o.discount_amount, "created_at": o.created_at,
+        "cancelled_at": o.cancelled_at,
+        "tickets": [{"id": str(ln.ticket_id), "quantity": ln.quantity,
+                     "unit-price": float(ln.unit_price), "discount": float(ln.discount)}
+                    for ln in placed.lines]})
+    rels = {"event": ("event", o.event_id), "user": ("user", o.user_id),
+            "discount-code": ("discount-code", o.discount_code_id),
+            "attendees": ("attendee", [a.id for a in placed.attendees])}
+    data = resource("order", o.id, attrs, relationships=rels,
+                    self_link=url_for("orders.get_order_view", order_id=o.id))
+    headers = {"Idempotent-Replayed": "true"} if placed.replayed else None
+    views = placed.views if placed.views is not None else \
+        [AttendeeView(a) for a in placed.attendees]  # a new order's attendees have no scans
+    included = [attendee_resource(v) for v in views]
+    return document(data, status=status, included=included, headers=headers)
+
+
+@bp.post("/v1/orders")
+@login_required
+@doc("Place an order; ?onsite=true (owner) creates `quantity` attendees per on-site ticket",
+     type_="order", body=OrderSchema, response=OrderSchema, status=201,
+     errors=(400, 401, 403, 404, 409, 422))
+def create_order():
+    attrs, rels = parse_resource("order")
+    event_id = relationship_id(rels, "event", "event")
+    actor, idem = require_user(), idempotency()
+    if is_onsite():
+        placed = place_onsite_order(deps.db(), actor, event_id, on_site_tickets(attrs),
+                                    idempotency=idem)
+    else:
+        values = load_attributes(OrderInSchema(), attrs)
+        people = [AttendeeDetails(p["ticket_id"], p["first_name"], p["last_name"],
+                                  p.get("email")) for p in values["attendees"]]
+        placed = place_order(deps.db(), actor, event_id, people,
+                             discount_code=values.get("discount_code"), idempotency=idem)
+    return order_document(placed, status=201)
+
+
+@bp.get("/v1/orders/<int:order_id>")
+@login_required
+@doc("An order with its attendees (buyer, event owner, admins)", type_="order",
+     response=OrderSchema, errors=(401, 403, 404))
+def get_order_view(order_id: int):
+    return order_document(get_order(deps.db(), require_user(), order_id))
+
+
+@bp.patch("/v1/orders/<int:order_id>")
+@login_required
+@doc("Cancel an order (status: cancelled; event owner): frees its capacity", type_="order",
+     body=OrderSchema, response=OrderSchema, errors=(400, 401, 403, 404, 409, 422))
+def update_order(order_id: int):
+    attrs, _ = parse_resource("order", resource_id=order_id)
+    check_status_change(str(attrs.get("status")))
+    return order_document(cancel_order(deps.db(), require_user(), order_id))

@@ -1,0 +1,231 @@
+"""`python -m bench.orders`: onsite orders/s and check-ins/s through HTTP with 1, 8 and 32
+concurrent clients against the API under gunicorn (workers per core), p50/p99 latency,
+oversells (must be 0), and a bare Flask one-INSERT endpoint on the same server type and
+database as the baseline. Creates and drops its own PostgreSQL database.
+
+Environment: BENCH_PG_ADMIN_URL (default the local server), BENCH_SECONDS per level (5),
+BENCH_LEVELS ("1,8,32")."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+from bench.baseline_app import DDL
+from models.migrate import upgrade
+from tests.support.processes import free_port, wait_until
+from tests.support.services import fresh_database
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL",
+                           "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+LEVELS = tuple(int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(","))
+JSONAPI = "application/vnd.api+json"
+RACE_CAPACITY = 200
+
+
+@dataclass
+class Result:
+    name: str
+    clients: int
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> int:
+        return sum(n for s, n in self.statuses.items() if 200 <= s < 300)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def load(name: str, clients: int, seconds: float, request_fn, stop_on_409: bool = False
+         ) -> Result:
+    """`clients` threads calling `request_fn(session, i)` for `seconds` each."""
+    result, lock, counter = Result(name, clients), threading.Lock(), itertools.count()
+    deadline = time.perf_counter() + seconds
+    sold_out = threading.Event()
+
+    def client() -> None:
+        session = requests.Session()
+        lat, codes = [], {}
+        while time.perf_counter() < deadline and not sold_out.is_set():
+            t0 = time.perf_counter()
+            status = request_fn(session, next(counter)).status_code
+            lat.append(time.perf_counter() - t0)
+            codes[status] = codes.get(status, 0) + 1
+            if stop_on_409 and status == 409:
+                sold_out.set()
+        with lock:
+            result.latencies += lat
+            for s, n in codes.items():
+                result.statuses[s] = result.statuses.get(s, 0) + n
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def serve(args: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    out = open(log, "ab")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out,
+                            stderr=subprocess.STDOUT,
+                            env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited, see {log}")
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    wait_until(up, timeout=60, what=f"{args} to serve")
+    return proc
+
+
+class Api:
+    def __init__(self, base: str) -> None:
+        self.base, self.http = base, requests.Session()
+        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+        self.post("/v1/users", {"data": {"type": "user", "attributes": {
+            "email": email, "password": "password123"}}}, auth=False)
+        r = self.http.post(base + "/v1/auth/login", json={"email": email,
+                                                          "password": "password123"})
+        self.headers = {"Authorization": f"Bearer {r.json()['access_token']}",
+                        "Content-Type": JSONAPI}
+        self.event = self.post("/v1/events", {"data": {"type": "event", "attributes": {
+            "name": "Bench", "starts-at": "2027-01-01T09:00:00Z",
+            "ends-at": "2027-01-02T09:00:00Z"}}})["data"]["id"]
+
+    def post(self, path: str, body: dict, auth: bool = True) -> dict:
+        r = self.http.post(self.base + path, json=body,
+                           headers=self.headers if auth else {"Content-Type": JSONAPI})
+        r.raise_for_status()
+        return r.json()
+
+    def ticket(self, quantity: int) -> str:
+        return self.post("/v1/tickets", {"data": {"type": "ticket", "attributes": {
+            "name": f"T{quantity}", "quantity": quantity, "max-order": 100},
+            "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}}
+        )["data"]["id"]
+
+    def onsite(self, session: requests.Session, ticket: str, quantity: int = 1):
+        return session.post(f"{self.base}/v1/orders?onsite=true", headers=self.headers, json={
+            "data": {"type": "order", "attributes": {"on-site-tickets": [
+                {"id": ticket, "quantity": quantity}]},
+                "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}})
+
+
+def bench_api(base: str, db_url: str) -> tuple[list[Result], int]:
+    api = Api(base)
+    results: list[Result] = []
+    roomy = api.ticket(10**7)
+    for n in LEVELS:
+        results.append(load("onsite order", n, SECONDS, lambda s, i: api.onsite(s, roomy)))
+    holders = api.ticket(10**6)
+    ids = []
+    for _ in range(40):
+        body = api.onsite(api.http, holders, 100).json()
+        ids += [a["id"] for a in body["included"]]
+    for n in LEVELS:
+        results.append(load("check-in", n, SECONDS, lambda s, i: s.post(
+            f"{base}/v1/attendees/{ids[i % len(ids)]}/check-in", headers=api.headers,
+            json={"device-name": f"gate-{i % 4}", "nonce": uuid.uuid4().hex})))
+    oversold = 0
+    for n in LEVELS:
+        scarce = api.ticket(RACE_CAPACITY)
+        race = load("race for capacity", n, 60, lambda s, i, t=scarce: api.onsite(s, t),
+                    stop_on_409=True)
+        # drain: every client keeps going until it sees the 409, so capacity is exhausted
+        while api.onsite(api.http, scarce).status_code != 409:
+            race.statuses[201] = race.statuses.get(201, 0) + 1
+        engine = sa.create_engine(db_url)
+        with engine.connect() as conn:
+            units = conn.execute(sa.text("SELECT count(*) FROM attendees WHERE ticket_id = :t"),
+                                 {"t": int(scarce)}).scalar_one()
+        engine.dispose()
+        oversold += max(0, race.ok - RACE_CAPACITY) + max(0, units - RACE_CAPACITY)
+        results.append(race)
+    return results, oversold
+
+
+def bench_baseline(base: str) -> list[Result]:
+    return [load("baseline INSERT", n, SECONDS, lambda s, i: s.post(f"{base}/insert"))
+            for n in LEVELS]
+
+
+def table(results: list[Result], baseline: dict[int, float], oversold: int) -> str:
+    lines = [f"{'scenario':<20}{'clients':>8}{'ok/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+             f"{'non-2xx':>9}{'vs base':>9}"]
+    for r in results:
+        base = baseline.get(r.clients)
+        ratio = f"{r.rate / base:.2f}" if base and r.name != "baseline INSERT" else ""
+        bad = sum(n for s, n in r.statuses.items() if not 200 <= s < 300)
+        lines.append(f"{r.name:<20}{r.clients:>8}{r.rate:>10.1f}{r.pct(0.5):>9.1f}"
+                     f"{r.pct(0.99):>9.1f}{bad:>9}{ratio:>9}")
+    lines.append(f"oversold units: {oversold} (must be 0); workers: "
+                 f"{2 * multiprocessing.cpu_count()}; {SECONDS:g}s per level")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    logs = ROOT / "var" / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
+    with fresh_database(ADMIN_URL, "venuebus_bench") as db_url:
+        upgrade(db_url)
+        engine = sa.create_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(DDL))
+        engine.dispose()
+        env = {"DATABASE_URL": db_url, "SECRET_KEY": "bench-secret-0123456789abcdef0123",
+               "LOG_LEVEL": "WARNING"}
+        port = free_port()
+        server = serve(["-m", "gunicorn", "-w", str(2 * multiprocessing.cpu_count()), "-b",
+                        f"127.0.0.1:{port}", "bench.baseline_app:create_app()"], env, port,
+                       logs / "baseline.log")
+        try:
+            baseline = bench_baseline(f"http://127.0.0.1:{port}")
+        finally:
+            server.terminate()
+            server.wait(30)
+        port = free_port()
+        server = serve(["-m", "cli", "api", "--port", str(port)], env, port, logs / "api.log")
+        try:
+            results, oversold = bench_api(f"http://127.0.0.1:{port}", db_url)
+        finally:
+            server.terminate()
+            server.wait(30)
+    rates = {r.clients: r.rate for r in baseline}
+    print(table(baseline + results, rates, oversold))
+    if oversold:
+        raise SystemExit("OVERSOLD")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""`venuebus consume stats`: per-event, per-ticket and per-device ticketing counts (sold,
+checked in, currently inside, check-ins per device) from the order and attendee events.
+
+Exact under redelivery twice over: the runtime's tracking rows drop a message seen
+before, and the handler itself counts each fact (order, scan) once, so any batch, even
+one holding the same event twice under different message ids, is applied exactly."""
+
+from __future__ import annotations
+
+from consumers.registry import Consumer
+from consumers.runtime import Delivery, Permanent
+from models.stats import Deltas, apply_deltas, collect, fact_of, new_facts
+from models.uow import UnitOfWork
+
+
+def update_ticketing_stats(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    """Apply the new facts among `deliveries` to the stats read models."""
+    facts: dict[str, Delivery] = {}
+    for d in deliveries:
+        try:
+            facts.setdefault(fact_of(d.routing_key, d.data), d)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Permanent(f"malformed {d.routing_key}: {exc!r}") from exc
+    fresh = new_facts(uow.session, list(facts))
+    deltas = Deltas()
+    for fact in sorted(fresh):
+        d = facts[fact]
+        try:
+            collect(deltas, d.routing_key, d.data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Permanent(f"malformed {d.routing_key}: {exc!r}") from exc
+    apply_deltas(uow.session, deltas)
+
+
+CONSUMER = Consumer(name="stats", handle=update_ticketing_stats)

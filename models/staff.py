@@ -1,0 +1,56 @@
+"""Event staff: users the owner named to check attendees in."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models.catalog import can_manage, load_event
+from models.db import Database
+from models.errors import Forbidden, NotFound
+from models.tables import Event, User
+from models.ticketing_tables import EventStaff
+from models.uow import UnitOfWork
+
+
+def can_check_in(s: Session, actor: User | None, event: Event) -> bool:
+    """The event's owner, an admin, or staff the owner named."""
+    if actor is None:
+        return False
+    return can_manage(actor, event) or s.get(EventStaff, (event.id, actor.id)) is not None
+
+
+def _owned(s: Session, actor: User, event_id: int) -> Event:
+    event = load_event(s, event_id)
+    if not can_manage(actor, event):
+        raise Forbidden("Only the event's owner or an admin can manage its staff")
+    return event
+
+
+def add_staff(db: Database, actor: User, event_id: int, user_id: int) -> User:
+    """Name `user_id` staff of the event (idempotent)."""
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        _owned(s, actor, event_id)
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound(f"User {user_id} not found", pointer="/data/id")
+        if s.get(EventStaff, (event_id, user_id)) is None:
+            s.add(EventStaff(event_id=event_id, user_id=user_id))
+        uow.commit()
+        return user
+
+
+def remove_staff(db: Database, actor: User, event_id: int, user_id: int) -> None:
+    with UnitOfWork(db) as uow:
+        _owned(uow.session, actor, event_id)
+        uow.session.execute(delete(EventStaff).where(EventStaff.event_id == event_id,
+                                                     EventStaff.user_id == user_id))
+        uow.commit()
+
+
+def list_staff(db: Database, actor: User, event_id: int) -> list[User]:
+    with db.session() as s:
+        _owned(s, actor, event_id)
+        return list(s.scalars(select(User).join(EventStaff, EventStaff.user_id == User.id)
+                              .where(EventStaff.event_id == event_id).order_by(User.id)))

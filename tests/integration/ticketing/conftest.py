@@ -1,0 +1,36 @@
+"""Ticketing fixtures: an owner, an event and a ticket made through the service functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from models import catalog
+from models.tables import Event, Ticket, User
+from models.users import create_user
+
+
+@dataclass
+class Shop:
+    owner: User
+    buyer: User
+    event: Event
+    ticket: Ticket
+
+    def add_ticket(self, db, quantity: int, **fields) -> Ticket:
+        return catalog.create_ticket(db, self.owner, self.event.id,
+                                     {"name": f"T{quantity}", "quantity": quantity, **fields})
+
+
+@pytest.fixture
+def shop(db) -> Shop:
+    owner = create_user(db, "owner@example.com", "password123")
+    buyer = create_user(db, "buyer@example.com", "password123")
+    event = catalog.create_event(db, owner, {
+        "name": "PyCon", "starts_at": datetime(2027, 3, 1, 9, tzinfo=UTC),
+        "ends_at": datetime(2027, 3, 2, 18, tzinfo=UTC)})
+    ticket = catalog.create_ticket(db, owner, event.id, {"name": "Std", "quantity": 100,
+                                                         "max_order": 50})
+    return Shop(owner, buyer, event, ticket)

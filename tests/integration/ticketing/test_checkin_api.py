@@ -1,0 +1,192 @@
+"""Check-in and check-out: Open Event's device-name rules, scans that never get lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from models import checkin
+from models.ticketing_tables import CheckInScan
+from models.users import authenticate
+from tests.integration.ticketing.helpers import count, error, events, make_ticket, onsite
+from tests.integration.ticketing.test_onsite_concurrency import race
+from tests.support.api import auth, create_event, sign_up
+
+DEVICE = "/data/attributes/device-name-checkin"
+
+
+@pytest.fixture
+def owner(client):
+    return sign_up(client, "owner@example.com")
+
+
+@pytest.fixture
+def event_id(client, owner):
+    return create_event(client, owner)
+
+
+@pytest.fixture
+def attendee(client, owner, event_id) -> dict:
+    ticket = make_ticket(client, owner, event_id, 10)
+    r = onsite(client, owner, event_id, [{"id": ticket, "quantity": 2}])
+    return r.get_json()["included"][0]
+
+
+def patch(client, token, attendee_id, attrs):
+    return client.patch(f"/v1/attendees/{attendee_id}", headers=auth(token), json={
+        "data": {"type": "attendee", "id": str(attendee_id), "attributes": attrs}})
+
+
+def test_device_name_needs_the_attendee_checked_in(client, owner, attendee):
+    for attrs in ({"device-name-checkin": "gate-1"},
+                  {"device-name-checkin": "gate-1", "is-checked-in": False,
+                   "checkin-times": "2027-03-01T09:00:00Z"}):
+        r = patch(client, owner, attendee["id"], attrs)
+        assert r.status_code == 422
+        assert error(r)["detail"] == "Attendee needs to be checked in first"
+        assert error(r)["source"]["pointer"] == DEVICE
+
+
+def test_device_name_needs_checkin_times(client, owner, attendee):
+    r = patch(client, owner, attendee["id"], {"device-name-checkin": "gate-1",
+                                              "is-checked-in": True})
+    assert r.status_code == 422
+    assert error(r)["detail"] == "Check in Times missing"
+    assert error(r)["source"]["pointer"] == DEVICE
+
+
+def test_device_names_and_checkin_times_must_pair_up(client, db, owner, attendee):
+    r = patch(client, owner, attendee["id"], {
+        "is-checked-in": True, "device-name-checkin": "gate-1,gate-2",
+        "checkin-times": "2027-03-01T09:00:00Z"})
+    assert r.status_code == 422
+    assert error(r)["detail"] == "Check in Times missing for the corresponding device name"
+    assert error(r)["source"]["pointer"] == DEVICE
+    assert count(db, CheckInScan) == 0
+
+
+def test_checkin_times_without_device_names_store_a_dash(client, owner, attendee):
+    r = patch(client, owner, attendee["id"], {
+        "is-checked-in": True, "checkin-times": "2027-03-01T09:00:00Z,2027-03-01T12:00:00Z"})
+    assert r.status_code == 200, r.get_json()
+    attrs = r.get_json()["data"]["attributes"]
+    assert attrs["device-name-checkin"] == "-,-"
+    assert attrs["is-checked-in"] is True
+
+
+def test_patch_appends_new_times_and_device_names(client, db, owner, attendee):
+    patch(client, owner, attendee["id"], {"is-checked-in": True, "device-name-checkin": "gate-1",
+                                          "checkin-times": "2027-03-01T09:00:00+00:00"})
+    r = patch(client, owner, attendee["id"], {"is-checked-in": True,
+                                              "device-name-checkin": "gate-2",
+                                              "checkin-times": "2027-03-01T13:30:00+00:00"})
+    attrs = r.get_json()["data"]["attributes"]
+    assert attrs["checkin-times"] == "2027-03-01T09:00:00+00:00,2027-03-01T13:30:00+00:00"
+    assert attrs["device-name-checkin"] == "gate-1,gate-2"
+    # Open Event's app sends every time and only the new device name: appended once
+    r = patch(client, owner, attendee["id"], {
+        "is-checked-in": True, "device-name-checkin": "gate-3",
+        "checkin-times": attrs["checkin-times"] + ",2027-03-01T15:00:00+00:00"})
+    assert r.get_json()["data"]["attributes"]["device-name-checkin"] == "gate-1,gate-2,gate-3"
+    # the same PATCH again changes nothing
+    patch(client, owner, attendee["id"], {"is-checked-in": True, "device-name-checkin": "gate-2",
+                                          "checkin-times": "2027-03-01T13:30:00+00:00"})
+    assert count(db, CheckInScan) == 3
+    assert len(events(db, "attendee.checked_in")) == 3
+
+
+def test_checkout_stamps_the_servers_time(client, owner, attendee):
+    r = patch(client, owner, attendee["id"], {"is-checked-out": True})
+    assert r.status_code == 422
+    assert error(r)["detail"] == "Attendee needs to be checked in first"
+    patch(client, owner, attendee["id"], {"is-checked-in": True})
+    before = datetime.now(UTC)
+    r = patch(client, owner, attendee["id"], {"is-checked-out": True,
+                                              "checkout-times": "1999-01-01T00:00:00Z"})
+    attrs = r.get_json()["data"]["attributes"]
+    stamped = datetime.fromisoformat(attrs["checkout-times"])
+    assert attrs["is-checked-out"] is True
+    assert before <= stamped <= datetime.now(UTC)
+
+
+def test_scanner_nonce_makes_a_retry_return_the_first_scan(client, db, owner, attendee):
+    url = f"/v1/attendees/{attendee['id']}/check-in"
+    first = client.post(url, headers=auth(owner), json={"device-name": "gate-1", "nonce": "n1"})
+    again = client.post(url, headers=auth(owner), json={"device-name": "gate-1", "nonce": "n1"})
+    assert first.status_code == again.status_code == 200
+    assert again.get_json()["meta"]["replayed"] is True
+    assert again.get_json()["meta"]["scan"] == first.get_json()["meta"]["scan"]
+    assert count(db, CheckInScan) == 1
+    out = client.post(f"/v1/attendees/{attendee['id']}/check-out", headers=auth(owner),
+                      json={"device-name": "exit-1", "nonce": "n2"})
+    attrs = out.get_json()["data"]["attributes"]
+    assert attrs["is-checked-out"] is True and attrs["checkout-times"]
+    assert [e["device_name"] for e in events(db, "attendee.checked_out")] == ["exit-1"]
+
+
+def test_check_in_by_qr_secret(client, owner, attendee):
+    r = client.post("/v1/check-in", headers=auth(owner), json={
+        "secret": attendee["attributes"]["checkin-secret"], "device-name": "gate-9"})
+    assert r.status_code == 200
+    assert r.get_json()["data"]["id"] == attendee["id"]
+    assert r.get_json()["data"]["attributes"]["device-name-checkin"] == "gate-9"
+    assert client.post("/v1/check-in", headers=auth(owner),
+                       json={"secret": "nope"}).status_code == 404
+
+
+def test_only_owner_and_named_staff_check_in(client, owner, event_id, attendee):
+    helper = sign_up(client, "helper@example.com")
+    url = f"/v1/attendees/{attendee['id']}/check-in"
+    assert client.post(url, headers=auth(helper), json={}).status_code == 403
+    helper_id = client.get("/v1/users/2", headers=auth(helper)).get_json()["data"]["id"]
+    r = client.post(f"/v1/events/{event_id}/staff", headers=auth(owner),
+                    json={"data": {"type": "user", "id": helper_id}})
+    assert r.status_code == 201
+    assert client.post(f"/v1/events/{event_id}/staff", headers=auth(helper),
+                       json={"data": {"type": "user", "id": helper_id}}).status_code == 403
+    assert client.post(url, headers=auth(helper), json={}).status_code == 200
+    staff = client.get(f"/v1/events/{event_id}/staff", headers=auth(owner)).get_json()["data"]
+    assert [s["id"] for s in staff] == [helper_id]
+    client.delete(f"/v1/events/{event_id}/staff/{helper_id}", headers=auth(owner))
+    assert client.post(url, headers=auth(helper), json={}).status_code == 403
+
+
+def test_event_attendee_list_filters_by_checked_in(client, owner, event_id, attendee):
+    client.post(f"/v1/attendees/{attendee['id']}/check-in", headers=auth(owner))
+    base = f"/v1/events/{event_id}/attendees"
+    assert client.get(base, headers=auth(owner)).get_json()["meta"]["count"] == 2
+    inside = client.get(base + "?filter[is-checked-in]=true", headers=auth(owner)).get_json()
+    assert [a["id"] for a in inside["data"]] == [attendee["id"]]
+    assert client.get(base + "?filter[is-checked-in]=false",
+                      headers=auth(owner)).get_json()["meta"]["count"] == 1
+    assert client.get(base + "?filter[is-checked-in]=maybe",
+                      headers=auth(owner)).status_code == 400
+    stranger = sign_up(client, "x@example.com")
+    assert client.get(base, headers=auth(stranger)).status_code == 403
+
+
+def test_two_devices_checking_in_one_attendee_at_once_are_both_kept(client, db, owner,
+                                                                    attendee):
+    actor = authenticate(db, "owner@example.com", "password123")
+    devices = [f"gate-{i}" for i in range(8)]
+    results = race(len(devices), lambda i: checkin.check_in_attendee(
+        db, actor, int(attendee["id"]), device_name=devices[i], nonce=f"n-{i}"))
+    assert not [r for r in results if isinstance(r, Exception)]
+    got = client.get(f"/v1/attendees/{attendee['id']}", headers=auth(owner)).get_json()
+    assert sorted(got["data"]["attributes"]["device-name-checkin"].split(",")) == devices
+    checked_in = events(db, "attendee.checked_in")
+    assert len(checked_in) == 8
+    assert sum(e["first_check_in"] for e in checked_in) == 1
+    assert sum(not e["was_inside"] for e in checked_in) == 1
+
+
+def test_attendee_of_a_cancelled_order_cannot_check_in(client, owner, attendee):
+    oid = attendee["relationships"]["order"]["data"]["id"]
+    client.patch(f"/v1/orders/{oid}", headers=auth(owner), json={
+        "data": {"type": "order", "id": oid, "attributes": {"status": "cancelled"}}})
+    r = client.post(f"/v1/attendees/{attendee['id']}/check-in", headers=auth(owner))
+    assert r.status_code == 409 and error(r)["code"] == "attendee_cancelled"
+    got = client.get(f"/v1/attendees/{attendee['id']}", headers=auth(owner)).get_json()
+    assert got["data"]["attributes"]["is-cancelled"] is True
+    assert got["data"]["attributes"]["unit"] is None
