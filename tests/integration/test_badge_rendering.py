@@ -12,8 +12,8 @@ from sqlalchemy import select
 from consumers.badges import give_up_badge, render_badge
 from models.badge_tables import Badge
 from models.db import Database
-from tests.support.api import auth
-from tests.support.badges import badge_doc, rows, usage_of, user_with_usage
+from tests.support.api import auth, create_event
+from tests.support.badges import attendees_for, badge_doc, rows, usage_of, user_with_usage
 from tests.support.deliveries import give_up, handle, recorded
 from tests.support.pdfs import has_qr_tools, pdf_pages_text, qr_codes
 
@@ -24,6 +24,13 @@ def render_db(db, base_config, tmp_path):
     database = Database(base_config.with_(badge_storage=str(tmp_path / "badges")))
     yield database
     database.dispose()
+
+
+def _request_event(client, token, event_id) -> str:
+    r = client.post("/v1/badges", headers=auth(token),
+                    json=badge_doc({}, {"event": ("event", event_id)}))
+    assert r.status_code == 202, r.get_json()
+    return r.headers["Location"]
 
 
 def _request(client, token, attributes) -> str:
@@ -56,6 +63,24 @@ def test_requested_badge_renders_a_pdf_with_names_and_scannable_qr_codes(
                                                     "checkin-secret-0005"]
     [generated] = recorded(db, "badge.generated")
     assert generated.data["page_count"] == 2
+
+
+def test_event_badges_show_attendees_and_qr_codes_of_their_checkin_secrets(
+        client, db, render_db, tmp_path):
+    _, token = user_with_usage(client, db, "o@example.com", 10)
+    event_id = create_event(client, token, "EuroPython")
+    secrets = attendees_for(client, db, token, event_id, ["Ada Lovelace", "Alan Turing"])
+    url = _request_event(client, token, event_id)
+    handle(render_db, render_badge, recorded(db, "badge.requested"))
+    got = client.get(url, headers=auth(token)).get_json()["data"]["attributes"]
+    path = tmp_path / "event.pdf"
+    path.write_bytes(client.get(got["file-url"], headers=auth(token)).data)
+    pages, text = pdf_pages_text(path)
+    assert pages == 1
+    assert all(s in text for s in ("Ada Lovelace", "Alan Turing", "Full conference",
+                                   "EuroPython"))
+    if has_qr_tools():
+        assert qr_codes(path, tmp_path) == sorted(secrets.values())
 
 
 def test_redelivered_request_renders_and_records_once(client, db, render_db):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.badge_tables import Badge
 from models.outbox import OutboxMessage
 from tests.support.api import auth, create_event, doc
-from tests.support.badges import badge_doc, rows, usage_of, user_with_usage
+from tests.support.badges import attendees_for, badge_doc, rows, usage_of, user_with_usage
 
 
 def _counts(db) -> tuple[int, int]:
@@ -74,7 +74,7 @@ def test_bad_rows_point_at_the_member_and_change_nothing(client, db):
     assert usage_of(db, user_id) == 10 and _counts(db) == (0, 0)
 
 
-def test_event_badges_are_refused_clearly_until_attendees_exist(client, db):
+def test_event_badges_are_for_its_owner_and_need_attendees(client, db):
     user_id, token = user_with_usage(client, db, "o@example.com", 10)
     event_id = create_event(client, token)
     _, other = user_with_usage(client, db, "x@example.com", 10)
@@ -84,8 +84,29 @@ def test_event_badges_are_refused_clearly_until_attendees_exist(client, db):
     r = client.post("/v1/badges", headers=auth(token),
                     json=badge_doc({}, {"event": ("event", event_id)}))
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["code"] == "attendees_not_available"
+    err = r.get_json()["errors"][0]
+    assert (err["code"], err["source"]["pointer"]) == ("no_attendees",
+                                                       "/data/relationships/event")
     assert usage_of(db, user_id) == 10 and _counts(db) == (0, 0)
+
+
+def test_event_badges_take_one_usage_per_active_attendee(client, db):
+    user_id, token = user_with_usage(client, db, "o@example.com", 10)
+    event_id = create_event(client, token, "EuroPython")
+    secrets = attendees_for(client, db, token, event_id,
+                            ["Ada Lovelace", "Alan Turing", "Grace Hopper"], cancel=1)
+    r = client.post("/v1/badges", headers=auth(token),
+                    json=badge_doc({}, {"event": ("event", event_id)}))
+    assert r.status_code == 202, r.get_json()
+    assert r.get_json()["data"]["relationships"]["event"]["data"]["id"] == event_id
+    assert usage_of(db, user_id) == 8
+    with db.session() as s:
+        badge = s.scalar(select(Badge))
+    assert badge.rows == [
+        {"name": "Ada Lovelace", "line-2": "Full conference", "line-3": "EuroPython",
+         "secret": secrets["Ada Lovelace"]},
+        {"name": "Grace Hopper", "line-2": "Full conference", "line-3": "EuroPython",
+         "secret": secrets["Grace Hopper"]}]
 
 
 def test_other_users_cannot_see_a_badge(client, db):
