@@ -16,6 +16,7 @@ from api import (
     health,
     openapi,
     orders,
+    speakers,
     staff,
     stats,
     tickets,
@@ -28,8 +29,8 @@ from models.config import Config
 from models.db import Database
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
-              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, badges.bp,
-              allowed_usage.bp]
+              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
+              badges.bp, allowed_usage.bp]
 
 
 @dataclass

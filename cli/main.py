@@ -20,6 +20,7 @@ COMMANDS = {
     "run": "cli.supervisor:run",
     "device": "cli.device:device",
     "devsmtp": "cli.devsmtp:devsmtp",
+    "speakers": "cli.speakers:speakers",
     "asyncapi": "cli.spine:asyncapi",
 }
 

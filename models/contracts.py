@@ -37,6 +37,11 @@ class DomainEvent:
         """The routing key this instance is published with."""
         return self.routing_key
 
+    @classmethod
+    def event_type(cls) -> str:
+        """The CloudEvents `type` (and AMQP `type` property)."""
+        return cloud_type(cls.routing_key)
+
     def data(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -59,7 +64,7 @@ def envelope(event: DomainEvent, *, message_id: str | None = None,
         "specversion": "1.0",
         "id": message_id or str(uuid.uuid4()),
         "source": SOURCE,
-        "type": cloud_type(event.routing_key),
+        "type": event.event_type(),
         "time": (time or utcnow()).isoformat(),
         "subject": event.subject,
         "datacontenttype": "application/json",

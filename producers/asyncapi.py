@@ -46,7 +46,8 @@ def build() -> dict[str, Any]:
                            if any(_matches(k, key) for k in keys))
         channels[key] = {
             "description": f"Routing key on the topic exchange {EXCHANGE}; consumed by "
-                           + (", ".join(queue_name(c) for c in consumers) or "no queue yet"),
+                           + (", ".join(queue_name(c) for c in consumers)
+                              or getattr(cls, "consumer_queue", None) or "no queue yet"),
             "subscribe": {"message": {
                 "name": cls.__name__, "contentType": CLOUDEVENTS_JSON,
                 "headers": {"type": "object", "description": "AMQP properties: message_id = "
@@ -55,7 +56,7 @@ def build() -> dict[str, Any]:
                                                            "type", "time", "subject", "data"],
                             "properties": {
                                 "specversion": {"const": "1.0"},
-                                "type": {"const": contracts.cloud_type(cls.routing_key)},
+                                "type": {"const": cls.event_type()},
                                 "subject": {"type": "string",
                                             "description": f"{cls.aggregate_type}/<id>"},
                                 "data": _payload(cls)}}}}}

@@ -10,6 +10,7 @@ QUEUE_PREFIX = "venuebus."
 # consumer name -> the routing keys (topic patterns) its queue is bound to
 QUEUES: dict[str, tuple[str, ...]] = {
     "ratings": ("rating.changed",),
+    "speakers": ("speaker.*.state",),
     "stats": ("order.placed", "order.cancelled", "attendee.checked_in", "attendee.checked_out"),
     "badges": ("badge.requested",),
     "mail": ("badge.generated",),

@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -92,8 +93,16 @@ def fresh_vhost(amqp_url: str) -> Iterator[str]:
         return
     vhost = f"venuebus-test-{uuid.uuid4().hex[:10]}"
     user = urlsplit(amqp_url).username or "guest"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    for attempt in range(5):  # a fault test elsewhere may have the broker restarting
+        try:
+            rabbitmqctl("await_startup", timeout=120)
+            rabbitmqctl("add_vhost", vhost)
+            rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 4:
+                raise
+            time.sleep(2)
     parts = urlsplit(amqp_url)
     try:
         yield urlunsplit(parts._replace(path="/" + quote(vhost, safe="")))

@@ -1,0 +1,133 @@
+"""/v1/speakers: register a device, see its last reported state, command it.
+
+Commands are recorded in the outbox (never sent from the request) and answered 202 with
+the command id; the device drops them after their expiry and never replays one id.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+from marshmallow import Schema, fields, validate
+
+from api import deps
+from api.auth import login_required, require_user
+from api.errors import ApiError
+from api.jsonapi import (
+    ResourceSchema,
+    document,
+    load_attributes,
+    parse_resource,
+    request_json,
+    resource,
+)
+from api.openapi import doc
+from models import speakers
+from models.contracts_speakers import COMMAND_CLASSES
+from models.speaker_tables import Speaker
+
+bp = Blueprint("speakers", __name__)
+
+
+class SpeakerSchema(ResourceSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    online = fields.Boolean(dump_only=True)
+    last_seen_at = fields.AwareDateTime(dump_only=True)
+    status = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    query = fields.String(dump_only=True)
+    source_url = fields.String(dump_only=True)
+    position_ms = fields.Integer(dump_only=True)
+    duration_ms = fields.Integer(dump_only=True)
+    volume = fields.Integer(dump_only=True)
+    error = fields.String(dump_only=True)
+    state_reported_at = fields.AwareDateTime(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+
+
+class SpeakerCommandSchema(ResourceSchema):
+    command = fields.String(dump_only=True)
+    expires_at = fields.AwareDateTime(dump_only=True)
+
+
+class CommandBodySchema(Schema):
+    """The body of play (`query`) and volume (`level`); others take none."""
+
+    query = fields.String()
+    level = fields.Integer()
+
+
+def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
+    state = speaker.state or {}
+    attrs = SpeakerSchema().dump({
+        "name": speaker.name, "online": speakers.is_online(speaker),
+        "last_seen_at": speaker.last_seen_at, "created_at": speaker.created_at,
+        "state_reported_at": speaker.state_reported_at,
+        **{k: state.get(k) for k in ("status", "title", "query", "source_url", "position_ms",
+                                     "duration_ms", "volume", "error")}})
+    attrs["status"] = attrs.get("status") or "unknown"
+    if token is not None:
+        attrs["device-token"] = token  # shown once: only its hash is stored
+    return resource("speaker", speaker.id, attrs, relationships={"owner": ("user",
+                                                                           speaker.owner_id)},
+                    self_link=url_for("speakers.get_speaker", speaker_id=speaker.id))
+
+
+@bp.post("/v1/speakers")
+@login_required
+@doc("Register a speaker (the device token is in this answer only)", type_="speaker",
+     body=SpeakerSchema, response=SpeakerSchema, status=201, errors=(400, 401, 422))
+def create_speaker():
+    attrs, _ = parse_resource("speaker")
+    values = load_attributes(SpeakerSchema(), attrs)
+    speaker, token = speakers.register_speaker(deps.db(), require_user(), values["name"])
+    return document(speaker_resource(speaker, token), status=201)
+
+
+@bp.get("/v1/speakers/<int:speaker_id>")
+@login_required
+@doc("A speaker and its last reported state (owner)", type_="speaker",
+     response=SpeakerSchema, errors=(401, 403, 404))
+def get_speaker(speaker_id: int):
+    return document(speaker_resource(speakers.view_speaker(deps.db(), require_user(),
+                                                           speaker_id)))
+
+
+def _command_body() -> dict:
+    """`{"query": ...}` / `{"level": ...}`, plain JSON or a JSON:API document; no body is
+    fine for pause, resume and stop."""
+    if not request.get_data(cache=True):
+        return {}
+    doc_ = request_json()
+    if not isinstance(doc_, dict):
+        raise ApiError(400, "invalid_body", "The body must be a JSON object")
+    if isinstance(doc_.get("data"), dict):
+        attrs = doc_["data"].get("attributes") or {}
+        return attrs if isinstance(attrs, dict) else {}
+    return doc_
+
+
+def _issue(speaker_id: int, command: str):
+    body = _command_body()
+    issued = speakers.command_speaker(deps.db(), require_user(), speaker_id, command,
+                                      query=body.get("query"), level=body.get("level"))
+    data = resource("speaker-command", issued.command_id, SpeakerCommandSchema().dump(
+        {"command": command, "expires_at": issued.expires_at}),
+        relationships={"speaker": ("speaker", speaker_id)})
+    return document(data, status=202)
+
+
+def _command_view(command: str):
+    def view(speaker_id: int):
+        return _issue(speaker_id, command)
+
+    view.__name__ = f"{command}_speaker"
+    view = doc(f"Send `{command}` to the speaker (202 with the command id)",
+               type_="speaker-command", body=CommandBodySchema if command in (
+                   "play", "volume") else None, response=SpeakerCommandSchema, status=202,
+               errors=(400, 401, 403, 404, 422))(login_required(view))
+    bp.add_url_rule(f"/v1/speakers/<int:speaker_id>/{command}", view_func=view,
+                    methods=["POST"])
+
+
+for _command in COMMAND_CLASSES:
+    _command_view(_command)

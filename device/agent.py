@@ -1,0 +1,115 @@
+"""The speaker agent: commands from the device's own queue drive the player; the player's
+state goes back out on `speaker.<id>.state`.
+
+A command past its expiry, or whose id was handled before, is dropped. The broker link
+(the shared consume runtime) reconnects on its own while the player keeps playing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from device.commands import BadCommand, Command, HandledCommands, parse_command
+from device.config import AgentConfig
+from device.link import Link, RuntimeLink
+from device.player import Player, vlc_arguments
+from device.resolver import Resolver, YtDlpResolver
+from device.state import PlayerState
+
+log = logging.getLogger(__name__)
+STATE_TYPE = "venuebus.speaker.state"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Agent:
+    """`Agent(config).start()`; `close()` on SIGTERM. Dependencies are injectable."""
+
+    def __init__(self, config: AgentConfig, *, resolver: Resolver | None = None,
+                 link: Link | None = None, clock: Callable[[], datetime] = _now) -> None:
+        self.config = config
+        self.clock = clock
+        self.link = link or RuntimeLink(config)
+        self.handled = HandledCommands(config.handled_file)
+        self.player = Player(resolver or YtDlpResolver(), self._publish_state,
+                             vlc_args=vlc_arguments(config.aout, config.audio_file),
+                             report_every=config.report_every_s)
+        self.dropped: list[tuple[str, str]] = []  # (command_id, reason), for tests
+        self._sequence = 0
+        self._seq_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self.player.start()
+        self.link.start(self.on_message)
+        self._heartbeat.start()
+
+    def close(self) -> None:
+        """Stop taking commands, stop the song, say so, and disconnect."""
+        self._stopping.set()
+        self.player.close()
+        self._publish_state(PlayerState(status="stopped", volume=self.player.state.volume))
+        self.link.close()
+
+    def wait(self) -> None:
+        self._stopping.wait()
+
+    # -- commands (broker link thread) ---------------------------------------------------
+    def on_message(self, routing_key: str, body: bytes) -> None:
+        try:
+            command = parse_command(body, routing_key, self.config.device_id)
+        except BadCommand as exc:
+            log.warning("dropped a message on %s: %s", routing_key, exc)
+            return
+        if command.command_id in self.handled:
+            self._drop(command, "duplicate")
+        elif command.expired(self.clock()):
+            self.handled.add(command.command_id)
+            self._drop(command, "expired")
+        else:
+            self.handled.add(command.command_id)  # before acting: a redelivery is a no-op
+            self.obey(command)
+
+    def obey(self, command: Command) -> None:
+        p, cid = self.player, command.command_id
+        if command.name == "play":
+            p.play(command.query or "", command_id=cid)
+        elif command.name == "volume":
+            p.volume(int(command.level or 0), command_id=cid)
+        else:
+            getattr(p, command.name)(command_id=cid)
+        log.info("command %s %s", command.name, cid)
+
+    def _drop(self, command: Command, reason: str) -> None:
+        log.info("dropped %s command %s: %s", command.name, command.command_id, reason)
+        self.dropped.append((command.command_id, reason))
+
+    # -- state (player thread, heartbeat thread) ------------------------------------------
+    def _publish_state(self, state: PlayerState) -> None:
+        with self._seq_lock:
+            self._sequence += 1
+            sequence = self._sequence
+        now = self.clock()
+        data: dict[str, Any] = {"speaker_id": self.config.device_id, **state.to_dict(),
+                                "sequence": sequence, "reported_at": now.isoformat()}
+        message_id = str(uuid.uuid4())
+        doc = {"specversion": "1.0", "id": message_id,
+               "source": f"/venuebus/speaker/{self.config.device_id}", "type": STATE_TYPE,
+               "time": now.isoformat(), "subject": f"speaker/{self.config.device_id}",
+               "datacontenttype": "application/json", "data": data}
+        self.link.publish(self.config.state_key, json.dumps(doc).encode(), message_id,
+                          STATE_TYPE)
+
+    def _beat(self) -> None:
+        while not self._stopping.wait(self.config.heartbeat_every_s):
+            if self.player.state.status != "playing":  # the player reports while playing
+                self._publish_state(self.player.state)

@@ -1,0 +1,73 @@
+"""The agent's settings and its config file. Broker connections are made by
+`producers.broker.connection_parameters` (per-device credentials, a later issue, travel
+in `amqp_url`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
+COMMANDS = ("play", "pause", "resume", "stop", "volume")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    device_id: str
+    device_token: str = ""
+    amqp_url: str = DEFAULT_AMQP_URL
+    api_url: str = ""
+    aout: str | None = None
+    audio_file: str | None = None
+    state_dir: str = "var/device"
+    report_every_s: float = 2.0  # state while playing
+    heartbeat_every_s: float = 15.0  # state while idle, so the API knows it is online
+
+    @property
+    def queue(self) -> str:
+        return f"venuebus.speaker.{self.device_id}"
+
+    @property
+    def state_key(self) -> str:
+        return f"speaker.{self.device_id}.state"
+
+    def command_keys(self) -> tuple[str, ...]:
+        return tuple(f"speaker.{self.device_id}.{c}" for c in COMMANDS)
+
+    @property
+    def handled_file(self) -> Path:
+        return Path(self.state_dir) / f"handled-{self.device_id}.json"
+
+    def with_overrides(self, **values: Any) -> AgentConfig:
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def load_config(path: Path) -> AgentConfig:
+    """The agent config written at pairing (JSON). Unknown keys are ignored."""
+    raw = json.loads(Path(path).read_text())
+    known = {f.name for f in fields(AgentConfig)}
+    return AgentConfig(**{k: v for k, v in raw.items() if k in known})
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by the owner only (0600 from creation on, never
+    world-readable in between), replacing it atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_config(path: Path, config: AgentConfig) -> None:
+    write_private(path, json.dumps(asdict(config), indent=2))

@@ -1,0 +1,142 @@
+"""Query → playable audio URL with one long-lived yt-dlp instance and an expiry-aware cache.
+
+The seed started a new mpv/yt-dlp process per song (about 40 s) and picked
+`audiostreams[3]`; here one warm `YoutubeDL` chooses `bestaudio/best` and a cache keyed by
+the query serves repeated songs until the stream URL's own `expire=` time.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+YDL_OPTIONS: dict[str, Any] = {
+    "format": "bestaudio/best",
+    "noplaylist": True,
+    "quiet": True,
+    "no_warnings": True,
+    "noprogress": True,
+    "skip_download": True,
+    "socket_timeout": 10,
+}
+DEFAULT_TTL_S = 3600.0
+EXPIRY_MARGIN_S = 60.0  # a URL this close to its expiry is not handed to the player
+MAX_QUERY_LENGTH = 500
+_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+
+
+class ResolveError(Exception):
+    """The query could not be turned into a playable URL (no result, extractor error)."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    query: str
+    url: str
+    title: str | None
+    duration_s: float | None
+    expires_at: float  # epoch seconds after which `url` must be resolved again
+    http_headers: dict[str, str] = field(default_factory=dict)
+
+
+class Resolver(Protocol):
+    def resolve(self, query: str, *, fresh: bool = False) -> Resolved:
+        """A playable URL for `query`; `fresh` bypasses the cache (early end, expired URL).
+        Raises ResolveError."""
+        ...
+
+
+def to_target(query: str) -> str:
+    """What yt-dlp is asked for: a URL as given, a YouTube video id as its watch URL,
+    anything else as a one-result YouTube search. Raises ValueError on an empty query."""
+    query = query.strip()
+    if not query or len(query) > MAX_QUERY_LENGTH:
+        raise ValueError(f"query must have 1 to {MAX_QUERY_LENGTH} characters")
+    if "://" in query:
+        return query
+    # An 11-character word of the id alphabet that is not a plain lowercase word.
+    if _YOUTUBE_ID.fullmatch(query) and not (query.isalpha() and query.islower()):
+        return f"https://www.youtube.com/watch?v={query}"
+    return f"ytsearch1:{query}"
+
+
+def expiry_of(url: str) -> float | None:
+    """The epoch time in the URL's `expire=` query parameter (or `/expire/N/` path part,
+    as in YouTube manifest URLs), if any."""
+    parts = urlsplit(url)
+    values = parse_qs(parts.query).get("expire")
+    raw = values[0] if values else None
+    if raw is None:
+        m = re.search(r"/expire/(\d+)", parts.path)
+        raw = m.group(1) if m else None
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+class YtDlpResolver:
+    """The real Resolver. Thread-safe; one YoutubeDL for the process lifetime."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, ydl: Any = None,
+                 max_entries: int = 256, default_ttl_s: float = DEFAULT_TTL_S) -> None:
+        if ydl is None:
+            import yt_dlp
+
+            ydl = yt_dlp.YoutubeDL(dict(YDL_OPTIONS))
+        self._ydl = ydl
+        self._clock = clock
+        self._ttl = default_ttl_s
+        self._max = max_entries
+        self._cache: OrderedDict[str, Resolved] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resolve(self, query: str, *, fresh: bool = False) -> Resolved:
+        key = query.strip()
+        target = to_target(key)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and not fresh and self._clock() < hit.expires_at - EXPIRY_MARGIN_S:
+                self._cache.move_to_end(key)
+                return hit
+            try:
+                info = self._ydl.extract_info(target, download=False)
+            except Exception as exc:  # yt-dlp raises DownloadError and friends
+                raise ResolveError(f"cannot resolve {key!r}: {exc}") from exc
+            resolved = self._to_resolved(key, info)
+            self._cache[key] = resolved
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+            return resolved
+
+    def select(self, query: str, raw_info: dict[str, Any]) -> Resolved:
+        """Run yt-dlp's own format selection on an extractor result (no network)."""
+        with self._lock:
+            info = self._ydl.process_ie_result(raw_info, download=False)
+        return self._to_resolved(query, info)
+
+    def _to_resolved(self, query: str, info: dict[str, Any] | None) -> Resolved:
+        if info and info.get("entries") is not None:  # a search: its first result
+            entries = [e for e in info["entries"] if e]
+            info = entries[0] if entries else None
+        if not info:
+            raise ResolveError(f"nothing found for {query!r}")
+        chosen = info
+        if not info.get("url") and info.get("requested_formats"):
+            audio = [f for f in info["requested_formats"] if f.get("acodec") != "none"]
+            chosen = audio[0] if audio else info["requested_formats"][0]
+        url = chosen.get("url")
+        if not url:
+            raise ResolveError(f"no playable format for {query!r}")
+        now = self._clock()
+        return Resolved(query=query, url=url, title=info.get("title"),
+                        duration_s=info.get("duration"),
+                        expires_at=expiry_of(url) or now + self._ttl,
+                        http_headers=dict(chosen.get("http_headers") or {}))

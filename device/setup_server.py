@@ -1,0 +1,151 @@
+"""The Pi's setup server: the phone app posts Wi-Fi and pairing details during setup.
+
+What the seed's server did wrong and this one does not: credentials travel only in JSON
+bodies (a query string is refused), every request needs the setup token printed at first
+boot, nothing is echoed back or logged, and Wi-Fi is applied by running nmcli with an
+argument list (no shell), so quotes, `;`, `$()` or newlines in an SSID stay inside it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+
+from device.config import AgentConfig, load_config, save_config, write_private
+
+log = logging.getLogger(__name__)
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True)
+class SetupSettings:
+    token: str
+    config_path: Path
+    nmcli: list[str] = field(default_factory=lambda: ["nmcli"])
+    nmcli_timeout_s: float = 45.0
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, title: str, pointer: str | None = None):
+        super().__init__(title)
+        self.status, self.code, self.title, self.pointer = status, code, title, pointer
+
+
+def setup_token(path: Path) -> tuple[str, bool]:
+    """The device's setup token, created (mode 600) at first boot. Returns (token, created)."""
+    path = Path(path)
+    if path.exists():
+        return path.read_text().strip(), False
+    token = secrets.token_urlsafe(24)
+    write_private(path, token + "\n")
+    return token, True
+
+
+def _error(exc: Refused) -> Response:
+    err: dict[str, Any] = {"status": str(exc.status), "code": exc.code, "title": exc.title}
+    if exc.pointer:
+        err["source"] = {"pointer": exc.pointer}
+    return Response(json.dumps({"errors": [err]}), status=exc.status,
+                    mimetype="application/json")
+
+
+def _text(body: dict, name: str, lo: int, hi: int, *, count_bytes: bool = False) -> str:
+    """A string member within [lo, hi] characters (bytes for SSIDs); the value itself is
+    never put in the error."""
+    value = body.get(name)
+    pointer = f"/{name}"
+    if not isinstance(value, str):
+        raise Refused(422, "invalid_value", f"{name} must be a string", pointer)
+    size = len(value.encode()) if count_bytes else len(value)
+    if not lo <= size <= hi:
+        unit = "bytes" if count_bytes else "characters"
+        raise Refused(422, "invalid_length", f"{name} must have {lo} to {hi} {unit}", pointer)
+    if "\x00" in value:
+        raise Refused(422, "invalid_value", f"{name} must not contain NUL", pointer)
+    return value
+
+
+def create_setup_app(settings: SetupSettings) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        return _error(exc)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    def http_error(exc):
+        return _error(Refused(exc.code, "http_error", exc.name))
+
+    @app.before_request
+    def guard() -> None:
+        if request.query_string:
+            raise Refused(400, "no_query_parameters",
+                          "Send settings in the JSON body, never in the URL")
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode(), settings.token.encode()):
+            raise Refused(401, "bad_setup_token", "Send 'Authorization: Bearer <setup token>'")
+
+    def body() -> dict:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise Refused(400, "invalid_json", "The body must be a JSON object")
+        return data
+
+    @app.post("/setup/wifi")
+    def wifi():
+        data = body()
+        ssid = _text(data, "ssid", 1, 32, count_bytes=True)
+        password = _text(data, "password", 8, 63)  # WPA2 passphrase rule
+        argv = [*settings.nmcli, "device", "wifi", "connect", ssid, "password", password]
+        try:
+            done = subprocess.run(argv, shell=False, capture_output=True,
+                                  timeout=settings.nmcli_timeout_s, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("nmcli could not run: %s", type(exc).__name__)
+            raise Refused(502, "wifi_failed", "Could not apply the Wi-Fi settings") from None
+        if done.returncode != 0:
+            log.warning("nmcli exited with %d", done.returncode)  # its output may hold the SSID
+            raise Refused(502, "wifi_failed", "Could not apply the Wi-Fi settings")
+        log.info("wifi settings applied")
+        return Response(status=204)
+
+    @app.post("/setup/pair")
+    def pair():
+        data = body()
+        api_url = _text(data, "api_url", 1, 2048)
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.username:
+            raise Refused(422, "invalid_url", "api_url must be an http(s) URL without "
+                          "credentials", "/api_url")
+        device_id = data.get("device_id")
+        device_id = str(device_id) if isinstance(device_id, int | str) else ""
+        if not _DEVICE_ID.fullmatch(device_id):
+            raise Refused(422, "invalid_value", "device_id must be 1-64 letters, digits, _ or -",
+                          "/device_id")
+        token = _text(data, "device_token", 16, 256)
+        if any(c.isspace() for c in token):
+            raise Refused(422, "invalid_value", "device_token must not contain spaces",
+                          "/device_token")
+        path = settings.config_path
+        current = load_config(path) if os.path.exists(path) else AgentConfig(device_id=device_id)
+        save_config(path, current.with_overrides(device_id=device_id, device_token=token,
+                                                 api_url=api_url))
+        log.info("paired")
+        return Response(status=204)
+
+    return app

@@ -1,0 +1,24 @@
+"""What a speaker reports: the player's state, published on every change."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+STATUSES = ("idle", "loading", "playing", "paused", "stopped", "error")
+
+
+@dataclass(frozen=True)
+class PlayerState:
+    status: str = "idle"
+    title: str | None = None
+    query: str | None = None
+    source_url: str | None = None
+    position_ms: int = 0
+    duration_ms: int | None = None
+    volume: int = 100
+    error: str | None = None
+    command_id: str | None = None  # the last command that changed this state
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,158 @@
+"""The speaker agent end to end on real RabbitMQ, real yt-dlp (generic extractor on local
+media) and real libvlc writing to a WAV file."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from device.agent import Agent
+from device.config import AgentConfig
+from models.contracts_speakers import SpeakerStateReported, new_command
+from tests.support.device import BrokerPeer, close_broker_connections, size, wait_until
+from tests.support.services import has_rabbitmqctl
+
+
+@pytest.fixture
+def device_id() -> str:
+    return str(uuid.uuid4().int % 10**9)
+
+
+@pytest.fixture
+def agent(amqp_url, tmp_path, device_id) -> Iterator[Agent]:
+    config = AgentConfig(device_id=device_id, amqp_url=amqp_url,
+                         audio_file=str(tmp_path / "out.wav"), state_dir=str(tmp_path),
+                         report_every_s=0.5)
+    agent = Agent(config)
+    agent.start()
+    assert agent.link.connected.wait(10), "agent did not connect"
+    yield agent
+    agent.close()
+
+
+@pytest.fixture
+def peer(amqp_url, device_id) -> Iterator[BrokerPeer]:
+    peer = BrokerPeer(amqp_url, device_id)
+    yield peer
+    peer.close()
+
+
+def cmd(name: str, device_id: str, command_id: str | None = None, **fields):
+    return new_command(name, int(device_id), command_id or str(uuid.uuid4()), **fields)
+
+
+def test_play_command_reports_playing_with_title_and_audio(agent, peer, media, device_id):
+    command = cmd("play", device_id, query=media.url("tone30.wav"))
+    peer.send(command)
+
+    state = peer.wait_state(lambda s: s["status"] == "playing")
+
+    assert state["speaker_id"] == device_id
+    assert state["title"] == "tone30" and state["source_url"] == media.url("tone30.wav")
+    assert state["command_id"] == command.command_id
+    reported = SpeakerStateReported(**state)  # exactly the documented contract's fields
+    assert reported.key() == f"speaker.{device_id}.state"
+    wait_until(lambda: size(Path(agent.config.audio_file)) > 100_000, what="audio frames")
+
+
+def test_pause_resume_stop_and_volume_commands_are_obeyed_mid_song(agent, peer, media,
+                                                                   device_id):
+    peer.send(cmd("play", device_id, query=media.url("tone30.wav")))
+    peer.wait_state(lambda s: s["status"] == "playing")
+
+    peer.send(cmd("pause", device_id))
+    peer.wait_state(lambda s: s["status"] == "paused", timeout=2)
+    peer.send(cmd("resume", device_id))
+    peer.wait_state(lambda s: s["status"] == "playing", timeout=2)
+    peer.send(cmd("volume", device_id, level=35))
+    peer.wait_state(lambda s: s["volume"] == 35, timeout=2)
+    peer.send(cmd("stop", device_id))
+    peer.wait_state(lambda s: s["status"] == "stopped", timeout=2)
+
+
+def test_expired_command_is_not_played(agent, peer, media, device_id):
+    stale = cmd("play", device_id, query=media.url("tone30.wav"), ttl=timedelta(seconds=-1))
+    fresh = cmd("volume", device_id, level=40)
+    peer.send(stale)
+    peer.send(fresh)  # delivered after the stale one: once it shows, both were handled
+
+    peer.wait_state(lambda s: s["volume"] == 40)
+    time.sleep(0.5)
+    assert all(s["status"] not in ("loading", "playing") for s in peer.collect())
+    assert (stale.command_id, "expired") in agent.dropped
+
+
+def test_duplicate_command_id_is_ignored_even_after_a_restart(agent, peer, media,
+                                                              device_id, amqp_url, tmp_path):
+    play = cmd("play", device_id, query=media.url("speech.wav"))
+    peer.send(play)
+    peer.wait_state(lambda s: s["status"] == "playing")
+    peer.send(cmd("stop", device_id))
+    peer.wait_state(lambda s: s["status"] == "stopped")
+
+    peer.send(play)  # the same command id again (a redelivery, a replay)
+    peer.send(cmd("volume", device_id, level=41))
+    peer.wait_state(lambda s: s["volume"] == 41)
+    assert (play.command_id, "duplicate") in agent.dropped
+    agent.close()
+
+    restarted = Agent(agent.config)  # same state dir: the handled ids survive
+    restarted.start()
+    try:
+        assert restarted.link.connected.wait(10)
+        peer.send(play)
+        peer.send(cmd("volume", device_id, level=42))
+        peer.wait_state(lambda s: s["volume"] == 42)
+        assert restarted.player.state.status != "playing"
+        assert (play.command_id, "duplicate") in restarted.dropped
+    finally:
+        restarted.close()
+
+
+@pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl to close a connection")
+def test_broker_connection_loss_keeps_playing_then_reconnects_and_obeys(
+        agent, peer, media, device_id, amqp_url):
+    peer.send(cmd("play", device_id, query=media.url("tone30.wav")))
+    peer.wait_state(lambda s: s["status"] == "playing")
+    out = Path(agent.config.audio_file)
+
+    vhost = unquote(urlsplit(amqp_url).path.lstrip("/"))
+    # both of the agent's connections: commands, and state reports
+    assert close_broker_connections(vhost, f"venuebus-speaker-{device_id}") == 1
+    assert close_broker_connections(vhost, f"venuebus-speaker-{device_id}-state") == 1
+    wait_until(lambda: agent.link.connections >= 2 and agent.link.connected.is_set()
+               and agent.link.states.connected.is_set(), timeout=20, what="reconnect")
+
+    before = size(out)
+    time.sleep(0.5)
+    assert size(out) > before, "the song stopped with the broker connection"
+    assert agent.player.state.status == "playing"
+    peer.send(cmd("pause", device_id))
+    peer.wait_state(lambda s: s["status"] == "paused", timeout=5)
+
+
+def test_a_second_agent_for_the_device_waits_as_standby_and_takes_over(
+        agent, peer, media, device_id, tmp_path):
+    standby = Agent(AgentConfig(device_id=device_id, amqp_url=agent.config.amqp_url,
+                                audio_file=str(tmp_path / "standby.wav"),
+                                state_dir=str(tmp_path / "standby"), report_every_s=0.5))
+    standby.start()
+    try:
+        assert standby.link.connected.wait(10)
+        peer.send(cmd("play", device_id, query=media.url("tone30.wav")))
+        peer.wait_state(lambda s: s["status"] == "playing")
+        assert agent.player.state.status == "playing"
+        assert standby.player.state.status == "idle"  # single active consumer
+
+        agent.close()  # the active one goes away: the standby gets the queue
+        peer.send(cmd("volume", device_id, level=23))
+        wait_until(lambda: standby.player.state.volume == 23, timeout=10,
+                   what="standby obeys")
+    finally:
+        standby.close()

@@ -1,0 +1,168 @@
+"""The libvlc player for real: libvlc 3 writing the decoded audio to a WAV file, media
+from a local HTTP server."""
+
+from __future__ import annotations
+
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from device.media_server import MediaServer, RangeHandler
+from device.player import Player, vlc_arguments
+from tests.support.device import FakeResolver, StateLog, rms, size, wait_until
+
+
+@pytest.fixture
+def out(tmp_path) -> Path:
+    return tmp_path / "out.wav"
+
+
+@pytest.fixture
+def player_parts(out) -> Iterator[tuple[Player, StateLog, FakeResolver]]:
+    states, resolver = StateLog(), FakeResolver()
+    player = Player(resolver, states, vlc_args=vlc_arguments(audio_file=str(out)),
+                    report_every=0.5)
+    player.start()
+    yield player, states, resolver
+    player.close()
+
+
+def grows(path: Path, within: float = 0.6) -> bool:
+    before = size(path)
+    time.sleep(within)
+    return size(path) > before
+
+
+def test_play_reaches_playing_and_writes_audio_frames(player_parts, media, out):
+    player, states, _ = player_parts
+    player.play(media.url("tone30.wav"), command_id="c1")
+
+    playing = states.wait(lambda s: s.status == "playing")
+    wait_until(lambda: size(out) > 88_200, what="half a second of audio")  # 44.1k stereo s16
+    player.stop()
+    states.wait(lambda s: s.status == "stopped")
+
+    assert playing.title == "tone30.wav" and playing.source_url == media.url("tone30.wav")
+    assert playing.command_id == "c1"
+    assert states.statuses()[:3] == ["idle", "loading", "playing"]
+    with wave.open(str(out)) as w:
+        assert w.getframerate() == 44100 and w.getnchannels() == 2
+    assert rms(out) > 1000  # a tone, not silence
+
+
+def test_position_and_duration_are_reported_while_playing(player_parts, media):
+    player, states, _ = player_parts
+    player.play(media.url("tone30.wav"))
+
+    later = states.wait(lambda s: s.status == "playing" and s.position_ms >= 1000, timeout=8)
+
+    assert later.duration_ms == pytest.approx(30_000, abs=100)
+
+
+def test_pause_resume_and_stop_take_effect_during_playback(player_parts, media, out):
+    player, states, _ = player_parts
+    player.play(media.url("tone30.wav"))
+    states.wait(lambda s: s.status == "playing")
+    wait_until(lambda: size(out) > 50_000)
+
+    player.pause()
+    states.wait(lambda s: s.status == "paused", timeout=1)
+    time.sleep(0.2)  # let the last buffer land
+    assert not grows(out, 0.8), "output grew while paused"
+    position = player.state.position_ms
+
+    player.resume()
+    states.wait(lambda s: s.status == "playing", timeout=1)
+    assert grows(out)
+    resumed = states.wait(lambda s: s.status == "playing" and s.position_ms > position + 200)
+    assert resumed.position_ms < position + 3000  # continued, not restarted or skipped
+
+    player.stop()
+    states.wait(lambda s: s.status == "stopped", timeout=1)
+    time.sleep(0.2)
+    assert not grows(out, 0.6), "output grew after stop"
+
+
+def test_volume_lowers_the_written_signal(player_parts, media, out):
+    player, states, _ = player_parts
+    player.play(media.url("tone30.wav"))
+    states.wait(lambda s: s.status == "playing")
+    wait_until(lambda: size(out) > 200_000)
+    loud_end = size(out)
+
+    player.volume(20)
+    states.wait(lambda s: s.volume == 20, timeout=1)
+    time.sleep(0.3)  # past what was already queued at the old volume
+    quiet_start = size(out)
+    wait_until(lambda: size(out) > quiet_start + 100_000)
+
+    loud = rms(out, 44, loud_end)
+    quiet = rms(out, quiet_start, quiet_start + 100_000)
+    assert quiet < loud / 3, (loud, quiet)
+
+
+def test_pause_while_loading_starts_paused(player_parts, media, out):
+    player, states, _ = player_parts
+    player.play(media.url("tone30.wav"))
+    player.pause()
+
+    states.wait(lambda s: s.status == "paused")
+    assert "playing" not in states.statuses()
+
+
+class CutOnceHandler(RangeHandler):
+    """A stream URL that dies: the first GET hangs up after CUT bytes and later requests
+    of the same URL are refused (an expired URL), so libvlc cannot recover by itself.
+    A freshly resolved URL (`?fresh=N`) is served whole, with ranges."""
+
+    CUT = 5 * 176_400  # five seconds of 44.1 kHz stereo s16
+    served: set[str] = set()
+
+    def send_head(self):
+        if "fresh=" not in self.path:
+            if self.path in self.served:
+                self.send_error(403, "URL expired")
+                return None
+            self.served.add(self.path)
+        return super().send_head()
+
+    def copyfile(self, source, outputfile) -> None:
+        if "fresh=" not in self.path:
+            self._remaining = min(self._remaining, self.CUT)
+            self.close_connection = True
+        super().copyfile(source, outputfile)
+
+
+def test_stream_cut_mid_song_is_re_resolved_and_resumed_near_the_position(
+        player_parts, media_dir):
+    player, states, resolver = player_parts
+    with MediaServer(media_dir, handler=CutOnceHandler) as cut:
+        player.play(cut.url("tone30.wav"))
+        states.wait(lambda s: s.status == "playing")
+
+        # the cut ends the song early: re-resolved with a fresh URL once ...
+        wait_until(lambda: states.statuses()[:4] == ["idle", "loading", "playing", "loading"],
+                   timeout=15, what="early end")
+        # libvlc stops at the failed reconnect, with what it had buffered still unplayed
+        cut_at = next(s for s in states.states[3:] if s.status == "loading").position_ms
+        assert 500 <= cut_at <= 5500
+        assert resolver.calls == [(cut.url("tone30.wav"), False), (cut.url("tone30.wav"), True)]
+        assert states.last.source_url == cut.url("tone30.wav") + "?fresh=2"
+        # ... and plays on from where it was cut, not from the start
+        wait_until(lambda: states.statuses()[4:5] == ["playing"], what="playing again")
+        resumed = states.wait(lambda s: s.status == "playing" and s.position_ms >= cut_at + 500)
+        assert resumed.position_ms < cut_at + 3000
+        replayed = [s.position_ms for s in states.states
+                    if (s.source_url or "").endswith("fresh=2")]
+        assert min(p for p in replayed if p > 0) >= cut_at - 500  # not from the start
+        assert states.statuses() == ["idle", "loading", "playing", "loading", "playing"]
+
+
+def test_libvlc_refusing_its_options_fails_at_start_not_later():
+    player = Player(FakeResolver(), StateLog(), vlc_args=["--no-such-libvlc-option"])
+
+    with pytest.raises(RuntimeError, match="libvlc refused"):
+        player.start()

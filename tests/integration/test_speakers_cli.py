@@ -1,0 +1,31 @@
+"""`venuebus speakers demo`: a registered demo speaker and its agent config, idempotently."""
+
+from __future__ import annotations
+
+import stat
+
+from click.testing import CliRunner
+
+from cli.speakers import speakers
+from device.config import load_config
+from models.speaker_tables import Speaker
+from models.speakers import hash_token
+
+
+def test_demo_speaker_is_registered_once_and_its_config_kept(db, database_url, tmp_path,
+                                                             monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    path = tmp_path / "agent.json"
+    runner = CliRunner()
+
+    first = runner.invoke(speakers, ["demo", "--config", str(path)])
+    second = runner.invoke(speakers, ["demo", "--config", str(path)])
+
+    assert first.exit_code == 0 and "registered" in first.output, first.output
+    assert second.exit_code == 0 and "registered" not in second.output, second.output
+    config = load_config(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with db.session() as s:
+        rows = s.query(Speaker).all()
+    assert [str(r.id) for r in rows] == [config.device_id]
+    assert rows[0].token_hash == hash_token(config.device_token)

@@ -1,0 +1,165 @@
+"""Helpers for the device tests: a recording fake resolver, waiting, and WAV output reading."""
+
+from __future__ import annotations
+
+import array
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from device.resolver import Resolved
+from device.state import PlayerState
+
+WAV_HEADER = 44
+
+
+class FakeResolver:
+    """Resolves a query that is already a URL to itself (a fresh resolution to a new URL,
+    `?fresh=N`, as a real stream URL changes); records (query, fresh)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bool]] = []
+
+    def resolve(self, query: str, *, fresh: bool = False) -> Resolved:
+        self.calls.append((query, fresh))
+        url = f"{query}?fresh={len(self.calls)}" if fresh else query
+        return Resolved(query=query, url=url, title=query.rsplit("/", 1)[-1],
+                        duration_s=None, expires_at=time.time() + 3600)
+
+
+class StateLog:
+    """The on_state callback of a player: keeps every published state."""
+
+    def __init__(self) -> None:
+        self.states: list[PlayerState] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, state: PlayerState) -> None:
+        with self._cond:
+            self.states.append(state)
+            self._cond.notify_all()
+
+    @property
+    def last(self) -> PlayerState:
+        return self.states[-1]
+
+    def wait(self, predicate: Callable[[PlayerState], bool], timeout: float = 10) -> PlayerState:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for state in reversed(self.states):
+                    if predicate(state):
+                        return state
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no such state within {timeout}s; last: "
+                                         f"{self.states[-1] if self.states else None}")
+                self._cond.wait(left)
+
+    def statuses(self) -> list[str]:
+        out: list[str] = []
+        for s in self.states:
+            if not out or out[-1] != s.status:
+                out.append(s.status)
+        return out
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10, interval: float = 0.05,
+               what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout}s")
+        time.sleep(interval)
+
+
+def size(path: Path) -> int:
+    return os.path.getsize(path) if os.path.exists(path) else 0
+
+
+def rms(path: Path, start: int = WAV_HEADER, end: int | None = None) -> float:
+    """Root mean square of the signed 16-bit samples in bytes [start, end) of the file."""
+    data = Path(path).read_bytes()[start:end]
+    samples = array.array("h", data[: len(data) // 2 * 2])
+    if not samples:
+        return 0.0
+    return math.sqrt(sum(s * s for s in samples) / len(samples))
+
+
+def close_broker_connections(vhost: str, connection_name: str) -> int:
+    """Close (as an operator would) the connections named `connection_name` in `vhost`
+    only; other engineers share the broker. Returns how many were closed."""
+    import json
+
+    from tests.support.services import rabbitmqctl
+
+    listed = rabbitmqctl("list_connections", "name", "vhost", "client_properties",
+                         "--formatter", "json", "-q").stdout
+    names = set()
+    for conn in json.loads(listed or "[]"):
+        props = {p[0]: p[2] for p in conn.get("client_properties", [])}
+        if conn.get("vhost") == vhost and props.get("connection_name") == connection_name:
+            names.add(conn["name"])
+    # the JSON formatter abbreviates pids; the table one gives what close_connection takes
+    table = rabbitmqctl("list_connections", "pid", "name", "-q").stdout.splitlines()
+    pids = [line.split("\t")[0] for line in table[1:] if line.split("\t", 1)[-1] in names]
+    for pid in pids:
+        rabbitmqctl("close_connection", pid, "test: broker loss")
+    return len(pids)
+
+
+class BrokerPeer:
+    """The API's side of the wire in tests: publishes commands as the relay does (the
+    CloudEvents envelope of the contract class) and collects the states a device reports."""
+
+    def __init__(self, amqp_url: str, device_id: str) -> None:
+        import pika
+
+        from producers.topology import EXCHANGE
+
+        self._pika = pika
+        self.exchange = EXCHANGE
+        self.conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        self.ch = self.conn.channel()
+        self.ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+        self.queue = self.ch.queue_declare("", exclusive=True).method.queue
+        self.ch.queue_bind(self.queue, EXCHANGE, routing_key=f"speaker.{device_id}.state")
+        self.states: list[dict] = []
+
+    def send(self, event) -> None:
+        from models.contracts import CONTENT_TYPE, dumps, envelope
+
+        doc = envelope(event)
+        self.ch.basic_publish(self.exchange, event.key(), dumps(doc).encode(),
+                              self._pika.BasicProperties(message_id=doc["id"],
+                                                         type=doc["type"], delivery_mode=2,
+                                                         content_type=CONTENT_TYPE))
+
+    def collect(self) -> list[dict]:
+        import json
+
+        while True:
+            method, _, body = self.ch.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                return self.states
+            self.states.append(json.loads(body)["data"])
+
+    def wait_state(self, predicate: Callable[[dict], bool], timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            states = self.collect()
+            for state in states[seen:]:
+                if predicate(state):
+                    return state
+            seen = len(states)
+            self.conn.sleep(0.05)
+        raise AssertionError(f"no such state within {timeout}s; last: "
+                             f"{self.states[-1] if self.states else None}")
+
+    def close(self) -> None:
+        if self.conn.is_open:
+            self.conn.close()

@@ -1,0 +1,73 @@
+"""Commands as the device reads them, and the persisted set of handled command ids."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from device.commands import BadCommand, HandledCommands, parse_command
+from models.contracts import dumps, envelope
+from models.contracts_speakers import new_command
+
+
+def body(event) -> bytes:
+    return dumps(envelope(event)).encode()
+
+
+def test_a_contract_command_parses_with_its_id_expiry_and_fields():
+    play = new_command("play", 7, "c-1", query="dQw4w9WgXcQ")
+
+    command = parse_command(body(play), play.key(), "7")
+
+    assert (command.name, command.command_id, command.query) == ("play", "c-1", "dQw4w9WgXcQ")
+    assert not command.expired(datetime.now(UTC))
+    assert command.expired(datetime.now(UTC) + timedelta(seconds=31))  # default 30 s
+
+
+@pytest.mark.parametrize(("key", "event"), [
+    ("speaker.8.play", new_command("play", 7, "c", query="x")),  # another device's
+    ("speaker.7.reboot", new_command("stop", 7, "c")),  # not a command
+    ("speaker.7.volume", new_command("volume", 7, "c", level=101)),
+    ("speaker.7.play", new_command("play", 7, "c", query="  ")),
+])
+def test_foreign_unknown_or_invalid_commands_are_refused(key, event):
+    with pytest.raises(BadCommand):
+        parse_command(body(event), key, "7")
+
+
+def test_garbage_body_is_refused():
+    with pytest.raises(BadCommand):
+        parse_command(b"not json", "speaker.7.stop", "7")
+
+
+def test_handled_ids_are_bounded_and_survive_a_restart(tmp_path):
+    path = tmp_path / "handled.json"
+    handled = HandledCommands(path, limit=3)
+    for cid in ("a", "b", "c", "d"):
+        handled.add(cid)
+
+    again = HandledCommands(path, limit=3)
+
+    assert "a" not in again and all(c in again for c in ("b", "c", "d"))
+    assert json.loads(path.read_text()) == ["b", "c", "d"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("modules", "forbidden"), [
+    # the agent: no SQLAlchemy, psycopg2, models, API, nor Flask
+    ("cli.main, cli.device, device.agent, device.media_server",
+     ("sqlalchemy", "psycopg2", "models", "api", "flask")),
+    # the setup server may use Flask, nothing of the server side
+    ("device.setup_server", ("sqlalchemy", "psycopg2", "models", "api")),
+])
+def test_device_side_runs_without_server_packages(modules, forbidden):
+    code = (f"import sys, {modules};"
+            f"bad = [m for m in {forbidden!r} if m in sys.modules];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
