@@ -4,6 +4,7 @@ into a directory as an .eml file. `make run` starts it when SMTP_URL is unset.""
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import signal
 import threading
@@ -42,6 +43,7 @@ def devsmtp(host: str, port: int, folder: Path) -> None:
     from aiosmtpd.controller import Controller
 
     folder.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per command
     controller = Controller(MailDirHandler(folder), hostname=host, port=port)
     controller.start()
     stop = threading.Event()

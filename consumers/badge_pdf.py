@@ -8,6 +8,7 @@ crash never leaves a half file under the final name."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 
 def _font(pdf: FPDF) -> tuple[str, bool]:
     """DejaVu Sans (Unicode) when installed, else the core Helvetica (Latin-1 only)."""
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter at INFO
     for folder in FONT_DIRS:
         regular, bold = Path(folder, "DejaVuSans.ttf"), Path(folder, "DejaVuSans-Bold.ttf")
         if regular.is_file() and bold.is_file():

@@ -51,7 +51,7 @@ class _ProgressReporter:
         now = time.monotonic()
         if pct >= self.last_pct + 5 or (pct > self.last_pct
                                          and now - self.last_at >= PROGRESS_EVERY_S):
-            set_badge_progress(self.uow.db, self.badge_id, pct)
+            set_badge_progress(self.uow, self.badge_id, pct)
             self.last_pct, self.last_at = pct, now
 
 

@@ -79,7 +79,7 @@ class BadgeMailSender:
                 continue
             recipient = badge_recipient(uow.session, badge.owner_id,
                                         self.directory_for(config))
-            claim = claim_badge_mail(uow.db, badge_id, recipient.email)
+            claim = claim_badge_mail(uow, badge_id, recipient.email)
             if claim.outcome is Claim.DONE:
                 continue
             if claim.outcome is Claim.UNKNOWN:
@@ -90,9 +90,9 @@ class BadgeMailSender:
             try:
                 self.mailer_for(config).send(message)
             except Exception as exc:
-                mark_mail_refused(uow.db, claim.mail_id, f"{type(exc).__name__}: {exc}")
+                mark_mail_refused(uow, claim.mail_id, f"{type(exc).__name__}: {exc}")
                 raise
-            mark_mail_sent(uow.db, claim.mail_id)
+            mark_mail_sent(uow, claim.mail_id)
             log.info("badge %s mailed to %s (attempt %d)", badge_id, recipient.email,
                      claim.attempts)
 

@@ -5,12 +5,12 @@ never generate twice, fail a generated badge, or give usage back twice."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from models.badge_tables import Badge
 from models.base import utcnow
 from models.contracts_badges import BadgeGenerated
-from models.db import Database
+from models.side_unit import can_commit_aside, side_unit
 from models.uow import UnitOfWork
 from models.usage import give_back_usage
 
@@ -23,11 +23,14 @@ def pending_badge(uow: UnitOfWork, badge_id: int) -> Badge | None:
     return badge if badge is not None and badge.status == "pending" else None
 
 
-def set_badge_progress(db: Database, badge_id: int, progress: int) -> None:
+def set_badge_progress(outer: UnitOfWork, badge_id: int, progress: int) -> None:
     """Publish rendering progress (0-99) in its own short transaction, so readers see it
-    while the render's transaction is still open. Never moves backwards."""
+    while the render's transaction is still open. Never moves backwards. A no-op on
+    SQLite, where it could not be seen before the render commits anyway."""
+    if not can_commit_aside(outer):
+        return
     progress = max(0, min(99, progress))
-    with UnitOfWork(db) as uow:
+    with side_unit(outer) as uow:
         uow.session.execute(
             update(Badge)
             .where(Badge.id == badge_id, Badge.status == "pending", Badge.progress < progress)
@@ -66,7 +69,3 @@ def fail_badge(uow: UnitOfWork, badge_id: int, reason: str) -> bool:
     give_back_usage(uow.session, taken.owner_id, taken.count)
     return True
 
-
-def badge_status(db: Database, badge_id: int) -> str | None:
-    with db.session() as session:
-        return session.scalar(select(Badge.status).where(Badge.id == badge_id))

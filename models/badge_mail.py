@@ -4,7 +4,11 @@ redelivery, so no badge is ever mailed twice.
 States: `sending` (intent committed, hand-over started: the outcome is unknown until it
 is marked), `sent`, `failed` (the last attempt was refused: nothing went out, so a retry
 may send). A delivery that finds `sending` was preceded by a consumer that died inside
-the hand-over; it does not send again (at most once beats twice)."""
+the hand-over; it does not send again (at most once beats twice).
+
+On SQLite (development) the intent cannot commit apart from the handler's transaction
+(models/side_unit.py): a consumer dying between the hand-over and its commit there
+would mail again on redelivery."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from models.badge_tables import Badge, BadgeMail
 from models.base import utcnow
 from models.contracts_badges import MailSent
-from models.db import Database
+from models.side_unit import side_unit
 from models.uow import UnitOfWork
 
 MAX_ERROR = 2000
@@ -36,10 +40,10 @@ class MailClaim:
     attempts: int
 
 
-def claim_badge_mail(db: Database, badge_id: int, recipient: str) -> MailClaim:
+def claim_badge_mail(outer: UnitOfWork, badge_id: int, recipient: str) -> MailClaim:
     """In its own committed transaction, record the intent to send (status `sending`,
     attempts + 1) unless the mail was sent or its hand-over is in doubt."""
-    with UnitOfWork(db) as uow:
+    with side_unit(outer) as uow:
         stmt = select(BadgeMail).where(BadgeMail.badge_id == badge_id).with_for_update()
         mail = uow.session.scalar(stmt)
         if mail is None:
@@ -47,9 +51,9 @@ def claim_badge_mail(db: Database, badge_id: int, recipient: str) -> MailClaim:
                              attempts=0)
             uow.session.add(mail)
             try:
-                uow.session.flush()
+                with uow.session.begin_nested():
+                    uow.session.flush()
             except IntegrityError:  # a concurrent delivery inserted it first
-                uow.session.rollback()
                 mail = uow.session.scalar(stmt)
         if mail.status == "sent":
             return MailClaim(Claim.DONE, mail.id, mail.attempts)
@@ -62,10 +66,10 @@ def claim_badge_mail(db: Database, badge_id: int, recipient: str) -> MailClaim:
         return MailClaim(Claim.SEND, mail.id, mail.attempts)
 
 
-def mark_mail_sent(db: Database, mail_id: int) -> None:
+def mark_mail_sent(outer: UnitOfWork, mail_id: int) -> None:
     """In its own transaction, right after the hand-over: `sent`, and `mail.sent`."""
     now = utcnow()
-    with UnitOfWork(db) as uow:
+    with side_unit(outer) as uow:
         mail = uow.session.get(BadgeMail, mail_id, with_for_update=True)
         if mail is None or mail.status == "sent":
             return
@@ -75,9 +79,11 @@ def mark_mail_sent(db: Database, mail_id: int) -> None:
         uow.commit()
 
 
-def mark_mail_refused(db: Database, mail_id: int, error: str) -> None:
-    """In its own transaction: the hand-over was refused, nothing went out (retryable)."""
-    with UnitOfWork(db) as uow:
+def mark_mail_refused(outer: UnitOfWork, mail_id: int, error: str) -> None:
+    """In its own transaction: the hand-over was refused, nothing went out (retryable).
+    (On SQLite this rolls back with the handler's transaction: the runtime's give-up
+    records the last error instead.)"""
+    with side_unit(outer) as uow:
         uow.session.execute(
             update(BadgeMail).where(BadgeMail.id == mail_id, BadgeMail.status == "sending")
             .values(status="failed", last_error=error[:MAX_ERROR], updated_at=utcnow())

@@ -87,8 +87,10 @@ def test_redelivered_request_renders_and_records_once(client, db, render_db):
     _, token = user_with_usage(client, db, "o@example.com", 10)
     _request(client, token, {"rows": rows(2)})
     deliveries = recorded(db, "badge.requested")
-    handle(render_db, render_badge, deliveries)
-    handle(render_db, render_badge, deliveries)
+    handle(render_db, render_badge, deliveries, commit=False)  # rendered, died, no ack
+    handle(render_db, render_badge, deliveries)  # redelivered: renders again, commits
+    handle(render_db, render_badge, deliveries)  # a duplicate: filtered by tracking
+    handle(render_db, render_badge, deliveries, consumer=None)  # even unfiltered: no-op
     assert len(recorded(db, "badge.generated")) == 1
 
 

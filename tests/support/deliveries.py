@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from consumers.runtime import Delivery
+from consumers.tracking import claim_new
 from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -29,11 +30,15 @@ def recorded(db, routing_key: str) -> list[Delivery]:
 
 
 def handle(db, handler: Callable[[UnitOfWork, list], Any], deliveries: list,
-           *, commit: bool = True) -> None:
-    """Run `handler` in one transaction; `commit=False` is a consumer that died before
-    its commit (and so before its ack)."""
+           *, commit: bool = True, consumer: str | None = "test") -> None:
+    """Run `handler` in one transaction after the runtime's tracking rows (so, as in
+    production, the transaction holds a write before the handler starts, and a message
+    seen before is filtered out); `consumer=None` skips tracking. `commit=False` is a
+    consumer that died before its commit (and so before its ack)."""
     with UnitOfWork(db) as uow:
-        handler(uow, deliveries)
+        fresh = deliveries if consumer is None else claim_new(uow, consumer, deliveries)
+        if fresh:
+            handler(uow, fresh)
         if commit:
             uow.commit()
 
