@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from api import (
+    allowed_usage,
     attendees,
+    badges,
     discount_codes,
     events,
     feedbacks,
@@ -27,7 +29,8 @@ from models.config import Config
 from models.db import Database
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
-              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp]
+              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
+              badges.bp, allowed_usage.bp]
 
 
 @dataclass
@@ -48,6 +51,12 @@ def create_app(config: Config | None = None, db: Database | None = None) -> Flas
     metrics = ApiMetrics()
     app.extensions["venuebus"] = Venuebus(config=config, db=db or Database(config),
                                           metrics=metrics)
+    if config.firebase_project_id:
+        from api.firebase import FirebaseTokenVerifier
+        from models.firebase import firebase_auth
+
+        ext = app.extensions["venuebus"]
+        ext.token_verifiers.append(FirebaseTokenVerifier(ext.db, firebase_auth(config)))
     metrics.install(app)
     register_error_handlers(app)
     for bp in BLUEPRINTS:

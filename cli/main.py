@@ -19,6 +19,7 @@ COMMANDS = {
     "status": "cli.spine:status",
     "run": "cli.supervisor:run",
     "device": "cli.device:device",
+    "devsmtp": "cli.devsmtp:devsmtp",
     "speakers": "cli.speakers:speakers",
     "asyncapi": "cli.spine:asyncapi",
 }

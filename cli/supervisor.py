@@ -49,6 +49,15 @@ def plan(config: Config, workers: int) -> list[Child]:
         children.append(Child(f"consume {name}", ["consume", name, "--metrics-port",
                                                   str(port + 100 + i)],
                               f"metrics http://127.0.0.1:{port + 100 + i}/metrics"))
+    if not config.smtp_url:  # badge mails go to a local dev server, written to var/mail/
+        from cli.devsmtp import DEFAULT_PORT
+
+        smtp_url = f"smtp://127.0.0.1:{DEFAULT_PORT}"
+        for child in children:
+            child.env["SMTP_URL"] = smtp_url
+        children.insert(0, Child("devsmtp", ["devsmtp", "--port", str(DEFAULT_PORT),
+                                             "--dir", "var/mail"],
+                                 f"{smtp_url}, SMTP_URL unset: mails written to var/mail/"))
     return children
 
 

@@ -31,7 +31,8 @@ class Consumer:
 
 def consumers() -> dict[str, Consumer]:
     """Name -> Consumer. Imported lazily so that each process loads only what it runs."""
-    from consumers import ratings, speakers, stats
+    from consumers import badges, mail, ratings, speakers, stats
 
-    found = [ratings.CONSUMER, speakers.CONSUMER, stats.CONSUMER]
+    found = [ratings.CONSUMER, speakers.CONSUMER, stats.CONSUMER, badges.CONSUMER,
+             mail.CONSUMER]
     return {c.name: c for c in found}

@@ -2,6 +2,8 @@
 every contract module so that the event registry is."""
 
 from models import (  # noqa: F401
+    badge_tables,
+    contracts_badges,
     contracts_speakers,
     contracts_ticketing,
     outbox,

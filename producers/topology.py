@@ -12,6 +12,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "ratings": ("rating.changed",),
     "speakers": ("speaker.*.state",),
     "stats": ("order.placed", "order.cancelled", "attendee.checked_in", "attendee.checked_out"),
+    "badges": ("badge.requested",),
+    "mail": ("badge.generated",),
 }
 
 

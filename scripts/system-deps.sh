@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests, the demo speaker and the benchmarks need: libvlc with its
-# base plugins, sox and espeak-ng (media made at test time), poppler and zbar (reading
-# badges back), Node.js for the Firebase Auth emulator. Installs only what is missing.
+# base plugins, sox and espeak-ng (media made at test time), DejaVu (Unicode names on
+# badges), poppler and zbar (reading badges back), Node.js for the Firebase Auth emulator. Installs only what is missing.
 set -euo pipefail
-want=(vlc-plugin-base libvlc5 sox espeak-ng poppler-utils zbar-tools nodejs npm)
+want=(vlc-plugin-base libvlc5 sox espeak-ng poppler-utils zbar-tools fonts-dejavu-core nodejs npm)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,6 +14,7 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 fi
 read -r -a missing <<<"${missing[*]:-}"
 if [ ${#missing[@]} -eq 0 ]; then
+  bash "$(dirname "$0")/firebase-emulator.sh" install
   exit 0
 fi
 if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
@@ -24,3 +25,4 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "system-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+bash "$(dirname "$0")/firebase-emulator.sh" install

@@ -1,0 +1,93 @@
+"""/v1/badges: request a badge PDF (202, rendered by the badges consumer), follow its
+progress and mail, download it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, send_file, url_for
+from marshmallow import fields
+
+from api import deps
+from api.auth import login_required, require_user
+from api.jsonapi import (
+    ResourceSchema,
+    document,
+    load_attributes,
+    parse_resource,
+    relationship_id,
+    resource,
+)
+from api.openapi import doc
+from models import badges
+from models.badge_tables import BadgeMail
+
+bp = Blueprint("badges", __name__)
+
+
+class BadgeSchema(ResourceSchema):
+    rows = fields.Raw(load_only=True, metadata={"description": "[{name, line-2, line-3, "
+                                                "secret?}]: one badge per row"})
+    csv = fields.Raw(load_only=True, metadata={"description": "CSV text: name, line 2, "
+                                               "line 3[, secret]"})
+    template = fields.Raw(metadata={"description": "paper-size, badges-per-page, "
+                                    "background-colour, text-colour, accent-colour"})
+    status = fields.String(dump_only=True)
+    progress = fields.Integer(dump_only=True)
+    count = fields.Integer(dump_only=True)
+    page_count = fields.Integer(dump_only=True, allow_none=True)
+    size_bytes = fields.Integer(dump_only=True, allow_none=True)
+    failure_reason = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+def _mail(mail: BadgeMail | None) -> dict | None:
+    if mail is None:
+        return None
+    return {"status": mail.status, "recipient": mail.recipient, "attempts": mail.attempts,
+            "last-error": mail.last_error,
+            "sent-at": mail.sent_at.isoformat() if mail.sent_at else None}
+
+
+def badge_resource(view: badges.BadgeView) -> dict:
+    badge = view.badge
+    attrs = BadgeSchema().dump(badge)
+    attrs["file-url"] = (url_for("badges.get_badge_file", badge_id=badge.id, _external=True)
+                         if badge.status == "generated" else None)
+    attrs["mail"] = _mail(view.mail)
+    return resource("badge", badge.id, attrs,
+                    relationships={"owner": ("user", badge.owner_id),
+                                   "event": ("event", badge.event_id)},
+                    self_link=url_for("badges.get_badge", badge_id=badge.id, _external=True))
+
+
+@bp.post("/v1/badges")
+@login_required
+@doc("Request badges (one usage unit each); rendered and mailed asynchronously",
+     type_="badge", body=BadgeSchema, response=BadgeSchema, status=202,
+     errors=(400, 401, 403, 404, 409, 422))
+def create_badge():
+    attrs, rels = parse_resource("badge")
+    values = load_attributes(BadgeSchema(), attrs)
+    event_id = relationship_id(rels, "event", "event", required=False)
+    badge = badges.request_badges(deps.db(), require_user(), rows=values.get("rows"),
+                                  csv=values.get("csv"), event_id=event_id,
+                                  template=values.get("template"))
+    body = badge_resource(badges.BadgeView(badge=badge, mail=None))
+    return document(body, status=202, headers={"Location": body["links"]["self"]})
+
+
+@bp.get("/v1/badges/<int:badge_id>")
+@login_required
+@doc("A badge: status, progress, file link and mail status (its owner)", type_="badge",
+     response=BadgeSchema, errors=(401, 404))
+def get_badge(badge_id: int):
+    return document(badge_resource(badges.get_badge(deps.db(), require_user(), badge_id)))
+
+
+@bp.get("/v1/badges/<int:badge_id>/file")
+@login_required
+@doc("The badge PDF (its owner)", errors=(401, 404, 409))
+def get_badge_file(badge_id: int):
+    path = badges.badge_file(deps.db(), require_user(), badge_id)
+    return send_file(path.resolve(), mimetype="application/pdf",
+                     download_name=f"badge-{badge_id}.pdf")

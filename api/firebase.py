@@ -1,0 +1,23 @@
+"""Firebase ID tokens as bearer tokens: a TokenVerifier the app factory appends when
+FIREBASE_PROJECT_ID is set. The local user is created on first sight."""
+
+from __future__ import annotations
+
+from models.db import Database
+from models.firebase import IdTokenVerifier
+from models.tables import User
+from models.users import get_or_create_firebase_user
+
+
+class FirebaseTokenVerifier:
+    """api.auth.TokenVerifier: a Firebase ID token → the local user (created if new)."""
+
+    def __init__(self, db: Database, tokens: IdTokenVerifier) -> None:
+        self.db, self.tokens = db, tokens
+
+    def __call__(self, token: str) -> User | None:
+        identity = self.tokens.verify(token)
+        if identity is None:
+            return None
+        return get_or_create_firebase_user(self.db, identity.uid, identity.email,
+                                           identity.display_name)

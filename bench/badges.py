@@ -1,0 +1,135 @@
+"""Benchmark: 1,000 badges in one request.
+
+1. The renderer alone, in a fresh child process: badges/s and the child's peak RSS.
+2. The whole pipeline: API (in-process) → outbox → relay → `consume badges` → `consume
+   mail` → SMTP (aiosmtpd on loopback), as real processes on a fresh PostgreSQL database
+   and RabbitMQ vhost: badges/s as the consumer saw it, request → mail received, and the
+   peak RSS (VmHWM) of the rendering consumer.
+
+Run: `python -m bench.badges [--count 1000]` (PostgreSQL and RabbitMQ as for the tests).
+Targets: ≥ 200 badges/s rendered, rendering consumer under 200 MB."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import json, resource, sys, time
+from consumers.badge_pdf import render_badges
+from models.badge_input import clean_template
+n, path = int(sys.argv[1]), sys.argv[2]
+rows = ({"name": f"Attendee {i:05d}", "line-2": "Full conference", "line-3": "PyCon 2027",
+         "secret": f"checkin-{i:05d}-6f1d2c3b4a59"} for i in range(n))
+t = time.perf_counter()
+r = render_badges(rows, clean_template({"badges-per-page": 4}), path)
+dt = time.perf_counter() - t
+print(json.dumps({"seconds": dt, "pages": r.page_count, "bytes": r.size_bytes,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def renderer_alone(n: int, folder: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(folder / "alone.pdf")],
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["badges_per_s"] = n / result["seconds"]
+    return result
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pipeline(n: int, folder: Path) -> dict:
+    from sqlalchemy import select, update
+
+    from api.app import create_app
+    from bench.common import services
+    from models.badge_tables import Badge
+    from models.config import Config
+    from models.db import Database
+    from models.tables import User
+    from models.users import create_user
+    from tests.support.processes import processes
+    from tests.support.smtp import smtp_server
+
+    with services() as (db_url, amqp_url), smtp_server() as (smtp_url, inbox):
+        config = Config(database_url=db_url, amqp_url=amqp_url, smtp_url=smtp_url,
+                        badge_storage=str(folder / "badges"))
+        db = Database(config)
+        user = create_user(db, "bench@example.com", "bench-password")
+        with db.session() as s:
+            s.execute(update(User).where(User.id == user.id).values(allowed_usage=n))
+            s.commit()
+        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "SMTP_URL": smtp_url,
+               "BADGE_STORAGE": str(folder / "badges"), "LOG_LEVEL": "WARNING"}
+        with processes(env, folder) as procs:
+            procs.start("relay", ready="relay running")
+            badges = procs.start("consume", "badges", ready="consumer badges running")
+            procs.start("consume", "mail", ready="consumer mail running")
+            app = create_app(config, db)
+            client = app.test_client()
+            token = client.post("/v1/auth/login", json={
+                "email": "bench@example.com", "password": "bench-password"}
+            ).get_json()["access_token"]
+            rows = [{"name": f"Attendee {i:05d}", "line-2": "Full conference",
+                     "line-3": "PyCon 2027", "secret": f"checkin-{i:05d}-6f1d2c3b4a59"}
+                    for i in range(n)]
+            body = {"data": {"type": "badge", "attributes": {"rows": rows}}}
+            started = time.perf_counter()
+            r = client.post("/v1/badges", json=body,
+                            headers={"Authorization": f"Bearer {token}"})
+            accepted = time.perf_counter() - started
+            assert r.status_code == 202, r.get_json()
+            inbox.wait_for(1, timeout=300)
+            mailed = time.perf_counter() - started
+            assert len(inbox.messages) == 1, "no mail arrived"
+            peak = _vm_hwm_mb(badges.popen.pid)
+            with db.session() as s:
+                badge = s.scalar(select(Badge))
+            assert badge.status == "generated", badge.status
+            render_s = (badge.updated_at - badge.created_at).total_seconds()
+        db.dispose()
+    return {"request_accepted_s": accepted, "request_to_mail_s": mailed,
+            "request_to_generated_s": render_s, "badges_per_s": n / render_s,
+            "pages": badge.page_count, "bytes": badge.size_bytes,
+            "consumer_peak_rss_mb": peak}
+
+
+def main(argv: list[str] | None = None) -> None:
+    from bench.common import table
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--renderer-only", action="store_true")
+    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
+    n = args.count
+    with tempfile.TemporaryDirectory(prefix="venuebus-bench-") as tmp:
+        folder = Path(tmp)
+        alone = renderer_alone(n, folder)
+        rows = [["renderer alone (child process)", alone["badges_per_s"], "-",
+                 alone["seconds"], alone["peak_rss_mb"]]]
+        if not args.renderer_only:
+            p = pipeline(n, folder)
+            rows.append(["API -> relay -> consumers -> SMTP", p["badges_per_s"],
+                         p["request_to_mail_s"], p["request_to_generated_s"],
+                         p["consumer_peak_rss_mb"]])
+    table(f"{n:,} badges in one request ({alone['pages']} pages, "
+          f"{alone['bytes'] / 1e6:.1f} MB PDF); target >= 200 badges/s, < 200 MB",
+          ["path", "badges/s", "request->mail s", "render s", "peak RSS MB"], rows)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""`venuebus consume mail`: on `badge.generated`, mail the badge's owner once (HTML, with
+the download link) and record `mail.sent`; SMTP refusals raise so the runtime retries
+with delay; after the last retry the mail is marked failed with the error.
+
+Never twice: the intent is committed before the SMTP hand-over and checked on every
+delivery (models/badge_mail.py); the outcome is committed right after it."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import formataddr
+
+from consumers.badges import badge_id_of
+from consumers.mailer import Mailer, SmtpMailer
+from consumers.registry import Consumer
+from consumers.runtime import Delivery, Permanent
+from models.badge_mail import (
+    Claim,
+    claim_badge_mail,
+    fail_badge_mail,
+    mark_mail_refused,
+    mark_mail_sent,
+)
+from models.badge_tables import Badge
+from models.config import Config
+from models.firebase import firebase_auth
+from models.recipients import Recipient, UserDirectory, badge_recipient
+from models.uow import UnitOfWork
+
+log = logging.getLogger("venuebus.consumers.mail")
+
+
+def badge_mail(config: Config, badge_id: int, mail_id: int,
+               recipient: Recipient) -> EmailMessage:
+    """The badge mail: subject `Badge Generated <id>`, greeting, download link."""
+    link = f"{config.base_url.rstrip('/')}/v1/badges/{badge_id}/file"
+    name = recipient.display_name or ""
+    msg = EmailMessage()
+    msg["Subject"] = f"Badge Generated {badge_id}"
+    msg["From"] = config.mail_from
+    msg["To"] = formataddr((name, recipient.email)) if name else recipient.email
+    # Stable per mail: a receiving system that dedupes by Message-ID sees one mail.
+    msg["Message-ID"] = f"<badge-{badge_id}.{mail_id}@venuebus>"
+    msg.set_content(f"Hello {name}!\n\nYour badge is generated. Download it here:\n{link}\n")
+    msg.add_alternative(
+        f"<p>Hello {html.escape(name)}!</p><p>Your badge is generated successfully, "
+        f'please visit the <a href="{html.escape(link)}">link</a> to download it.</p>',
+        subtype="html")
+    return msg
+
+
+def smtp_mailer(config: Config) -> Mailer:
+    return SmtpMailer(config.smtp_url)
+
+
+def firebase_directory(config: Config) -> UserDirectory | None:
+    """Firebase Auth when FIREBASE_PROJECT_ID is set, else none (the users table only)."""
+    return firebase_auth(config)
+
+
+class BadgeMailSender:
+    """The mail consumer's handler and give-up hook, with its side effects injected."""
+
+    def __init__(self, mailer_for: Callable[[Config], Mailer] = smtp_mailer,
+                 directory_for: Callable[[Config], UserDirectory | None] = firebase_directory
+                 ) -> None:
+        self.mailer_for, self.directory_for = mailer_for, directory_for
+
+    def handle(self, uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+        config = uow.db.config
+        for delivery in deliveries:
+            badge_id = badge_id_of(delivery)
+            badge = uow.session.get(Badge, badge_id)
+            if badge is None:
+                log.info("badge %s is gone (owner deleted); no mail", badge_id)
+                continue
+            recipient = badge_recipient(uow.session, badge.owner_id,
+                                        self.directory_for(config))
+            claim = claim_badge_mail(uow, badge_id, recipient.email)
+            if claim.outcome is Claim.DONE:
+                continue
+            if claim.outcome is Claim.UNKNOWN:
+                log.error("badge %s: an earlier mail hand-over (attempt %d) stopped midway; "
+                          "not sending again", badge_id, claim.attempts)
+                continue
+            message = badge_mail(config, badge_id, claim.mail_id, recipient)
+            try:
+                self.mailer_for(config).send(message)
+            except Exception as exc:
+                mark_mail_refused(uow, claim.mail_id, f"{type(exc).__name__}: {exc}")
+                raise
+            mark_mail_sent(uow, claim.mail_id)
+            log.info("badge %s mailed to %s (attempt %d)", badge_id, recipient.email,
+                     claim.attempts)
+
+    def give_up(self, uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
+        try:
+            badge_id = badge_id_of(delivery)
+        except Permanent:
+            return  # a malformed message names no badge: nothing to mark
+        fail_badge_mail(uow, badge_id, reason)
+
+
+SENDER = BadgeMailSender()
+send_badge_mail = SENDER.handle
+give_up_badge_mail = SENDER.give_up
+CONSUMER = Consumer(name="mail", handle=send_badge_mail, max_batch=1,
+                    on_give_up=give_up_badge_mail)

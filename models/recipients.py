@@ -1,0 +1,38 @@
+"""Who a badge mail goes to: the owner's address from the users table, or from Firebase
+Auth (behind the UserDirectory Protocol) for users who signed in with Firebase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from models.errors import NotFound
+from models.tables import User
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    display_name: str | None
+
+
+class UserDirectory(Protocol):
+    def lookup(self, uid: str) -> Recipient | None:
+        """The account's current email and display name; None if it has none."""
+
+
+def badge_recipient(session: Session, owner_id: int,
+                    directory: UserDirectory | None = None) -> Recipient:
+    """Firebase users are looked up in the directory (their address may have changed
+    there); everyone else, and Firebase users the directory does not know, from the
+    users table."""
+    user = session.get(User, owner_id)
+    if user is None:
+        raise NotFound(f"User {owner_id} not found")
+    if user.firebase_uid and directory is not None:
+        found = directory.lookup(user.firebase_uid)
+        if found is not None and found.email:
+            return found
+    return Recipient(email=user.email, display_name=user.display_name)

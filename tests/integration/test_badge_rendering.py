@@ -1,0 +1,156 @@
+"""The badges consumer renders a requested badge once, shows progress, and on give-up
+fails it and gives the usage back."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from consumers.badges import give_up_badge, render_badge
+from models.badge_tables import Badge
+from models.db import Database
+from tests.support.api import auth, create_event
+from tests.support.badges import attendees_for, badge_doc, rows, usage_of, user_with_usage
+from tests.support.deliveries import give_up, handle, recorded
+from tests.support.pdfs import has_qr_tools, pdf_pages_text, qr_codes
+
+
+@pytest.fixture
+def render_db(db, base_config, tmp_path):
+    """The consumer's own Database, its BADGE_STORAGE in tmp_path."""
+    database = Database(base_config.with_(badge_storage=str(tmp_path / "badges")))
+    yield database
+    database.dispose()
+
+
+def _request_event(client, token, event_id) -> str:
+    r = client.post("/v1/badges", headers=auth(token),
+                    json=badge_doc({}, {"event": ("event", event_id)}))
+    assert r.status_code == 202, r.get_json()
+    return r.headers["Location"]
+
+
+def _request(client, token, attributes) -> str:
+    r = client.post("/v1/badges", headers=auth(token), json=badge_doc(attributes))
+    assert r.status_code == 202, r.get_json()
+    return r.headers["Location"]
+
+
+def test_requested_badge_renders_a_pdf_with_names_and_scannable_qr_codes(
+        client, db, render_db, tmp_path):
+    _, token = user_with_usage(client, db, "o@example.com", 10)
+    url = _request(client, token, {"rows": rows(6, secrets=True),
+                                   "template": {"badges-per-page": 4}})
+    handle(render_db, render_badge, recorded(db, "badge.requested"))
+
+    got = client.get(url, headers=auth(token)).get_json()["data"]["attributes"]
+    assert (got["status"], got["progress"], got["page-count"]) == ("generated", 100, 2)
+    pdf = client.get(got["file-url"], headers=auth(token))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert len(pdf.data) == got["size-bytes"]
+    path = tmp_path / "downloaded.pdf"
+    path.write_bytes(pdf.data)
+    pages, text = pdf_pages_text(path)
+    assert pages == 2
+    for i in range(6):
+        assert f"Attendee {i:04d}" in text
+    assert "Speaker" in text and "PyCon 2027" in text
+    if has_qr_tools():
+        assert qr_codes(path, tmp_path, page=2) == ["checkin-secret-0004",
+                                                    "checkin-secret-0005"]
+    [generated] = recorded(db, "badge.generated")
+    assert generated.data["page_count"] == 2
+
+
+def test_event_badges_show_attendees_and_qr_codes_of_their_checkin_secrets(
+        client, db, render_db, tmp_path):
+    _, token = user_with_usage(client, db, "o@example.com", 10)
+    event_id = create_event(client, token, "EuroPython")
+    secrets = attendees_for(client, db, token, event_id, ["Ada Lovelace", "Alan Turing"])
+    url = _request_event(client, token, event_id)
+    handle(render_db, render_badge, recorded(db, "badge.requested"))
+    got = client.get(url, headers=auth(token)).get_json()["data"]["attributes"]
+    path = tmp_path / "event.pdf"
+    path.write_bytes(client.get(got["file-url"], headers=auth(token)).data)
+    pages, text = pdf_pages_text(path)
+    assert pages == 1
+    assert all(s in text for s in ("Ada Lovelace", "Alan Turing", "Full conference",
+                                   "EuroPython"))
+    if has_qr_tools():
+        assert qr_codes(path, tmp_path) == sorted(secrets.values())
+
+
+def test_redelivered_request_renders_and_records_once(client, db, render_db):
+    _, token = user_with_usage(client, db, "o@example.com", 10)
+    _request(client, token, {"rows": rows(2)})
+    deliveries = recorded(db, "badge.requested")
+    handle(render_db, render_badge, deliveries, commit=False)  # rendered, died, no ack
+    handle(render_db, render_badge, deliveries)  # redelivered: renders again, commits
+    handle(render_db, render_badge, deliveries)  # a duplicate: filtered by tracking
+    handle(render_db, render_badge, deliveries, consumer=None)  # even unfiltered: no-op
+    assert len(recorded(db, "badge.generated")) == 1
+
+
+def test_render_failure_after_retries_fails_badge_and_gives_usage_back(
+        client, db, base_config, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    broken = Database(base_config.with_(badge_storage=str(blocker / "badges")))
+    user_id, token = user_with_usage(client, db, "o@example.com", 10)
+    url = _request(client, token, {"rows": rows(4)})
+    assert usage_of(db, user_id) == 6
+    [delivery] = recorded(db, "badge.requested")
+    try:
+        for _ in range(3):  # each retry fails the same way; nothing is committed
+            with pytest.raises(OSError):
+                handle(broken, render_badge, [delivery])
+        assert usage_of(db, user_id) == 6
+        give_up(broken, give_up_badge, delivery, "NotADirectoryError: storage")
+        give_up(broken, give_up_badge, delivery, "NotADirectoryError: storage")
+    finally:
+        broken.dispose()
+    got = client.get(url, headers=auth(token)).get_json()["data"]["attributes"]
+    assert got["status"] == "failed" and "NotADirectoryError" in got["failure-reason"]
+    assert usage_of(db, user_id) == 10  # given back exactly once
+    assert recorded(db, "badge.generated") == []
+
+
+def test_progress_is_visible_while_a_thousand_badges_render(client, db, render_db):
+    _, token = user_with_usage(client, db, "o@example.com", 1000)
+    _request(client, token, {"rows": rows(1000, secrets=True)})
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            with db.session() as s:
+                seen.add(s.scalar(select(Badge.progress)))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.monotonic()
+    try:
+        handle(render_db, render_badge, recorded(db, "badge.requested"))
+    finally:
+        stop.set()
+        watcher.join()
+    elapsed = time.monotonic() - started
+    assert any(0 < p < 100 for p in seen), seen
+    with db.session() as s:
+        badge = s.scalar(select(Badge))
+    assert (badge.status, badge.page_count) == ("generated", 250)
+    assert elapsed < 10, f"1,000 badges took {elapsed:.1f}s"
+
+
+def test_a_message_without_a_badge_id_is_permanent_and_give_up_ignores_it(render_db):
+    from consumers.runtime import Delivery, Permanent
+
+    bad = Delivery(message_id="m1", routing_key="badge.requested", type="x", data={},
+                   envelope={}, headers={}, attempt=1, redelivered=False)
+    with pytest.raises(Permanent):
+        handle(render_db, render_badge, [bad])
+    give_up(render_db, give_up_badge, bad, "Permanent: no badge_id")

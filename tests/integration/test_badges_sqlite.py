@@ -1,0 +1,67 @@
+"""`make run`'s embedded SQLite: the badge and mail consumers, driven by the runtime's
+TrackedWork (tracking row first, so the transaction holds SQLite's one write lock), must
+not wait on themselves."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from consumers.badges import CONSUMER as BADGES
+from consumers.mail import CONSUMER as MAIL
+from consumers.tracking import TrackedWork
+from models.badge_tables import Badge, BadgeMail
+from models.badges import request_badges
+from models.config import Config
+from models.db import Database
+from models.migrate import upgrade
+from models.users import create_user
+from tests.support.badges import rows
+from tests.support.deliveries import recorded
+from tests.support.smtp import smtp_server
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    with smtp_server() as (url, inbox):
+        db_url = f"sqlite:///{tmp_path}/v.db"
+        upgrade(db_url)
+        db = Database(Config(database_url=db_url, smtp_url=url,
+                             badge_storage=str(tmp_path / "badges")))
+        yield db, inbox
+        db.dispose()
+
+
+def test_badge_is_rendered_and_mailed_once_on_sqlite(sqlite_db):
+    db, inbox = sqlite_db
+    owner = create_user(db, "ada@example.com", "password123")
+    badge = request_badges(db, owner, rows=rows(5, secrets=True))
+    started = time.monotonic()
+    outcomes = TrackedWork(db, BADGES, max_attempts=3)(recorded(db, "badge.requested"))
+    outcomes += TrackedWork(db, MAIL, max_attempts=3)(recorded(db, "badge.generated"))
+    assert [o.action for o in outcomes] == ["ack", "ack"], outcomes
+    assert time.monotonic() - started < 5  # no busy-timeout wait on our own lock
+    with db.session() as s:
+        assert s.get(Badge, badge.id).status == "generated"
+        mail = s.scalar(select(BadgeMail))
+    assert (mail.status, mail.attempts) == ("sent", 1)
+    assert len(inbox.messages) == 1 and len(recorded(db, "mail.sent")) == 1
+
+
+def test_refused_mail_is_retried_and_given_up_with_the_error_on_sqlite(sqlite_db):
+    db, inbox = sqlite_db
+    owner = create_user(db, "ada@example.com", "password123")
+    request_badges(db, owner, rows=rows(1))
+    TrackedWork(db, BADGES, max_attempts=2)(recorded(db, "badge.requested"))
+    inbox.refuse = 5
+    [delivery] = recorded(db, "badge.generated")
+    work = TrackedWork(db, MAIL, max_attempts=2)
+    assert work([delivery])[0].action == "retry"
+    last = type(delivery)(**{**delivery.__dict__, "attempt": 2})
+    assert work([last])[0].action == "dead"
+    with db.session() as s:
+        mail = s.scalar(select(BadgeMail))
+    assert mail.status == "failed" and "Try again later" in mail.last_error
+    assert inbox.messages == []

@@ -1,0 +1,79 @@
+"""Firebase Auth against the emulator: ID tokens sign users in (created on first sight),
+and the mail consumer takes a Firebase user's address from Firebase Auth."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from api.app import create_app
+from consumers.badges import render_badge
+from consumers.mail import send_badge_mail
+from models.db import Database
+from models.tables import User
+from tests.support import firebase_emulator as fb
+from tests.support.api import auth
+from tests.support.badges import badge_doc, rows
+from tests.support.deliveries import handle, recorded
+from tests.support.smtp import html_part, smtp_server
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    reason = fb.missing_reason()
+    if reason:
+        pytest.skip(f"Firebase Auth emulator unavailable: {reason}")
+    mp = pytest.MonkeyPatch()
+    with fb.auth_emulator(tmp_path_factory.mktemp("firebase")) as host:
+        # firebase-admin reads the emulator address from the environment itself
+        mp.setenv("FIREBASE_AUTH_EMULATOR_HOST", host)
+        yield host
+    mp.undo()
+
+
+@pytest.fixture
+def fb_config(emulator, base_config, tmp_path):
+    return base_config.with_(firebase_project_id=fb.PROJECT,
+                             badge_storage=str(tmp_path / "badges"))
+
+
+@pytest.fixture
+def fb_client(fb_config, db):
+    return create_app(fb_config, db).test_client()
+
+
+def test_firebase_id_token_signs_in_and_creates_the_user_once(fb_client, db, emulator):
+    uid, token = fb.sign_up(emulator, "grace@example.com", "secret-pass-1", "Grace Hopper")
+    for _ in range(2):
+        r = fb_client.post("/v1/badges", headers=auth(token),
+                           json=badge_doc({"rows": rows(1)}))
+        assert r.status_code == 202, r.get_json()
+    with db.session() as s:
+        users = s.scalars(select(User).where(User.firebase_uid == uid)).all()
+        assert s.scalar(select(func.count()).select_from(User)) == 1
+    [user] = users
+    assert (user.email, user.display_name, user.allowed_usage) == \
+        ("grace@example.com", "Grace Hopper", 198)
+
+
+def test_forged_or_garbage_tokens_are_still_401(fb_client, emulator):
+    for token in ("not-a-token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."):
+        r = fb_client.get("/v1/users/1", headers=auth(token))
+        assert r.status_code == 401
+
+
+def test_mail_goes_to_the_address_firebase_has_now(fb_client, fb_config, db, emulator):
+    uid, token = fb.sign_up(emulator, "old@example.com", "secret-pass-1", "Grace Hopper")
+    r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
+    assert r.status_code == 202
+    fb.change_email(emulator, token, "new@example.com")  # the users table still says old@
+    with smtp_server() as (url, inbox):
+        consumer_db = Database(fb_config.with_(smtp_url=url))
+        try:
+            handle(consumer_db, render_badge, recorded(db, "badge.requested"))
+            handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
+        finally:
+            consumer_db.dispose()
+        [mail] = inbox.messages
+    assert mail["To"] == "Grace Hopper <new@example.com>"
+    assert "Hello Grace Hopper!" in html_part(mail)

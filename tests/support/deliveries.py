@@ -1,0 +1,49 @@
+"""Drive consumer handlers the way the runtime does: deliveries built from the outbox rows
+the services recorded, `handle(uow, deliveries)` in one transaction, then commit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from consumers.runtime import Delivery
+from consumers.tracking import claim_new
+from models.outbox import OutboxMessage
+from models.uow import UnitOfWork
+
+
+def recorded(db, routing_key: str) -> list[Delivery]:
+    """One delivery per outbox row with `routing_key`, oldest first."""
+    with db.session() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.routing_key == routing_key)
+                         .order_by(OutboxMessage.id)).all()
+    out = []
+    for row in rows:
+        env = json.loads(row.payload)
+        out.append(Delivery(message_id=row.message_id, routing_key=row.routing_key,
+                            type=env["type"], data=env["data"], envelope=env, headers={},
+                            attempt=1, redelivered=False))
+    return out
+
+
+def handle(db, handler: Callable[[UnitOfWork, list], Any], deliveries: list,
+           *, commit: bool = True, consumer: str | None = "test") -> None:
+    """Run `handler` in one transaction after the runtime's tracking rows (so, as in
+    production, the transaction holds a write before the handler starts, and a message
+    seen before is filtered out); `consumer=None` skips tracking. `commit=False` is a
+    consumer that died before its commit (and so before its ack)."""
+    with UnitOfWork(db) as uow:
+        fresh = deliveries if consumer is None else claim_new(uow, consumer, deliveries)
+        if fresh:
+            handler(uow, fresh)
+        if commit:
+            uow.commit()
+
+
+def give_up(db, on_give_up: Callable, delivery, reason: str) -> None:
+    with UnitOfWork(db) as uow:
+        on_give_up(uow, delivery, reason)
+        uow.commit()

@@ -1,0 +1,66 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives and can refuse
+the first N messages with a temporary error."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Inbox:
+    messages: list[EmailMessage] = field(default_factory=list)
+    refuse: int = 0  # refuse this many DATA commands with 451 first
+    refused: int = 0
+    hold_s: float = 0.0  # keep the client waiting this long after taking a message
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
+        with self.lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                self.refused += 1
+                return "451 4.3.0 Try again later"
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        if self.hold_s:
+            await asyncio.sleep(self.hold_s)
+        return "250 OK"
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> list[EmailMessage]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < n:
+            time.sleep(0.05)
+        return list(self.messages)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[str, Inbox]]:
+    """(smtp_url, inbox) of a server running for the duration of the block."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", inbox
+    finally:
+        controller.stop()
+
+
+def html_part(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
