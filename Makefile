@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PYTHON ?= python3
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup system-deps run test test-unit test-integration test-e2e lint format bench clean
+.PHONY: setup system-deps test-deps run test test-unit test-integration test-e2e lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,15 +17,20 @@ setup: $(VENV)/.installed
 system-deps:
 	bash scripts/system-deps.sh
 
-run: setup
+# the Firebase Auth emulator (npm firebase-tools, project-local) for the Firebase tests
+test-deps: system-deps
+	bash scripts/firebase-emulator.sh install
+
+run: setup system-deps
 	$(PY) -m cli db upgrade
+	$(PY) -m cli speakers demo --config var/device/agent.json
 	$(PY) -m cli run
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-test: setup system-deps lint
+test: setup test-deps lint
 	$(PY) -m pytest
 
 test-unit: setup

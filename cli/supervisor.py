@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 
@@ -58,7 +59,27 @@ def plan(config: Config, workers: int) -> list[Child]:
         children.insert(0, Child("devsmtp", ["devsmtp", "--port", str(DEFAULT_PORT),
                                              "--dir", "var/mail"],
                                  f"{smtp_url}, SMTP_URL unset: mails written to var/mail/"))
-    return children
+    return children + demo_speaker()
+
+
+DEMO_AGENT_CONFIG = Path("var/device/agent.json")
+
+
+def demo_speaker() -> list[Child]:
+    """A simulated speaker (file audio output) and a media server with demo tracks, when
+    `venuebus speakers demo` has registered one (make run does)."""
+    if not DEMO_AGENT_CONFIG.exists():
+        click.echo(f"no {DEMO_AGENT_CONFIG}: no demo speaker (`venuebus speakers demo` "
+                   "registers one)")
+        return []
+    return [
+        Child("media", ["device", "media-server", "--dir", "var/media", "--port", "8090"],
+              "http://127.0.0.1:8090/ (demo tracks hello.wav, tone.wav)"),
+        Child("speaker", ["device", "run", "--config", str(DEMO_AGENT_CONFIG), "--aout",
+                          "afile", "--audio-file", "var/speaker.wav", "--state-dir",
+                          "var/device"],
+              "demo speaker, audio written to var/speaker.wav"),
+    ]
 
 
 def broker_reachable(amqp_url: str) -> str | None:

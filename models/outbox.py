@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
 
+NOTIFY_CHANNEL = "venuebus_outbox"  # the outbox_notify trigger NOTIFYs it on insert
+
 
 class OutboxMessage(Base):
     """One domain event waiting for (or past) publication. `id` orders events;
@@ -27,6 +29,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(String(36), unique=True)
     routing_key: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(255))  # CloudEvents / AMQP `type`
     aggregate: Mapped[str] = mapped_column(String(255))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import uuid
 from types import TracebackType
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.contracts import DomainEvent, dumps, envelope
 from models.db import Database
 from models.outbox import OutboxMessage
-
-NOTIFY_CHANNEL = "venuebus_outbox"
 
 
 class UnitOfWork:
@@ -26,7 +23,6 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.db.session()
-        self._recorded = 0
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -42,17 +38,15 @@ class UnitOfWork:
         row = OutboxMessage(
             message_id=message_id,
             routing_key=event.key(),
+            type=event.event_type(),
             aggregate=event.subject,
             payload=dumps(envelope(event, message_id=message_id, time=now)),
             created_at=now,
         )
         self.session.add(row)
-        self._recorded += 1
         return row
 
     def commit(self) -> None:
-        if self._recorded and self.db.is_postgres:
-            # Wakes the relay at once (delivered on commit only); polling is the fallback.
-            self.session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        """Commit the change and its events. On PostgreSQL a trigger on `outbox` sends
+        NOTIFY, delivered on commit only, which wakes the relay at once."""
         self.session.commit()
-        self._recorded = 0

@@ -20,8 +20,7 @@ from sqlalchemy import Connection, Transaction, bindparam, select, text, update
 
 from models.base import utcnow
 from models.db import Database
-from models.outbox import OutboxMessage, outbox_lag
-from models.uow import NOTIFY_CHANNEL
+from models.outbox import NOTIFY_CHANNEL, OutboxMessage, outbox_lag
 from producers.broker import properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
@@ -29,8 +28,8 @@ from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishF
 log = logging.getLogger("venuebus.relay")
 
 _T = OutboxMessage.__table__
-_CLAIM = select(_T.c.id, _T.c.message_id, _T.c.routing_key, _T.c.aggregate, _T.c.payload,
-                _T.c.created_at).where(_T.c.published_at.is_(None)).order_by(_T.c.id)
+_CLAIM = select(_T.c.id, _T.c.message_id, _T.c.routing_key, _T.c.type, _T.c.aggregate,
+                _T.c.payload, _T.c.created_at).where(_T.c.published_at.is_(None)).order_by(_T.c.id)
 _OLDER_PG = text("""SELECT id, aggregate FROM outbox WHERE published_at IS NULL
   AND id <= :max_id AND aggregate = ANY(:aggs) ORDER BY id""")
 _MARK = update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True))).values(
@@ -129,7 +128,7 @@ class Relay:
                 return None
             pending = self.publisher.publish_async([Outgoing(
                 r.routing_key, r.payload.encode(), properties(
-                    r.message_id, "venuebus." + r.routing_key,
+                    r.message_id, r.type,
                     timestamp=int(r.created_at.timestamp()) if r.created_at else None))
                 for r in rows])
             return _InFlight(conn, txn, [r.id for r in rows], pending, time.perf_counter())

@@ -14,7 +14,6 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 fi
 read -r -a missing <<<"${missing[*]:-}"
 if [ ${#missing[@]} -eq 0 ]; then
-  bash "$(dirname "$0")/firebase-emulator.sh" install
   exit 0
 fi
 if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
@@ -25,4 +24,3 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "system-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-bash "$(dirname "$0")/firebase-emulator.sh" install

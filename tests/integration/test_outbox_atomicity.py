@@ -64,3 +64,37 @@ def test_rejected_feedback_records_no_event(client, db):
     client.post("/v1/feedbacks", headers=auth(token), json=body)
     assert client.post("/v1/feedbacks", headers=auth(token), json=body).status_code == 409
     assert len(outbox_rows(db)) == 1
+
+
+def test_outbox_insert_notifies_the_relay_on_commit_only(db):
+    import select as io_select
+
+    from models.contracts import RatingChanged
+    from models.outbox import NOTIFY_CHANNEL
+
+    listener = db.engine.raw_connection()
+    raw = listener.dbapi_connection
+    raw.autocommit = True
+    with raw.cursor() as cur:
+        cur.execute(f"LISTEN {NOTIFY_CHANNEL}")
+
+    def notified(timeout: float) -> bool:
+        if io_select.select([raw], [], [], timeout)[0]:
+            raw.poll()
+        got = bool(raw.notifies)
+        raw.notifies.clear()
+        return got
+
+    event = RatingChanged(event_id=1, feedback_id=1, user_id=1, change="created", rating=1,
+                          previous_rating=None, changed_at="2027-01-01T00:00:00+00:00")
+    with UnitOfWork(db) as uow:
+        uow.record(event)
+        uow.session.flush()
+        assert not notified(0.3)  # inserted, not committed: the relay must not wake yet
+        uow.commit()
+    assert notified(2.0)
+    with UnitOfWork(db) as uow:
+        uow.record(event)
+        uow.session.flush()  # rolled back on exit
+    assert not notified(0.3)
+    listener.close()
