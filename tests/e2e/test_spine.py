@@ -268,13 +268,13 @@ def test_status_and_metrics_show_what_operators_need(db, procs):
 
 
 def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs, spine_env):
-    """The database refuses connections and drops every session for two seconds, twice,
-    while events flow: relay and consumer wait it out without a restart."""
+    """The database refuses connections and drops every session while events flow: once
+    as the consumer starts with a backlog in its queue, once mid-stream. Relay and
+    consumer wait it out without a restart, and every event applies exactly once."""
     from sqlalchemy import create_engine, text
 
     work = RatingWorkload(db)
     relay = procs.start("relay", ready="relay running")
-    consumer = procs.start("consume", "ratings", ready=CONSUMER_READY)
     name = db.engine.url.database
     admin = create_engine(db.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     stop = threading.Event()
@@ -284,17 +284,27 @@ def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs,
             work.step()
             time.sleep(0.003)
 
+    def outage(conn, seconds: float, during=lambda: None) -> None:
+        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = :n"), {"n": name})
+        during()
+        time.sleep(seconds)
+        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+
     producer = threading.Thread(target=produce)
     producer.start()
+    consumer = None
     try:
-        for _ in range(2):
-            time.sleep(1.0)
-            with admin.connect() as conn:
-                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :n"), {"n": name})
-                time.sleep(2.0)
-                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        wait_until(lambda: counts(db)[1] > 50, timeout=20, what="a backlog in the queue")
+        with admin.connect() as conn:
+            def start_consumer() -> None:
+                nonlocal consumer
+                consumer = procs.start("consume", "ratings", ready=CONSUMER_READY)
+
+            outage(conn, 3.0, during=start_consumer)
+            time.sleep(1.5)
+            outage(conn, 2.0)
     finally:
         stop.set()
         producer.join()
@@ -307,3 +317,4 @@ def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs,
     assert counts(db)[0] > 100
     assert relay.popen.poll() is None and consumer.popen.poll() is None
     assert "database unavailable" in consumer.output()
+    assert "relay error" in relay.output()
