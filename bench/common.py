@@ -28,8 +28,12 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def table(title: str, header: list[str], rows: list[list[object]]) -> None:
-    cells = [header] + [[f"{c:,.1f}" if isinstance(c, float) else str(c) for c in r]
-                        for r in rows]
+    def fmt(c: object) -> str:
+        if isinstance(c, float):
+            return f"{c:.2f}" if abs(c) < 10 else f"{c:,.1f}"
+        return str(c)
+
+    cells = [header] + [[fmt(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     print(f"\n{title}")
     for i, r in enumerate(cells):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -41,7 +42,7 @@ class Proc:
     def __init__(self, args: list[str], env: dict[str, str], log_dir: Path, name: str) -> None:
         self.args, self.name = args, name
         self.log_path = log_dir / f"{name}.log"
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.popen = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT,
                                       env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
                                       stdout=self._log, stderr=subprocess.STDOUT)
@@ -70,15 +71,16 @@ class Proc:
         return self.popen.returncode
 
 
+_SEQUENCE = itertools.count(1)  # log names stay unique across groups in one process
+
+
 class Processes:
     def __init__(self, env: dict[str, str], log_dir: Path) -> None:
         self.env, self.log_dir = env, log_dir
         self.procs: list[Proc] = []
-        self._count = 0
 
     def start(self, *args: str, ready: str | None = None, env: dict | None = None) -> Proc:
-        self._count += 1
-        name = f"{self._count:02d}-{'-'.join(args[:2])}"
+        name = f"{next(_SEQUENCE):02d}-{'-'.join(args[:2])}"
         proc = Proc(list(args), {**self.env, **(env or {})}, self.log_dir, name)
         self.procs.append(proc)
         if ready:
