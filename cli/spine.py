@@ -24,10 +24,13 @@ def _on_term(stop) -> None:
 
 def _serve_metrics(port: int | None, registry) -> None:
     if port:
+        import os
+
         from prometheus_client import start_http_server
 
-        start_http_server(port, addr="127.0.0.1", registry=registry)
-        click.echo(f"metrics on http://127.0.0.1:{port}/metrics")
+        host = os.environ.get("METRICS_HOST", "127.0.0.1")  # 0.0.0.0 in a container
+        start_http_server(port, addr=host, registry=registry)
+        click.echo(f"metrics on http://{host}:{port}/metrics")
 
 
 @click.command()

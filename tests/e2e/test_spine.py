@@ -318,3 +318,15 @@ def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs,
     assert relay.popen.poll() is None and consumer.popen.poll() is None
     assert "database unavailable" in consumer.output()
     assert "relay error" in relay.output()
+
+
+def test_queue_declared_with_other_arguments_is_a_clear_error_not_a_crash_loop(procs,
+                                                                                 spine_env):
+    with pika.BlockingConnection(pika.URLParameters(spine_env["AMQP_URL"])) as conn:
+        conn.channel().queue_declare("venuebus.ratings", durable=True)  # classic, no limits
+    consumer = procs.start("consume", "ratings")
+    assert consumer.popen.wait(30) == 78  # EX_CONFIG: a supervisor must not restart it
+    assert "already exists with different arguments" in consumer.output()
+    relay = procs.start("relay")
+    assert relay.popen.wait(30) == 78
+    assert "rabbitmqctl delete_queue" in relay.output()
