@@ -109,6 +109,7 @@ class ConsumerLoop:
         self._results: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._work_loop, name="worker", daemon=True)
         self._busy = False
+        self._generation = 0  # one per broker session: delivery tags belong to a channel
 
     # --- public ----------------------------------------------------------------------
 
@@ -125,7 +126,6 @@ class ConsumerLoop:
             except (AMQPError, OSError) as exc:
                 self.connected.clear()
                 log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, backoff)
-                self._forget_in_flight()
                 self.stopping.wait(backoff + random.uniform(0, backoff / 2))
                 backoff = min(backoff * 2, 10)
         self._jobs.put(None)
@@ -137,6 +137,7 @@ class ConsumerLoop:
     # --- connection thread -----------------------------------------------------------
 
     def _session(self) -> None:
+        self._generation += 1
         conn = BlockingConnection(self.params)
         try:
             channel = conn.channel()
@@ -178,15 +179,20 @@ class ConsumerLoop:
             if buffer and not self._busy:
                 batch, buffer[:] = buffer[: self.s.max_batch], buffer[self.s.max_batch:]
                 self._busy = True
-                self._jobs.put(batch)
+                self._jobs.put((self._generation, batch))
 
     def _apply_results(self, channel, side) -> None:
         while True:
             try:
-                batch, outcomes, elapsed = self._results.get_nowait()
+                generation, batch, outcomes, elapsed = self._results.get_nowait()
             except queue.Empty:
                 return
             self._busy = False
+            if generation != self._generation:
+                # Its tags belong to a channel that is gone: never ack them on this one.
+                # The broker redelivers those messages; their effect is deduplicated.
+                log.info("dropping the result of a batch from a lost connection")
+                continue
             for delivery, outcome in zip(batch, outcomes, strict=True):
                 if outcome.action == "retry":
                     self._republish(side, delivery, outcome.error, retry=True)
@@ -213,29 +219,18 @@ class ConsumerLoop:
             delivery_mode=2, timestamp=props.timestamp, headers=headers)
         side.basic_publish("", target, d.body, props)
 
-    def _forget_in_flight(self) -> None:
-        """After a lost connection the delivery tags are void: wait for the running batch
-        (its effect is committed and deduped on redelivery) and drop its result."""
-        deadline = time.monotonic() + self.s.drain_deadline
-        while self._busy and time.monotonic() < deadline:
-            try:
-                self._results.get(timeout=0.1)
-                self._busy = False
-            except queue.Empty:
-                continue
-        self._busy = False
-
     # --- worker thread ---------------------------------------------------------------
 
     def _work_loop(self) -> None:
         while True:
-            batch = self._jobs.get()
-            if batch is None:
+            job = self._jobs.get()
+            if job is None:
                 return
+            generation, batch = job
             started = time.perf_counter()
             try:
                 outcomes = self.work(batch)
             except Exception as exc:  # noqa: BLE001 - the work must not kill the loop
                 log.exception("work failed for a batch of %d", len(batch))
                 outcomes = [Outcome("retry", repr(exc))] * len(batch)
-            self._results.put((batch, outcomes, time.perf_counter() - started))
+            self._results.put((generation, batch, outcomes, time.perf_counter() - started))

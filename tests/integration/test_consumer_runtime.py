@@ -1,0 +1,64 @@
+"""The broker-only consumer runtime against a real RabbitMQ vhost."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pika
+import pytest
+
+from consumers.runtime import ConsumerLoop, LoopSettings, Outcome
+from tests.support.processes import wait_until
+from tests.support.services import has_rabbitmqctl, rabbitmqctl
+
+
+def queue_depth(url: str, name: str) -> int:
+    with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+        return conn.channel().queue_declare(name, passive=True).method.message_count
+
+
+@pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl on this machine")
+def test_result_of_a_batch_from_a_lost_connection_is_never_acked_on_the_new_one(amqp_url,
+                                                                              caplog):
+    name = f"runtime-{uuid.uuid4().hex[:8]}"
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        ch = conn.channel()
+        ch.queue_declare(name, durable=True)
+        for i in range(20):
+            ch.basic_publish("", name, b"{}", pika.BasicProperties(message_id=f"m{i}"))
+    seen: list[str] = []
+    held_batch_running, release = threading.Event(), threading.Event()
+
+    def work(batch):
+        if batch[0].message_id == "m5" and not held_batch_running.is_set():
+            # the second batch outlives its connection; its old tag (10) would, on the new
+            # channel, ack redelivered messages that no work has seen yet
+            held_batch_running.set()
+            release.wait(20)
+        seen.extend(d.message_id for d in batch)
+        return [Outcome("ack")] * len(batch)
+
+    loop = ConsumerLoop(amqp_url, LoopSettings(queue=name, prefetch=20, max_batch=5,
+                                               drain_deadline=0.5, name=f"{name}-loop"),
+                        work)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    try:
+        assert held_batch_running.wait(10)
+        vhost = pika.URLParameters(amqp_url).virtual_host
+        rabbitmqctl("close_all_connections", "-p", vhost, "test: connection lost mid-batch")
+        wait_until(lambda: not loop.connected.is_set(), timeout=10, what="connection lost")
+        wait_until(loop.connected.is_set, timeout=20, what="reconnected")
+        release.set()
+        wait_until(lambda: set(seen) >= {f"m{i}" for i in range(20)}, timeout=20,
+                   what=lambda: f"every message handed to the work (saw {sorted(set(seen))})")
+        wait_until(lambda: queue_depth(amqp_url, name) == 0, timeout=10, what="all acked")
+        # an old tag acked on the new channel would have been refused by the broker
+        # (unknown delivery tag) and cost a second reconnect, dropping its buffer
+        lost = [r for r in caplog.records if "broker connection lost" in r.getMessage()]
+        assert len(lost) == 1, [r.getMessage() for r in lost]
+    finally:
+        release.set()
+        loop.stop()
+        runner.join(15)
