@@ -184,9 +184,14 @@ def update_attendee(db: Database, actor: User, attendee_id: int,
         s = uow.session
         attendee, scans = _lock(s, actor, attendee_id=attendee_id,
                                 scanning=bool(SCAN_FIELDS & changes.keys()))
+        buyer = s.scalar(select(Order.user_id).where(Order.id == attendee.order_id))
+        event = load_event(s, attendee.event_id)
+        if buyer != actor.id and not can_check_in(s, actor, event):
+            # whatever the members sent (even none): the answer carries the QR secret
+            raise Forbidden("Only the buyer, the event's owner or its staff can change an "
+                            "attendee")
         if DETAIL_FIELDS & changes.keys():
-            buyer = s.scalar(select(Order.user_id).where(Order.id == attendee.order_id))
-            if buyer != actor.id and not can_manage(actor, load_event(s, attendee.event_id)):
+            if buyer != actor.id and not can_manage(actor, event):
                 raise Forbidden("Only the buyer or the event's owner can change an attendee")
             for name in DETAIL_FIELDS & changes.keys():
                 setattr(attendee, name, changes[name])

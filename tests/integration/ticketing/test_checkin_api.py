@@ -190,3 +190,13 @@ def test_attendee_of_a_cancelled_order_cannot_check_in(client, owner, attendee):
     got = client.get(f"/v1/attendees/{attendee['id']}", headers=auth(owner)).get_json()
     assert got["data"]["attributes"]["is-cancelled"] is True
     assert got["data"]["attributes"]["unit"] is None
+
+
+@pytest.mark.parametrize("attrs", [{}, {"checkout-times": "2027-03-01T09:00:00Z"},
+                                   {"first-name": "Mallory"}, {"is-checked-in": True}])
+def test_a_stranger_can_neither_patch_nor_read_an_attendee_through_patch(client, attendee,
+                                                                         attrs):
+    stranger = sign_up(client, "stranger@example.com")
+    r = patch(client, stranger, attendee["id"], attrs)
+    assert r.status_code == 403
+    assert "checkin-secret" not in r.get_data(as_text=True)
