@@ -11,7 +11,7 @@ import jwt
 from flask import current_app, g, request
 
 from models.base import utcnow
-from models.errors import Unauthorized
+from models.errors import NotFound, Unauthorized
 from models.tables import User
 from models.users import get_user
 
@@ -58,8 +58,9 @@ def _user_from_token(token: str) -> User:
         raise Unauthorized("Invalid token", code="bad_token") from exc
     try:
         return get_user(ext.db, int(claims["sub"]))
-    except Exception as exc:  # user deleted since the token was issued
+    except (NotFound, ValueError) as exc:  # user deleted since the token was issued
         raise Unauthorized("Invalid token", code="bad_token") from exc
+    # a database error goes on to the 503 handler: the token itself may be fine
 
 
 def current_user() -> User | None:

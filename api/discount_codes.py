@@ -35,7 +35,7 @@ class DiscountCodeSchema(ResourceSchema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=100))
     used_for = fields.String(required=True, validate=validate.OneOf(DISCOUNT_USES))
     type = fields.String(required=True, validate=validate.OneOf(DISCOUNT_TYPES))
-    value = fields.Float(required=True, validate=validate.Range(min=0, max=10**8))
+    value = fields.Float(required=True, validate=validate.Range(min=0, max=99_999_999.99))
     valid_from = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     valid_till = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     tickets_number = fields.Integer(allow_none=True, validate=validate.Range(min=0))

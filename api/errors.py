@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, current_app, json
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from models.errors import Busy, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
@@ -104,6 +104,13 @@ def register_error_handlers(app: Flask) -> None:
         log.info("integrity error mapped to 409: %s", exc.orig)
         return error_response(409, [error_object(409, "constraint_violated", _TITLES[409],
                                                  detail)])
+
+    @app.errorhandler(DataError)
+    def _out_of_range(exc: DataError):
+        # a value the validation let through but the column cannot hold
+        log.info("data error mapped to 422: %s", exc.orig)
+        return error_response(422, [error_object(422, "value_out_of_range", _TITLES[422],
+                                                 "A value is out of range for what it sets")])
 
     @app.errorhandler(OperationalError)
     def _db_unavailable(exc: OperationalError):

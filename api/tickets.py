@@ -31,13 +31,13 @@ class TicketSchema(ResourceSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     description = fields.String(allow_none=True)
     type = fields.String(load_default="free", validate=validate.OneOf(TICKET_TYPES))
-    price = fields.Float(load_default=0, validate=validate.Range(min=0))
+    price = fields.Float(load_default=0, validate=validate.Range(min=0, max=99_999_999.99))
     quantity = fields.Integer(required=True, validate=validate.Range(min=0, max=10**7))
     sold_count = fields.Integer(dump_only=True)
     sales_starts_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     sales_ends_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
-    min_order = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    max_order = fields.Integer(load_default=10, validate=validate.Range(min=1))
+    min_order = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    max_order = fields.Integer(load_default=10, validate=validate.Range(min=1, max=10_000))
     is_hidden = fields.Boolean(load_default=False)
 
     @post_load

@@ -58,6 +58,11 @@ class TrackedWork:
         self.max_attempts = max_attempts
 
     def __call__(self, deliveries: list[Delivery]) -> list[Outcome]:
+        if any(not d.message_id for d in deliveries):
+            # without an id a message cannot be deduplicated (every one would look like
+            # the first id-less one): dead-letter it, handle the others
+            return [self._failed(d, Permanent("message without a message_id"))
+                    if not d.message_id else self([d])[0] for d in deliveries]
         while True:
             try:
                 self._apply(deliveries)

@@ -44,6 +44,9 @@ class AttendeeDetails:
     email: str | None = None
 
 
+MAX_UNITS_PER_LINE = 10_000  # also the most max-order a ticket may have
+
+
 def place_onsite_order(db: Database, actor: User, event_id: int,
                        tickets: list[tuple[int, int]], *,
                        idempotency: Idempotency | None = None) -> PlacedOrder:
@@ -58,6 +61,10 @@ def place_onsite_order(db: Database, actor: User, event_id: int,
     for ticket_id, quantity in tickets:
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
             raise Invalid(f"quantity of ticket {ticket_id} must be a positive integer",
+                          code="invalid_quantity", pointer=ONSITE_POINTER)
+        if len(holders[ticket_id]) + quantity > MAX_UNITS_PER_LINE:
+            # checked before anything is built: a huge number must not cost memory
+            raise Invalid(f"At most {MAX_UNITS_PER_LINE} units of one ticket per order",
                           code="invalid_quantity", pointer=ONSITE_POINTER)
         holders[ticket_id] += [AttendeeDetails(ticket_id, *ONSITE_NAME)] * quantity
     return _place(db, actor, event_id, holders, onsite=True, code=None,

@@ -4,7 +4,13 @@ marks them published only after the broker confirmed them.
 Several relays may run on PostgreSQL (`FOR UPDATE SKIP LOCKED`); events of one aggregate
 keep their order because a relay publishes an aggregate's rows only while they are the
 oldest unpublished rows of that aggregate. A relay killed mid-batch leaves its rows
-unpublished: they go out again and the consumers' dedupe makes that harmless."""
+unpublished: they go out again and the consumers' dedupe makes that harmless.
+
+Order holds on the normal path. After a failure (a nack, a lost connection) every batch
+in flight is rolled back and published again, so a consumer may already have seen a
+later event of an aggregate before the republished earlier one: delivery is
+at-least-once, and handlers are written to be correct in any order (ratings and stats
+apply commutative deltas; speaker state keeps the newest by its report time)."""
 
 from __future__ import annotations
 

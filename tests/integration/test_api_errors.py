@@ -124,3 +124,46 @@ def test_bad_page_parameter_is_400(client):
     r = client.get("/v1/events?page[size]=501")
     err = assert_error(r, 400, "invalid_page_parameter")
     assert err["source"]["parameter"] == "page[size]"
+
+
+def test_numbers_too_large_for_their_columns_are_422_not_500(client):
+    token = sign_up(client, "a@example.com")
+    event_id = create_event(client, token)
+    for attrs in ({"price": 1e20}, {"price": 1e300}, {"max-order": 10**12},
+                  {"quantity": 10**12}):
+        r = client.post("/v1/tickets", headers=auth(token), json=doc(
+            "ticket", {"name": "Std", "quantity": 5, "type": "paid", **attrs},
+            {"event": ("event", event_id)}))
+        assert_error(r, 422)
+
+
+def test_a_value_the_column_cannot_hold_is_422(client, db):
+    """The last line of defence when validation misses a range: DataError -> 422."""
+    token = sign_up(client, "a@example.com")
+    r = client.post("/v1/admin/users/1/allowed-usage", headers=auth(token),
+                    json=doc("user-allowed-usage", {"allowed-usage": 1}))
+    assert r.status_code == 403  # not an admin: nothing reaches the database
+    from models.tables import User
+
+    with db.session() as s:
+        user = s.get(User, 1)
+        user.is_admin, user.allowed_usage = True, 2**31 - 1  # the column's largest value
+        s.commit()
+    r = client.post("/v1/admin/users/1/allowed-usage", headers=auth(token),
+                    json=doc("user-allowed-usage", {"allowed-usage": 1}))
+    assert_error(r, 422, "value_out_of_range")
+    with db.session() as s:
+        assert s.get(User, 1).allowed_usage == 2**31 - 1
+
+
+def test_database_down_during_auth_is_503_not_a_bad_token(client, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    token = sign_up(client, "a@example.com")
+
+    def down(*_a, **_k):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("api.auth.get_user", down)
+    r = client.post("/v1/events", headers=auth(token), json=doc("event", {"name": "x"}))
+    assert_error(r, 503, "database_unavailable")

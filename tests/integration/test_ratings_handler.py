@@ -114,3 +114,13 @@ def test_handler_runs_on_sqlite_too(tmp_path):
     assert [o.action for o in outcomes] == ["ack", "ack"]
     assert read(sdb, event.id) == (4.5, 2)
     sdb.dispose()
+
+
+def test_message_without_an_id_is_dead_lettered_not_taken_for_a_duplicate(db,
+                                                                          event_with_feedback):
+    messages = outbox_deliveries(db)
+    nameless = Delivery(**{**messages[0].__dict__, "message_id": ""})
+    outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([nameless, *messages])
+    assert [o.action for o in outcomes] == ["dead"] + ["ack"] * len(messages)
+    assert "message_id" in outcomes[0].error
+    assert read(db, event_with_feedback.id) == (4.0, 3)

@@ -221,3 +221,14 @@ def test_idempotency_key_expires_after_24_hours(client, db, owner, event_id):
     assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers
     assert later.get_json()["data"]["id"] != first.get_json()["data"]["id"]
     assert count(db, Order) == 2
+
+
+def test_a_huge_onsite_quantity_is_422_before_anything_is_built(client):
+    from tests.support.api import create_event, sign_up
+
+    owner = sign_up(client, "huge@example.com")
+    event_id = create_event(client, owner)
+    ticket = make_ticket(client, owner, event_id, 10)
+    r = onsite(client, owner, event_id, [{"id": ticket, "quantity": str(10**12)}])
+    assert r.status_code == 422
+    assert r.get_json()["errors"][0]["source"]["pointer"] == "/data/attributes/on-site-tickets"
