@@ -97,4 +97,4 @@ def test_outbox_insert_notifies_the_relay_on_commit_only(db):
         uow.record(event)
         uow.session.flush()  # rolled back on exit
     assert not notified(0.3)
-    listener.close()
+    listener.invalidate()  # never back to the pool in autocommit mode
