@@ -72,8 +72,15 @@ def parse_resource(expected_type: str, *, resource_id: str | int | None = None
 
 def load_attributes(schema: Schema, attributes: dict[str, Any], *,
                     partial: bool = False) -> dict[str, Any]:
-    """Validated attributes (snake_case keys). A bad value is a 422 with its pointer."""
-    return schema.load(attributes, partial=partial)
+    """Validated attributes (snake_case keys). A bad value is a 422 with its pointer.
+    A partial load (PATCH) returns only the members the client sent: `load_default`s
+    belong to creation and must never overwrite a stored value."""
+    values = schema.load(attributes, partial=partial)
+    if partial:
+        sent = {name for name, f in schema.load_fields.items()
+                if (f.data_key or name) in attributes}
+        values = {k: v for k, v in values.items() if k in sent}
+    return values
 
 
 def relationship_id(relationships: dict[str, Any], name: str, expected_type: str, *,

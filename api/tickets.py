@@ -86,9 +86,6 @@ def get_ticket(ticket_id: int):
 def update_ticket(ticket_id: int):
     attrs, _ = parse_resource("ticket", resource_id=ticket_id)
     values = load_attributes(TicketSchema(), attrs, partial=True)
-    # partial loads still apply load_default; keep only what the client sent
-    sent = {k for k in TicketSchema().fields if TicketSchema().fields[k].data_key in attrs}
-    values = {k: v for k, v in values.items() if k in sent}
     ticket = catalog.update_ticket(deps.db(), require_user(), ticket_id, values)
     return document(ticket_resource(ticket))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -29,21 +29,12 @@ def claim_new(uow: UnitOfWork, consumer: str, deliveries: list[Delivery]) -> lis
         unique.setdefault(d.message_id, d)
     if not unique:
         return []
-    dialect = uow.db.engine.dialect.name
-    ins = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    # ON CONFLICT DO NOTHING ... RETURNING: the rows inserted now are the fresh ids
+    ins = postgresql.insert if uow.db.is_postgres else sqlite.insert
     now = utcnow()
     rows = [{"consumer": consumer, "message_id": mid, "processed_at": now} for mid in unique]
-    if ins is None:  # portable fallback: one row at a time
-        fresh = []
-        for row in rows:
-            if uow.session.get(ProcessedMessage, (consumer, row["message_id"])) is None:
-                uow.session.execute(insert(ProcessedMessage), row)
-                fresh.append(row["message_id"])
-    else:
-        stmt = ins(ProcessedMessage).on_conflict_do_nothing().returning(
-            ProcessedMessage.message_id)
-        fresh = list(uow.session.scalars(stmt, rows)) if len(rows) > 1 else \
-            list(uow.session.scalars(stmt.values(rows[0])))
+    stmt = ins(ProcessedMessage).on_conflict_do_nothing().returning(ProcessedMessage.message_id)
+    fresh = list(uow.session.scalars(stmt, rows))
     fresh_ids = set(fresh)
     return [d for d in unique.values() if d.message_id in fresh_ids]
 

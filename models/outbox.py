@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, text
+from sqlalchemy import Index, Integer, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
@@ -49,16 +49,10 @@ class ProcessedMessage(Base):
 
 def outbox_lag(session) -> tuple[int, float]:
     """Unpublished rows and the age in seconds of the oldest one (0 when none)."""
-    from sqlalchemy import func, select
-
     count, oldest = session.execute(
         select(func.count(), func.min(OutboxMessage.created_at))
         .where(OutboxMessage.published_at.is_(None))
     ).one()
     if not count or oldest is None:
         return 0, 0.0
-    if oldest.tzinfo is None:  # SQLite returns the aggregate without the type decorator
-        from datetime import UTC
-
-        oldest = oldest.replace(tzinfo=UTC)
     return int(count), max(0.0, (utcnow() - oldest).total_seconds())

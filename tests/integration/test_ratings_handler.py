@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import uuid
 
@@ -88,7 +89,7 @@ def test_transient_failure_asks_for_retry_until_the_last_attempt(db):
 
     work = TrackedWork(db, Consumer(name="ratings", handle=boom), max_attempts=3)
     first = delivery({"event_id": 1, "change": "created", "rating": 5})
-    last = Delivery(**{**first.__dict__, "attempt": 3})
+    last = dataclasses.replace(first, attempt=3)
     assert work([first])[0].action == "retry"
     assert work([last])[0].action == "dead"
     assert "db hiccup" in work([first])[0].error
@@ -119,7 +120,7 @@ def test_handler_runs_on_sqlite_too(tmp_path):
 def test_message_without_an_id_is_dead_lettered_not_taken_for_a_duplicate(db,
                                                                           event_with_feedback):
     messages = outbox_deliveries(db)
-    nameless = Delivery(**{**messages[0].__dict__, "message_id": ""})
+    nameless = dataclasses.replace(messages[0], message_id="")
     outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([nameless, *messages])
     assert [o.action for o in outcomes] == ["dead"] + ["ack"] * len(messages)
     assert "message_id" in outcomes[0].error

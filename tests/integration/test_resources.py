@@ -124,3 +124,17 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json()["database"] == "ok"
     assert b"venuebus_outbox_pending" in client.get("/metrics").data
+
+
+def test_patch_changes_only_the_members_sent_never_resets_to_defaults(client):
+    token = sign_up(client, "o@example.com")
+    event_id = create_event(client, token)
+    r = client.post("/v1/tickets", headers=auth(token), json=doc("ticket", {
+        "name": "VIP", "quantity": 10, "type": "paid", "price": 50, "max-order": 4,
+        "is-hidden": True}, {"event": ("event", event_id)}))
+    ticket_id = r.get_json()["data"]["id"]
+    r = client.patch(f"/v1/tickets/{ticket_id}", headers=auth(token),
+                     json=doc("ticket", {"quantity": 12}, id_=ticket_id))
+    attrs = r.get_json()["data"]["attributes"]
+    assert (attrs["quantity"], attrs["max-order"], attrs["type"], attrs["price"],
+            attrs["is-hidden"]) == (12, 4, "paid", 50.0, True)
