@@ -22,7 +22,7 @@ from api import (
     tickets,
     users,
 )
-from api.auth import TokenVerifier
+from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
 from api.metrics import ApiMetrics
 from models.config import Config
@@ -41,6 +41,7 @@ class Venuebus:
     db: Database
     metrics: ApiMetrics
     token_verifiers: list[TokenVerifier] = field(default_factory=list)
+    verified_tokens: VerifiedTokens = field(default_factory=VerifiedTokens)
 
 
 def create_app(config: Config | None = None, db: Database | None = None) -> Flask:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +19,24 @@ from models.tables import User
 from models.ticketing_tables import Attendee, CheckInScan, Order
 
 
+class Scan(NamedTuple):
+    """One check-in scan as views need it (rows of `SCAN_COLUMNS`)."""
+
+    id: int
+    kind: str
+    at: datetime
+    device_name: str | None
+    nonce: str
+
+
+SCANS = CheckInScan.__table__
+SCAN_COLUMNS = (SCANS.c.id, SCANS.c.kind, SCANS.c.at, SCANS.c.device_name, SCANS.c.nonce)
+
+
 @dataclass
 class AttendeeView:
     attendee: Attendee
-    scans: list[CheckInScan] = field(default_factory=list)
+    scans: list[Scan] = field(default_factory=list)  # in (at, id) order
 
     @property
     def entry_times(self) -> list[datetime]:
@@ -43,12 +58,13 @@ class AttendeeView:
 
 def views_of(s: Session, attendees: list[Attendee]) -> list[AttendeeView]:
     """Views of `attendees` with their scans, in one query."""
-    by_attendee: dict[int, list[CheckInScan]] = defaultdict(list)
+    by_attendee: dict[int, list[Scan]] = defaultdict(list)
     ids = [a.id for a in attendees]
     if ids:
-        for scan in s.scalars(select(CheckInScan).where(CheckInScan.attendee_id.in_(ids))
-                              .order_by(CheckInScan.at, CheckInScan.id)):
-            by_attendee[scan.attendee_id].append(scan)
+        for row in s.execute(select(SCANS.c.attendee_id, *SCAN_COLUMNS)
+                             .where(SCANS.c.attendee_id.in_(ids))
+                             .order_by(SCANS.c.at, SCANS.c.id)):
+            by_attendee[row.attendee_id].append(Scan._make(row[1:]))
     return [AttendeeView(a, by_attendee[a.id]) for a in attendees]
 
 

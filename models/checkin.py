@@ -11,120 +11,248 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BindParameter,
+    Column,
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
 
-from models.attendee_views import AttendeeView
-from models.base import utcnow
-from models.catalog import can_manage, load_event
+from models.attendee_views import SCAN_COLUMNS, AttendeeView, Scan
+from models.base import detached, utcnow
 from models.contracts_ticketing import AttendeeCheckedIn, AttendeeCheckedOut
 from models.db import Database
-from models.errors import Conflict, Forbidden, Invalid, NotFound
-from models.staff import can_check_in
+from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from models.hot import HotStatement
 from models.tables import Event, User
-from models.ticketing_tables import Attendee, CheckInScan, Order
-from models.uow import UnitOfWork
+from models.ticketing_tables import Attendee, CheckInScan, EventStaff, Order
+from models.uow import OUTBOX, UnitOfWork, outbox_row
 
 NEEDS_CHECK_IN = "Attendee needs to be checked in first"
 DETAIL_FIELDS = {"first_name", "last_name", "email"}
 SCAN_FIELDS = {"is_checked_in", "checkin_times", "device_name_checkin", "is_checked_out"}
 
+# The door is the hottest path. On PostgreSQL a scan is two statements: one locks the
+# attendee and reads its scans, who the actor is to its event (no separate user lookup)
+# and the new scan's id; one writes the scan, the attendee's state and the outbox row.
+ATTENDEES, SCANS, USERS = Attendee.__table__, CheckInScan.__table__, User.__table__
+EVENTS, ORDERS, STAFF = Event.__table__, Order.__table__, EventStaff.__table__
+_ACTOR = bindparam("actor_id")
+_SCAN_LABELS = tuple(c.label(f"scan_{c.name}") for c in SCAN_COLUMNS)  # scan_id, ...
+
+
+def _lock_statement(next_scan_id: ColumnElement) -> Select:
+    return select(
+        ATTENDEES, EVENTS.c.owner_id, ORDERS.c.user_id.label("buyer_id"),
+        select(USERS.c.is_admin).where(USERS.c.id == _ACTOR).scalar_subquery()
+        .label("actor_is_admin"),
+        exists().where(STAFF.c.event_id == ATTENDEES.c.event_id, STAFF.c.user_id == _ACTOR)
+        .label("actor_is_staff"),
+        next_scan_id.label("next_scan_id"), *_SCAN_LABELS,
+    ).join(EVENTS, EVENTS.c.id == ATTENDEES.c.event_id) \
+        .join(ORDERS, ORDERS.c.id == ATTENDEES.c.order_id) \
+        .outerjoin(SCANS, SCANS.c.attendee_id == ATTENDEES.c.id) \
+        .order_by(SCANS.c.at, SCANS.c.id).with_for_update(of=ATTENDEES)
+
+
+# an uncorrelated scalar subquery runs once per statement, not once per scan row
+_LOCK = _lock_statement(select(func.nextval(func.pg_get_serial_sequence(
+    SCANS.name, SCANS.c.id.name))).scalar_subquery())
+_LOCK_ELSEWHERE = _lock_statement(null())  # SQLite: no sequences, the INSERT gives the id
+_BY_ID = ATTENDEES.c.id == bindparam("attendee_id")
+_BY_SECRET = ATTENDEES.c.checkin_secret == bindparam("secret")
+LOCK_BY_ID = HotStatement("door_lock_by_id", _LOCK.where(_BY_ID),
+                          _LOCK_ELSEWHERE.where(_BY_ID))
+LOCK_BY_SECRET = HotStatement("door_lock_by_secret", _LOCK.where(_BY_SECRET),
+                              _LOCK_ELSEWHERE.where(_BY_SECRET))
+SCANS_OF = HotStatement("door_scans_of", select(*SCAN_COLUMNS).where(
+    SCANS.c.attendee_id == bindparam("attendee_id")).order_by(SCANS.c.at, SCANS.c.id))
+USER_EXISTS = select(USERS.c.id).where(USERS.c.id == _ACTOR)
+SCAN_VALUES = ("attendee_id", "kind", "at", "device_name", "nonce", "scanned_by_id",
+               "created_at")
+ADD_SCAN = insert(SCANS).returning(SCANS.c.id)
+SET_STATE = update(ATTENDEES).where(ATTENDEES.c.id == bindparam("attendee_id")).values(
+    is_checked_in=bindparam("is_checked_in"), is_checked_out=bindparam("is_checked_out"),
+    scan_count=ATTENDEES.c.scan_count + 1)
+
+
+def _param(column: Column, prefix: str = "") -> BindParameter:
+    return bindparam(prefix + column.name, type_=column.type)
+
+
+# PostgreSQL: the scan (its id taken with the lock), the state and the outbox row at once
+WRITE_SCAN = HotStatement("door_write_scan", insert(OUTBOX).values(
+    {c: _param(c, "outbox_") for c in OUTBOX.c if c.name not in ("id", "published_at")})
+    .add_cte(insert(SCANS).values({SCANS.c[n]: _param(SCANS.c[n], "scan_")
+                                   for n in ("id", *SCAN_VALUES)}).cte("new_scan"))
+    .add_cte(SET_STATE.cte("attendee_state")))
+
 
 @dataclass
 class ScanResult:
     view: AttendeeView
-    scan: CheckInScan
+    scan: Scan
     replayed: bool
+
+
+@dataclass
+class _Locked:
+    """An attendee whose row this transaction holds, with its scans, its event's owner,
+    its buyer, and who the actor is to its event."""
+
+    attendee: Attendee  # detached; kept in step with what the transaction writes
+    scans: list[Scan]
+    next_scan_id: int | None  # PostgreSQL: taken for the first scan this transaction adds
+    owner_id: int
+    buyer_id: int
+    actor_id: int
+    actor_is_admin: bool
+    actor_is_staff: bool
+
+    @property
+    def actor_manages(self) -> bool:
+        return self.actor_is_admin or self.owner_id == self.actor_id
+
+    @property
+    def actor_may_scan(self) -> bool:
+        return self.actor_manages or self.actor_is_staff
+
+    @property
+    def inside(self) -> bool:
+        return self.attendee.is_checked_in and not self.attendee.is_checked_out
+
+    def view(self) -> AttendeeView:
+        return AttendeeView(self.attendee, self.scans)
 
 
 def _pointer(member: str) -> str:
     return f"/data/attributes/{member}"
 
 
-def _lock(s: Session, actor: User, *, scanning: bool, attendee_id: int | None = None,
-          secret: str | None = None) -> tuple[Attendee, list[CheckInScan]]:
-    """The attendee (row locked: its scans are taken one at a time) and its scans so far.
-    The scans are read by a second statement, after the lock is held: under READ
-    COMMITTED a joined read would keep the snapshot from before the wait and miss the
-    scans of the transaction it waited for."""
-    stmt = select(Attendee, Event).join(Event, Event.id == Attendee.event_id) \
-        .with_for_update(of=Attendee)
-    row = s.execute(stmt.where(Attendee.checkin_secret == secret) if secret is not None
-                    else stmt.where(Attendee.id == attendee_id)).one_or_none()
-    if row is None:
-        if secret is not None:
-            raise NotFound("No attendee has this check-in secret", code="unknown_secret")
-        raise NotFound(f"Attendee {attendee_id} not found")
-    attendee, event = row
-    if scanning and not can_check_in(s, actor, event):
+def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
+          secret: str | None = None) -> _Locked:
+    """The attendee (row locked: its scans are taken one at a time) and its scans so far;
+    Unauthorized if the actor's account is gone. Under READ COMMITTED the scans joined
+    in come from the snapshot taken before any wait for the lock, while the locked row
+    is re-read at its newest version: if a scan committed meanwhile, `scan_count` (every
+    scan bumps it) differs from the scans read, and they are read again."""
+    rows = (LOCK_BY_SECRET if secret is not None else LOCK_BY_ID)(
+        conn, {"actor_id": actor_id, "attendee_id": attendee_id, "secret": secret})
+    row = rows[0] if rows else None
+    if row is None or row["actor_is_admin"] is None:
+        if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id}).first():
+            if secret is not None:
+                raise NotFound("No attendee has this check-in secret", code="unknown_secret")
+            raise NotFound(f"Attendee {attendee_id} not found")
+        raise Unauthorized("Invalid token", code="bad_token")  # deleted since it was issued
+    scans = [Scan(r["scan_id"], r["scan_kind"], r["scan_at"], r["scan_device_name"],
+                  r["scan_nonce"]) for r in rows if r["scan_id"] is not None]
+    if len(scans) != row["scan_count"]:
+        scans = [Scan(**r) for r in SCANS_OF(conn, {"attendee_id": row["id"]})]
+    return _Locked(detached(Attendee, row), scans, row["next_scan_id"], row["owner_id"],
+                   row["buyer_id"], actor_id, row["actor_is_admin"],
+                   bool(row["actor_is_staff"]))
+
+
+def _may_scan(locked: _Locked) -> None:
+    if not locked.actor_may_scan:
         raise Forbidden("Only the event's owner or its staff can check attendees in")
-    if scanning and attendee.is_cancelled:
+    if locked.attendee.is_cancelled:
         raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
-    scans = list(s.scalars(select(CheckInScan).where(CheckInScan.attendee_id == attendee.id)
-                           .order_by(CheckInScan.at, CheckInScan.id)))
-    return attendee, scans
 
 
-def _scan(uow: UnitOfWork, actor: User, attendee: Attendee, scans: list[CheckInScan],
-          kind: str, *, at: datetime, device: str | None, nonce: str | None,
-          pointer: str = "/data") -> tuple[CheckInScan, bool]:
-    """Append one scan (to the DB and to `scans`) and record its event; a nonce seen
-    before returns that scan instead."""
-    s = uow.session
+def _set(conn: Connection, attendee: Attendee, **values: Any) -> None:
+    """UPDATE the attendee's columns that `values` changes, and the detached copy."""
+    changed = {k: v for k, v in values.items() if getattr(attendee, k) != v}
+    if changed:
+        conn.execute(update(ATTENDEES).where(ATTENDEES.c.id == attendee.id), changed)
+        for name, value in changed.items():
+            setattr(attendee, name, value)
+
+
+def _scan(uow: UnitOfWork, locked: _Locked, kind: str, *, at: datetime,
+          device: str | None, nonce: str | None, pointer: str = "/data"
+          ) -> tuple[Scan, bool]:
+    """Append one scan (to the DB and to `locked.scans`) and record its event; a nonce
+    seen before returns that scan instead."""
+    attendee, scans = locked.attendee, locked.scans
     if nonce:
         earlier = next((sc for sc in scans if sc.nonce == nonce), None)
         if earlier is not None:
             return earlier, True
-    was_inside = attendee.is_checked_in and not attendee.is_checked_out
+    was_inside = locked.inside
     if kind == "exit" and not was_inside:
         raise Invalid(NEEDS_CHECK_IN, code="not_checked_in", pointer=pointer)
     first = kind == "entry" and not any(sc.kind == "entry" for sc in scans)
-    scan = CheckInScan(attendee_id=attendee.id, kind=kind, at=at, device_name=device,
-                       nonce=nonce or uuid.uuid4().hex, scanned_by_id=actor.id)
-    s.add(scan)
-    if kind == "entry":
-        attendee.is_checked_in, attendee.is_checked_out = True, False
+    values = dict(attendee_id=attendee.id, kind=kind, at=at, device_name=device,
+                  nonce=nonce or uuid.uuid4().hex, scanned_by_id=locked.actor_id,
+                  created_at=utcnow())
+    state = {"is_checked_in": True, "is_checked_out": False} if kind == "entry" else \
+        {"is_checked_in": attendee.is_checked_in, "is_checked_out": True}
+    conn = uow.session.connection()
+    taken, locked.next_scan_id = locked.next_scan_id, None
+    scan_id = taken if taken is not None else conn.execute(ADD_SCAN, values).scalar_one()
+    facts = dict(attendee_id=attendee.id, event_id=attendee.event_id,
+                 ticket_id=attendee.ticket_id, scan_id=scan_id, device_name=device,
+                 was_inside=was_inside)
+    event = AttendeeCheckedIn(checked_in_at=at.isoformat(), first_check_in=first, **facts) \
+        if kind == "entry" else AttendeeCheckedOut(checked_out_at=at.isoformat(), **facts)
+    if taken is not None:
+        # prefixed: an execution parameter named like a column of the UPDATE would be SET
+        WRITE_SCAN(conn, {"attendee_id": attendee.id, **state,
+                                  **{f"scan_{k}": v for k, v in values.items()},
+                                  "scan_id": scan_id,
+                                  **{f"outbox_{k}": v for k, v in outbox_row(event).items()}})
     else:
-        attendee.is_checked_out = True
-    s.flush()
+        conn.execute(SET_STATE, {"attendee_id": attendee.id, **state})
+        uow.record(event)
+    attendee.is_checked_in, attendee.is_checked_out = state["is_checked_in"], \
+        state["is_checked_out"]
+    attendee.scan_count += 1
+    scan = Scan(scan_id, kind, at, device, values["nonce"])
     scans.append(scan)
     scans.sort(key=lambda sc: (sc.at, sc.id))
-    facts = dict(attendee_id=attendee.id, event_id=attendee.event_id,
-                 ticket_id=attendee.ticket_id, scan_id=scan.id, device_name=device,
-                 was_inside=was_inside)
-    uow.record(AttendeeCheckedIn(checked_in_at=at.isoformat(), first_check_in=first, **facts)
-               if kind == "entry" else AttendeeCheckedOut(checked_out_at=at.isoformat(), **facts))
     return scan, False
 
 
-def _scan_once(db: Database, actor: User, attendee_id: int | None, kind: str, *,
+def _scan_once(db: Database, actor_id: int, attendee_id: int | None, kind: str, *,
                device: str | None, nonce: str | None, secret: str | None = None) -> ScanResult:
     with UnitOfWork(db) as uow:
-        attendee, scans = _lock(uow.session, actor, scanning=True, attendee_id=attendee_id,
-                                secret=secret)
-        scan, replayed = _scan(uow, actor, attendee, scans, kind, at=utcnow(), device=device,
-                               nonce=nonce)
+        locked = _lock(uow.session.connection(), actor_id, attendee_id=attendee_id,
+                       secret=secret)
+        _may_scan(locked)
+        scan, replayed = _scan(uow, locked, kind, at=utcnow(), device=device, nonce=nonce)
         uow.commit()
-        return ScanResult(AttendeeView(attendee, scans), scan, replayed)
+        return ScanResult(locked.view(), scan, replayed)
 
 
-def check_in_attendee(db: Database, actor: User, attendee_id: int, *,
+def check_in_attendee(db: Database, actor_id: int, attendee_id: int, *,
                       device_name: str | None = None, nonce: str | None = None) -> ScanResult:
-    """An entry scan stamped now by the owner or staff; a nonce seen before for this
-    attendee returns the first scan and records nothing. Records `attendee.checked_in`."""
-    return _scan_once(db, actor, attendee_id, "entry", device=device_name, nonce=nonce)
+    """An entry scan stamped now by the owner or staff (the user `actor_id`, confirmed
+    here); a nonce seen before for this attendee returns the first scan and records
+    nothing. Records `attendee.checked_in`."""
+    return _scan_once(db, actor_id, attendee_id, "entry", device=device_name, nonce=nonce)
 
 
-def check_out_attendee(db: Database, actor: User, attendee_id: int, *,
+def check_out_attendee(db: Database, actor_id: int, attendee_id: int, *,
                        device_name: str | None = None, nonce: str | None = None) -> ScanResult:
     """An exit scan (Invalid `not_checked_in` unless inside). Records `attendee.checked_out`."""
-    return _scan_once(db, actor, attendee_id, "exit", device=device_name, nonce=nonce)
+    return _scan_once(db, actor_id, attendee_id, "exit", device=device_name, nonce=nonce)
 
 
-def check_in_by_secret(db: Database, actor: User, secret: str, *,
+def check_in_by_secret(db: Database, actor_id: int, secret: str, *,
                        device_name: str | None = None, nonce: str | None = None) -> ScanResult:
     """`check_in_attendee` for the attendee whose QR code carries `secret`."""
-    return _scan_once(db, actor, None, "entry", device=device_name, nonce=nonce, secret=secret)
+    return _scan_once(db, actor_id, None, "entry", device=device_name, nonce=nonce,
+                      secret=secret)
 
 
 def _csv(raw: str) -> list[str]:
@@ -173,7 +301,7 @@ def _entry_nonce(at: datetime, device: str) -> str:
     return "csv:" + hashlib.sha256(f"{at.isoformat()}|{device}".encode()).hexdigest()[:40]
 
 
-def update_attendee(db: Database, actor: User, attendee_id: int,
+def update_attendee(db: Database, actor_id: int, attendee_id: int,
                     changes: dict[str, Any]) -> AttendeeView:
     """PATCH an attendee. Names/email: its buyer or the event's owner. Check-in members
     (owner or staff) follow Open Event: device names need `is-checked-in` and
@@ -181,39 +309,32 @@ def update_attendee(db: Database, actor: User, attendee_id: int,
     alone scans in now; `is-checked-out` scans out at the server's time."""
     check_device_rules(changes)
     with UnitOfWork(db) as uow:
-        s = uow.session
-        attendee, scans = _lock(s, actor, attendee_id=attendee_id,
-                                scanning=bool(SCAN_FIELDS & changes.keys()))
-        buyer = s.scalar(select(Order.user_id).where(Order.id == attendee.order_id))
-        event = load_event(s, attendee.event_id)
-        if buyer != actor.id and not can_check_in(s, actor, event):
+        conn = uow.session.connection()
+        locked = _lock(conn, actor_id, attendee_id=attendee_id)
+        if SCAN_FIELDS & changes.keys():
+            _may_scan(locked)
+        is_buyer = locked.buyer_id == actor_id
+        if not is_buyer and not locked.actor_may_scan:
             # whatever the members sent (even none): the answer carries the QR secret
             raise Forbidden("Only the buyer, the event's owner or its staff can change an "
                             "attendee")
         if DETAIL_FIELDS & changes.keys():
-            if buyer != actor.id and not can_manage(actor, event):
+            if not is_buyer and not locked.actor_manages:
                 raise Forbidden("Only the buyer or the event's owner can change an attendee")
-            for name in DETAIL_FIELDS & changes.keys():
-                setattr(attendee, name, changes[name])
+            _set(conn, locked.attendee, **{k: changes[k] for k in DETAIL_FIELDS & changes.keys()})
         now = utcnow()
         if changes.get("checkin_times") is not None:
-            entries = _new_entries(AttendeeView(attendee, scans).entry_times, changes)
+            entries = _new_entries(locked.view().entry_times, changes)
             for at, device in entries:
                 name = None if device == "-" else device
-                _scan(uow, actor, attendee, scans, "entry", at=at, device=name,
-                      nonce=_entry_nonce(at, device))
-        elif changes.get("is_checked_in") is True and not _inside(attendee):
-            _scan(uow, actor, attendee, scans, "entry", at=now, device=None, nonce=None)
-        elif changes.get("is_checked_in") is False and _inside(attendee):
-            _scan(uow, actor, attendee, scans, "exit", at=now, device=None, nonce=None)
-            attendee.is_checked_in = False
-        if changes.get("is_checked_out") is True and not attendee.is_checked_out:
-            _scan(uow, actor, attendee, scans, "exit", at=now, device=None, nonce=None,
+                _scan(uow, locked, "entry", at=at, device=name, nonce=_entry_nonce(at, device))
+        elif changes.get("is_checked_in") is True and not locked.inside:
+            _scan(uow, locked, "entry", at=now, device=None, nonce=None)
+        elif changes.get("is_checked_in") is False and locked.inside:
+            _scan(uow, locked, "exit", at=now, device=None, nonce=None)
+            _set(conn, locked.attendee, is_checked_in=False)
+        if changes.get("is_checked_out") is True and not locked.attendee.is_checked_out:
+            _scan(uow, locked, "exit", at=now, device=None, nonce=None,
                   pointer=_pointer("is-checked-out"))
-        s.flush()
         uow.commit()
-        return AttendeeView(attendee, scans)
-
-
-def _inside(attendee: Attendee) -> bool:
-    return attendee.is_checked_in and not attendee.is_checked_out
+        return locked.view()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from types import TracebackType
 
 from models.contracts import DomainEvent
-from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
 
 
@@ -31,7 +30,7 @@ class _Joined:
                  tb: TracebackType | None) -> None:
         return None
 
-    def record(self, event: DomainEvent) -> OutboxMessage:
+    def record(self, event: DomainEvent) -> str:
         return self.outer.record(event)
 
     def commit(self) -> None:

@@ -78,6 +78,7 @@ class Attendee(Base):
         UniqueConstraint("ticket_id", "unit"),
         CheckConstraint("unit IS NULL OR unit >= 1", name="unit_positive"),
         CheckConstraint("is_cancelled OR unit IS NOT NULL", name="active_has_unit"),
+        CheckConstraint("scan_count >= 0", name="scan_count_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +98,8 @@ class Attendee(Base):
                                                  server_default=text("false"))
     is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False,
                                                server_default=text("false"))
+    # bumped by every scan: the door's check that the scans it read with the lock are all
+    scan_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

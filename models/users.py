@@ -7,12 +7,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from models.base import detached
 from models.db import Database
 from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from models.tables import User
 from models.uow import UnitOfWork
 
 _hasher = PasswordHasher()
+USERS = User.__table__
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -58,11 +60,12 @@ def authenticate(db: Database, email: str, password: str) -> User:
 
 
 def get_user(db: Database, user_id: int) -> User:
-    with db.session() as session:
-        user = session.get(User, user_id)
-    if user is None:
+    """The user (detached), read by one Core statement: every signed-in request asks."""
+    with db.engine.connect() as conn:
+        row = conn.execute(select(USERS).where(USERS.c.id == user_id)).one_or_none()
+    if row is None:
         raise NotFound(f"User {user_id} not found")
-    return user
+    return detached(User, row)
 
 
 def view_user(db: Database, actor: User, user_id: int) -> User:

@@ -25,8 +25,8 @@ def test_sales_and_scans_show_up_in_stats_through_the_broker(db, procs):
     ticket = catalog.create_ticket(db, owner, event.id, {"name": "Std", "quantity": 50})
     placed = place_onsite_order(db, owner, event.id, [(ticket.id, 4)])
     for attendee, device in zip(placed.attendees[:3], ["a", "b", "b"], strict=True):
-        checkin.check_in_attendee(db, owner, attendee.id, device_name=device)
-    checkin.check_out_attendee(db, owner, placed.attendees[0].id)
+        checkin.check_in_attendee(db, owner.id, attendee.id, device_name=device)
+    checkin.check_out_attendee(db, owner.id, placed.attendees[0].id)
 
     def settled():
         v = get_event_stats(db, owner, event.id)

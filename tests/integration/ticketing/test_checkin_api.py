@@ -171,7 +171,7 @@ def test_two_devices_checking_in_one_attendee_at_once_are_both_kept(client, db, 
     actor = authenticate(db, "owner@example.com", "password123")
     devices = [f"gate-{i}" for i in range(8)]
     results = race(len(devices), lambda i: checkin.check_in_attendee(
-        db, actor, int(attendee["id"]), device_name=devices[i], nonce=f"n-{i}"))
+        db, actor.id, int(attendee["id"]), device_name=devices[i], nonce=f"n-{i}"))
     assert not [r for r in results if isinstance(r, Exception)]
     got = client.get(f"/v1/attendees/{attendee['id']}", headers=auth(owner)).get_json()
     assert sorted(got["data"]["attributes"]["device-name-checkin"].split(",")) == devices

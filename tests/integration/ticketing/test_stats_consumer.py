@@ -41,11 +41,11 @@ def activity(db, shop):
     place_onsite_order(db, shop.owner, shop.event.id, [(vip.id, 1)])
     cancel_order(db, shop.owner, o2.order.id)
     a, b, c = (x.id for x in o1.attendees[:3])
-    checkin.check_in_attendee(db, shop.owner, a, device_name="gate-1")
-    checkin.check_in_attendee(db, shop.owner, b, device_name="gate-2")
-    checkin.check_in_attendee(db, shop.owner, b, device_name="gate-2")  # a double scan
-    checkin.check_in_attendee(db, shop.owner, c)
-    checkin.check_out_attendee(db, shop.owner, c, device_name="exit")
+    checkin.check_in_attendee(db, shop.owner.id, a, device_name="gate-1")
+    checkin.check_in_attendee(db, shop.owner.id, b, device_name="gate-2")
+    checkin.check_in_attendee(db, shop.owner.id, b, device_name="gate-2")  # a double scan
+    checkin.check_in_attendee(db, shop.owner.id, c)
+    checkin.check_out_attendee(db, shop.owner.id, c, device_name="exit")
     return vip
 
 

@@ -1,0 +1,66 @@
+"""Statements on the hottest paths, PREPAREd on PostgreSQL.
+
+psycopg2 sends every statement as text, so PostgreSQL plans it on every call: for the
+door's statement that locks an attendee (four tables) planning costs more than running.
+A `HotStatement` is PREPAREd once per connection and run with EXECUTE, which plans once
+(a generic plan after five runs) and skips SQLAlchemy's compile as well. On other
+databases (SQLite) it runs as the Core statement it was built from."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import psycopg2
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+class HotStatement:
+    """`statement` (with `bindparam`s) under `name`; `elsewhere` is the variant for
+    databases other than PostgreSQL, when they need one. Called with a connection and
+    the parameters, it returns the rows as dicts, datetimes in UTC."""
+
+    def __init__(self, name: str, statement: Executable,
+                 elsewhere: Executable | None = None) -> None:
+        self.name, self.statement = name, statement
+        self.elsewhere = statement if elsewhere is None else elsewhere
+        compiled = statement.compile(dialect=psycopg2.dialect())
+        self.order: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in self.order:
+                self.order.append(match.group(1))
+            return f"${self.order.index(match.group(1)) + 1}"
+
+        body = _PLACEHOLDER.sub(number, compiled.string)
+        if "%" in body:
+            raise ValueError(f"{name}: a literal % would be read as a placeholder")
+        self.prepare = f"PREPARE {name} AS {body}"
+        self.execute = f"EXECUTE {name}" + (
+            f" ({', '.join(['%s'] * len(self.order))})" if self.order else "")
+        # values the statement carries itself (literals bound as parameters)
+        self.fixed = {k: v for k, v in compiled.construct_params(_check=False).items()
+                      if v is not None}
+
+    def __call__(self, conn: Connection, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if conn.dialect.name != "postgresql":
+            result = conn.execute(self.elsewhere, params)
+            return [dict(row._mapping) for row in result] if result.returns_rows else []
+        prepared = conn.connection.info.setdefault("venuebus_prepared", set())
+        if self.name not in prepared:
+            conn.exec_driver_sql(self.prepare)  # lasts as long as the connection
+            prepared.add(self.name)
+        values = {**self.fixed, **params}
+        result = conn.exec_driver_sql(self.execute, tuple(values[k] for k in self.order))
+        if not result.returns_rows:
+            return []
+        keys = list(result.keys())
+        return [dict(zip(keys, map(_utc, row), strict=True)) for row in result]
