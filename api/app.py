@@ -26,7 +26,9 @@ from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
 from api.metrics import ApiMetrics
 from models.config import Config
-from models.db import Database
+from models.db import Database, ping_when_idle
+
+API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
               orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
@@ -44,13 +46,23 @@ class Venuebus:
     verified_tokens: VerifiedTokens = field(default_factory=VerifiedTokens)
 
 
+def _database(config: Config) -> Database:
+    """The API's engine pings a pooled connection only after a second idle: under load
+    the ping was one of a check-in's five round trips."""
+    if config.database_url.startswith("sqlite"):
+        return Database(config)
+    db = Database(config, pool_pre_ping=False)
+    ping_when_idle(db.engine, API_PING_IDLE_SECONDS)
+    return db
+
+
 def create_app(config: Config | None = None, db: Database | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
     app.json.sort_keys = False
     metrics = ApiMetrics()
-    app.extensions["venuebus"] = Venuebus(config=config, db=db or Database(config),
+    app.extensions["venuebus"] = Venuebus(config=config, db=db or _database(config),
                                           metrics=metrics)
     if config.firebase_project_id:
         from api.firebase import FirebaseTokenVerifier

@@ -34,7 +34,7 @@ from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from models.hot import HotStatement
 from models.tables import Event, User
 from models.ticketing_tables import Attendee, CheckInScan, EventStaff, Order
-from models.uow import OUTBOX, UnitOfWork, outbox_row
+from models.uow import OUTBOX, outbox_row, record_on
 
 NEEDS_CHECK_IN = "Attendee needs to be checked in first"
 DETAIL_FIELDS = {"first_name", "last_name", "email"}
@@ -178,7 +178,7 @@ def _set(conn: Connection, attendee: Attendee, **values: Any) -> None:
             setattr(attendee, name, value)
 
 
-def _scan(uow: UnitOfWork, locked: _Locked, kind: str, *, at: datetime,
+def _scan(conn: Connection, locked: _Locked, kind: str, *, at: datetime,
           device: str | None, nonce: str | None, pointer: str = "/data"
           ) -> tuple[Scan, bool]:
     """Append one scan (to the DB and to `locked.scans`) and record its event; a nonce
@@ -197,7 +197,6 @@ def _scan(uow: UnitOfWork, locked: _Locked, kind: str, *, at: datetime,
                   created_at=utcnow())
     state = {"is_checked_in": True, "is_checked_out": False} if kind == "entry" else \
         {"is_checked_in": attendee.is_checked_in, "is_checked_out": True}
-    conn = uow.session.connection()
     taken, locked.next_scan_id = locked.next_scan_id, None
     scan_id = taken if taken is not None else conn.execute(ADD_SCAN, values).scalar_one()
     facts = dict(attendee_id=attendee.id, event_id=attendee.event_id,
@@ -213,7 +212,7 @@ def _scan(uow: UnitOfWork, locked: _Locked, kind: str, *, at: datetime,
                                   **{f"outbox_{k}": v for k, v in outbox_row(event).items()}})
     else:
         conn.execute(SET_STATE, {"attendee_id": attendee.id, **state})
-        uow.record(event)
+        record_on(conn, event)
     attendee.is_checked_in, attendee.is_checked_out = state["is_checked_in"], \
         state["is_checked_out"]
     attendee.scan_count += 1
@@ -225,13 +224,11 @@ def _scan(uow: UnitOfWork, locked: _Locked, kind: str, *, at: datetime,
 
 def _scan_once(db: Database, actor_id: int, attendee_id: int | None, kind: str, *,
                device: str | None, nonce: str | None, secret: str | None = None) -> ScanResult:
-    with UnitOfWork(db) as uow:
-        locked = _lock(uow.session.connection(), actor_id, attendee_id=attendee_id,
-                       secret=secret)
+    with db.engine.begin() as conn:  # Core only: the door needs no ORM session
+        locked = _lock(conn, actor_id, attendee_id=attendee_id, secret=secret)
         _may_scan(locked)
-        scan, replayed = _scan(uow, locked, kind, at=utcnow(), device=device, nonce=nonce)
-        uow.commit()
-        return ScanResult(locked.view(), scan, replayed)
+        scan, replayed = _scan(conn, locked, kind, at=utcnow(), device=device, nonce=nonce)
+    return ScanResult(locked.view(), scan, replayed)
 
 
 def check_in_attendee(db: Database, actor_id: int, attendee_id: int, *,
@@ -308,8 +305,7 @@ def update_attendee(db: Database, actor_id: int, attendee_id: int,
     `checkin-times` of equal length; new times are appended as entry scans; `is-checked-in`
     alone scans in now; `is-checked-out` scans out at the server's time."""
     check_device_rules(changes)
-    with UnitOfWork(db) as uow:
-        conn = uow.session.connection()
+    with db.engine.begin() as conn:
         locked = _lock(conn, actor_id, attendee_id=attendee_id)
         if SCAN_FIELDS & changes.keys():
             _may_scan(locked)
@@ -327,14 +323,13 @@ def update_attendee(db: Database, actor_id: int, attendee_id: int,
             entries = _new_entries(locked.view().entry_times, changes)
             for at, device in entries:
                 name = None if device == "-" else device
-                _scan(uow, locked, "entry", at=at, device=name, nonce=_entry_nonce(at, device))
+                _scan(conn, locked, "entry", at=at, device=name, nonce=_entry_nonce(at, device))
         elif changes.get("is_checked_in") is True and not locked.inside:
-            _scan(uow, locked, "entry", at=now, device=None, nonce=None)
+            _scan(conn, locked, "entry", at=now, device=None, nonce=None)
         elif changes.get("is_checked_in") is False and locked.inside:
-            _scan(uow, locked, "exit", at=now, device=None, nonce=None)
+            _scan(conn, locked, "exit", at=now, device=None, nonce=None)
             _set(conn, locked.attendee, is_checked_in=False)
         if changes.get("is_checked_out") is True and not locked.attendee.is_checked_out:
-            _scan(uow, locked, "exit", at=now, device=None, nonce=None,
+            _scan(conn, locked, "exit", at=now, device=None, nonce=None,
                   pointer=_pointer("is-checked-out"))
-        uow.commit()
-        return locked.view()
+    return locked.view()

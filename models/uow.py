@@ -6,7 +6,7 @@ import uuid
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -25,6 +25,14 @@ def outbox_row(event: DomainEvent) -> dict[str, Any]:
     return {"message_id": message_id, "routing_key": event.key(), "type": event.event_type(),
             "aggregate": event.subject, "attempts": 0, "created_at": now,
             "payload": dumps(envelope(event, message_id=message_id, time=now))}
+
+
+def record_on(conn: Connection, event: DomainEvent) -> str:
+    """`UnitOfWork.record` for Core code holding a connection in a transaction (the door:
+    no ORM session at all). Returns the message id."""
+    row = outbox_row(event)
+    conn.execute(insert(OUTBOX), row)
+    return row["message_id"]
 
 
 class UnitOfWork:
@@ -48,9 +56,7 @@ class UnitOfWork:
         """Write `event` to the outbox in this transaction (at once, one INSERT: no ORM
         flush on the hot paths); it is published only if and after the transaction
         commits. Returns the message id."""
-        row = outbox_row(event)
-        self.session.connection().execute(insert(OUTBOX), row)
-        return row["message_id"]
+        return record_on(self.session.connection(), event)
 
     def commit(self) -> None:
         """Commit the change and its events. On PostgreSQL a trigger on `outbox` sends
