@@ -142,18 +142,23 @@ class Api:
                 "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}})
 
 
-def bench_api(base: str, db_url: str) -> tuple[list[Result], int]:
+def bench_api(base: str, baseline_base: str, db_url: str
+              ) -> tuple[list[Result], list[Result], int]:
+    """Per level: the baseline, then onsite orders, then check-ins, one after the other,
+    so each ratio compares runs a few seconds apart (this machine's speed drifts)."""
     api = Api(base)
+    baseline: list[Result] = []
     results: list[Result] = []
     roomy = api.ticket(10**7)
-    for n in LEVELS:
-        results.append(load("onsite order", n, SECONDS, lambda s, i: api.onsite(s, roomy)))
     holders = api.ticket(10**6)
     ids = []
     for _ in range(40):
         body = api.onsite(api.http, holders, 100).json()
         ids += [a["id"] for a in body["included"]]
     for n in LEVELS:
+        baseline.append(load("baseline INSERT", n, SECONDS,
+                             lambda s, i: s.post(f"{baseline_base}/insert")))
+        results.append(load("onsite order", n, SECONDS, lambda s, i: api.onsite(s, roomy)))
         results.append(load("check-in", n, SECONDS, lambda s, i: s.post(
             f"{base}/v1/attendees/{ids[i % len(ids)]}/check-in", headers=api.headers,
             json={"device-name": f"gate-{i % 4}", "nonce": uuid.uuid4().hex})))
@@ -172,12 +177,7 @@ def bench_api(base: str, db_url: str) -> tuple[list[Result], int]:
         engine.dispose()
         oversold += max(0, race.ok - RACE_CAPACITY) + max(0, units - RACE_CAPACITY)
         results.append(race)
-    return results, oversold
-
-
-def bench_baseline(base: str) -> list[Result]:
-    return [load("baseline INSERT", n, SECONDS, lambda s, i: s.post(f"{base}/insert"))
-            for n in LEVELS]
+    return baseline, results, oversold
 
 
 def table(results: list[Result], baseline: dict[int, float], oversold: int) -> str:
@@ -205,22 +205,21 @@ def main() -> None:
         engine.dispose()
         env = {"DATABASE_URL": db_url, "SECRET_KEY": "bench-secret-0123456789abcdef0123",
                "LOG_LEVEL": "WARNING"}
-        port = free_port()
-        server = serve(["-m", "gunicorn", "-w", str(2 * multiprocessing.cpu_count()), "-b",
-                        f"127.0.0.1:{port}", "bench.baseline_app:create_app()"], env, port,
-                       logs / "baseline.log")
+        ports = free_port(), free_port()
+        servers = [
+            serve(["-m", "gunicorn", "-w", str(2 * multiprocessing.cpu_count()), "-b",
+                   f"127.0.0.1:{ports[0]}", "bench.baseline_app:create_app()"], env, ports[0],
+                  logs / "baseline.log"),
+            serve(["-m", "cli", "api", "--port", str(ports[1])], env, ports[1],
+                  logs / "api.log")]
         try:
-            baseline = bench_baseline(f"http://127.0.0.1:{port}")
+            baseline, results, oversold = bench_api(
+                f"http://127.0.0.1:{ports[1]}", f"http://127.0.0.1:{ports[0]}", db_url)
         finally:
-            server.terminate()
-            server.wait(30)
-        port = free_port()
-        server = serve(["-m", "cli", "api", "--port", str(port)], env, port, logs / "api.log")
-        try:
-            results, oversold = bench_api(f"http://127.0.0.1:{port}", db_url)
-        finally:
-            server.terminate()
-            server.wait(30)
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                server.wait(30)
     rates = {r.clients: r.rate for r in baseline}
     print(table(baseline + results, rates, oversold))
     if oversold:

@@ -200,3 +200,53 @@ def test_a_stranger_can_neither_patch_nor_read_an_attendee_through_patch(client,
     r = patch(client, stranger, attendee["id"], attrs)
     assert r.status_code == 403
     assert "checkin-secret" not in r.get_data(as_text=True)
+
+
+def test_a_scan_committed_while_the_door_waits_for_the_lock_is_in_its_answer(client, db,
+                                                                              owner,
+                                                                              attendee):
+    """The door reads the scans in the statement that waits for the attendee's lock; its
+    snapshot predates the wait. The scan another transaction committed meanwhile is
+    still counted (scan_count) and read again: it shows in the answer and makes this
+    scan a repeated one, not the first."""
+    import threading
+
+    from sqlalchemy import text
+
+    actor = authenticate(db, "owner@example.com", "password123")
+    aid = int(attendee["id"])
+    holder = db.engine.connect()
+    tx = holder.begin()
+    holder.execute(text("SELECT id FROM attendees WHERE id = :a FOR UPDATE"), {"a": aid})
+    holder.execute(text(
+        "INSERT INTO check_in_scans (attendee_id, kind, at, device_name, nonce, created_at) "
+        "VALUES (:a, 'entry', now() - interval '1 minute', 'gate-early', 'early', now())"),
+        {"a": aid})
+    holder.execute(text("UPDATE attendees SET is_checked_in = true, "
+                        "scan_count = scan_count + 1 WHERE id = :a"), {"a": aid})
+    result = {}
+    door = threading.Thread(target=lambda: result.update(r=checkin.check_in_attendee(
+        db, actor.id, aid, device_name="gate-late", nonce="late")))
+    door.start()
+    door.join(0.5)
+    assert door.is_alive()  # waiting for the lock, its snapshot already taken
+    tx.commit()
+    holder.close()
+    door.join(10)
+    view = result["r"].view
+    assert [sc.device_name for sc in view.scans] == ["gate-early", "gate-late"]
+    assert view.device_name_checkin == "gate-early,gate-late"
+    (late,) = events(db, "attendee.checked_in")
+    assert late["first_check_in"] is False and late["was_inside"] is True
+
+
+def test_the_door_refuses_the_token_of_a_deleted_account(client, db, owner, attendee):
+    from sqlalchemy import text
+
+    stranger = sign_up(client, "gone@example.com")
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM users WHERE email = 'gone@example.com'"))
+    for path in (f"/v1/attendees/{attendee['id']}/check-in", "/v1/attendees/999999/check-in"):
+        r = client.post(path, headers=auth(stranger))
+        assert r.status_code == 401 and error(r)["code"] == "bad_token"
+    assert count(db, CheckInScan) == 0
