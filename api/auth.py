@@ -60,7 +60,7 @@ class VerifiedTokens:
         if hit is None:
             return None
         if hit[1] <= time.time():
-            del self.tokens[token]
+            self.tokens.pop(token, None)
             return None
         return hit[0]
 

@@ -206,10 +206,9 @@ def _scan(conn: Connection, locked: _Locked, kind: str, *, at: datetime,
         if kind == "entry" else AttendeeCheckedOut(checked_out_at=at.isoformat(), **facts)
     if taken is not None:
         # prefixed: an execution parameter named like a column of the UPDATE would be SET
-        WRITE_SCAN(conn, {"attendee_id": attendee.id, **state,
-                                  **{f"scan_{k}": v for k, v in values.items()},
-                                  "scan_id": scan_id,
-                                  **{f"outbox_{k}": v for k, v in outbox_row(event).items()}})
+        WRITE_SCAN(conn, {"attendee_id": attendee.id, **state, "scan_id": scan_id,
+                          **{f"scan_{k}": v for k, v in values.items()},
+                          **{f"outbox_{k}": v for k, v in outbox_row(event).items()}})
     else:
         conn.execute(SET_STATE, {"attendee_id": attendee.id, **state})
         record_on(conn, event)
