@@ -167,3 +167,25 @@ def test_database_down_during_auth_is_503_not_a_bad_token(client, app, monkeypat
     monkeypatch.setattr("api.auth.get_user", down)
     r = client.post("/v1/events", headers=auth(token), json=doc("event", {"name": "x"}))
     assert_error(r, 503, "database_unavailable")
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(app, client):
+    """The door trusts its cache of verified tokens for the signature, never past `exp`."""
+    import time
+
+    import jwt
+
+    sign_up(client, "door@example.com")
+    secret = app.extensions["venuebus"].config.secret_key
+    now = int(time.time())
+    token = jwt.encode({"sub": "1", "iat": now, "exp": now + 2, "iss": "venuebus"}, secret,
+                       algorithm="HS256")
+    r = client.post("/v1/attendees/999999/check-in", headers=auth(token))
+    assert_error(r, 404)  # verified (and remembered); no such attendee
+    time.sleep(max(0.0, now + 2.1 - time.time()))
+    r = client.post("/v1/attendees/999999/check-in", headers=auth(token))
+    assert_error(r, 401, "token_expired")
+    forged = jwt.encode({"sub": "1", "iat": now, "exp": now + 60, "iss": "venuebus"},
+                        "another-secret-0123456789abcdef0123", algorithm="HS256")
+    assert_error(client.post("/v1/attendees/999999/check-in", headers=auth(forged)), 401,
+                 "bad_token")
