@@ -4,7 +4,9 @@ psycopg2 sends every statement as text, so PostgreSQL plans it on every call: fo
 door's statement that locks an attendee (four tables) planning costs more than running.
 A `HotStatement` is PREPAREd once per connection and run with EXECUTE, which plans once
 (a generic plan after five runs) and skips SQLAlchemy's compile as well. On other
-databases (SQLite) it runs as the Core statement it was built from."""
+databases (SQLite) it runs as the Core statement it was built from. A prepared statement
+lives as long as its server session (ROLLBACK keeps it): a pooler that hands sessions
+around per transaction (pgbouncer in transaction mode) would need them turned off."""
 
 from __future__ import annotations
 
