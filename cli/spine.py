@@ -48,16 +48,20 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> No
     from producers.relay import Relay
 
     config = Config.from_env()
-    try:
+
+    def declare() -> None:
         with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
             declare_all(conn.channel(), config)
+
+    try:
+        declare()
     except TopologyMismatch as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EX_CONFIG)
     except pika.exceptions.AMQPError as exc:
         log.warning("broker not reachable yet (%r): the relay will keep trying", exc)
     r = Relay(Database(config), ConfirmingPublisher(config.amqp_url), batch_size=batch_size,
-              poll_interval=poll_interval)
+              poll_interval=poll_interval, declare=declare)
     _serve_metrics(metrics_port, r.metrics.registry)
     _on_term(r.stop)
     click.echo("relay running")

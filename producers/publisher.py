@@ -15,7 +15,7 @@ from pika.adapters.select_connection import SelectConnection
 from pika.exceptions import ChannelClosedByClient
 
 from producers.broker import connection_parameters
-from producers.topology import EXCHANGE
+from producers.topology import EXCHANGE, bound
 
 log = logging.getLogger("venuebus.publisher")
 
@@ -64,6 +64,8 @@ class ConfirmingPublisher:
         self._tag = 0
         self._pending: dict[int, Pending] = {}
         self._order: collections.deque[int] = collections.deque()
+        self._in_flight: dict[str, Pending] = {}  # message id -> batch, until confirmed
+        self._tag_ids: dict[int, str] = {}
         self._open_error: str | None = None
         self.returned = 0  # unroutable messages (no queue bound to their key)
 
@@ -71,10 +73,11 @@ class ConfirmingPublisher:
     def connected(self) -> bool:
         return self._ready.is_set() and self._thread is not None and self._thread.is_alive()
 
-    def start(self, timeout: float = 15) -> None:
-        """Connect (in the I/O thread); raises PublishFailed when the broker is unreachable."""
+    def start(self, timeout: float = 15) -> bool:
+        """Connect (in the I/O thread); raises PublishFailed when the broker is unreachable.
+        True when this call made a new connection."""
         if self.connected:
-            return
+            return False
         self._ready.clear()
         self._open_error = None
         self._thread = threading.Thread(target=self._io, name="publisher-io", daemon=True)
@@ -82,6 +85,7 @@ class ConfirmingPublisher:
         if not self._ready.wait(timeout) or self._open_error:
             self.close()
             raise PublishFailed(self._open_error or "timed out connecting to the broker")
+        return True
 
     def publish(self, messages: list[Outgoing], timeout: float = 30) -> None:
         """Publish `messages` (persistent, mandatory) and wait for all their confirms."""
@@ -165,6 +169,8 @@ class ConfirmingPublisher:
             batch.fail(reason)
         self._pending.clear()
         self._order.clear()
+        self._in_flight.clear()
+        self._tag_ids.clear()
 
     def _send(self, batch: Pending, messages: list[Outgoing]) -> None:
         channel = self._channel
@@ -175,6 +181,9 @@ class ConfirmingPublisher:
             self._tag += 1
             self._pending[self._tag] = batch
             self._order.append(self._tag)
+            if msg.properties.message_id:
+                self._in_flight[msg.properties.message_id] = batch
+                self._tag_ids[self._tag] = msg.properties.message_id
             channel.basic_publish(EXCHANGE, msg.routing_key, msg.body, msg.properties,
                                   mandatory=True)
 
@@ -184,18 +193,30 @@ class ConfirmingPublisher:
         tag = method.delivery_tag
         if method.multiple:
             while self._order and self._order[0] <= tag:
-                batch = self._pending.pop(self._order.popleft(), None)
-                if batch is not None:
-                    batch.settle(ok)
+                self._settle(self._order.popleft(), ok)
         else:
-            batch = self._pending.pop(tag, None)
-            if batch is not None:
-                batch.settle(ok)
+            self._settle(tag, ok)
             while self._order and self._order[0] not in self._pending and self._order[0] <= tag:
                 self._order.popleft()
 
+    def _settle(self, tag: int, ok: bool) -> None:
+        batch = self._pending.pop(tag, None)
+        self._in_flight.pop(self._tag_ids.pop(tag, ""), None)
+        if batch is not None:
+            batch.settle(ok)
+
     def _on_return(self, channel, method, props, body) -> None:
-        # Confirmed right after: nobody is bound to this key yet. Counted, not retried.
+        """The broker confirms a returned message right after: for a key a consumer
+        queue is bound to, that queue is missing (deleted, not yet declared), and the
+        batch fails so its rows stay unpublished. Other keys (a speaker command to a
+        device that never connected) are counted and dropped."""
         self.returned += 1
+        if bound(method.routing_key):
+            batch = self._in_flight.get(props.message_id or "")
+            log.warning("message %s (%s) returned: its queue is missing", props.message_id,
+                        method.routing_key)
+            if batch is not None:
+                batch.fail(f"{method.routing_key} returned: its queue is missing")
+            return
         log.warning("unroutable message %s (%s): no queue bound", props.message_id,
                     method.routing_key)

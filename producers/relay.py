@@ -19,7 +19,7 @@ import select as io_select
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Transaction, bindparam, select, text, update
@@ -80,9 +80,11 @@ class _InFlight:
 
 class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
-                 poll_interval: float = 1.0, metrics: RelayMetrics | None = None) -> None:
+                 poll_interval: float = 1.0, metrics: RelayMetrics | None = None,
+                 declare: Callable[[], None] | None = None) -> None:
         self.db = db
         self.publisher = publisher
+        self.declare = declare  # the topology, on every (re)connect
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.metrics = metrics or RelayMetrics()
@@ -164,7 +166,12 @@ class Relay:
                      self.poll_interval)
         while not self.stopping.is_set():
             try:
-                self.publisher.start()
+                if self.publisher.start() and self.declare is not None:
+                    try:
+                        self.declare()
+                    except Exception:
+                        self.publisher.close()  # declare again with the next connection
+                        raise
                 self._listen()
                 self.drain()
                 backoff = 0.5

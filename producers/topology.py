@@ -1,6 +1,6 @@
 """The one description of the broker topology: which queue gets which routing keys.
-Whoever starts first (relay or consumer) declares all of it, so no event published
-before a consumer's first start is lost."""
+The relay (on every connect) and each consumer declare all of it, so no event published
+before a consumer's first start, or after its queue was deleted, is lost."""
 
 from __future__ import annotations
 
@@ -27,3 +27,21 @@ def dead_queue(consumer: str) -> str:
 
 def retry_queue(consumer: str, step: int) -> str:
     return f"{queue_name(consumer)}.retry.{step}"
+
+
+def _matches(pattern: str, key: str) -> bool:
+    """AMQP topic matching: `*` is one word, `#` zero or more."""
+    def match(p: list[str], k: list[str]) -> bool:
+        if not p:
+            return not k
+        if p[0] == "#":
+            return any(match(p[1:], k[i:]) for i in range(len(k) + 1))
+        return bool(k) and p[0] in ("*", k[0]) and match(p[1:], k[1:])
+    return match(pattern.split("."), key.split("."))
+
+
+def bound(routing_key: str) -> bool:
+    """Whether a consumer queue of the topology takes `routing_key`: if the broker
+    returns such a message, that queue is missing and the message must not count as
+    published. (Speaker commands go to device queues that may well not exist.)"""
+    return any(_matches(p, routing_key) for keys in QUEUES.values() for p in keys)

@@ -17,9 +17,13 @@ from models.db import Database
 from models.migrate import upgrade
 from models.outbox import OutboxMessage
 from models.uow import UnitOfWork
-from producers.publisher import ConfirmingPublisher, PublishFailed
+from producers.broker import properties
+from producers.declare import declare_all
+from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
 from producers.relay import Relay
-from producers.topology import EXCHANGE
+from producers.topology import EXCHANGE, queue_name
+from tests.support.processes import wait_until
+from tests.support.services import fresh_vhost, rabbitmq_server
 
 
 def record_events(db: Database, n: int, aggregates: int = 10) -> None:
@@ -128,3 +132,55 @@ def test_relay_works_on_sqlite(tmp_path, amqp_url, tap):
     publisher.close()
     assert unpublished(db) == 0 and len(tap()) == 10
     db.dispose()
+
+
+@pytest.fixture
+def own_vhost():
+    """A vhost of its own: this test declares the whole topology."""
+    with rabbitmq_server() as server, fresh_vhost(server) as url:
+        yield url
+
+
+def test_an_event_whose_queue_is_missing_stays_unpublished_until_the_relay_declares_it(
+        db, own_vhost):
+    """RabbitMQ returns, then confirms, a message no queue takes. For an event a consumer
+    queue is bound to, that must fail the batch (not mark it published); the relay
+    declares the topology on its next connection and the event arrives."""
+    amqp_url = own_vhost
+    config = Config(database_url=db.config.database_url, amqp_url=amqp_url)
+
+    def declare() -> None:
+        with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+            declare_all(conn.channel(), config)
+
+    declare()
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        conn.channel().queue_delete(queue_name("ratings"))  # an operator's mistake
+    record_events(db, 3)
+    publisher = ConfirmingPublisher(amqp_url)
+    publisher.start()
+    with pytest.raises(PublishFailed, match="queue is missing"):
+        Relay(db, publisher).relay_once()
+    publisher.close()
+    assert unpublished(db) == 3
+
+    relay = Relay(db, ConfirmingPublisher(amqp_url), declare=declare, poll_interval=0.1)
+    runner = threading.Thread(target=relay.run)
+    runner.start()
+    try:
+        wait_until(lambda: unpublished(db) == 0, timeout=20, what="the rows published")
+    finally:
+        relay.stop()
+        runner.join(20)
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        ok = conn.channel().queue_declare(queue_name("ratings"), passive=True)
+    assert ok.method.message_count == 3
+
+
+def test_a_returned_speaker_command_is_counted_not_failed(db, amqp_url):
+    """Commands to a speaker whose device never connected have no queue: dropped."""
+    publisher = ConfirmingPublisher(amqp_url)
+    publisher.start()
+    publisher.publish([Outgoing("speaker.999.command", b"{}", properties("m-1", "t"))])
+    publisher.close()
+    assert publisher.returned == 1
