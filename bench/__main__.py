@@ -13,10 +13,13 @@ ORDER = ["pipeline", "orders", "badges", "speaker"]
 def main(argv: list[str]) -> None:
     here = Path(__file__).parent
     found = {m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_")}
-    names = argv or [n for n in ORDER if n in found] + sorted(found - set(ORDER) - {"common"})
+    names = argv or [n for n in ORDER if n in found] + sorted(found - set(ORDER))
     for name in names:
+        module = importlib.import_module(f"bench.{name}")
+        if not hasattr(module, "main"):  # common, baseline_app: parts, not benchmarks
+            continue
         print(f"\n=== bench/{name}.py ===", flush=True)
-        importlib.import_module(f"bench.{name}").main()
+        module.main()
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ concurrent clients against the API under gunicorn (workers per core), p50/p99 la
 oversells (must be 0), and a bare Flask one-INSERT endpoint on the same server type and
 database as the baseline. Creates and drops its own PostgreSQL database.
 
-Environment: BENCH_PG_ADMIN_URL (default the local server), BENCH_SECONDS per level (5),
-BENCH_LEVELS ("1,8,32")."""
+Environment: BENCH_SECONDS per level (5), BENCH_LEVELS ("1,8,32"); the PostgreSQL server
+is the tests' (TEST_DATABASE_URL or the local one)."""
 
 from __future__ import annotations
 
@@ -23,15 +23,12 @@ import requests
 import sqlalchemy as sa
 
 from bench.baseline_app import DDL
+from bench.common import percentile
 from models.migrate import upgrade
 from tests.support.processes import free_port, wait_until
-from tests.support.services import fresh_database
+from tests.support.services import fresh_database, postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL",
-                           "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
-LEVELS = tuple(int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(","))
 JSONAPI = "application/vnd.api+json"
 RACE_CAPACITY = 200
 
@@ -53,10 +50,8 @@ class Result:
         return self.ok / self.seconds if self.seconds else 0.0
 
     def pct(self, q: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+        """The q-quantile latency in ms (as every benchmark computes it)."""
+        return percentile(self.latencies, q * 100) * 1000 if self.latencies else 0.0
 
 
 def load(name: str, clients: int, seconds: float, request_fn, stop_on_409: bool = False
@@ -142,8 +137,8 @@ class Api:
                 "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}})
 
 
-def bench_api(base: str, baseline_base: str, db_url: str
-              ) -> tuple[list[Result], list[Result], int]:
+def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
+              levels: tuple[int, ...]) -> tuple[list[Result], list[Result], int]:
     """Per level: the baseline, then onsite orders, then check-ins, one after the other,
     so each ratio compares runs a few seconds apart (this machine's speed drifts)."""
     api = Api(base)
@@ -155,15 +150,15 @@ def bench_api(base: str, baseline_base: str, db_url: str
     for _ in range(40):
         body = api.onsite(api.http, holders, 100).json()
         ids += [a["id"] for a in body["included"]]
-    for n in LEVELS:
-        baseline.append(load("baseline INSERT", n, SECONDS,
+    for n in levels:
+        baseline.append(load("baseline INSERT", n, seconds,
                              lambda s, i: s.post(f"{baseline_base}/insert")))
-        results.append(load("onsite order", n, SECONDS, lambda s, i: api.onsite(s, roomy)))
-        results.append(load("check-in", n, SECONDS, lambda s, i: s.post(
+        results.append(load("onsite order", n, seconds, lambda s, i: api.onsite(s, roomy)))
+        results.append(load("check-in", n, seconds, lambda s, i: s.post(
             f"{base}/v1/attendees/{ids[i % len(ids)]}/check-in", headers=api.headers,
             json={"device-name": f"gate-{i % 4}", "nonce": uuid.uuid4().hex})))
     oversold = 0
-    for n in LEVELS:
+    for n in levels:
         scarce = api.ticket(RACE_CAPACITY)
         race = load("race for capacity", n, 60, lambda s, i, t=scarce: api.onsite(s, t),
                     stop_on_409=True)
@@ -180,7 +175,8 @@ def bench_api(base: str, baseline_base: str, db_url: str
     return baseline, results, oversold
 
 
-def table(results: list[Result], baseline: dict[int, float], oversold: int) -> str:
+def report(results: list[Result], baseline: dict[int, float], oversold: int,
+           seconds: float) -> str:
     lines = [f"{'scenario':<20}{'clients':>8}{'ok/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
              f"{'non-2xx':>9}{'vs base':>9}"]
     for r in results:
@@ -190,14 +186,16 @@ def table(results: list[Result], baseline: dict[int, float], oversold: int) -> s
         lines.append(f"{r.name:<20}{r.clients:>8}{r.rate:>10.1f}{r.pct(0.5):>9.1f}"
                      f"{r.pct(0.99):>9.1f}{bad:>9}{ratio:>9}")
     lines.append(f"oversold units: {oversold} (must be 0); workers: "
-                 f"{2 * multiprocessing.cpu_count()}; {SECONDS:g}s per level")
+                 f"{2 * multiprocessing.cpu_count()}; {seconds:g}s per level")
     return "\n".join(lines)
 
 
 def main() -> None:
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
-    with fresh_database(ADMIN_URL, "venuebus_bench") as db_url:
+    seconds = float(os.environ.get("BENCH_SECONDS", "5"))
+    levels = tuple(int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(","))
+    with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url:
         upgrade(db_url)
         engine = sa.create_engine(db_url)
         with engine.begin() as conn:
@@ -214,14 +212,15 @@ def main() -> None:
                   logs / "api.log")]
         try:
             baseline, results, oversold = bench_api(
-                f"http://127.0.0.1:{ports[1]}", f"http://127.0.0.1:{ports[0]}", db_url)
+                f"http://127.0.0.1:{ports[1]}", f"http://127.0.0.1:{ports[0]}", db_url,
+                seconds, levels)
         finally:
             for server in servers:
                 server.terminate()
             for server in servers:
                 server.wait(30)
     rates = {r.clients: r.rate for r in baseline}
-    print(table(baseline + results, rates, oversold))
+    print(report(baseline + results, rates, oversold, seconds))
     if oversold:
         raise SystemExit("OVERSOLD")
 
