@@ -28,5 +28,5 @@ def top_up(user_id: int):
     actor = require_user()
     require_admin(actor)  # before reading the body: non-admins learn nothing more
     attrs, _ = parse_resource("user-allowed-usage")
-    n = load_attributes(AllowedUsageSchema(), attrs)["allowed_usage"]
+    n = load_attributes(AllowedUsageSchema.one(), attrs)["allowed_usage"]
     return document(user_resource(add_allowed_usage(deps.db(), actor, user_id, n), actor))

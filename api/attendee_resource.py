@@ -23,12 +23,9 @@ class AttendeeSchema(ResourceSchema):
     checkout_times = fields.String(allow_none=True)  # read-only in effect: the server stamps
 
 
-_DUMP = AttendeeSchema()  # stateless when dumping: one per process, not one per response
-
-
 def attendee_resource(view: AttendeeView) -> dict:
     a = view.attendee
-    attrs = _DUMP.dump({
+    attrs = AttendeeSchema.one().dump({
         "first_name": a.first_name, "last_name": a.last_name, "email": a.email, "unit": a.unit,
         "checkin_secret": a.checkin_secret, "is_cancelled": a.is_cancelled,
         "is_checked_in": a.is_checked_in, "checkin_times": view.checkin_times,

@@ -33,9 +33,6 @@ class ScanSchema(ResourceSchema):
     secret = fields.String(validate=validate.Length(min=1, max=64))
 
 
-_SCAN = ScanSchema()  # schemas hold no per-call state: one per process on the hot path
-
-
 def _scan_body() -> dict[str, Any]:
     """`{device-name, nonce}` as a plain object or a JSON:API document; body optional."""
     if not request.get_data(cache=True):
@@ -45,7 +42,7 @@ def _scan_body() -> dict[str, Any]:
         body = body["data"].get("attributes", {})
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "Send {\"device-name\": ..., \"nonce\": ...}")
-    return load_attributes(_SCAN, {k.replace("_", "-"): v for k, v in body.items()})
+    return load_attributes(ScanSchema.one(), {k.replace("_", "-"): v for k, v in body.items()})
 
 
 def _scanned(result: ScanResult):
@@ -71,7 +68,7 @@ def get_attendee(attendee_id: int):
      response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
 def update_attendee(attendee_id: int):
     attrs, _ = parse_resource("attendee", resource_id=attendee_id)
-    changes = load_attributes(AttendeeSchema(), attrs, partial=True)
+    changes = load_attributes(AttendeeSchema.one(), attrs, partial=True)
     view = checkin.update_attendee(deps.db(), signed_in_id(), attendee_id, changes)
     return document(attendee_resource(view))
 

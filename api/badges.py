@@ -50,7 +50,7 @@ def _mail(mail: BadgeMail | None) -> dict | None:
 
 def badge_resource(view: badges.BadgeView) -> dict:
     badge = view.badge
-    attrs = BadgeSchema().dump(badge)
+    attrs = BadgeSchema.one().dump(badge)
     attrs["file-url"] = (url_for("badges.get_badge_file", badge_id=badge.id, _external=True)
                          if badge.status == "generated" else None)
     attrs["mail"] = _mail(view.mail)
@@ -67,7 +67,7 @@ def badge_resource(view: badges.BadgeView) -> dict:
      errors=(400, 401, 403, 404, 409, 422))
 def create_badge():
     attrs, rels = parse_resource("badge")
-    values = load_attributes(BadgeSchema(), attrs)
+    values = load_attributes(BadgeSchema.one(), attrs)
     event_id = relationship_id(rels, "event", "event", required=False)
     badge = badges.request_badges(deps.db(), require_user(), rows=values.get("rows"),
                                   csv=values.get("csv"), event_id=event_id,

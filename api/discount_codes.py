@@ -52,7 +52,7 @@ class DiscountCodeSchema(ResourceSchema):
 
 def code_resource(view: DiscountView) -> dict:
     c = view.code
-    data = resource("discount-code", c.id, DiscountCodeSchema().dump(c),
+    data = resource("discount-code", c.id, DiscountCodeSchema.one().dump(c),
                     relationships={"event": ("event", c.event_id),
                                    "tickets": ("ticket", view.ticket_ids)},
                     self_link=url_for("discount_codes.get_code", code_id=c.id))
@@ -91,7 +91,7 @@ def _linkage(ids: list[int]) -> Response:
      errors=(400, 401, 403, 404, 409, 422))
 def create_code():
     attrs, rels = parse_resource("discount-code")
-    values = load_attributes(DiscountCodeSchema(), attrs)
+    values = load_attributes(DiscountCodeSchema.one(), attrs)
     event_id = relationship_id(rels, "event", "event")
     tickets = rels.get("tickets")
     ids = _to_many(tickets.get("data") if isinstance(tickets, dict) else tickets,
@@ -129,7 +129,7 @@ def get_code(code_id: int):
      response=DiscountCodeSchema, errors=(400, 401, 403, 404, 409, 422))
 def update_code(code_id: int):
     attrs, _ = parse_resource("discount-code", resource_id=code_id)
-    values = load_attributes(DiscountCodeSchema(), attrs, partial=True)
+    values = load_attributes(DiscountCodeSchema.one(), attrs, partial=True)
     view = discounts.update_discount_code(deps.db(), require_user(), code_id, values)
     return document(code_resource(view))
 

@@ -36,7 +36,7 @@ class EventSchema(ResourceSchema):
 
 
 def event_resource(event: Event) -> dict:
-    return resource("event", event.id, EventSchema().dump(event),
+    return resource("event", event.id, EventSchema.one().dump(event),
                     relationships={"owner": ("user", event.owner_id)},
                     self_link=url_for("events.get_event", event_id=event.id))
 
@@ -47,7 +47,8 @@ def event_resource(event: Event) -> dict:
      errors=(400, 401, 409, 422))
 def create_event():
     attrs, _ = parse_resource("event")
-    event = catalog.create_event(deps.db(), require_user(), load_attributes(EventSchema(), attrs))
+    values = load_attributes(EventSchema.one(), attrs)
+    event = catalog.create_event(deps.db(), require_user(), values)
     return document(event_resource(event), status=201)
 
 
@@ -71,7 +72,7 @@ def get_event(event_id: int):
      errors=(400, 401, 403, 404, 409, 422))
 def update_event(event_id: int):
     attrs, _ = parse_resource("event", resource_id=event_id)
-    fields_ = load_attributes(EventSchema(), attrs, partial=True)
+    fields_ = load_attributes(EventSchema.one(), attrs, partial=True)
     event = catalog.update_event(deps.db(), require_user(), event_id, fields_)
     return document(event_resource(event))
 

@@ -33,7 +33,7 @@ class FeedbackSchema(ResourceSchema):
 
 
 def feedback_resource(fb: Feedback) -> dict:
-    return resource("feedback", fb.id, FeedbackSchema().dump(fb),
+    return resource("feedback", fb.id, FeedbackSchema.one().dump(fb),
                     relationships={"event": ("event", fb.event_id), "user": ("user", fb.user_id)},
                     self_link=url_for("feedbacks.get_feedback", feedback_id=fb.id))
 
@@ -44,7 +44,7 @@ def feedback_resource(fb: Feedback) -> dict:
      response=FeedbackSchema, status=201, errors=(400, 401, 404, 409, 422))
 def create_feedback():
     attrs, rels = parse_resource("feedback")
-    values = load_attributes(FeedbackSchema(), attrs)
+    values = load_attributes(FeedbackSchema.one(), attrs)
     event_id = relationship_id(rels, "event", "event")
     fb = feedback.create_feedback(deps.db(), require_user(), event_id, values["rating"],
                                   values.get("comment"))
@@ -77,7 +77,7 @@ def get_feedback(feedback_id: int):
      errors=(400, 401, 403, 404, 409, 422))
 def update_feedback(feedback_id: int):
     attrs, _ = parse_resource("feedback", resource_id=feedback_id)
-    values = load_attributes(FeedbackSchema(), attrs, partial=True)
+    values = load_attributes(FeedbackSchema.one(), attrs, partial=True)
     fb = feedback.update_feedback(deps.db(), require_user(), feedback_id,
                                   values.get("rating"), values.get("comment"))
     return document(feedback_resource(fb))

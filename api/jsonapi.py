@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Self
 from urllib.parse import urlencode
 
 from flask import Response, json, request
@@ -23,6 +24,13 @@ class ResourceSchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+    @classmethod
+    @functools.cache
+    def one(cls) -> Self:
+        """This schema's one instance in the process: building a schema copies all its
+        fields (most of a dump's cost), and a schema keeps no state between calls."""
+        return cls()
 
     def on_bind_field(self, field_name: str, field_obj) -> None:
         field_obj.data_key = dasherize(field_obj.data_key or field_name)

@@ -38,7 +38,7 @@ class OrderSchema(ResourceSchema):
 
 def order_document(placed: PlacedOrder, status: int = 200):
     o = placed.order
-    attrs = OrderSchema().dump({
+    attrs = OrderSchema.one().dump({
         "status": o.status, "payment_mode": o.payment_mode, "amount": o.amount,
         "discount_amount": o.discount_amount, "created_at": o.created_at,
         "cancelled_at": o.cancelled_at,
@@ -70,7 +70,7 @@ def create_order():
         placed = place_onsite_order(deps.db(), actor, event_id, on_site_tickets(attrs),
                                     idempotency=idem)
     else:
-        values = load_attributes(OrderInSchema(), attrs)
+        values = load_attributes(OrderInSchema.one(), attrs)
         people = [AttendeeDetails(p["ticket_id"], p["first_name"], p["last_name"],
                                   p.get("email")) for p in values["attendees"]]
         placed = place_order(deps.db(), actor, event_id, people,

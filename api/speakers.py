@@ -58,7 +58,7 @@ class CommandBodySchema(Schema):
 
 def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
     state = speaker.state or {}
-    attrs = SpeakerSchema().dump({
+    attrs = SpeakerSchema.one().dump({
         "name": speaker.name, "online": speakers.is_online(speaker),
         "last_seen_at": speaker.last_seen_at, "created_at": speaker.created_at,
         "state_reported_at": speaker.state_reported_at,
@@ -78,7 +78,7 @@ def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
      body=SpeakerSchema, response=SpeakerSchema, status=201, errors=(400, 401, 422))
 def create_speaker():
     attrs, _ = parse_resource("speaker")
-    values = load_attributes(SpeakerSchema(), attrs)
+    values = load_attributes(SpeakerSchema.one(), attrs)
     speaker, token = speakers.register_speaker(deps.db(), require_user(), values["name"])
     return document(speaker_resource(speaker, token), status=201)
 
@@ -110,7 +110,7 @@ def _issue(speaker_id: int, command: str):
     body = _command_body()
     issued = speakers.command_speaker(deps.db(), require_user(), speaker_id, command,
                                       query=body.get("query"), level=body.get("level"))
-    data = resource("speaker-command", issued.command_id, SpeakerCommandSchema().dump(
+    data = resource("speaker-command", issued.command_id, SpeakerCommandSchema.one().dump(
         {"command": command, "expires_at": issued.expires_at}),
         relationships={"speaker": ("speaker", speaker_id)})
     return document(data, status=202)

@@ -48,7 +48,7 @@ class TicketSchema(ResourceSchema):
 
 
 def ticket_resource(ticket: Ticket) -> dict:
-    return resource("ticket", ticket.id, TicketSchema().dump(ticket),
+    return resource("ticket", ticket.id, TicketSchema.one().dump(ticket),
                     relationships={"event": ("event", ticket.event_id)},
                     self_link=url_for("tickets.get_ticket", ticket_id=ticket.id))
 
@@ -59,7 +59,7 @@ def ticket_resource(ticket: Ticket) -> dict:
      response=TicketSchema, status=201, errors=(400, 401, 403, 404, 409, 422))
 def create_ticket():
     attrs, rels = parse_resource("ticket")
-    values = load_attributes(TicketSchema(), attrs)
+    values = load_attributes(TicketSchema.one(), attrs)
     event_id = relationship_id(rels, "event", "event")
     ticket = catalog.create_ticket(deps.db(), require_user(), event_id, values)
     return document(ticket_resource(ticket), status=201)
@@ -85,7 +85,7 @@ def get_ticket(ticket_id: int):
      response=TicketSchema, errors=(400, 401, 403, 404, 409, 422))
 def update_ticket(ticket_id: int):
     attrs, _ = parse_resource("ticket", resource_id=ticket_id)
-    values = load_attributes(TicketSchema(), attrs, partial=True)
+    values = load_attributes(TicketSchema.one(), attrs, partial=True)
     ticket = catalog.update_ticket(deps.db(), require_user(), ticket_id, values)
     return document(ticket_resource(ticket))
 

@@ -37,7 +37,7 @@ class LoginSchema(Schema):
 
 
 def user_resource(user: User, viewer: User | None) -> dict:
-    attrs = UserSchema().dump(user)
+    attrs = UserSchema.one().dump(user)
     if viewer is None or (viewer.id != user.id and not viewer.is_admin):
         attrs.pop("allowed-usage", None)
     return resource("user", user.id, attrs,
@@ -49,7 +49,7 @@ def user_resource(user: User, viewer: User | None) -> dict:
      errors=(400, 409, 422))
 def sign_up():
     attrs, _ = parse_resource("user")
-    values = load_attributes(UserSchema(), attrs)
+    values = load_attributes(UserSchema.one(), attrs)
     user = create_user(deps.db(), values["email"], values["password"],
                        display_name=values.get("display_name"))
     return document(user_resource(user, user), status=201)
