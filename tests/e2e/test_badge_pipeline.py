@@ -67,8 +67,7 @@ def test_badge_request_ends_with_a_valid_pdf_and_exactly_one_mail(
     if has_qr_tools():
         assert qr_codes(path, tmp_path, page=3) == ["checkin-secret-0008",
                                                     "checkin-secret-0009"]
-    smtp[1].wait_for(2, timeout=2)
-    assert len(smtp[1].messages) == 1
+    smtp[1].expect_only(1, within=2)
 
 
 def test_mail_consumer_killed_after_sending_before_ack_still_yields_one_mail(
@@ -92,8 +91,7 @@ def test_mail_consumer_killed_after_sending_before_ack_still_yields_one_mail(
                                  .where(ProcessedMessage.consumer == "mail")))
 
     wait_until(redelivered, timeout=30, what="the redelivered badge.generated")
-    smtp[1].wait_for(2, timeout=2)
-    assert len(smtp[1].messages) == 1
+    smtp[1].expect_only(1, within=2)
     _, record = _badge(db, badge_id)
     assert (record.status, record.attempts) == ("sending", 1)  # in doubt, never resent
 

@@ -8,8 +8,7 @@ from consumers.mail import badge_mail
 from consumers.mailer import SmtpMailer
 from models.config import Config
 from models.recipients import Recipient
-from tests.support.processes import wait_until
-from tests.support.smtp import free_port
+from tests.support.processes import free_port, wait_until
 
 
 def test_dev_smtp_server_writes_each_mail_into_the_folder(procs, tmp_path):

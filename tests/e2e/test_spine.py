@@ -130,7 +130,8 @@ def test_killed_consumer_and_relay_lose_nothing_after_restart(db, procs):
     consumer.kill()
     wait_until(lambda: 0 < counts(db)[1], timeout=20, what="relay to publish")
     relay.kill()
-    assert counts(db)[2] < 3000 + 15  # killed mid-stream
+    total, _, applied = counts(db)
+    assert applied < total  # killed mid-stream: work was left for the restart
     procs.start("relay", "--batch-size", "200", ready="relay running")
     procs.start("consume", "ratings", ready=CONSUMER_READY)
     wait_until(lambda: all_applied(db), timeout=60, what="every event applied once")

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from tests.support.processes import free_port, wait_until
 
 
 @dataclass
@@ -35,18 +37,15 @@ class Inbox:
         return "250 OK"
 
     def wait_for(self, n: int, timeout: float = 10.0) -> list[EmailMessage]:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.messages) < n:
-            time.sleep(0.05)
+        """The messages once `n` have arrived; AssertionError after `timeout`."""
+        wait_until(lambda: len(self.messages) >= n, timeout=timeout,
+                   what=lambda: f"{n} mails (got {len(self.messages)})")
         return list(self.messages)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    def expect_only(self, n: int, within: float = 2.0) -> None:
+        """No more than the `n` messages already in arrive within `within` seconds."""
+        time.sleep(within)
+        assert len(self.messages) == n, f"{len(self.messages)} mails, expected {n}"
 
 
 @contextlib.contextmanager
