@@ -64,24 +64,19 @@ def cancel_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         if not can_manage(actor, load_event(s, order.event_id)):
             raise Forbidden("Only the event's owner or an admin can cancel an order")
         if order.status == "cancelled":
-            uow.commit()  # nothing changed; commit so the rows stay loaded
             return placed
         release_units(s, {ln.ticket_id: ln.quantity for ln in placed.lines})
         if order.discount_code_id is not None:
-            used = sum(ln.quantity for ln in placed.lines if ln.discount > 0)
-            give_back_uses(s, order.discount_code_id, used)
+            give_back_uses(s, order.discount_code_id, order.discount_uses)
+        # the default synchronisation updates the attendees loaded in `placed` too
         s.execute(update(Attendee).where(Attendee.order_id == order_id)
-                  .values(unit=None, is_cancelled=True)
-                  .execution_options(synchronize_session=False))
+                  .values(unit=None, is_cancelled=True))
         order.status, order.cancelled_at = "cancelled", utcnow()
         uow.record(OrderCancelled(
             order_id=order.id, event_id=order.event_id, user_id=order.user_id,
             lines=[{"ticket_id": ln.ticket_id, "quantity": ln.quantity} for ln in placed.lines],
             attendee_ids=[a.id for a in placed.attendees],
             cancelled_at=order.cancelled_at.isoformat()))
-        uow.commit()
-        s.expire_all()  # the bulk UPDATE of attendees bypassed the loaded objects
-        placed = load_placed(s, order_id)
         uow.commit()
         return placed
 

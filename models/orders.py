@@ -99,9 +99,7 @@ def _place(db: Database, actor: User, event_id: int,
             if idem is not None:
                 earlier = earlier_order_id(s, actor.id, idem)
                 if earlier is not None:
-                    placed = load_placed(s, earlier, replayed=True)
-                    uow.commit()  # keeps the loaded rows usable after the block
-                    return placed
+                    return load_placed(s, earlier, replayed=True)
             tickets = _tickets(s, actor, event, sorted(holders), pointer)
             for ticket in tickets:
                 _check_line(ticket, len(holders[ticket.id]), window=not onsite, pointer=pointer)
@@ -127,8 +125,10 @@ def _place(db: Database, actor: User, event_id: int,
                                   pointer=pointer)
             placed = _attendees(s, order, lines, holders, units)
             if discount is not None:
-                take_uses(s, discount.code, sum(ln.quantity for ln in placed.lines
-                                                if ln.ticket_id in discount.ticket_ids))
+                # stored: a cancel gives back exactly these, whatever the code covers then
+                order.discount_uses = sum(ln.quantity for ln in placed.lines
+                                          if ln.ticket_id in discount.ticket_ids)
+                take_uses(s, discount.code, order.discount_uses)
             uow.record(OrderPlaced(
                 order_id=order.id, event_id=event_id, user_id=actor.id,
                 payment_mode=order.payment_mode, amount=str(order.amount),

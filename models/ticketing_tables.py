@@ -34,6 +34,7 @@ class Order(Base):
         CheckConstraint("status IN ('completed', 'cancelled')", name="status_known"),
         CheckConstraint("payment_mode IN ('free', 'onsite', 'online')", name="payment_mode_known"),
         CheckConstraint("amount >= 0 AND discount_amount >= 0", name="amounts_not_negative"),
+        CheckConstraint("discount_uses >= 0", name="discount_uses_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +44,8 @@ class Order(Base):
     payment_mode: Mapped[str] = mapped_column(String(16))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     discount_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    # the code's uses this order took (a free ticket counts): what a cancel gives back
+    discount_uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     discount_code_id: Mapped[int | None] = mapped_column(
         ForeignKey("discount_codes.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

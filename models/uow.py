@@ -49,7 +49,8 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.session.rollback()
+        # close() rolls back what was not committed without expiring what was loaded:
+        # the objects a service returns stay readable after the block
         self.session.close()
 
     def record(self, event: DomainEvent) -> str:

@@ -92,7 +92,4 @@ def get_or_create_firebase_user(db: Database, uid: str, email: str | None,
                 if user is None:
                     raise Conflict("Email already used by another account",
                                    code="email_taken") from None
-        # Leaving the unit of work rolls back, which would expire a user loaded (not
-        # committed) in it: detach it first so the caller can read it.
-        uow.session.expunge(user)
         return user

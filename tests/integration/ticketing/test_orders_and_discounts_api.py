@@ -166,3 +166,28 @@ def test_used_code_cannot_be_deleted_but_can_be_deactivated(client, owner, buyer
     listed = client.get(f"/v1/discount-codes?filter[event]={event_id}", headers=auth(owner))
     assert listed.get_json()["meta"]["count"] == 1
     assert client.get(url, headers=auth(buyer)).status_code == 403
+
+
+def test_cancel_gives_back_every_use_the_order_took_free_tickets_too(client, owner, buyer,
+                                                                     event_id):
+    """A 100% code makes the ticket free (a line discount of 0 on a 0 price); its use
+    still counts, and a cancel must give it back."""
+    free = make_ticket(client, owner, event_id, 10)  # a free ticket: price 0
+    paid = make_ticket(client, owner, event_id, 10, price=40, type="paid")
+    code_id = make_code(client, owner, event_id, [free, paid], value=100,
+                        **{"tickets-number": 3}).get_json()["data"]["id"]
+    r = buy(client, buyer, event_id, [person(free), person(paid), person(paid)],
+            **{"discount-code": "EARLY"})
+    assert r.status_code == 201, r.get_json()
+    url = f"/v1/discount-codes/{code_id}"
+    assert client.get(url, headers=auth(owner)).get_json()["data"]["attributes"][
+        "used-count"] == 3
+    oid = r.get_json()["data"]["id"]
+    r = client.patch(f"/v1/orders/{oid}", headers=auth(owner), json=doc(
+        "order", {"status": "cancelled"}, id_=oid))
+    assert r.status_code == 200, r.get_json()
+    assert all(a["attributes"]["is-cancelled"] for a in r.get_json()["included"])
+    assert client.get(url, headers=auth(owner)).get_json()["data"]["attributes"][
+        "used-count"] == 0
+    r = buy(client, buyer, event_id, [person(free)] * 3, **{"discount-code": "EARLY"})
+    assert r.status_code == 201, r.get_json()  # all three uses are there again
