@@ -187,6 +187,9 @@ def _scan(conn: Connection, locked: _Locked, kind: str, *, at: datetime,
     if nonce:
         earlier = next((sc for sc in scans if sc.nonce == nonce), None)
         if earlier is not None:
+            if earlier.kind != kind:  # not a retry of this scan: a client bug
+                raise Conflict(f"This nonce was used for an {earlier.kind} scan",
+                               code="nonce_reused", pointer=pointer)
             return earlier, True
     was_inside = locked.inside
     if kind == "exit" and not was_inside:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from models.config import Config
+from models.errors import Busy
 from models.recipients import Recipient
 
 log = logging.getLogger("venuebus.firebase")
@@ -54,8 +55,10 @@ class FirebaseAuth:
 
         try:
             claims = auth.verify_id_token(token, app=self.app)
-        except (ValueError, auth.InvalidIdTokenError, auth.CertificateFetchError,
-                exceptions.FirebaseError) as exc:
+        except auth.CertificateFetchError as exc:  # Google's keys out of reach: not the token
+            raise Busy("Firebase's signing keys cannot be fetched; retry",
+                       code="firebase_unavailable") from exc
+        except (ValueError, exceptions.FirebaseError) as exc:
             log.debug("not a valid Firebase ID token: %s", exc)
             return None
         return FirebaseIdentity(uid=claims["uid"], email=claims.get("email"),

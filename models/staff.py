@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.catalog import can_manage, load_event
@@ -37,7 +38,11 @@ def add_staff(db: Database, actor: User, event_id: int, user_id: int) -> User:
             raise NotFound(f"User {user_id} not found", pointer="/data/id")
         if s.get(EventStaff, (event_id, user_id)) is None:
             s.add(EventStaff(event_id=event_id, user_id=user_id))
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError:  # a concurrent request named them first: as asked
+            s.rollback()
+            user = s.get(User, user_id)  # the failed commit expired it
         return user
 
 

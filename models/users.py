@@ -72,7 +72,7 @@ def view_user(db: Database, actor: User, user_id: int) -> User:
     """A user as seen by `actor`: themselves or an admin only."""
     if actor.id != user_id and not actor.is_admin:
         raise Forbidden("You can only see your own account")
-    return get_user(db, user_id)
+    return actor if actor.id == user_id else get_user(db, user_id)
 
 
 def get_or_create_firebase_user(db: Database, uid: str, email: str | None,

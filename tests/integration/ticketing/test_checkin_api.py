@@ -250,3 +250,27 @@ def test_the_door_refuses_the_token_of_a_deleted_account(client, db, owner, atte
         r = client.post(path, headers=auth(stranger))
         assert r.status_code == 401 and error(r)["code"] == "bad_token"
     assert count(db, CheckInScan) == 0
+
+
+def test_a_nonce_reused_for_the_other_kind_of_scan_is_409_not_a_replay(client, db, owner,
+                                                                       attendee):
+    base = f"/v1/attendees/{attendee['id']}"
+    assert client.post(base + "/check-in", headers=auth(owner),
+                       json={"nonce": "n1"}).status_code == 200
+    r = client.post(base + "/check-out", headers=auth(owner), json={"nonce": "n1"})
+    assert r.status_code == 409 and error(r)["code"] == "nonce_reused"
+    assert count(db, CheckInScan) == 1 and not events(db, "attendee.checked_out")
+
+
+def test_naming_the_same_staff_at_once_from_many_requests_names_them_once(client, db, owner,
+                                                                          event_id):
+    from models.staff import add_staff, list_staff
+    from models.ticketing_tables import EventStaff
+
+    sign_up(client, "helper@example.com")
+    actor = authenticate(db, "owner@example.com", "password123")
+    helper = authenticate(db, "helper@example.com", "password123")
+    results = race(8, lambda i: add_staff(db, actor, int(event_id), helper.id))
+    assert [r.id for r in results] == [helper.id] * 8  # no IntegrityError escaped
+    assert count(db, EventStaff) == 1
+    assert [u.id for u in list_staff(db, actor, int(event_id))] == [helper.id]
