@@ -30,5 +30,6 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
         declare=lambda channel: declare_all(channel, config),
         name=f"venuebus-consume-{name}",
     )
-    work = TrackedWork(db, consumer, max_attempts=steps + 1)
+    work = TrackedWork(db, consumer, max_attempts=steps + 1,
+                       delivery_limit=config.delivery_limit)
     return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record), metrics

@@ -49,6 +49,12 @@ class Delivery:
     body: bytes = field(default=b"", repr=False, compare=False)
     properties: Any = field(default=None, repr=False, compare=False)
 
+    @property
+    def broker_deliveries(self) -> int:
+        """How often the broker has delivered this message, this time included: a
+        quorum queue counts the earlier unanswered ones in `x-delivery-count`."""
+        return int(self.headers.get("x-delivery-count") or 0) + 1
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -41,19 +41,27 @@ def claim_new(uow: UnitOfWork, consumer: str, deliveries: list[Delivery]) -> lis
 
 class TrackedWork:
     """The work function of a DB consumer: one transaction per batch; on failure the batch
-    is split so only the failing message retries while the others commit."""
+    is split so only the failing message retries while the others commit.
 
-    def __init__(self, db: Database, consumer: Consumer, max_attempts: int) -> None:
+    `delivery_limit` is the queue's: the broker dead-letters a message delivered that
+    many times without an answer (a handler that kills its process) and no `on_give_up`
+    would run. So the last of those deliveries is given up here, unless its effect was
+    applied already (then only the ack was lost)."""
+
+    def __init__(self, db: Database, consumer: Consumer, max_attempts: int,
+                 delivery_limit: int | None = None) -> None:
         self.db = db
         self.consumer = consumer
         self.max_attempts = max_attempts
+        self.delivery_limit = delivery_limit
 
     def __call__(self, deliveries: list[Delivery]) -> list[Outcome]:
-        if any(not d.message_id for d in deliveries):
-            # without an id a message cannot be deduplicated (every one would look like
-            # the first id-less one): dead-letter it, handle the others
-            return [self._failed(d, Permanent("message without a message_id"))
-                    if not d.message_id else self([d])[0] for d in deliveries]
+        refused = self._refusals(deliveries)
+        if refused:
+            rest = [d for d in deliveries if d.message_id not in refused]
+            outcomes = iter(self(rest) if rest else [])
+            return [self._failed(d, refused[d.message_id]) if d.message_id in refused
+                    else next(outcomes) for d in deliveries]
         while True:
             try:
                 self._apply(deliveries)
@@ -66,6 +74,26 @@ class TrackedWork:
             return [self._failed(deliveries[0], error)]
         log.info("batch of %d failed (%r); isolating", len(deliveries), error)
         return [self([d])[0] for d in deliveries]
+
+    def _refusals(self, deliveries: list[Delivery]) -> dict[str, Permanent]:
+        """Deliveries to dead-letter without running the handler, by message id:
+        no id (it cannot be deduplicated: every one would look like the first id-less
+        one), or the broker's last delivery of a message never applied."""
+        refused = {d.message_id: Permanent("message without a message_id")
+                   for d in deliveries if not d.message_id}
+        if self.delivery_limit is None:
+            return refused
+        last = {d.message_id: d.broker_deliveries for d in deliveries if d.message_id
+                and d.broker_deliveries >= self.delivery_limit}
+        if last:
+            with self.db.session() as s:
+                applied = set(s.scalars(select(ProcessedMessage.message_id).where(
+                    ProcessedMessage.consumer == self.consumer.name,
+                    ProcessedMessage.message_id.in_(last))))
+            refused |= {mid: Permanent(f"delivered {n} times without an answer: the work "
+                                       "stops the consumer") for mid, n in last.items()
+                        if mid not in applied}
+        return refused
 
     def _wait_for_database(self, exc: Exception) -> bool:
         """True when `exc` came from losing the database: then wait (the messages stay

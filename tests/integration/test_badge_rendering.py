@@ -9,7 +9,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from consumers.badges import give_up_badge, render_badge
+from consumers.badges import CONSUMER, give_up_badge, render_badge
+from consumers.tracking import ACK
 from models.badge_tables import Badge
 from models.db import Database
 from tests.support.api import auth, create_event
@@ -154,3 +155,30 @@ def test_a_message_without_a_badge_id_is_permanent_and_give_up_ignores_it(render
     with pytest.raises(Permanent):
         handle(render_db, render_badge, [bad])
     give_up(render_db, give_up_badge, bad, "Permanent: no badge_id")
+
+
+def test_the_brokers_last_delivery_of_a_render_that_kills_the_consumer_gives_the_badge_up(
+        client, db, render_db):
+    """A render that kills its process is redelivered until the queue's delivery limit,
+    then the broker dead-letters it and no code of ours runs: the last delivery is given
+    up first, so the badge fails and the usage comes back. One whose effect was applied
+    (only its ack was lost) is acked instead."""
+    from consumers.tracking import TrackedWork
+
+    user_id, token = user_with_usage(client, db, "k@example.com", 10)
+    url = _request(client, token, {"rows": rows(4)})
+    [delivery] = recorded(db, "badge.requested")
+    work = TrackedWork(render_db, CONSUMER, max_attempts=4, delivery_limit=20)
+    delivery.headers["x-delivery-count"] = 19  # 19 unanswered deliveries before this one
+    [outcome] = work([delivery])
+    assert outcome.action == "dead" and "delivered 20 times" in outcome.error
+    got = client.get(url, headers=auth(token)).get_json()["data"]["attributes"]
+    assert got["status"] == "failed" and usage_of(db, user_id) == 10
+
+    url = _request(client, token, {"rows": rows(2)})
+    applied = recorded(db, "badge.requested")[-1]
+    assert work([applied]) == [ACK]  # rendered, but the ack was lost
+    applied.headers["x-delivery-count"] = 25
+    assert work([applied]) == [ACK]  # applied before: acked, not given up
+    got = client.get(url, headers=auth(token)).get_json()["data"]["attributes"]
+    assert got["status"] == "generated"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pika
@@ -62,3 +63,27 @@ def test_result_of_a_batch_from_a_lost_connection_is_never_acked_on_the_new_one(
         release.set()
         loop.stop()
         runner.join(15)
+
+
+def test_a_quorum_queue_counts_unanswered_deliveries_as_the_runtime_reads_them(amqp_url):
+    """What TrackedWork's delivery limit relies on: the broker's own count of returns."""
+    from consumers.runtime import parse_delivery
+
+    name = f"count-{uuid.uuid4().hex[:8]}"
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        ch = conn.channel()
+        ch.queue_declare(name, durable=True, arguments={"x-queue-type": "quorum",
+                                                        "x-delivery-limit": 5})
+        ch.basic_publish("", name, b"{}", pika.BasicProperties(message_id="m-1"))
+        seen = []
+        for _ in range(3):  # taken and never answered: the channel closes under it
+            ch = conn.channel()
+            got = (None,)
+            deadline = time.monotonic() + 10
+            while got[0] is None and time.monotonic() < deadline:
+                got = ch.basic_get(name)
+            assert got[0] is not None, "the message came back"
+            seen.append(parse_delivery(*got))
+            ch.close()
+        conn.channel().queue_delete(name)
+    assert [d.broker_deliveries for d in seen] == [1, 2, 3]
