@@ -13,10 +13,13 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr
 
+from sqlalchemy.exc import DBAPIError
+
 from consumers.badges import badge_id_of
 from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
+from consumers.tracking import wait_for_database
 from models.badge_mail import (
     Claim,
     claim_badge_mail,
@@ -92,7 +95,15 @@ class BadgeMailSender:
             except Exception as exc:
                 mark_mail_refused(uow, claim.mail_id, f"{type(exc).__name__}: {exc}")
                 raise
-            mark_mail_sent(uow, claim.mail_id)
+            # it went out: `sent` must be recorded even across a database outage, since a
+            # rerun finds the hand-over in doubt and would leave the mail `sending`
+            while True:
+                try:
+                    mark_mail_sent(uow, claim.mail_id)
+                    break
+                except DBAPIError as exc:
+                    if not wait_for_database(uow.db, exc):
+                        raise
             log.info("badge %s mailed to %s (attempt %d)", badge_id, recipient.email,
                      claim.attempts)
 

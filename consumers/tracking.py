@@ -39,6 +39,33 @@ def claim_new(uow: UnitOfWork, consumer: str, deliveries: list[Delivery]) -> lis
     return [d for d in unique.values() if d.message_id in fresh_ids]
 
 
+def wait_for_database(db: Database, exc: Exception) -> bool:
+    """True when `exc` came from losing the database (the connection dropped, or the
+    server does not answer): then wait (the messages stay unacked in the broker,
+    heartbeats go on) until it answers again. An outage is not the message's fault and
+    costs it no attempt."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if _answers(db):
+        return bool(exc.connection_invalidated)  # dropped, and back already
+    backoff = 0.5
+    log.warning("database unavailable (%s); waiting for it", type(exc.orig).__name__)
+    while not _answers(db):
+        time.sleep(backoff)
+        backoff = min(backoff * 2, 10)
+    log.info("database is back")
+    return True
+
+
+def _answers(db: Database) -> bool:
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except DBAPIError:
+        return False
+
+
 class TrackedWork:
     """The work function of a DB consumer: one transaction per batch; on failure the batch
     is split so only the failing message retries while the others commit.
@@ -96,26 +123,7 @@ class TrackedWork:
         return refused
 
     def _wait_for_database(self, exc: Exception) -> bool:
-        """True when `exc` came from losing the database: then wait (the messages stay
-        unacked in the broker, heartbeats go on) until it answers again. An outage is
-        not the message's fault and costs it no attempt."""
-        if not isinstance(exc, DBAPIError) or self._database_answers():
-            return False
-        backoff = 0.5
-        log.warning("database unavailable (%s); waiting for it", type(exc.orig).__name__)
-        while not self._database_answers():
-            time.sleep(backoff)
-            backoff = min(backoff * 2, 10)
-        log.info("database is back")
-        return True
-
-    def _database_answers(self) -> bool:
-        try:
-            with self.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return True
-        except DBAPIError:
-            return False
+        return wait_for_database(self.db, exc)
 
     def _apply(self, deliveries: list[Delivery]) -> None:
         with UnitOfWork(self.db) as uow:

@@ -14,7 +14,8 @@ from models.tables import User
 from tests.support.api import auth
 from tests.support.badges import badge_doc, rows, user_with_usage
 from tests.support.deliveries import give_up, handle, recorded
-from tests.support.smtp import free_port, html_part, smtp_server
+from tests.support.processes import free_port
+from tests.support.smtp import html_part, smtp_server
 
 BASE_URL = "https://badges.example.org"
 
@@ -125,3 +126,46 @@ def test_smtp_down_until_give_up_marks_the_mail_failed_with_the_error(
     assert (got["status"], got["attempts"]) == ("failed", 3)
     assert "ConnectionRefusedError" in got["last-error"]
     assert recorded(db, "mail.sent") == []
+
+
+def test_a_database_outage_right_after_the_hand_over_still_records_the_mail_sent(
+        client, db, consumer_db, smtp, generated, pg_admin_url):
+    """The mail went out, then the database dropped every session and refused new ones
+    for a while: `sent` (and `mail.sent`) must still be recorded once it is back, not
+    left `sending` as a hand-over in doubt; and no second mail."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from consumers.registry import Consumer
+    from consumers.tracking import ACK, TrackedWork
+
+    url, token, delivery = generated
+    name = consumer_db.engine.url.database
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+
+    def allow() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+
+    class DropsTheDatabaseAfterSending(SmtpMailer):
+        def send(self, message) -> None:
+            super().send(message)
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :n"), {"n": name})
+            threading.Timer(1.5, allow).start()
+
+    sender = BadgeMailSender(mailer_for=lambda c: DropsTheDatabaseAfterSending(c.smtp_url))
+    work = TrackedWork(consumer_db, Consumer(name="mail", handle=sender.handle, max_batch=1,
+                                             on_give_up=sender.give_up), max_attempts=4)
+    try:
+        assert work([delivery]) == [ACK]
+    finally:
+        allow()
+        admin.dispose()
+    db.engine.dispose()  # the test's own pooled connections were dropped too
+    got = _mail_of(client, url, token)
+    assert (got["status"], got["attempts"]) == ("sent", 1)
+    assert len(recorded(db, "mail.sent")) == 1 and len(smtp[1].messages) == 1
