@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import pika
+
 from consumers.metrics import ConsumerMetrics
 from consumers.registry import consumers
 from consumers.runtime import ConsumerLoop, LoopSettings
 from consumers.tracking import TrackedWork
 from models.config import Config
 from models.db import Database
+from producers.broker import connection_parameters, queue_counts
 from producers.declare import declare_all
 from producers.topology import dead_queue, queue_name, retry_queue
+
+
+def dead_letter_depth(amqp_url: str, consumer: str) -> float:
+    """Messages in the consumer's dead-letter queue (NaN when the broker is away)."""
+    try:
+        with pika.BlockingConnection(connection_parameters(amqp_url, name="metrics")) as conn:
+            counts = queue_counts(conn.channel(), dead_queue(consumer))
+    except pika.exceptions.AMQPError:
+        return float("nan")
+    return float(counts[0]) if counts else 0.0
 
 
 def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
@@ -30,6 +43,7 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
         declare=lambda channel: declare_all(channel, config),
         name=f"venuebus-consume-{name}",
     )
+    metrics.watch_dead_letters(lambda: dead_letter_depth(config.amqp_url, name))
     work = TrackedWork(db, consumer, max_attempts=steps + 1,
                        delivery_limit=config.delivery_limit)
     return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record), metrics

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -16,10 +18,15 @@ class ConsumerMetrics:
                                registry=r).labels(consumer)
         self.dead = Counter("venuebus_dead_lettered", "Messages dead-lettered", labels,
                             registry=r).labels(consumer)
-        self.latency = Histogram("venuebus_handler_seconds", "Handler time per batch", labels,
-                                 registry=r).labels(consumer)
+        self.latency = Histogram("venuebus_handler_seconds",
+                                 "Handler time per message (its batch's time shared out)",
+                                 labels, registry=r).labels(consumer)
         self.dead_depth = Gauge("venuebus_dead_letter_depth", "Messages in the dead-letter "
                                 "queue", labels, registry=r).labels(consumer)
+
+    def watch_dead_letters(self, depth: Callable[[], float]) -> None:
+        """Read the dead-letter queue's depth when scraped (not on the message path)."""
+        self.dead_depth.set_function(depth)
 
     def record(self, _delivery, outcome, elapsed: float) -> None:
         {"ack": self.consumed, "retry": self.retried, "dead": self.dead}[outcome.action].inc()

@@ -241,7 +241,7 @@ def test_slow_handler_keeps_its_connection_through_heartbeats(db, procs, spine_e
     assert "connection lost" not in consumer.output()
 
 
-def test_status_and_metrics_show_what_operators_need(db, procs):
+def test_status_and_metrics_show_what_operators_need(db, procs, spine_env):
     work = RatingWorkload(db, events=2)
     relay_port, consumer_port = free_port(), free_port()
     procs.start("relay", "--metrics-port", str(relay_port), ready="relay running")
@@ -250,17 +250,22 @@ def test_status_and_metrics_show_what_operators_need(db, procs):
     for _ in range(20):
         work.step()
     wait_until(lambda: all_applied(db), timeout=20, what="events applied")
+    with pika.BlockingConnection(pika.URLParameters(spine_env["AMQP_URL"])) as conn:
+        for i in range(2):  # two dead letters waiting for an operator
+            conn.channel().basic_publish("", "venuebus.ratings.dead", b"{}",
+                                         pika.BasicProperties(message_id=f"dead-{i}"))
     relay_metrics = requests.get(f"http://127.0.0.1:{relay_port}/metrics", timeout=5).text
     consumer_metrics = requests.get(f"http://127.0.0.1:{consumer_port}/metrics", timeout=5).text
     assert "venuebus_relay_published_total 20.0" in relay_metrics
     assert 'venuebus_consumed_total{consumer="ratings"} 20.0' in consumer_metrics
     assert "venuebus_handler_seconds_bucket" in consumer_metrics
+    assert 'venuebus_dead_letter_depth{consumer="ratings"} 2.0' in consumer_metrics
     status = procs.start("status")
     assert status.popen.wait(30) == 0
     out = status.output()
     assert "outbox: 0 unpublished" in out
     line = next(x for x in out.splitlines() if x.startswith("venuebus.ratings "))
-    assert line.split()[1:] == ["0", "1", "0"]  # ready, consumers, dead
+    assert line.split()[1:] == ["0", "1", "2"]  # ready, consumers, dead
 
 
 def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs, spine_env):
