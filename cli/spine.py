@@ -77,11 +77,11 @@ def consume(name: str, prefetch: int | None, metrics_port: int | None,
             drain_deadline: float) -> None:
     """Run consumer NAME (start more processes to scale it)."""
     from consumers.app import build_consumer
-    from consumers.registry import consumers
     from producers.broker import TopologyMismatch
+    from producers.topology import QUEUES
 
-    if name not in consumers():
-        raise click.BadParameter(f"unknown consumer; one of {', '.join(consumers())}")
+    if name not in QUEUES:
+        raise click.BadParameter(f"unknown consumer; one of {', '.join(QUEUES)}")
     loop, metrics = build_consumer(Config.from_env(), name, prefetch=prefetch,
                                    drain_deadline=drain_deadline)
     _serve_metrics(metrics_port, metrics.registry)

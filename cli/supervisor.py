@@ -37,7 +37,7 @@ class Child:
 
 def plan(config: Config, workers: int) -> list[Child]:
     """The processes of the whole system, with where each listens."""
-    from consumers.registry import consumers
+    from producers.topology import QUEUES
 
     port = config.api_port
     children = [
@@ -46,7 +46,7 @@ def plan(config: Config, workers: int) -> list[Child]:
         Child("relay", ["relay", "--metrics-port", str(port + 101)],
               f"metrics http://127.0.0.1:{port + 101}/metrics"),
     ]
-    for i, name in enumerate(sorted(consumers()), start=2):
+    for i, name in enumerate(sorted(QUEUES), start=2):
         children.append(Child(f"consume {name}", ["consume", name, "--metrics-port",
                                                   str(port + 100 + i)],
                               f"metrics http://127.0.0.1:{port + 100 + i}/metrics"))

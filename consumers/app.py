@@ -5,7 +5,7 @@ from __future__ import annotations
 import pika
 
 from consumers.metrics import ConsumerMetrics
-from consumers.registry import consumers
+from consumers.registry import consumer as consumer_named
 from consumers.runtime import ConsumerLoop, LoopSettings
 from consumers.tracking import TrackedWork
 from models.config import Config
@@ -29,7 +29,7 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
                    drain_deadline: float = 30.0, db: Database | None = None
                    ) -> tuple[ConsumerLoop, ConsumerMetrics]:
     """The loop for consumer `name`. Raises KeyError for an unknown name."""
-    consumer = consumers()[name]
+    consumer = consumer_named(name)
     db = db or Database(config)
     steps = len(config.retry_delays_ms)
     metrics = ConsumerMetrics(name)

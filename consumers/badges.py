@@ -27,14 +27,6 @@ log = logging.getLogger("venuebus.consumers.badges")
 PROGRESS_EVERY_S = 0.5
 
 
-def badge_id_of(delivery: Delivery) -> int:
-    """The payload's badge id; Permanent (dead-letter at once) when it has none."""
-    try:
-        return int(delivery.data["badge_id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Permanent(f"{delivery.routing_key} without a valid badge_id: {exc!r}") from exc
-
-
 def badge_path(storage: str, badge_id: int) -> Path:
     return Path(storage).resolve() / f"badge-{badge_id}.pdf"
 
@@ -60,7 +52,7 @@ def render_badge(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     Raises on a render error, so the runtime retries and finally calls give_up."""
     storage = uow.db.config.badge_storage
     for delivery in deliveries:
-        badge_id = badge_id_of(delivery)
+        badge_id = delivery.int_field("badge_id")
         badge = pending_badge(uow, badge_id)
         if badge is None:
             log.info("badge %s is not pending any more; nothing to do", badge_id)
@@ -78,7 +70,7 @@ def render_badge(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
 def give_up_badge(uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
     """After the last retry: the badge is failed with `reason` and its usage given back."""
     try:
-        badge_id = badge_id_of(delivery)
+        badge_id = delivery.int_field("badge_id")
     except Permanent:
         return  # a malformed message names no badge: nothing to fail
     if fail_badge(uow, badge_id, reason):

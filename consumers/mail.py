@@ -15,7 +15,6 @@ from email.utils import formataddr
 
 from sqlalchemy.exc import DBAPIError
 
-from consumers.badges import badge_id_of
 from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
@@ -75,7 +74,7 @@ class BadgeMailSender:
     def handle(self, uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         config = uow.db.config
         for delivery in deliveries:
-            badge_id = badge_id_of(delivery)
+            badge_id = delivery.int_field("badge_id")
             badge = uow.session.get(Badge, badge_id)
             if badge is None:
                 log.info("badge %s is gone (owner deleted); no mail", badge_id)
@@ -109,7 +108,7 @@ class BadgeMailSender:
 
     def give_up(self, uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
         try:
-            badge_id = badge_id_of(delivery)
+            badge_id = delivery.int_field("badge_id")
         except Permanent:
             return  # a malformed message names no badge: nothing to mark
         fail_badge_mail(uow, badge_id, reason)

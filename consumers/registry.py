@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,10 +30,12 @@ class Consumer:
         return QUEUES[self.name]
 
 
-def consumers() -> dict[str, Consumer]:
-    """Name -> Consumer. Imported lazily so that each process loads only what it runs."""
-    from consumers import badges, mail, ratings, speakers, stats
-
-    found = [ratings.CONSUMER, speakers.CONSUMER, stats.CONSUMER, badges.CONSUMER,
-             mail.CONSUMER]
-    return {c.name: c for c in found}
+def consumer(name: str) -> Consumer:
+    """The consumer `name` (a key of producers.topology.QUEUES, the one list of them),
+    from its module `consumers.<name>`: a process imports only the handler it runs (the
+    badge renderer's PDF libraries stay out of the ratings consumer). KeyError if unknown."""
+    if name not in QUEUES:
+        raise KeyError(name)
+    found = importlib.import_module(f"consumers.{name}").CONSUMER
+    assert found.name == name, f"consumers/{name}.py defines consumer {found.name!r}"
+    return found

@@ -49,6 +49,13 @@ class Delivery:
     body: bytes = field(default=b"", repr=False, compare=False)
     properties: Any = field(default=None, repr=False, compare=False)
 
+    def int_field(self, name: str) -> int:
+        """The payload's integer `name`; Permanent (dead-letter at once) without one."""
+        try:
+            return int(self.data[name])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Permanent(f"{self.routing_key} without a valid {name}: {exc!r}") from exc
+
     @property
     def broker_deliveries(self) -> int:
         """How often the broker has delivered this message, this time included: a
