@@ -42,7 +42,6 @@ class Agent:
         self.player = Player(resolver or YtDlpResolver(), self._publish_state,
                              vlc_args=vlc_arguments(config.aout, config.audio_file),
                              report_every=config.report_every_s)
-        self.dropped: list[tuple[str, str]] = []  # (command_id, reason), for tests
         self._sequence = 0
         self._seq_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -91,7 +90,6 @@ class Agent:
 
     def _drop(self, command: Command, reason: str) -> None:
         log.info("dropped %s command %s: %s", command.name, command.command_id, reason)
-        self.dropped.append((command.command_id, reason))
 
     # -- state (player thread, heartbeat thread) ------------------------------------------
     def _publish_state(self, state: PlayerState) -> None:

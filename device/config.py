@@ -54,7 +54,8 @@ def load_config(path: Path) -> AgentConfig:
 
 def write_private(path: Path, text: str) -> None:
     """Write `text` to `path` readable by the owner only (0600 from creation on, never
-    world-readable in between), replacing it atomically."""
+    world-readable in between), replacing it atomically and durably: a Pi loses power,
+    and a renamed file whose data never reached the card reads back empty."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -62,8 +63,15 @@ def write_private(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself
+        finally:
+            os.close(folder)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

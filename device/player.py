@@ -111,10 +111,15 @@ class Player:
 
     # -- control thread ----------------------------------------------------------------
     def _run(self) -> None:
-        import vlc
+        try:
+            import vlc
 
-        self._vlc = vlc
-        self._instance = vlc.Instance(self._vlc_args)
+            self._vlc = vlc
+            self._instance = vlc.Instance(self._vlc_args)
+        except Exception as exc:  # noqa: BLE001 - no libvlc: say so at start, not after 15 s
+            self._failure = f"libvlc could not start: {exc!r}"
+            self._ready.set()
+            return
         if self._instance is None:
             self._failure = f"libvlc refused its options: {' '.join(self._vlc_args)}"
             self._ready.set()

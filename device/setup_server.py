@@ -142,10 +142,22 @@ def create_setup_app(settings: SetupSettings) -> Flask:
             raise Refused(422, "invalid_value", "device_token must not contain spaces",
                           "/device_token")
         path = settings.config_path
-        current = load_config(path) if os.path.exists(path) else AgentConfig(device_id=device_id)
+        current = _readable_config(path, device_id)
         save_config(path, current.with_overrides(device_id=device_id, device_token=token,
                                                  api_url=api_url))
         log.info("paired")
         return Response(status=204)
 
     return app
+
+
+def _readable_config(path: Path, device_id: str) -> AgentConfig:
+    """The stored config to pair over, or a fresh one: pairing is how a device with an
+    unreadable config is set right again, so that file must not stand in its way."""
+    if not os.path.exists(path):
+        return AgentConfig(device_id=device_id)
+    try:
+        return load_config(path)
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("stored config unreadable (%r): pairing writes a fresh one", exc)
+        return AgentConfig(device_id=device_id)

@@ -161,6 +161,23 @@ def test_stream_cut_mid_song_is_re_resolved_and_resumed_near_the_position(
         assert states.statuses() == ["idle", "loading", "playing", "loading", "playing"]
 
 
+def test_libvlc_that_cannot_load_fails_at_start_with_the_reason(monkeypatch):
+    """No libvlc on the device (the package missing): the start says why, at once."""
+    import time
+
+    import vlc
+
+    def missing(*_args):
+        raise OSError("libvlc.so.5: cannot open shared object file")
+
+    monkeypatch.setattr(vlc, "Instance", missing)
+    player = Player(FakeResolver(), StateLog())
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="libvlc could not start.*cannot open"):
+        player.start()
+    assert time.monotonic() - started < 5
+
+
 def test_libvlc_refusing_its_options_fails_at_start_not_later():
     player = Player(FakeResolver(), StateLog(), vlc_args=["--no-such-libvlc-option"])
 

@@ -127,6 +127,16 @@ def test_pairing_writes_the_agent_config_readable_by_the_owner_only(client, tmp_
         "42", "k" * 40, "https://api.venue.example")
 
 
+def test_pairing_over_an_unreadable_config_replaces_it(client, tmp_path):
+    """Re-pairing is how a device with a damaged config is set right: no 500."""
+    (tmp_path / "agent.json").write_text("{not json")
+    r = client.post("/setup/pair", headers=AUTH, json={
+        "api_url": "https://api.venue.example", "device_id": "7", "device_token": "k" * 40})
+    assert r.status_code == 204
+    config = load_config(tmp_path / "agent.json")
+    assert (config.device_id, config.api_url) == ("7", "https://api.venue.example")
+
+
 @pytest.mark.parametrize("body", [
     {"api_url": "ftp://x", "device_id": "1", "device_token": "k" * 40},
     {"api_url": "https://user:pw@x", "device_id": "1", "device_token": "k" * 40},
