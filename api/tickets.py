@@ -22,6 +22,7 @@ from api.jsonapi import (
 )
 from api.openapi import doc
 from models import catalog
+from models.orders import MAX_UNITS_PER_LINE
 from models.tables import TICKET_TYPES, Ticket
 
 bp = Blueprint("tickets", __name__)
@@ -36,8 +37,10 @@ class TicketSchema(ResourceSchema):
     sold_count = fields.Integer(dump_only=True)
     sales_starts_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     sales_ends_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
-    min_order = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    max_order = fields.Integer(load_default=10, validate=validate.Range(min=1, max=10_000))
+    min_order = fields.Integer(load_default=1,
+                               validate=validate.Range(min=1, max=MAX_UNITS_PER_LINE))
+    max_order = fields.Integer(load_default=10,
+                               validate=validate.Range(min=1, max=MAX_UNITS_PER_LINE))
     is_hidden = fields.Boolean(load_default=False)
 
     @post_load

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
@@ -10,7 +11,7 @@ import click
 
 from models.config import Config
 
-EX_CONFIG = 78  # a configuration problem: supervisors must not restart in a loop
+EX_CONFIG = os.EX_CONFIG  # a configuration problem: supervisors must not restart in a loop
 log = logging.getLogger("venuebus")
 
 

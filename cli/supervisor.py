@@ -15,9 +15,8 @@ from pathlib import Path
 
 import click
 
+from cli.spine import EX_CONFIG
 from models.config import Config
-
-EX_CONFIG = 78
 
 
 @dataclass

@@ -43,7 +43,7 @@ def update_average_rating(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         deltas[event_id][1] += ds
     ids = sorted(deltas)
     session = uow.session
-    if session.bind.dialect.name == "postgresql":  # one lock order for concurrent consumers
+    if uow.db.is_postgres:  # one lock order for concurrent consumers
         session.execute(text("SELECT id FROM events WHERE id = ANY(:ids) ORDER BY id "
                              "FOR UPDATE"), {"ids": ids})
     # one statement for the whole batch, however many events it touches

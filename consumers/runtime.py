@@ -103,7 +103,6 @@ class LoopSettings:
     dead_queue: str | None = None
     drain_deadline: float = 30.0
     declare: Callable[[BlockingChannel], None] | None = None
-    consumer_arguments: dict | None = None
     name: str = "venuebus-consumer"
 
 
@@ -161,8 +160,7 @@ class ConsumerLoop:
             side.confirm_delivery()
             buffer: list[Delivery] = []
             tag = channel.basic_consume(
-                self.s.queue, lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b)),
-                arguments=self.s.consumer_arguments)
+                self.s.queue, lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b)))
             self.connected.set()
             log.info("consuming %s (prefetch %d)", self.s.queue, self.s.prefetch)
             self._pump(conn, channel, side, buffer, tag)

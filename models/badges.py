@@ -13,10 +13,10 @@ from models.badge_input import clean_rows, clean_template, parse_csv
 from models.badge_sources import event_attendee_rows
 from models.badge_tables import Badge, BadgeMail
 from models.base import utcnow
-from models.catalog import can_manage, load_event
+from models.catalog import managed_event
 from models.contracts_badges import BadgeRequested
 from models.db import Database
-from models.errors import Conflict, Forbidden, Invalid, NotFound
+from models.errors import Conflict, Invalid, NotFound
 from models.tables import User
 from models.uow import UnitOfWork
 from models.usage import take_usage
@@ -43,10 +43,9 @@ def request_badges(db: Database, actor: User, *, rows: Any = None, csv: Any = No
     clean_tpl = clean_template(template)
     with UnitOfWork(db) as uow:
         if event_id is not None:
-            event = load_event(uow.session, event_id)
-            if not can_manage(actor, event):
-                raise Forbidden("Only the event's owner can make its badges",
-                                code="not_event_owner")
+            event = managed_event(uow.session, actor, event_id,
+                                  "Only the event's owner can make its badges",
+                                  code="not_event_owner")
             snapshot = event_attendee_rows(uow.session, event)
         else:
             snapshot = clean_rows(rows) if rows is not None else parse_csv(csv)

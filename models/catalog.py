@@ -30,10 +30,13 @@ def load_event(session: Session, event_id: int, *, for_update: bool = False) -> 
     return event
 
 
-def _managed_event(session: Session, actor: User, event_id: int) -> Event:
+def managed_event(session: Session, actor: User, event_id: int,
+                  detail: str = "Only the event's owner or an admin can change it",
+                  code: str | None = None) -> Event:
+    """The event (NotFound) when `actor` owns it or is an admin, else Forbidden(detail)."""
     event = load_event(session, event_id)
     if not can_manage(actor, event):
-        raise Forbidden("Only the event's owner or an admin can change it")
+        raise Forbidden(detail, code=code)
     return event
 
 
@@ -64,7 +67,7 @@ def list_events(db: Database, number: int, size: int) -> Page[Event]:
 
 def update_event(db: Database, actor: User, event_id: int, fields: dict[str, Any]) -> Event:
     with UnitOfWork(db) as uow:
-        event = _managed_event(uow.session, actor, event_id)
+        event = managed_event(uow.session, actor, event_id)
         for name in EVENT_FIELDS & fields.keys():
             setattr(event, name, fields[name])
         _check_event(event)
@@ -74,7 +77,7 @@ def update_event(db: Database, actor: User, event_id: int, fields: dict[str, Any
 
 def delete_event(db: Database, actor: User, event_id: int) -> None:
     with UnitOfWork(db) as uow:
-        event = _managed_event(uow.session, actor, event_id)
+        event = managed_event(uow.session, actor, event_id)
         if uow.session.scalar(select(Ticket.id).where(Ticket.event_id == event_id,
                                                       Ticket.sold_count > 0).limit(1)):
             raise Conflict("Event has sold tickets and cannot be deleted", code="event_has_sales")
@@ -101,7 +104,7 @@ def _check_ticket(ticket: Ticket) -> None:
 
 def create_ticket(db: Database, actor: User, event_id: int, fields: dict[str, Any]) -> Ticket:
     with UnitOfWork(db) as uow:
-        _managed_event(uow.session, actor, event_id)
+        managed_event(uow.session, actor, event_id)
         values = {"type": "free", "price": 0, "min_order": 1, "max_order": 10,
                   "is_hidden": False, "sold_count": 0}
         values.update({k: fields[k] for k in TICKET_FIELDS if k in fields})
@@ -116,7 +119,7 @@ def _managed_ticket(session: Session, actor: User, ticket_id: int) -> Ticket:
     ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
     if ticket is None:
         raise NotFound(f"Ticket {ticket_id} not found")
-    _managed_event(session, actor, ticket.event_id)
+    managed_event(session, actor, ticket.event_id)
     return ticket
 
 

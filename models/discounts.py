@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
-from models.catalog import can_manage, load_event
+from models.catalog import managed_event
 from models.db import Database
-from models.errors import Conflict, Forbidden, Invalid, NotFound
+from models.errors import Conflict, Invalid, NotFound
 from models.queries import Page, paginate
 from models.tables import Ticket, User
 from models.ticketing_tables import DiscountCode, DiscountCodeTicket, Order
@@ -88,8 +88,8 @@ def _managed_code(s: Session, actor: User, code_id: int, *, lock: bool = False) 
     code = s.scalar(stmt.with_for_update() if lock else stmt)
     if code is None:
         raise NotFound(f"Discount code {code_id} not found")
-    if not can_manage(actor, load_event(s, code.event_id)):
-        raise Forbidden("Only the event's owner or an admin can manage its discount codes")
+    managed_event(s, actor, code.event_id,
+                  "Only the event's owner or an admin can manage its discount codes")
     return code
 
 
@@ -109,9 +109,18 @@ def _check(code: DiscountCode) -> None:
 
 
 def _ticket_ids(s: Session, code_id: int) -> list[int]:
-    return list(s.scalars(select(DiscountCodeTicket.ticket_id)
-                          .where(DiscountCodeTicket.discount_code_id == code_id)
-                          .order_by(DiscountCodeTicket.ticket_id)))
+    return _tickets_of(s, [code_id])[code_id]
+
+
+def _tickets_of(s: Session, code_ids: list[int]) -> dict[int, list[int]]:
+    """Code id -> its ticket ids, for many codes in one query."""
+    found: dict[int, list[int]] = {cid: [] for cid in code_ids}
+    rows = s.execute(select(DiscountCodeTicket.discount_code_id, DiscountCodeTicket.ticket_id)
+                     .where(DiscountCodeTicket.discount_code_id.in_(code_ids))
+                     .order_by(DiscountCodeTicket.ticket_id)) if code_ids else []
+    for code_id, ticket_id in rows:
+        found[code_id].append(ticket_id)
+    return found
 
 
 def _check_tickets(s: Session, code: DiscountCode, ticket_ids: list[int], pointer: str) -> None:
@@ -141,8 +150,8 @@ def create_discount_code(db: Database, actor: User, event_id: int, fields: dict[
     """A code for the event (owner or admin); `ticket_ids` only for `used-for: ticket`."""
     with UnitOfWork(db) as uow:
         s = uow.session
-        if not can_manage(actor, load_event(s, event_id)):
-            raise Forbidden("Only the event's owner or an admin can add discount codes")
+        managed_event(s, actor, event_id,
+                      "Only the event's owner or an admin can add discount codes")
         values = {"used_for": "event", "type": "amount", "is_active": True, "used_count": 0}
         values.update({k: fields[k] for k in FIELDS if k in fields})
         code = DiscountCode(event_id=event_id, **values)
@@ -165,11 +174,12 @@ def get_discount_code(db: Database, actor: User, code_id: int) -> DiscountView:
 def list_discount_codes(db: Database, actor: User, event_id: int, number: int,
                         size: int) -> Page[DiscountView]:
     with db.session() as s:
-        if not can_manage(actor, load_event(s, event_id)):
-            raise Forbidden("Only the event's owner or an admin can see its discount codes")
+        managed_event(s, actor, event_id,
+                      "Only the event's owner or an admin can see its discount codes")
         page = paginate(s, select(DiscountCode).where(DiscountCode.event_id == event_id)
                         .order_by(DiscountCode.id), number, size)
-        views = [DiscountView(c, _ticket_ids(s, c.id)) for c in page.items]
+        tickets = _tickets_of(s, [c.id for c in page.items])
+        views = [DiscountView(c, tickets[c.id]) for c in page.items]
         return Page(items=views, total=page.total, number=page.number, size=page.size)
 
 
@@ -181,9 +191,10 @@ def update_discount_code(db: Database, actor: User, code_id: int,
         for name in FIELDS & fields.keys():
             setattr(code, name, fields[name])
         _check(code)
-        _check_tickets(s, code, _ticket_ids(s, code_id), "/data/attributes/used-for")
+        ticket_ids = _ticket_ids(s, code_id)  # this request does not change them
+        _check_tickets(s, code, ticket_ids, "/data/attributes/used-for")
         _flush_unique(s, code)
-        view = DiscountView(code, _ticket_ids(s, code_id))
+        view = DiscountView(code, ticket_ids)
         uow.commit()
         return view
 

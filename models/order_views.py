@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models.attendee_views import AttendeeView, views_of
 from models.base import utcnow
-from models.catalog import can_manage, load_event
+from models.catalog import can_manage, load_event, managed_event
 from models.contracts_ticketing import OrderCancelled
 from models.db import Database
 from models.discounts import give_back_uses
@@ -61,8 +61,8 @@ def cancel_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         s = uow.session
         placed = load_placed(s, order_id, for_update=True)
         order = placed.order
-        if not can_manage(actor, load_event(s, order.event_id)):
-            raise Forbidden("Only the event's owner or an admin can cancel an order")
+        managed_event(s, actor, order.event_id,
+                      "Only the event's owner or an admin can cancel an order")
         if order.status == "cancelled":
             return placed
         release_units(s, {ln.ticket_id: ln.quantity for ln in placed.lines})

@@ -6,12 +6,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.catalog import can_manage, load_event
+from models.catalog import can_manage, managed_event
 from models.db import Database
-from models.errors import Forbidden, NotFound
+from models.errors import NotFound
 from models.tables import Event, User
 from models.ticketing_tables import EventStaff
 from models.uow import UnitOfWork
+
+STAFF_ONLY = "Only the event's owner or an admin can manage its staff"
 
 
 def can_check_in(s: Session, actor: User | None, event: Event) -> bool:
@@ -21,18 +23,11 @@ def can_check_in(s: Session, actor: User | None, event: Event) -> bool:
     return can_manage(actor, event) or s.get(EventStaff, (event.id, actor.id)) is not None
 
 
-def _owned(s: Session, actor: User, event_id: int) -> Event:
-    event = load_event(s, event_id)
-    if not can_manage(actor, event):
-        raise Forbidden("Only the event's owner or an admin can manage its staff")
-    return event
-
-
 def add_staff(db: Database, actor: User, event_id: int, user_id: int) -> User:
     """Name `user_id` staff of the event (idempotent)."""
     with UnitOfWork(db) as uow:
         s = uow.session
-        _owned(s, actor, event_id)
+        managed_event(s, actor, event_id, STAFF_ONLY)
         user = s.get(User, user_id)
         if user is None:
             raise NotFound(f"User {user_id} not found", pointer="/data/id")
@@ -48,7 +43,7 @@ def add_staff(db: Database, actor: User, event_id: int, user_id: int) -> User:
 
 def remove_staff(db: Database, actor: User, event_id: int, user_id: int) -> None:
     with UnitOfWork(db) as uow:
-        _owned(uow.session, actor, event_id)
+        managed_event(uow.session, actor, event_id, STAFF_ONLY)
         uow.session.execute(delete(EventStaff).where(EventStaff.event_id == event_id,
                                                      EventStaff.user_id == user_id))
         uow.commit()
@@ -56,6 +51,6 @@ def remove_staff(db: Database, actor: User, event_id: int, user_id: int) -> None
 
 def list_staff(db: Database, actor: User, event_id: int) -> list[User]:
     with db.session() as s:
-        _owned(s, actor, event_id)
+        managed_event(s, actor, event_id, STAFF_ONLY)
         return list(s.scalars(select(User).join(EventStaff, EventStaff.user_id == User.id)
                               .where(EventStaff.event_id == event_id).order_by(User.id)))

@@ -21,9 +21,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
 
-ORDER_STATUSES = ("completed", "cancelled")
-PAYMENT_MODES = ("free", "onsite", "online")
-SCAN_KINDS = ("entry", "exit")
 DISCOUNT_USES = ("ticket", "event")
 DISCOUNT_TYPES = ("amount", "percent")
 

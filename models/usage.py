@@ -54,9 +54,7 @@ def add_allowed_usage(db: Database, actor: User, user_id: int, n: int) -> User:
         raise Invalid(f"allowed-usage must be an integer from 1 to {MAX_TOP_UP}",
                       code="invalid_top_up", pointer="/data/attributes/allowed-usage")
     with UnitOfWork(db) as uow:
-        uow.session.execute(update(User).where(User.id == user_id)
-                            .values(allowed_usage=User.allowed_usage + n)
-                            .execution_options(synchronize_session=False))
+        give_back_usage(uow.session, user_id, n)  # the same atomic increment
         user = uow.session.scalar(select(User).where(User.id == user_id)
                                   .execution_options(populate_existing=True))
         if user is None:

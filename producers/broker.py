@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
@@ -56,7 +55,6 @@ class QueueSpec:
     bindings: tuple[str, ...]
     delivery_limit: int = 20
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
-    extra_arguments: tuple[tuple[str, Any], ...] = ()
 
     @property
     def name(self) -> str:
@@ -89,8 +87,7 @@ def declare_queue(channel: BlockingChannel, spec: QueueSpec) -> None:
                                          arguments={"x-queue-type": "quorum"}),
            f"queue {dead_queue(spec.consumer)}")
     args = {"x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,
-            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_queue(spec.consumer),
-            **dict(spec.extra_arguments)}
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_queue(spec.consumer)}
     _guard(lambda: channel.queue_declare(main, durable=True, arguments=args), f"queue {main}")
     for key in spec.bindings:
         channel.queue_bind(main, EXCHANGE, routing_key=key)
