@@ -141,7 +141,8 @@ class ConsumerLoop:
                 self.stopping.wait(backoff + random.uniform(0, backoff / 2))
                 backoff = min(backoff * 2, 10)
         self._jobs.put(None)
-        self._worker.join(5)
+        if not self._busy:  # busy: the drain deadline passed; its transaction dies with us
+            self._worker.join(5)
 
     def stop(self) -> None:
         self.stopping.set()

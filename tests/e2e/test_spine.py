@@ -191,22 +191,40 @@ def _hold_event_lock(db, event_id: int, seconds: float) -> threading.Thread:
 
     t = threading.Thread(target=hold)
     t.start()
-    locked.wait(10)
+    assert locked.wait(10), "the event row was not locked"  # else the test proves nothing
     return t
+
+
+def _waiting_on_a_lock(db) -> bool:
+    """Some session of this database (the consumer's) waits for a row lock."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar())
+
+
+def _in_flight(db, procs, work: RatingWorkload, seconds: float) -> threading.Thread:
+    """Record one rating, then lock its event row, then start the relay: the consumer
+    receives the event and blocks on the lock (recording it would block on the lock
+    too, and the consumer would only see it after the lock was gone)."""
+    work.step()
+    holder = _hold_event_lock(db, work.events[0], seconds=seconds)
+    procs.start("relay", ready="relay running")
+    wait_until(lambda: _waiting_on_a_lock(db), timeout=10, what="the consumer blocked: in flight")
+    return holder
 
 
 def test_sigterm_drains_in_flight_work_and_acks_it(db, procs, spine_env):
     work = RatingWorkload(db, events=1)
-    procs.start("relay", ready="relay running")
     consumer = procs.start("consume", "ratings", ready=CONSUMER_READY)
-    holder = _hold_event_lock(db, work.events[0], seconds=2.0)
-    work.step()
-    wait_until(lambda: counts(db)[1] == 1, timeout=10, what="event published")
-    time.sleep(0.5)  # the consumer is now blocked on the lock: in flight
+    holder = _in_flight(db, procs, work, seconds=3.0)
     started = time.monotonic()
     code = consumer.terminate(timeout=40)
     holder.join()
-    assert code == 0 and time.monotonic() - started < 30
+    # it waited for the lock's release (the work in flight), within the drain deadline
+    assert code == 0 and 1.0 < time.monotonic() - started < 30
     assert "consumer ratings stopped" in consumer.output()
     assert all_applied(db)
     with pika.BlockingConnection(pika.URLParameters(spine_env["AMQP_URL"])) as conn:
@@ -216,14 +234,12 @@ def test_sigterm_drains_in_flight_work_and_acks_it(db, procs, spine_env):
 
 def test_drain_deadline_bounds_shutdown_and_the_work_is_redone_once(db, procs):
     work = RatingWorkload(db, events=1)
-    procs.start("relay", ready="relay running")
     consumer = procs.start("consume", "ratings", "--drain-deadline", "1", ready=CONSUMER_READY)
-    holder = _hold_event_lock(db, work.events[0], seconds=6.0)
-    work.step()
-    time.sleep(1.0)
+    holder = _in_flight(db, procs, work, seconds=6.0)
     started = time.monotonic()
     consumer.terminate(timeout=20)
     assert time.monotonic() - started < 5
+    assert "drain deadline passed" in consumer.output()
     holder.join()
     procs.start("consume", "ratings", ready=CONSUMER_READY)
     wait_until(lambda: all_applied(db), timeout=20, what="redelivered work applied once")
@@ -232,10 +248,8 @@ def test_drain_deadline_bounds_shutdown_and_the_work_is_redone_once(db, procs):
 def test_slow_handler_keeps_its_connection_through_heartbeats(db, procs, spine_env):
     work = RatingWorkload(db, events=1)
     env = {"AMQP_URL": spine_env["AMQP_URL"] + "?heartbeat=1"}
-    procs.start("relay", ready="relay running")
     consumer = procs.start("consume", "ratings", ready=CONSUMER_READY, env=env)
-    holder = _hold_event_lock(db, work.events[0], seconds=6.0)  # 6 heartbeat intervals
-    work.step()
+    holder = _in_flight(db, procs, work, seconds=6.0)  # 6 heartbeat intervals
     holder.join()
     wait_until(lambda: all_applied(db), timeout=20, what="slow work applied")
     assert "connection lost" not in consumer.output()
