@@ -33,7 +33,6 @@ class OrderSchema(ResourceSchema):
     tickets = fields.List(fields.Dict(), dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     cancelled_at = fields.AwareDateTime(dump_only=True, allow_none=True)
-    on_site_tickets = fields.List(fields.Raw(), load_only=True)
 
 
 def order_document(placed: PlacedOrder, status: int = 200):
@@ -60,7 +59,7 @@ def order_document(placed: PlacedOrder, status: int = 200):
 @bp.post("/v1/orders")
 @login_required
 @doc("Place an order; ?onsite=true (owner) creates `quantity` attendees per on-site ticket",
-     type_="order", body=OrderSchema, response=OrderSchema, status=201,
+     type_="order", body=OrderInSchema, response=OrderSchema, status=201,
      errors=(400, 401, 403, 404, 409, 422))
 def create_order():
     attrs, rels = parse_resource("order")
