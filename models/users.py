@@ -77,7 +77,12 @@ def view_user(db: Database, actor: User, user_id: int) -> User:
 
 def get_or_create_firebase_user(db: Database, uid: str, email: str | None,
                                 display_name: str | None) -> User:
-    """The local user for a Firebase account, created on first sight."""
+    """The local user for a Firebase account, created on first sight. Every request with
+    a Firebase token asks: the usual answer is one Core read, as for `get_user`."""
+    with db.engine.connect() as conn:
+        row = conn.execute(select(USERS).where(USERS.c.firebase_uid == uid)).one_or_none()
+    if row is not None:
+        return detached(User, row)
     with UnitOfWork(db) as uow:
         user = uow.session.scalar(select(User).where(User.firebase_uid == uid))
         if user is None:

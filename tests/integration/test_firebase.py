@@ -56,6 +56,18 @@ def test_firebase_id_token_signs_in_and_creates_the_user_once(fb_client, db, emu
         ("grace@example.com", "Grace Hopper", 198)
 
 
+def test_a_firebase_account_with_a_local_users_email_is_409_and_creates_nothing(
+        fb_client, db, emulator):
+    from tests.support.api import sign_up
+
+    sign_up(fb_client, "ada@example.com")  # a local account (password) first
+    _, token = fb.sign_up(emulator, "ada@example.com", "secret-pass-1", "Ada")
+    r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
+    assert r.status_code == 409 and r.get_json()["errors"][0]["code"] == "email_taken"
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 1
+
+
 def test_forged_or_garbage_tokens_are_still_401(fb_client, emulator):
     for token in ("not-a-token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."):
         r = fb_client.get("/v1/users/1", headers=auth(token))
