@@ -70,13 +70,13 @@ class VerifiedTokens:
         self.tokens[token] = (user_id, expires)
 
 
-def _subject(token: str) -> int | User:
-    """The user id our own JWT names (not looked up), or the user a verifier (Firebase)
-    found for a foreign token."""
+def _subject(token: str) -> tuple[int, User | None]:
+    """(user id, user): the id our own JWT names (the user not looked up: None), or the
+    user a verifier (Firebase) found for a foreign token."""
     ext = current_app.extensions["venuebus"]
     cached = ext.verified_tokens.get(token)
     if cached is not None:
-        return cached
+        return cached, None
     try:
         claims = jwt.decode(token, ext.config.secret_key, algorithms=[ALGORITHM],
                             issuer="venuebus", options={"require": ["exp", "sub"]})
@@ -86,22 +86,22 @@ def _subject(token: str) -> int | User:
         for verify in ext.token_verifiers:
             user = verify(token)
             if user is not None:
-                return user
+                return user.id, user
         raise Unauthorized("Invalid token", code="bad_token") from exc
     try:
         user_id = int(claims["sub"])
     except ValueError as exc:
         raise Unauthorized("Invalid token", code="bad_token") from exc
     ext.verified_tokens.put(token, user_id, float(claims["exp"]))
-    return user_id
+    return user_id, None
 
 
 def _user_from_token(token: str) -> User:
-    subject = _subject(token)
-    if isinstance(subject, User):
-        return subject
+    user_id, user = _subject(token)
+    if user is not None:
+        return user
     try:
-        return get_user(current_app.extensions["venuebus"].db, subject)
+        return get_user(current_app.extensions["venuebus"].db, user_id)
     except NotFound as exc:  # user deleted since the token was issued
         raise Unauthorized("Invalid token", code="bad_token") from exc
     # a database error goes on to the 503 handler: the token itself may be fine
@@ -129,10 +129,9 @@ def signed_in_id() -> int:
         token = _bearer()
         if not token:
             raise _missing()
-        subject = _subject(token)
-        if isinstance(subject, User):
-            g.user = subject
-        g.user_id = subject.id if isinstance(subject, User) else subject
+        g.user_id, user = _subject(token)
+        if user is not None:
+            g.user = user
     return g.user_id
 
 
