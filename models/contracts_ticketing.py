@@ -30,7 +30,8 @@ class OrderPlaced(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True)
 class OrderCancelled(DomainEvent):
-    """An order was cancelled: its units went back on sale."""
+    """An order was cancelled: its units went back on sale. Each line also says how many
+    of its attendees had checked in and how many were inside (they count no more)."""
 
     routing_key: ClassVar[str] = "order.cancelled"
     aggregate_type: ClassVar[str] = "order"

@@ -68,13 +68,19 @@ def cancel_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         release_units(s, {ln.ticket_id: ln.quantity for ln in placed.lines})
         if order.discount_code_id is not None:
             give_back_uses(s, order.discount_code_id, order.discount_uses)
-        # the default synchronisation updates the attendees loaded in `placed` too
-        s.execute(update(Attendee).where(Attendee.order_id == order_id)
-                  .values(unit=None, is_cancelled=True))
+        # the default synchronisation updates the attendees loaded in `placed` too; the
+        # UPDATE's own rows (locked, newest) say who had come in and who is inside now
+        came = s.execute(update(Attendee).where(Attendee.order_id == order_id)
+                         .values(unit=None, is_cancelled=True)
+                         .returning(Attendee.ticket_id, Attendee.is_checked_in,
+                                    Attendee.is_checked_out)).all()
         order.status, order.cancelled_at = "cancelled", utcnow()
         uow.record(OrderCancelled(
             order_id=order.id, event_id=order.event_id, user_id=order.user_id,
-            lines=[{"ticket_id": ln.ticket_id, "quantity": ln.quantity} for ln in placed.lines],
+            lines=[{"ticket_id": ln.ticket_id, "quantity": ln.quantity,
+                    "checked_in": sum(1 for t, i, o in came if t == ln.ticket_id and (i or o)),
+                    "inside": sum(1 for t, i, o in came if t == ln.ticket_id and i and not o)}
+                   for ln in placed.lines],
             attendee_ids=[a.id for a in placed.attendees],
             cancelled_at=order.cancelled_at.isoformat()))
         uow.commit()

@@ -48,7 +48,11 @@ def collect(deltas: Deltas, routing_key: str, data: dict) -> None:
     if routing_key in ("order.placed", "order.cancelled"):
         sign = 1 if routing_key == "order.placed" else -1
         for line in data["lines"]:
-            deltas.add(event_id, int(line["ticket_id"]), "sold", sign * int(line["quantity"]))
+            ticket_id = int(line["ticket_id"])
+            deltas.add(event_id, ticket_id, "sold", sign * int(line["quantity"]))
+            if routing_key == "order.cancelled":  # its attendees no longer count as come
+                deltas.add(event_id, ticket_id, "checked_in", -int(line.get("checked_in", 0)))
+                deltas.add(event_id, ticket_id, "inside", -int(line.get("inside", 0)))
     elif routing_key == "attendee.checked_in":
         ticket_id = int(data["ticket_id"])
         if data["first_check_in"]:

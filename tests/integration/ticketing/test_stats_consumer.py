@@ -34,12 +34,19 @@ def outbox_deliveries(db) -> list[Delivery]:
 
 
 def activity(db, shop):
-    """Sales, a cancel, and scans on two devices: 5 sold, 3 checked in, 2 inside."""
+    """Sales, cancels (one after two of its attendees came, one inside), and scans on two
+    devices: 5 sold, 3 checked in, 2 inside."""
     vip = shop.add_ticket(db, 10)
     o1 = place_onsite_order(db, shop.owner, shop.event.id, [(shop.ticket.id, 3), (vip.id, 1)])
     o2 = place_onsite_order(db, shop.owner, shop.event.id, [(shop.ticket.id, 2)])
     place_onsite_order(db, shop.owner, shop.event.id, [(vip.id, 1)])
+    o3 = place_onsite_order(db, shop.owner, shop.event.id, [(vip.id, 2)])
     cancel_order(db, shop.owner, o2.order.id)
+    d, e = (x.id for x in o3.attendees)
+    checkin.check_in_attendee(db, shop.owner.id, d, device_name="gate-3")
+    checkin.check_in_attendee(db, shop.owner.id, e, device_name="gate-3")
+    checkin.check_out_attendee(db, shop.owner.id, e, device_name="exit")
+    cancel_order(db, shop.owner, o3.order.id)  # after d came in and e came and left
     a, b, c = (x.id for x in o1.attendees[:3])
     checkin.check_in_attendee(db, shop.owner.id, a, device_name="gate-1")
     checkin.check_in_attendee(db, shop.owner.id, b, device_name="gate-2")
@@ -52,7 +59,7 @@ def activity(db, shop):
 def expected(shop, vip):
     return {"sold": 5, "checked_in": 3, "inside": 2,
             "tickets": {shop.ticket.id: (3, 3, 2), vip.id: (2, 0, 0)},
-            "devices": {"-": 1, "gate-1": 1, "gate-2": 2}}
+            "devices": {"-": 1, "gate-1": 1, "gate-2": 2, "gate-3": 2}}
 
 
 def counts(db, shop) -> dict:
@@ -113,6 +120,6 @@ def test_stats_endpoint_serves_the_counts(client, db, shop):
     attrs = r.get_json()["data"]["attributes"]
     assert (attrs["sold"], attrs["checked-in"], attrs["inside"]) == (5, 3, 2)
     assert {d["device-name"]: d["check-ins"] for d in attrs["devices"]} == {
-        "-": 1, "gate-1": 1, "gate-2": 2}
+        "-": 1, "gate-1": 1, "gate-2": 2, "gate-3": 2}
     assert client.get(f"/v1/events/{shop.event.id}/stats",
                       headers=auth(buyer)).status_code == 403
