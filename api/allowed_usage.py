@@ -10,7 +10,7 @@ from api.auth import login_required, require_user
 from api.jsonapi import ResourceSchema, document, load_attributes, parse_resource
 from api.openapi import doc
 from api.users import user_resource
-from models.usage import MAX_TOP_UP, add_allowed_usage, require_admin
+from models.badges.usage import MAX_TOP_UP, add_allowed_usage, require_admin
 
 bp = Blueprint("allowed_usage", __name__)
 

@@ -25,8 +25,8 @@ from api import (
 from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
 from api.metrics import ApiMetrics
-from models.config import Config
-from models.db import Database, ping_when_idle
+from models.core.config import Config
+from models.core.db import Database, ping_when_idle
 
 API_PING_IDLE_SECONDS = 1.0
 
@@ -66,7 +66,7 @@ def create_app(config: Config | None = None, db: Database | None = None) -> Flas
                                           metrics=metrics)
     if config.firebase_project_id:
         from api.firebase import FirebaseTokenVerifier
-        from models.firebase import firebase_auth
+        from models.accounts.firebase import firebase_auth
 
         ext = app.extensions["venuebus"]
         ext.token_verifiers.append(FirebaseTokenVerifier(ext.db, firebase_auth(config)))

@@ -6,7 +6,7 @@ from flask import url_for
 from marshmallow import fields, validate
 
 from api.jsonapi import ResourceSchema, resource
-from models.attendee_views import AttendeeView
+from models.ticketing.attendees import AttendeeView
 
 
 class AttendeeSchema(ResourceSchema):

@@ -21,8 +21,9 @@ from api.jsonapi import (
     request_json,
 )
 from api.openapi import doc
-from models import attendee_views, checkin
-from models.checkin import ScanResult
+from models.ticketing import attendees as attendee_views
+from models.ticketing import checkin
+from models.ticketing.checkin import ScanResult
 
 bp = Blueprint("attendees", __name__)
 

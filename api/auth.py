@@ -11,10 +11,10 @@ from typing import Protocol
 import jwt
 from flask import current_app, g, request
 
-from models.base import utcnow
-from models.errors import NotFound, Unauthorized
-from models.tables import User
-from models.users import get_user
+from models.accounts.tables import User
+from models.accounts.users import get_user
+from models.core.base import utcnow
+from models.core.errors import NotFound, Unauthorized
 
 SCHEMES = ("bearer", "jwt")  # Open Event's clients send "JWT <token>"
 ALGORITHM = "HS256"
@@ -121,7 +121,7 @@ def _missing() -> Unauthorized:
 
 def signed_in_id() -> int:
     """The signed-in user's id from the token alone (401 without one). For the hot paths
-    whose service confirms the user in its own transaction (`models.checkin`): that
+    whose service confirms the user in its own transaction (`models.ticketing.checkin`): that
     saves the request a connection checkout and three round trips."""
     if g.get("user") is not None:
         return g.user.id

@@ -17,8 +17,8 @@ from api.jsonapi import (
     resource,
 )
 from api.openapi import doc
-from models import badges
-from models.badge_tables import BadgeMail
+from models.badges import requests as badges
+from models.badges.tables import BadgeMail
 
 bp = Blueprint("badges", __name__)
 

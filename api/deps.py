@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from models.config import Config
-from models.db import Database
+from models.core.config import Config
+from models.core.db import Database
 
 
 def db() -> Database:

@@ -24,9 +24,9 @@ from api.jsonapi import (
 )
 from api.openapi import doc
 from api.tickets import ticket_resource
-from models import discounts
-from models.discounts import DiscountView
-from models.ticketing_tables import DISCOUNT_TYPES, DISCOUNT_USES
+from models.ticketing import discounts
+from models.ticketing.discounts import DiscountView
+from models.ticketing.tables import DISCOUNT_TYPES, DISCOUNT_USES
 
 bp = Blueprint("discount_codes", __name__)
 

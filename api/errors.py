@@ -9,7 +9,15 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from models.errors import Busy, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from models.core.errors import (
+    Busy,
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+)
 
 JSONAPI = "application/vnd.api+json"
 log = logging.getLogger("venuebus.api")

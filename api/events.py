@@ -19,8 +19,8 @@ from api.jsonapi import (
     resource,
 )
 from api.openapi import doc
-from models import catalog
-from models.tables import Event
+from models.catalog import events as catalog
+from models.catalog.tables import Event
 
 bp = Blueprint("events", __name__)
 

@@ -19,8 +19,8 @@ from api.jsonapi import (
     resource,
 )
 from api.openapi import doc
-from models import feedback
-from models.tables import Feedback
+from models.catalog import feedback
+from models.catalog.tables import Feedback
 
 bp = Blueprint("feedbacks", __name__)
 

@@ -3,10 +3,10 @@ FIREBASE_PROJECT_ID is set. The local user is created on first sight."""
 
 from __future__ import annotations
 
-from models.db import Database
-from models.firebase import IdTokenVerifier
-from models.tables import User
-from models.users import get_or_create_firebase_user
+from models.accounts.firebase import IdTokenVerifier
+from models.accounts.tables import User
+from models.accounts.users import get_or_create_firebase_user
+from models.core.db import Database
 
 
 class FirebaseTokenVerifier:

@@ -10,7 +10,7 @@ from flask import Response, json, request
 from marshmallow import EXCLUDE, Schema
 
 from api.errors import JSONAPI, ApiError
-from models.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from models.core.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
 ACCEPTED_TYPES = (JSONAPI, "application/json")
 

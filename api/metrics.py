@@ -7,8 +7,8 @@ import time
 from flask import Flask, g, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from models.db import Database
-from models.outbox import outbox_lag
+from models.core.db import Database
+from models.core.outbox import outbox_lag
 
 
 class ApiMetrics:

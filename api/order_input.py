@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 
 from api.errors import ApiError
 from api.jsonapi import ResourceSchema
-from models.idempotency import Idempotency
+from models.ticketing.idempotency import Idempotency
 
 ONSITE_POINTER = "/data/attributes/on-site-tickets"
 _DIGITS = re.compile(r"^\s*\d+\s*$")

@@ -18,9 +18,10 @@ from api.jsonapi import (
 )
 from api.openapi import doc
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
-from models.attendee_views import AttendeeView
-from models.order_views import PlacedOrder, cancel_order, check_status_change, get_order
-from models.orders import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.attendees import AttendeeView
+from models.ticketing.cancel import cancel_order, check_status_change
+from models.ticketing.order_views import PlacedOrder, get_order
+from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
 
 bp = Blueprint("orders", __name__)
 

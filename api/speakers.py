@@ -21,9 +21,9 @@ from api.jsonapi import (
     resource,
 )
 from api.openapi import doc
-from models import speakers
-from models.contracts_speakers import COMMAND_CLASSES
-from models.speaker_tables import Speaker
+from contracts.speakers import COMMAND_CLASSES
+from models.speakers import service as speakers
+from models.speakers.tables import Speaker
 
 bp = Blueprint("speakers", __name__)
 

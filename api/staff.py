@@ -9,8 +9,8 @@ from api.auth import login_required, require_user
 from api.errors import ApiError
 from api.jsonapi import document, request_json, resource
 from api.openapi import doc
-from models import staff
-from models.tables import User
+from models.accounts.tables import User
+from models.ticketing import staff
 
 bp = Blueprint("staff", __name__)
 

@@ -8,7 +8,7 @@ from api import deps
 from api.auth import login_required, require_user
 from api.jsonapi import document, resource
 from api.openapi import doc
-from models.stats import get_event_stats
+from models.ticketing.stats.service import get_event_stats
 
 bp = Blueprint("stats", __name__)
 

@@ -21,9 +21,9 @@ from api.jsonapi import (
     resource,
 )
 from api.openapi import doc
-from models import catalog
-from models.orders import MAX_UNITS_PER_LINE
-from models.tables import TICKET_TYPES, Ticket
+from models.catalog import events as catalog
+from models.catalog.tables import TICKET_TYPES, Ticket
+from models.ticketing.orders import MAX_UNITS_PER_LINE
 
 bp = Blueprint("tickets", __name__)
 

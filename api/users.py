@@ -17,8 +17,8 @@ from api.jsonapi import (
     resource,
 )
 from api.openapi import doc
-from models.tables import User
-from models.users import authenticate, create_user, view_user
+from models.accounts.tables import User
+from models.accounts.users import authenticate, create_user, view_user
 
 bp = Blueprint("users", __name__)
 

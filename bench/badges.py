@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import json, resource, sys, time
 from consumers.badge_pdf import render_badges
-from models.badge_input import clean_template
+from models.badges.input import clean_template
 n, path = int(sys.argv[1]), sys.argv[2]
 rows = ({"name": f"Attendee {i:05d}", "line-2": "Full conference", "line-3": "PyCon 2027",
          "secret": f"checkin-{i:05d}-6f1d2c3b4a59"} for i in range(n))
@@ -58,11 +58,11 @@ def pipeline(n: int, folder: Path) -> dict:
 
     from api.app import create_app
     from bench.common import services
-    from models.badge_tables import Badge
-    from models.config import Config
-    from models.db import Database
-    from models.tables import User
-    from models.users import create_user
+    from models.accounts.tables import User
+    from models.accounts.users import create_user
+    from models.badges.tables import Badge
+    from models.core.config import Config
+    from models.core.db import Database
     from tests.support.processes import processes
     from tests.support.smtp import smtp_server
 

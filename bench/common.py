@@ -6,7 +6,7 @@ import contextlib
 import statistics
 from collections.abc import Iterator
 
-from models.migrate import upgrade
+from models.core.migrate import upgrade
 from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
 
 

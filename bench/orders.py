@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from bench.baseline_app import DDL
 from bench.common import percentile
-from models.migrate import upgrade
+from models.core.migrate import upgrade
 from tests.support.processes import free_port, wait_until
 from tests.support.services import fresh_database, postgres_server
 

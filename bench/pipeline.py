@@ -17,16 +17,18 @@ import pika
 from sqlalchemy import func, select, text
 
 from bench.common import percentile, services, table
-from models.config import Config
-from models.contracts import RatingChanged, dumps, envelope
-from models.db import Database
-from models.outbox import OutboxMessage, ProcessedMessage
-from models.tables import Event, User
-from models.uow import UnitOfWork
+from contracts.envelope import dumps, envelope
+from contracts.ratings import RatingChanged
+from contracts.topology import EXCHANGE
+from models.accounts.tables import User
+from models.catalog.tables import Event
+from models.core.config import Config
+from models.core.db import Database
+from models.core.outbox import OutboxMessage, ProcessedMessage
+from models.core.uow import UnitOfWork
 from producers.broker import properties
 from producers.publisher import ConfirmingPublisher, Outgoing
 from producers.relay import Relay
-from producers.topology import EXCHANGE
 from tests.support.processes import Processes, wait_until
 
 N_BASELINE = 50_000

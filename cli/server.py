@@ -6,7 +6,7 @@ import multiprocessing
 
 import click
 
-from models.config import Config
+from models.core.config import Config
 
 
 @click.command()
@@ -48,7 +48,7 @@ def db() -> None:
 @click.option("--revision", default="heads")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: heads)."""
-    from models.migrate import upgrade as do_upgrade
+    from models.core.migrate import upgrade as do_upgrade
 
     url = Config.from_env().database_url
     do_upgrade(url, revision)
@@ -59,7 +59,7 @@ def upgrade(revision: str) -> None:
 @click.option("--revision", default="-1")
 def downgrade(revision: str) -> None:
     """Revert migrations down to REVISION (default: one step)."""
-    from models.migrate import downgrade as do_downgrade
+    from models.core.migrate import downgrade as do_downgrade
 
     do_downgrade(Config.from_env().database_url, revision)
 
@@ -75,9 +75,9 @@ def users() -> None:
 @click.option("--admin", is_flag=True, help="Give the user the admin role")
 def create(email: str, password: str, admin: bool) -> None:
     """Create a user (use --admin for an administrator)."""
-    from models.db import Database
-    from models.errors import DomainError
-    from models.users import create_user
+    from models.accounts.users import create_user
+    from models.core.db import Database
+    from models.core.errors import DomainError
 
     database = Database(Config.from_env())
     try:

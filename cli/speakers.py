@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from models.config import Config
+from models.core.config import Config
 
 
 @click.group()
@@ -24,10 +24,10 @@ def demo(config_path: Path, email: str, password: str) -> None:
     """Make sure a demo user owns a registered speaker and the agent config points at it.
     Idempotent: a config whose speaker and token still match is kept."""
     from device.config import AgentConfig, load_config, save_config
-    from models.db import Database
-    from models.errors import Conflict, DomainError
-    from models.speakers import register_speaker, speaker_token_matches
-    from models.users import authenticate, create_user
+    from models.accounts.users import authenticate, create_user
+    from models.core.db import Database
+    from models.core.errors import Conflict, DomainError
+    from models.speakers.service import register_speaker, speaker_token_matches
 
     config = Config.from_env()
     db = Database(config)

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from models.config import Config
+from models.core.config import Config
 
 EX_CONFIG = os.EX_CONFIG  # a configuration problem: supervisors must not restart in a loop
 log = logging.getLogger("venuebus")
@@ -42,7 +42,7 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> No
     """Publish the outbox to RabbitMQ (several may run on PostgreSQL)."""
     import pika
 
-    from models.db import Database
+    from models.core.db import Database
     from producers.broker import TopologyMismatch, connection_parameters
     from producers.declare import declare_all
     from producers.publisher import ConfirmingPublisher
@@ -71,15 +71,15 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> No
 
 @click.command()
 @click.argument("name")
-@click.option("--prefetch", type=int, default=None, help="default PREFETCH or 200")
+@click.option("--prefetch", type=int, default=None, help=f"default PREFETCH or {Config.prefetch}")
 @click.option("--metrics-port", type=int, default=None)
 @click.option("--drain-deadline", default=30.0, show_default=True, help="seconds")
 def consume(name: str, prefetch: int | None, metrics_port: int | None,
             drain_deadline: float) -> None:
     """Run consumer NAME (start more processes to scale it)."""
     from consumers.app import build_consumer
+    from contracts.topology import QUEUES
     from producers.broker import TopologyMismatch
-    from producers.topology import QUEUES
 
     if name not in QUEUES:
         raise click.BadParameter(f"unknown consumer; one of {', '.join(QUEUES)}")
@@ -141,10 +141,10 @@ def dlq_replay(name: str, message_id: str | None) -> None:
 @click.command()
 def status() -> None:
     """Outbox lag and, per queue, depth, consumers and dead letters."""
-    from models.db import Database
-    from models.outbox import outbox_lag
+    from contracts.topology import QUEUES, dead_queue, queue_name
+    from models.core.db import Database
+    from models.core.outbox import outbox_lag
     from producers.broker import queue_counts
-    from producers.topology import QUEUES, dead_queue, queue_name
 
     config = Config.from_env()
     database = Database(config)
@@ -164,7 +164,7 @@ def status() -> None:
 @click.option("--check", is_flag=True, help="exit 1 if docs/asyncapi.json is stale")
 def asyncapi(check: bool) -> None:
     """Write docs/asyncapi.json from the event contracts."""
-    from producers.asyncapi import DOC_PATH, render
+    from contracts.asyncapi import DOC_PATH, render
 
     text = render()
     if check:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from cli.spine import EX_CONFIG
-from models.config import Config
+from models.core.config import Config
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Child:
 
 def plan(config: Config, workers: int) -> list[Child]:
     """The processes of the whole system, with where each listens."""
-    from producers.topology import QUEUES
+    from contracts.topology import QUEUES
 
     port = config.api_port
     children = [

@@ -8,11 +8,11 @@ from consumers.metrics import ConsumerMetrics
 from consumers.registry import consumer as consumer_named
 from consumers.runtime import ConsumerLoop, LoopSettings
 from consumers.tracking import TrackedWork
-from models.config import Config
-from models.db import Database
+from contracts.topology import dead_queue, queue_name, retry_queue
+from models.core.config import Config
+from models.core.db import Database
 from producers.broker import connection_parameters, queue_counts
 from producers.declare import declare_all
-from producers.topology import dead_queue, queue_name, retry_queue
 
 
 def dead_letter_depth(amqp_url: str, consumer: str) -> float:

@@ -15,13 +15,13 @@ from pathlib import Path
 from consumers.badge_pdf import render_badges
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
-from models.badge_lifecycle import (
+from models.badges.lifecycle import (
     fail_badge,
     mark_badge_generated,
     pending_badge,
     set_badge_progress,
 )
-from models.uow import UnitOfWork
+from models.core.uow import UnitOfWork
 
 log = logging.getLogger("venuebus.consumers.badges")
 PROGRESS_EVERY_S = 0.5

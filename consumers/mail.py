@@ -19,18 +19,19 @@ from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
 from consumers.tracking import wait_for_database
-from models.badge_mail import (
+from models.accounts.directory import Recipient, UserDirectory
+from models.accounts.firebase import firebase_auth
+from models.badges.mail import (
     Claim,
     claim_badge_mail,
     fail_badge_mail,
     mark_mail_refused,
     mark_mail_sent,
 )
-from models.badge_tables import Badge
-from models.config import Config
-from models.firebase import firebase_auth
-from models.recipients import Recipient, UserDirectory, badge_recipient
-from models.uow import UnitOfWork
+from models.badges.recipients import badge_recipient
+from models.badges.tables import Badge
+from models.core.config import Config
+from models.core.uow import UnitOfWork
 
 log = logging.getLogger("venuebus.consumers.mail")
 

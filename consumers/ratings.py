@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
-from models.uow import UnitOfWork
+from models.core.uow import UnitOfWork
 
 
 def rating_delta(data: dict) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Every consumer the system runs: its name, bindings (from producers.topology) and handler."""
+"""Every consumer the system runs: its name, bindings (from contracts.topology) and handler."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from consumers.runtime import Delivery
-from models.uow import UnitOfWork
-from producers.topology import QUEUES
+from contracts.topology import QUEUES
+from models.core.uow import UnitOfWork
 
 Handler = Callable[[UnitOfWork, list[Delivery]], None]
 GiveUp = Callable[[UnitOfWork, Delivery, str], None]
@@ -31,7 +31,7 @@ class Consumer:
 
 
 def consumer(name: str) -> Consumer:
-    """The consumer `name` (a key of producers.topology.QUEUES, the one list of them),
+    """The consumer `name` (a key of contracts.topology.QUEUES, the one list of them),
     from its module `consumers.<name>`: a process imports only the handler it runs (the
     badge renderer's PDF libraries stay out of the ratings consumer). KeyError if unknown."""
     if name not in QUEUES:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
-from models.speakers import record_speaker_state
-from models.uow import UnitOfWork
+from models.core.uow import UnitOfWork
+from models.speakers.service import record_speaker_state
 
 
 def speaker_id_of(delivery: Delivery) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
-from models.stats import Deltas, apply_deltas, collect, fact_of, new_facts
-from models.uow import UnitOfWork
+from models.core.uow import UnitOfWork
+from models.ticketing.stats.service import Deltas, apply_deltas, collect, fact_of, new_facts
 
 
 def update_ticketing_stats(uow: UnitOfWork, deliveries: list[Delivery]) -> None:

@@ -12,10 +12,10 @@ from sqlalchemy.exc import DBAPIError
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Outcome, Permanent
-from models.base import utcnow
-from models.db import Database
-from models.outbox import ProcessedMessage
-from models.uow import UnitOfWork
+from models.core.base import utcnow
+from models.core.db import Database
+from models.core.outbox import ProcessedMessage
+from models.core.uow import UnitOfWork
 
 log = logging.getLogger("venuebus.consumer")
 ACK = Outcome("ack")

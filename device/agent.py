@@ -7,15 +7,22 @@ A command past its expiry, or whose id was handled before, is dropped. The broke
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from device.commands import BadCommand, Command, HandledCommands, parse_command
+from contracts.envelope import dumps, envelope
+from contracts.speakers import (
+    BadCommand,
+    PlayOnSpeaker,
+    SetSpeakerVolume,
+    SpeakerCommand,
+    SpeakerStateReported,
+    read_command,
+    state_source,
+)
+from device.commands import HandledCommands
 from device.config import AgentConfig
 from device.link import Link, RuntimeLink
 from device.player import Player, vlc_arguments
@@ -23,7 +30,6 @@ from device.resolver import Resolver, YtDlpResolver
 from device.state import PlayerState
 
 log = logging.getLogger(__name__)
-STATE_TYPE = "venuebus.speaker.state"
 
 
 def _now() -> datetime:
@@ -65,7 +71,7 @@ class Agent:
     # -- commands (broker link thread) ---------------------------------------------------
     def on_message(self, routing_key: str, body: bytes) -> None:
         try:
-            command = parse_command(body, routing_key, self.config.device_id)
+            command = read_command(body, routing_key, self.config.device_id)
         except BadCommand as exc:
             log.warning("dropped a message on %s: %s", routing_key, exc)
             return
@@ -78,18 +84,18 @@ class Agent:
             self.handled.add(command.command_id)  # before acting: a redelivery is a no-op
             self.obey(command)
 
-    def obey(self, command: Command) -> None:
+    def obey(self, command: SpeakerCommand) -> None:
         p, cid = self.player, command.command_id
-        if command.name == "play":
-            p.play(command.query or "", command_id=cid)
-        elif command.name == "volume":
-            p.volume(int(command.level or 0), command_id=cid)
+        if isinstance(command, PlayOnSpeaker):
+            p.play(command.query, command_id=cid)
+        elif isinstance(command, SetSpeakerVolume):
+            p.volume(command.level, command_id=cid)
         else:
-            getattr(p, command.name)(command_id=cid)
-        log.info("command %s %s", command.name, cid)
+            getattr(p, command.command)(command_id=cid)
+        log.info("command %s %s", command.command, cid)
 
-    def _drop(self, command: Command, reason: str) -> None:
-        log.info("dropped %s command %s: %s", command.name, command.command_id, reason)
+    def _drop(self, command: SpeakerCommand, reason: str) -> None:
+        log.info("dropped %s command %s: %s", command.command, command.command_id, reason)
 
     # -- state (player thread, heartbeat thread) ------------------------------------------
     def _publish_state(self, state: PlayerState) -> None:
@@ -97,15 +103,10 @@ class Agent:
             self._sequence += 1
             sequence = self._sequence
         now = self.clock()
-        data: dict[str, Any] = {"speaker_id": self.config.device_id, **state.to_dict(),
-                                "sequence": sequence, "reported_at": now.isoformat()}
-        message_id = str(uuid.uuid4())
-        doc = {"specversion": "1.0", "id": message_id,
-               "source": f"/venuebus/speaker/{self.config.device_id}", "type": STATE_TYPE,
-               "time": now.isoformat(), "subject": f"speaker/{self.config.device_id}",
-               "datacontenttype": "application/json", "data": data}
-        self.link.publish(self.config.state_key, json.dumps(doc).encode(), message_id,
-                          STATE_TYPE)
+        report = SpeakerStateReported(speaker_id=self.config.device_id, **state.to_dict(),
+                                      sequence=sequence, reported_at=now.isoformat())
+        doc = envelope(report, time=now, source=state_source(self.config.device_id))
+        self.link.publish(report.key(), dumps(doc).encode(), doc["id"], doc["type"])
 
     def _beat(self) -> None:
         while not self._stopping.wait(self.config.heartbeat_every_s):

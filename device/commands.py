@@ -1,60 +1,17 @@
-"""Speaker commands as they arrive (CloudEvents from the API's outbox), their expiry, and
-the persisted record of command ids already handled (a song is never replayed)."""
+"""The persisted record of command ids already handled (a song is never replayed).
+Commands themselves are read by `contracts.speakers.read_command`, the one definition
+the API writes them with."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections import deque
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from device.config import COMMANDS, write_private
+from device.config import write_private
 
 log = logging.getLogger(__name__)
-
-
-class BadCommand(ValueError):
-    """A message that is not a command for this device; it is dropped, never retried."""
-
-
-@dataclass(frozen=True)
-class Command:
-    command_id: str
-    name: str  # play | pause | resume | stop | volume
-    expires_at: datetime
-    query: str | None = None
-    level: int | None = None
-
-    def expired(self, now: datetime) -> bool:
-        return now >= self.expires_at
-
-
-def _time(raw: Any) -> datetime:
-    when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def parse_command(body: bytes, routing_key: str, device_id: str) -> Command:
-    """The command in a CloudEvents body routed as `speaker.<device_id>.<command>`.
-    Raises BadCommand on anything else (foreign device, unknown command, bad fields)."""
-    prefix, _, name = routing_key.rpartition(".")
-    if prefix != f"speaker.{device_id}" or name not in COMMANDS:
-        raise BadCommand(f"not a command for speaker {device_id}: {routing_key}")
-    try:
-        data = json.loads(body)["data"]
-        command = Command(command_id=str(data["command_id"]), name=name,
-                          expires_at=_time(data["expires_at"]), query=data.get("query"),
-                          level=data.get("level"))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadCommand(f"malformed {name} command: {exc}") from exc
-    if name == "play" and not (isinstance(command.query, str) and command.query.strip()):
-        raise BadCommand("play needs a query")
-    if name == "volume" and not (isinstance(command.level, int) and 0 <= command.level <= 100):
-        raise BadCommand("volume needs a level from 0 to 100")
-    return command
 
 
 class HandledCommands:

@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from contracts.speakers import command_keys, command_queue, state_key
+
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
-COMMANDS = ("play", "pause", "resume", "stop", "volume")
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,14 @@ class AgentConfig:
 
     @property
     def queue(self) -> str:
-        return f"venuebus.speaker.{self.device_id}"
+        return command_queue(self.device_id)
 
     @property
     def state_key(self) -> str:
-        return f"speaker.{self.device_id}.state"
+        return state_key(self.device_id)
 
     def command_keys(self) -> tuple[str, ...]:
-        return tuple(f"speaker.{self.device_id}.{c}" for c in COMMANDS)
+        return command_keys(self.device_id)
 
     @property
     def handled_file(self) -> Path:

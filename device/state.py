@@ -1,11 +1,10 @@
-"""What a speaker reports: the player's state, published on every change."""
+"""The player's state. What goes on the wire is `contracts.speakers.SpeakerStateReported`,
+built from it by the agent."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
-
-STATUSES = ("idle", "loading", "playing", "paused", "stopped", "error")
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 
 import models.registry  # noqa: F401  (every table on Base.metadata)
-from models.base import Base, UTCDateTime
-from models.config import Config
-from models.db import make_engine
+from models.core.base import Base, UTCDateTime
+from models.core.config import Config
+from models.core.db import make_engine
 
 config = context.config
 url = config.attributes.get("database_url") or Config.from_env().database_url

@@ -1,1 +1,1 @@
-"""Domain: tables, rules, service functions and event contracts. No Flask, no pika."""
+"""Domain: tables, rules and service functions, one subpackage per domain. No Flask, no pika."""

@@ -10,9 +10,10 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import ChannelClosedByBroker
 
-from producers.topology import EXCHANGE, dead_queue, queue_name, retry_queue
+from contracts.envelope import CONTENT_TYPE
+from contracts.topology import EXCHANGE, dead_queue, queue_name, retry_queue
 
-CLOUDEVENTS_JSON = "application/cloudevents+json"
+CLOUDEVENTS_JSON = CONTENT_TYPE
 HEARTBEAT_S = 30
 ATTEMPT_HEADER = "x-venuebus-attempt"
 ERROR_HEADER = "x-venuebus-last-error"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pika.adapters.blocking_connection import BlockingChannel
 
-from models.config import Config
+from contracts.topology import QUEUES
+from models.core.config import Config
 from producers.broker import QueueSpec, declare_queue
-from producers.topology import QUEUES
 
 
 def queue_spec(config: Config, consumer: str) -> QueueSpec:

@@ -14,8 +14,8 @@ from pika import spec
 from pika.adapters.select_connection import SelectConnection
 from pika.exceptions import ChannelClosedByClient
 
+from contracts.topology import EXCHANGE, bound
 from producers.broker import connection_parameters
-from producers.topology import EXCHANGE, bound
 
 log = logging.getLogger("venuebus.publisher")
 

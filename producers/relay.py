@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Transaction, bindparam, select, text, update
 
-from models.base import utcnow
-from models.db import Database
-from models.outbox import NOTIFY_CHANNEL, OutboxMessage, outbox_lag
+from models.core.base import utcnow
+from models.core.db import Database
+from models.core.outbox import NOTIFY_CHANNEL, OutboxMessage, outbox_lag
 from producers.broker import properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from models.base import Base
-from models.config import Config
-from models.db import Database
-from models.migrate import upgrade
+from models.core.base import Base
+from models.core.config import Config
+from models.core.db import Database
+from models.core.migrate import upgrade
 from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
 
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
-from models.badge_tables import Badge, BadgeMail
-from models.outbox import ProcessedMessage
+from models.badges.tables import Badge, BadgeMail
+from models.core.outbox import ProcessedMessage
 from tests.support.api import auth
 from tests.support.badges import badge_doc, rows, usage_of, user_with_usage
 from tests.support.pdfs import has_qr_tools, pdf_pages_text, qr_codes

@@ -6,8 +6,8 @@ from email import message_from_bytes, policy
 
 from consumers.mail import badge_mail
 from consumers.mailer import SmtpMailer
-from models.config import Config
-from models.recipients import Recipient
+from models.accounts.directory import Recipient
+from models.core.config import Config
 from tests.support.processes import free_port, wait_until
 
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from models.base import utcnow
-from models.outbox import OutboxMessage
+from models.core.base import utcnow
+from models.core.outbox import OutboxMessage
 from producers.broker import properties
 from producers.publisher import ConfirmingPublisher, Outgoing
 from tests.support.processes import free_port, wait_until
@@ -138,7 +138,7 @@ def test_killed_consumer_and_relay_lose_nothing_after_restart(db, procs):
 
 
 def test_poison_message_is_dead_lettered_alone_and_replayed_once_fixed(db, procs, spine_env):
-    from models.tables import Event
+    from models.catalog.tables import Event
 
     work = RatingWorkload(db, events=1)
     procs.start("relay", ready="relay running")

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models import catalog, checkin
-from models.orders import place_onsite_order
-from models.stats import get_event_stats
-from models.users import create_user
+from models.accounts.users import create_user
+from models.catalog import events as catalog
+from models.ticketing import checkin
+from models.ticketing.orders import place_onsite_order
+from models.ticketing.stats.service import get_event_stats
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.slow

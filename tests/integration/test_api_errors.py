@@ -143,7 +143,7 @@ def test_a_value_the_column_cannot_hold_is_422(client, db):
     r = client.post("/v1/admin/users/1/allowed-usage", headers=auth(token),
                     json=doc("user-allowed-usage", {"allowed-usage": 1}))
     assert r.status_code == 403  # not an admin: nothing reaches the database
-    from models.tables import User
+    from models.accounts.tables import User
 
     with db.session() as s:
         user = s.get(User, 1)

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from consumers.badges import render_badge
 from consumers.mail import BadgeMailSender, give_up_badge_mail, send_badge_mail
 from consumers.mailer import SmtpMailer
-from models.db import Database
-from models.tables import User
+from models.accounts.tables import User
+from models.core.db import Database
 from tests.support.api import auth
 from tests.support.badges import badge_doc, rows, user_with_usage
 from tests.support.deliveries import give_up, handle, recorded

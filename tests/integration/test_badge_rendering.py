@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from consumers.badges import CONSUMER, give_up_badge, render_badge
 from consumers.tracking import ACK
-from models.badge_tables import Badge
-from models.db import Database
+from models.badges.tables import Badge
+from models.core.db import Database
 from tests.support.api import auth, create_event
 from tests.support.badges import attendees_for, badge_doc, rows, usage_of, user_with_usage
 from tests.support.deliveries import give_up, handle, recorded

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from models.badge_tables import Badge
-from models.outbox import OutboxMessage
+from models.badges.tables import Badge
+from models.core.outbox import OutboxMessage
 from tests.support.api import auth, create_event, doc
 from tests.support.badges import attendees_for, badge_doc, rows, usage_of, user_with_usage
 

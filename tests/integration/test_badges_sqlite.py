@@ -12,12 +12,12 @@ from sqlalchemy import select
 from consumers.badges import CONSUMER as BADGES
 from consumers.mail import CONSUMER as MAIL
 from consumers.tracking import TrackedWork
-from models.badge_tables import Badge, BadgeMail
-from models.badges import request_badges
-from models.config import Config
-from models.db import Database
-from models.migrate import upgrade
-from models.users import create_user
+from models.accounts.users import create_user
+from models.badges.requests import request_badges
+from models.badges.tables import Badge, BadgeMail
+from models.core.config import Config
+from models.core.db import Database
+from models.core.migrate import upgrade
 from tests.support.badges import rows
 from tests.support.deliveries import recorded
 from tests.support.smtp import smtp_server

@@ -8,7 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from models.db import ping_when_idle
+from models.core.db import ping_when_idle
 
 
 def _kill(admin_url: str, pid: int) -> None:

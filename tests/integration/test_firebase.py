@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from api.app import create_app
 from consumers.badges import render_badge
 from consumers.mail import send_badge_mail
-from models.db import Database
-from models.tables import User
+from models.accounts.tables import User
+from models.core.db import Database
 from tests.support import firebase_emulator as fb
 from tests.support.api import auth
 from tests.support.badges import badge_doc, rows

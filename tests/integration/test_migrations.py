@@ -8,8 +8,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import models.registry  # noqa: F401
-from models.base import Base
-from models.migrate import alembic_config, downgrade, upgrade
+from models.core.base import Base
+from models.core.migrate import alembic_config, downgrade, upgrade
 from tests.support.services import fresh_database
 
 

@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from models import feedback
-from models.outbox import OutboxMessage
-from models.tables import Feedback
-from models.uow import UnitOfWork
+from models.catalog import feedback
+from models.catalog.tables import Feedback
+from models.core.outbox import OutboxMessage
+from models.core.uow import UnitOfWork
 from tests.support.api import auth, create_event, doc, sign_up
 
 
@@ -41,7 +41,7 @@ def test_each_feedback_write_leaves_exactly_one_outbox_row(client, db):
 def test_failure_after_outbox_row_added_leaves_neither_row(client, db, monkeypatch):
     token = sign_up(client, "a@example.com")
     event_id = int(create_event(client, token))
-    from models.users import authenticate
+    from models.accounts.users import authenticate
 
     user = authenticate(db, "a@example.com", "password123")
 
@@ -69,8 +69,8 @@ def test_rejected_feedback_records_no_event(client, db):
 def test_outbox_insert_notifies_the_relay_on_commit_only(db):
     import select as io_select
 
-    from models.contracts import RatingChanged
-    from models.outbox import NOTIFY_CHANNEL
+    from contracts.ratings import RatingChanged
+    from models.core.outbox import NOTIFY_CHANNEL
 
     listener = db.engine.raw_connection()
     raw = listener.dbapi_connection

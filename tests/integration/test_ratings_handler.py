@@ -11,9 +11,10 @@ import pytest
 from consumers.ratings import CONSUMER
 from consumers.runtime import Delivery, Outcome
 from consumers.tracking import TrackedWork
-from models import catalog, feedback
-from models.tables import Event
-from models.users import create_user
+from models.accounts.users import create_user
+from models.catalog import events as catalog
+from models.catalog import feedback
+from models.catalog.tables import Event
 
 
 def delivery(data: dict, message_id: str | None = None) -> Delivery:
@@ -27,7 +28,7 @@ def outbox_deliveries(db) -> list[Delivery]:
 
     from sqlalchemy import select
 
-    from models.outbox import OutboxMessage
+    from models.core.outbox import OutboxMessage
 
     with db.session() as s:
         rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -96,9 +97,9 @@ def test_transient_failure_asks_for_retry_until_the_last_attempt(db):
 
 
 def test_handler_runs_on_sqlite_too(tmp_path):
-    from models.config import Config
-    from models.db import Database
-    from models.migrate import upgrade
+    from models.core.config import Config
+    from models.core.db import Database
+    from models.core.migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/r.db"
     upgrade(url)

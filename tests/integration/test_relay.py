@@ -11,17 +11,17 @@ import pika
 import pytest
 from sqlalchemy import func, select
 
-from models.config import Config
-from models.contracts import RatingChanged
-from models.db import Database
-from models.migrate import upgrade
-from models.outbox import OutboxMessage
-from models.uow import UnitOfWork
+from contracts.ratings import RatingChanged
+from contracts.topology import EXCHANGE, queue_name
+from models.core.config import Config
+from models.core.db import Database
+from models.core.migrate import upgrade
+from models.core.outbox import OutboxMessage
+from models.core.uow import UnitOfWork
 from producers.broker import properties
 from producers.declare import declare_all
 from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
 from producers.relay import Relay
-from producers.topology import EXCHANGE, queue_name
 from tests.support.processes import wait_until
 from tests.support.services import fresh_vhost, rabbitmq_server
 

@@ -36,7 +36,7 @@ def test_event_cannot_end_before_it_starts(client):
 
 
 def test_ticket_quantity_cannot_go_below_sold_count(client, db):
-    from models.tables import Ticket
+    from models.catalog.tables import Ticket
 
     token = sign_up(client, "o@example.com")
     event_id = create_event(client, token)

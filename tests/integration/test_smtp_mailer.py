@@ -13,8 +13,8 @@ from aiosmtpd.smtp import AuthResult
 
 from consumers.mail import badge_mail
 from consumers.mailer import SmtpMailer
-from models.config import Config
-from models.recipients import Recipient
+from models.accounts.directory import Recipient
+from models.core.config import Config
 from tests.support.smtp import free_port
 
 

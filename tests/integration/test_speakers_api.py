@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from models.outbox import OutboxMessage
-from models.speaker_tables import Speaker
-from models.speakers import hash_token
+from models.core.outbox import OutboxMessage
+from models.speakers.service import hash_token
+from models.speakers.tables import Speaker
 from tests.support.api import auth, doc, sign_up
 
 

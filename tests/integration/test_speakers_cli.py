@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from cli.speakers import speakers
 from device.config import load_config
-from models.speaker_tables import Speaker
-from models.speakers import hash_token
+from models.speakers.service import hash_token
+from models.speakers.tables import Speaker
 
 
 def test_demo_speaker_is_registered_once_and_its_config_kept(db, database_url, tmp_path,

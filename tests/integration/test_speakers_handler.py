@@ -10,9 +10,9 @@ import pytest
 from consumers.runtime import Delivery, Outcome
 from consumers.speakers import CONSUMER
 from consumers.tracking import TrackedWork
-from models.speaker_tables import Speaker
-from models.speakers import is_online, register_speaker
-from models.users import create_user
+from models.accounts.users import create_user
+from models.speakers.service import is_online, register_speaker
+from models.speakers.tables import Speaker
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

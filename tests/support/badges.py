@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from models.tables import Event, User
+from models.accounts.tables import User
+from models.catalog.tables import Event
 from tests.support.api import auth, doc, login, sign_up
 
 
@@ -36,8 +37,8 @@ def attendees_for(client, db, token: str, event_id: str, names: list[str], *,
                   cancel: int | None = None) -> dict[str, str]:
     """Attendees of `event_id` (one "Full conference" ticket, one order); the attendee at
     index `cancel` is cancelled. Returns name → check-in secret of the active ones."""
-    from models.orders import AttendeeDetails, place_order
-    from models.ticketing_tables import Attendee
+    from models.ticketing.orders import AttendeeDetails, place_order
+    from models.ticketing.tables import Attendee
 
     r = client.post("/v1/tickets", headers=auth(token), json=doc(
         "ticket", {"name": "Full conference", "quantity": 100, "max-order": 50},

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from consumers.runtime import Delivery
 from consumers.tracking import claim_new
-from models.outbox import OutboxMessage
-from models.uow import UnitOfWork
+from models.core.outbox import OutboxMessage
+from models.core.uow import UnitOfWork
 
 
 def recorded(db, routing_key: str) -> list[Delivery]:

@@ -118,7 +118,7 @@ class BrokerPeer:
     def __init__(self, amqp_url: str, device_id: str) -> None:
         import pika
 
-        from producers.topology import EXCHANGE
+        from contracts.topology import EXCHANGE
 
         self._pika = pika
         self.exchange = EXCHANGE
@@ -130,7 +130,7 @@ class BrokerPeer:
         self.states: list[dict] = []
 
     def send(self, event) -> None:
-        from models.contracts import CONTENT_TYPE, dumps, envelope
+        from contracts.envelope import CONTENT_TYPE, dumps, envelope
 
         doc = envelope(event)
         self.ch.basic_publish(self.exchange, event.key(), dumps(doc).encode(),

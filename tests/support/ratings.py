@@ -9,10 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from models import catalog, feedback
-from models.outbox import OutboxMessage, ProcessedMessage
-from models.tables import Event, Feedback, User
-from models.users import create_user
+from models.accounts.tables import User
+from models.accounts.users import create_user
+from models.catalog import events as catalog
+from models.catalog import feedback
+from models.catalog.tables import Event, Feedback
+from models.core.outbox import OutboxMessage, ProcessedMessage
 
 
 class RatingWorkload:

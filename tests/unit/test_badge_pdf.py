@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from consumers.badge_pdf import render_badges
-from models.badge_input import DEFAULT_TEMPLATE, clean_template, parse_csv
-from models.errors import Invalid
+from models.badges.input import DEFAULT_TEMPLATE, clean_template, parse_csv
+from models.core.errors import Invalid
 from tests.support.pdfs import pdf_pages_text
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from firebase_admin import auth
 
-from models.errors import Busy
-from models.firebase import FirebaseAuth
+from models.accounts.firebase import FirebaseAuth
+from models.core.errors import Busy
 
 
 def test_keys_that_cannot_be_fetched_are_busy_not_an_invalid_token(monkeypatch):

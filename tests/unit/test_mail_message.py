@@ -8,8 +8,8 @@ import pytest
 
 from consumers.mail import badge_mail
 from consumers.mailer import RecordingMailer, SmtpMailer
-from models.config import Config
-from models.recipients import Recipient
+from models.accounts.directory import Recipient
+from models.core.config import Config
 
 
 def test_badge_mail_greets_by_name_escapes_html_and_links_the_file():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cli.supervisor import plan
-from models.config import Config
+from models.core.config import Config
 
 
 def test_without_smtp_url_run_starts_the_dev_smtp_server_and_points_consumers_at_it():

@@ -10,11 +10,11 @@ import pytest
 
 from api.errors import ApiError
 from api.order_input import on_site_tickets
-from models.checkin import _new_entries, check_device_rules
-from models.discounts import Discount
-from models.errors import Invalid
-from models.stats import Deltas, collect, fact_of
-from models.ticketing_tables import DiscountCode
+from models.core.errors import Invalid
+from models.ticketing.checkin import _new_entries, check_device_rules
+from models.ticketing.discounts import Discount
+from models.ticketing.stats.service import Deltas, collect, fact_of
+from models.ticketing.tables import DiscountCode
 
 
 def test_both_on_site_ticket_forms_with_strings_or_numbers():

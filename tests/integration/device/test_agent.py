@@ -12,9 +12,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from contracts.speakers import SpeakerStateReported, new_command
 from device.agent import Agent
 from device.config import AgentConfig
-from models.contracts_speakers import SpeakerStateReported, new_command
 from tests.support.device import BrokerPeer, close_broker_connections, size, wait_until
 from tests.support.services import has_rabbitmqctl
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models import catalog
-from models.tables import Event, Ticket, User
-from models.users import create_user
+from models.accounts.tables import User
+from models.accounts.users import create_user
+from models.catalog import events as catalog
+from models.catalog.tables import Event, Ticket
 
 
 @dataclass

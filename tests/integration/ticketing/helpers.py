@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models.outbox import OutboxMessage
+from models.core.outbox import OutboxMessage
 from tests.support.api import auth, doc
 
 

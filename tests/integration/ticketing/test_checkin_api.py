@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models import checkin
-from models.ticketing_tables import CheckInScan
-from models.users import authenticate
+from models.accounts.users import authenticate
+from models.ticketing import checkin
+from models.ticketing.tables import CheckInScan
 from tests.integration.ticketing.helpers import count, error, events, make_ticket, onsite
 from tests.integration.ticketing.test_onsite_concurrency import race
 from tests.support.api import auth, create_event, sign_up
@@ -264,8 +264,8 @@ def test_a_nonce_reused_for_the_other_kind_of_scan_is_409_not_a_replay(client, d
 
 def test_naming_the_same_staff_at_once_from_many_requests_names_them_once(client, db, owner,
                                                                           event_id):
-    from models.staff import add_staff, list_staff
-    from models.ticketing_tables import EventStaff
+    from models.ticketing.staff import add_staff, list_staff
+    from models.ticketing.tables import EventStaff
 
     sign_up(client, "helper@example.com")
     actor = authenticate(db, "owner@example.com", "password123")

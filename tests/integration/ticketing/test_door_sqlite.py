@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
-from models.config import Config
-from models.migrate import upgrade
+from models.core.config import Config
+from models.core.migrate import upgrade
 from tests.integration.ticketing.helpers import events, make_ticket, onsite
 from tests.support.api import auth, create_event, sign_up
 

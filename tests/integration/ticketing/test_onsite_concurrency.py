@@ -6,10 +6,10 @@ import threading
 
 from sqlalchemy import func, select
 
-from models.errors import Conflict
-from models.orders import place_onsite_order
-from models.tables import Ticket
-from models.ticketing_tables import Attendee, Order
+from models.catalog.tables import Ticket
+from models.core.errors import Conflict
+from models.ticketing.orders import place_onsite_order
+from models.ticketing.tables import Attendee, Order
 
 
 def race(n: int, work) -> list:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.tables import Ticket
-from models.ticketing_tables import Attendee, Order, OrderLine
+from models.catalog.tables import Ticket
+from models.ticketing.tables import Attendee, Order, OrderLine
 from tests.integration.ticketing.helpers import count, error, events, make_ticket, onsite
 from tests.support.api import auth, create_event, sign_up
 

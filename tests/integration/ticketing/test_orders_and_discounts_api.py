@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from models.discounts import get_discount_code
-from models.errors import Conflict
-from models.orders import AttendeeDetails, place_order
-from models.tables import Ticket
-from models.ticketing_tables import Order
-from models.users import authenticate
+from models.accounts.users import authenticate
+from models.catalog.tables import Ticket
+from models.core.errors import Conflict
+from models.ticketing.discounts import get_discount_code
+from models.ticketing.orders import AttendeeDetails, place_order
+from models.ticketing.tables import Order
 from tests.integration.ticketing.helpers import buy, count, error, make_ticket, person
 from tests.integration.ticketing.test_onsite_concurrency import race
 from tests.support.api import auth, create_event, doc, sign_up

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from consumers.runtime import Delivery
 from consumers.stats import CONSUMER, update_ticketing_stats
 from consumers.tracking import TrackedWork
-from models import checkin
-from models.order_views import cancel_order
-from models.orders import place_onsite_order
-from models.outbox import OutboxMessage
-from models.stats import get_event_stats
-from models.uow import UnitOfWork
+from models.core.outbox import OutboxMessage
+from models.core.uow import UnitOfWork
+from models.ticketing import checkin
+from models.ticketing.cancel import cancel_order
+from models.ticketing.orders import place_onsite_order
+from models.ticketing.stats.service import get_event_stats
 from tests.support.api import auth
 
 

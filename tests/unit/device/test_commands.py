@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from device.commands import BadCommand, HandledCommands, parse_command
-from models.contracts import dumps, envelope
-from models.contracts_speakers import new_command
+from contracts.envelope import dumps, envelope
+from contracts.speakers import BadCommand, new_command, read_command
+from device.commands import HandledCommands
 
 
 def body(event) -> bytes:
@@ -22,9 +22,9 @@ def body(event) -> bytes:
 def test_a_contract_command_parses_with_its_id_expiry_and_fields():
     play = new_command("play", 7, "c-1", query="dQw4w9WgXcQ")
 
-    command = parse_command(body(play), play.key(), "7")
+    command = read_command(body(play), play.key(), "7")
 
-    assert (command.name, command.command_id, command.query) == ("play", "c-1", "dQw4w9WgXcQ")
+    assert (command.command, command.command_id, command.query) == ("play", "c-1", "dQw4w9WgXcQ")
     assert not command.expired(datetime.now(UTC))
     assert command.expired(datetime.now(UTC) + timedelta(seconds=31))  # default 30 s
 
@@ -37,12 +37,12 @@ def test_a_contract_command_parses_with_its_id_expiry_and_fields():
 ])
 def test_foreign_unknown_or_invalid_commands_are_refused(key, event):
     with pytest.raises(BadCommand):
-        parse_command(body(event), key, "7")
+        read_command(body(event), key, "7")
 
 
 def test_garbage_body_is_refused():
     with pytest.raises(BadCommand):
-        parse_command(b"not json", "speaker.7.stop", "7")
+        read_command(b"not json", "speaker.7.stop", "7")
 
 
 def test_handled_ids_are_bounded_and_survive_a_restart(tmp_path):

@@ -1,0 +1,74 @@
+"""What every event is: a frozen dataclass `<Aggregate><PastParticiple>`, one registry,
+and the CloudEvents 1.0 envelope it travels in. Payloads carry ids and facts (`*_id`, `*_at`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+SOURCE = "/venuebus"
+CONTENT_TYPE = "application/cloudevents+json"
+TYPE_PREFIX = "venuebus."
+
+REGISTRY: dict[str, type[DomainEvent]] = {}
+E = TypeVar("E", bound="type[DomainEvent]")
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainEvent:
+    routing_key: ClassVar[str]
+    aggregate_type: ClassVar[str]
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(getattr(self, f"{self.aggregate_type}_id"))
+
+    @property
+    def subject(self) -> str:
+        """`<aggregate>/<id>`: events with one subject keep their relative order."""
+        return f"{self.aggregate_type}/{self.aggregate_id}"
+
+    def key(self) -> str:
+        """The routing key this instance is published with."""
+        return self.routing_key
+
+    @classmethod
+    def event_type(cls) -> str:
+        """The CloudEvents `type` (and AMQP `type` property)."""
+        return cloud_type(cls.routing_key)
+
+    def data(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def register(cls: E) -> E:
+    if cls.routing_key in REGISTRY:
+        raise ValueError(f"routing key {cls.routing_key} registered twice")
+    REGISTRY[cls.routing_key] = cls
+    return cls
+
+
+def cloud_type(routing_key: str) -> str:
+    return TYPE_PREFIX + routing_key
+
+
+def envelope(event: DomainEvent, *, message_id: str | None = None,
+             time: datetime | None = None, source: str = SOURCE) -> dict[str, Any]:
+    """The structured-mode CloudEvents 1.0 document for `event`."""
+    return {
+        "specversion": "1.0",
+        "id": message_id or str(uuid.uuid4()),
+        "source": source,
+        "type": event.event_type(),
+        "time": (time or datetime.now(UTC)).isoformat(),
+        "subject": event.subject,
+        "datacontenttype": "application/json",
+        "data": event.data(),
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"), default=str)

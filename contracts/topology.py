@@ -1,0 +1,47 @@
+"""The one description of the broker topology: which queue gets which routing keys.
+The relay (on every connect) and each consumer declare all of it, so no event published
+before a consumer's first start, or after its queue was deleted, is lost."""
+
+from __future__ import annotations
+
+EXCHANGE = "venuebus.events"
+QUEUE_PREFIX = "venuebus."
+
+# consumer name -> the routing keys (topic patterns) its queue is bound to
+QUEUES: dict[str, tuple[str, ...]] = {
+    "ratings": ("rating.changed",),
+    "speakers": ("speaker.*.state",),
+    "stats": ("order.placed", "order.cancelled", "attendee.checked_in", "attendee.checked_out"),
+    "badges": ("badge.requested",),
+    "mail": ("badge.generated",),
+}
+
+
+def queue_name(consumer: str) -> str:
+    return QUEUE_PREFIX + consumer
+
+
+def dead_queue(consumer: str) -> str:
+    return queue_name(consumer) + ".dead"
+
+
+def retry_queue(consumer: str, step: int) -> str:
+    return f"{queue_name(consumer)}.retry.{step}"
+
+
+def matches(pattern: str, key: str) -> bool:
+    """AMQP topic matching: `*` is one word, `#` zero or more."""
+    def match(p: list[str], k: list[str]) -> bool:
+        if not p:
+            return not k
+        if p[0] == "#":
+            return any(match(p[1:], k[i:]) for i in range(len(k) + 1))
+        return bool(k) and p[0] in ("*", k[0]) and match(p[1:], k[1:])
+    return match(pattern.split("."), key.split("."))
+
+
+def bound(routing_key: str) -> bool:
+    """Whether a consumer queue of the topology takes `routing_key`: if the broker
+    returns such a message, that queue is missing and the message must not count as
+    published. (Speaker commands go to device queues that may well not exist.)"""
+    return any(matches(p, routing_key) for keys in QUEUES.values() for p in keys)

@@ -1,0 +1,1 @@
+"""User accounts: the users table, sign-up and password checks, Firebase sign-in."""

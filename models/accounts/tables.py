@@ -1,0 +1,34 @@
+"""User accounts. Invariants are named constraints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.core.base import Base, UTCDateTime, utcnow
+
+DEFAULT_ALLOWED_USAGE = 200
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("allowed_usage >= 0", name="allowed_usage_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    allowed_usage: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_ALLOWED_USAGE, server_default=str(DEFAULT_ALLOWED_USAGE)
+    )
+    firebase_uid: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

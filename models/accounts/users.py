@@ -1,0 +1,100 @@
+"""User accounts: sign-up, password check, lookup. Passwords are argon2 hashes."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from models.accounts.tables import User
+from models.core.base import detached
+from models.core.db import Database
+from models.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from models.core.uow import UnitOfWork
+
+_hasher = PasswordHasher()
+USERS = User.__table__
+MIN_PASSWORD_LENGTH = 8
+
+
+def _normalise(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 255:
+        raise Invalid("Not a valid email address", pointer="/data/attributes/email")
+    return email
+
+
+def create_user(db: Database, email: str, password: str, *, is_admin: bool = False,
+                display_name: str | None = None) -> User:
+    """Sign a user up. Raises Conflict when the email is taken, Invalid on a short password."""
+    email = _normalise(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Password must have at least {MIN_PASSWORD_LENGTH} characters",
+                      pointer="/data/attributes/password")
+    with UnitOfWork(db) as uow:
+        taken = uow.session.scalar(select(func.count()).where(User.email == email))
+        if taken:
+            raise Conflict("A user with this email already exists", code="email_taken")
+        user = User(email=email, password_hash=_hasher.hash(password), is_admin=is_admin,
+                    display_name=display_name)
+        uow.session.add(user)
+        try:
+            uow.commit()
+        except IntegrityError as exc:  # a concurrent sign-up won the race
+            raise Conflict("A user with this email already exists", code="email_taken") from exc
+        return user
+
+
+def authenticate(db: Database, email: str, password: str) -> User:
+    """The user with these credentials. Raises Unauthorized, never says which part failed."""
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.password_hash:
+        raise Unauthorized("Invalid email or password", code="invalid_credentials")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError) as exc:
+        raise Unauthorized("Invalid email or password", code="invalid_credentials") from exc
+    return user
+
+
+def get_user(db: Database, user_id: int) -> User:
+    """The user (detached), read by one Core statement: every signed-in request asks."""
+    with db.engine.connect() as conn:
+        row = conn.execute(select(USERS).where(USERS.c.id == user_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"User {user_id} not found")
+    return detached(User, row)
+
+
+def view_user(db: Database, actor: User, user_id: int) -> User:
+    """A user as seen by `actor`: themselves or an admin only."""
+    if actor.id != user_id and not actor.is_admin:
+        raise Forbidden("You can only see your own account")
+    return actor if actor.id == user_id else get_user(db, user_id)
+
+
+def get_or_create_firebase_user(db: Database, uid: str, email: str | None,
+                                display_name: str | None) -> User:
+    """The local user for a Firebase account, created on first sight. Every request with
+    a Firebase token asks: the usual answer is one Core read, as for `get_user`."""
+    with db.engine.connect() as conn:
+        row = conn.execute(select(USERS).where(USERS.c.firebase_uid == uid)).one_or_none()
+    if row is not None:
+        return detached(User, row)
+    with UnitOfWork(db) as uow:
+        user = uow.session.scalar(select(User).where(User.firebase_uid == uid))
+        if user is None:
+            user = User(email=(email or f"{uid}@firebase.invalid").lower(), firebase_uid=uid,
+                        display_name=display_name, password_hash=None)
+            uow.session.add(user)
+            try:
+                uow.commit()
+            except IntegrityError:
+                uow.session.rollback()
+                user = uow.session.scalar(select(User).where(User.firebase_uid == uid))
+                if user is None:
+                    raise Conflict("Email already used by another account",
+                                   code="email_taken") from None
+        return user

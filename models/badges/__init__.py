@@ -1,0 +1,1 @@
+"""Badges: requests, allowed usage, rendering lifecycle and the one mail per badge."""

@@ -1,0 +1,1 @@
+"""Events, their tickets, and the feedback and ratings on them."""

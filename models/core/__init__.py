@@ -1,0 +1,1 @@
+"""What every domain stands on: config, engine, unit of work, outbox, errors, migrations."""

@@ -1,0 +1,1 @@
+"""Smart speakers: registration, commands through the outbox, and the state they report."""

@@ -1,0 +1,149 @@
+"""Speakers: registration, the owner's view, commands (recorded in the outbox for the
+device's queue) and the state devices report (stored by the speakers consumer)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contracts.speakers import DEFAULT_COMMAND_TTL, STATUSES, new_command
+from models.accounts.tables import User
+from models.core.base import utcnow
+from models.core.db import Database
+from models.core.errors import Forbidden, Invalid, NotFound
+from models.core.uow import UnitOfWork
+from models.speakers.tables import Speaker
+
+ONLINE_WITHIN = timedelta(seconds=45)  # the agent reports at least every 15 s
+MAX_QUERY_LENGTH = 500
+STATE_FIELDS = ("status", "title", "query", "source_url", "position_ms", "duration_ms",
+                "volume", "error", "command_id")
+
+
+@dataclass(frozen=True)
+class IssuedCommand:
+    command_id: str
+    command: str
+    speaker_id: int
+    expires_at: datetime
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_online(speaker: Speaker, now: datetime | None = None) -> bool:
+    seen = speaker.last_seen_at
+    return seen is not None and (now or utcnow()) - seen <= ONLINE_WITHIN
+
+
+def register_speaker(db: Database, actor: User, name: str) -> tuple[Speaker, str]:
+    """A new speaker owned by `actor` and its device token (returned here only)."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise Invalid("name must have 1 to 100 characters", code="invalid_name",
+                      pointer="/data/attributes/name")
+    token = secrets.token_urlsafe(32)
+    with UnitOfWork(db) as uow:
+        speaker = Speaker(owner_id=actor.id, name=name, token_hash=hash_token(token))
+        uow.session.add(speaker)
+        uow.commit()
+        return speaker, token
+
+
+def _own_speaker(session: Session, actor: User, speaker_id: int) -> Speaker:
+    speaker = session.get(Speaker, speaker_id)
+    if speaker is None:
+        raise NotFound(f"Speaker {speaker_id} not found", code="speaker_not_found")
+    if speaker.owner_id != actor.id and not actor.is_admin:
+        raise Forbidden("Only its owner can see or command a speaker", code="not_owner")
+    return speaker
+
+
+def view_speaker(db: Database, actor: User, speaker_id: int) -> Speaker:
+    with db.session() as session:
+        return _own_speaker(session, actor, speaker_id)
+
+
+def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
+                    query: str | None = None, level: Any = None,
+                    ttl: timedelta = DEFAULT_COMMAND_TTL) -> IssuedCommand:
+    """Record `command` for the speaker's device in the outbox (routed as
+    `speaker.<id>.<command>`). The device drops it after `ttl` and never acts on one
+    command id twice. NotFound/Forbidden for an unknown or foreign speaker."""
+    fields: dict[str, Any] = {}
+    if command == "play":
+        if not isinstance(query, str) or not 1 <= len(query.strip()) <= MAX_QUERY_LENGTH:
+            raise Invalid(f"query must be a YouTube id, a URL or search words (1 to "
+                          f"{MAX_QUERY_LENGTH} characters)", code="invalid_query",
+                          pointer="/query")
+        fields["query"] = query.strip()
+    elif command == "volume":
+        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 100:
+            raise Invalid("level must be an integer from 0 to 100", code="invalid_level",
+                          pointer="/level")
+        fields["level"] = level
+    command_id = str(uuid.uuid4())
+    with UnitOfWork(db) as uow:
+        _own_speaker(uow.session, actor, speaker_id)
+        event = new_command(command, speaker_id, command_id, ttl=ttl, **fields)
+        uow.record(event)
+        uow.commit()
+    return IssuedCommand(command_id, command, speaker_id,
+                         datetime.fromisoformat(event.expires_at))
+
+
+def _reported_at(data: dict[str, Any]) -> datetime:
+    when = datetime.fromisoformat(str(data["reported_at"]).replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError("reported_at without a time zone")
+    return when
+
+
+def parse_state(data: dict[str, Any]) -> tuple[datetime, int, dict[str, Any]]:
+    """(reported_at, sequence, state) of a `speaker.<id>.state` payload. Raises ValueError
+    on a malformed one."""
+    state = {k: data.get(k) for k in STATE_FIELDS}
+    if state["status"] not in STATUSES:
+        raise ValueError(f"unknown status {state['status']!r}")
+    for key in ("position_ms", "duration_ms", "volume"):
+        if state[key] is not None and not isinstance(state[key], int):
+            raise ValueError(f"{key} must be an integer")
+    return _reported_at(data), int(data.get("sequence") or 0), state
+
+
+def record_speaker_state(session: Session, speaker_id: int, data: dict[str, Any]) -> bool:
+    """Store a reported state unless the speaker already has a newer one (by the device's
+    reported_at, then sequence). False when ignored (older, or unknown speaker).
+    Raises ValueError on a malformed payload."""
+    reported_at, sequence, state = parse_state(data)
+    speaker = session.scalar(select(Speaker).where(Speaker.id == speaker_id)
+                             .with_for_update())
+    if speaker is None:
+        return False  # deleted meanwhile: nothing to keep
+    if speaker.state_reported_at is not None and (reported_at, sequence) <= (
+            speaker.state_reported_at, speaker.state_sequence or 0):
+        return False
+    speaker.state = state
+    speaker.state_status = state["status"]
+    speaker.state_reported_at = reported_at
+    speaker.state_sequence = sequence
+    speaker.last_seen_at = utcnow()
+    return True
+
+
+def speaker_token_matches(db: Database, owner: User, speaker_id: int, token: str) -> bool:
+    """True when `speaker_id` exists, belongs to `owner` and `token` is its device token."""
+    import hmac
+
+    with db.session() as session:
+        speaker = session.get(Speaker, speaker_id)
+    return (speaker is not None and speaker.owner_id == owner.id
+            and hmac.compare_digest(speaker.token_hash, hash_token(token)))

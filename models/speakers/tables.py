@@ -1,0 +1,38 @@
+"""Smart speakers registered by users, with the last state each one reported."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.core.base import Base, UTCDateTime, utcnow
+
+
+class Speaker(Base):
+    """`token_hash` is the SHA-256 of the device token (a 256-bit random secret, so a
+    fast hash is enough); the token itself is shown once, at registration."""
+
+    __tablename__ = "speakers"
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint(
+            "state_status IS NULL OR state_status IN "
+            "('idle', 'loading', 'playing', 'paused', 'stopped', 'error')",
+            name="state_status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the last state the device reported (newest by the device's reported_at, sequence)
+    state_status: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    state_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state_sequence: Mapped[int | None] = mapped_column(Integer)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

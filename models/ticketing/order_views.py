@@ -1,0 +1,48 @@
+"""Reading orders: an order with its lines and attendees, for those who may see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.accounts.tables import User
+from models.catalog.events import can_manage, load_event
+from models.core.db import Database
+from models.core.errors import Forbidden, NotFound
+from models.ticketing.attendees import AttendeeView, views_of
+from models.ticketing.tables import Attendee, Order, OrderLine
+
+
+@dataclass
+class PlacedOrder:
+    order: Order
+    lines: list[OrderLine]
+    attendees: list[Attendee]
+    replayed: bool = False
+    views: list[AttendeeView] | None = None  # attendees with their scans, when loaded
+
+
+def load_placed(s: Session, order_id: int, *, replayed: bool = False,
+                for_update: bool = False) -> PlacedOrder:
+    stmt = select(Order).where(Order.id == order_id)
+    order = s.scalar(stmt.with_for_update() if for_update else stmt)
+    if order is None:
+        raise NotFound(f"Order {order_id} not found")
+    lines = list(s.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
+                           .order_by(OrderLine.ticket_id)))
+    attendees = list(s.scalars(select(Attendee).where(Attendee.order_id == order_id)
+                               .order_by(Attendee.id)))
+    return PlacedOrder(order=order, lines=lines, attendees=attendees, replayed=replayed)
+
+
+def get_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
+    """An order with its lines and attendees: for its buyer, the event's owner, admins."""
+    with db.session() as s:
+        placed = load_placed(s, order_id)
+        if placed.order.user_id != actor.id and \
+                not can_manage(actor, load_event(s, placed.order.event_id)):
+            raise Forbidden("Only the buyer or the event's owner can see this order")
+        placed.views = views_of(s, placed.attendees)
+        return placed

@@ -1,0 +1,1 @@
+"""Ticketing statistics: the read models the stats consumer keeps, and reading them."""

@@ -1,0 +1,132 @@
+"""Ticketing statistics: applying facts to the read models, and reading them.
+
+Each event names the fact it reports (`order.placed:<order id>`, `scan:<scan id>`, ...);
+a fact is counted only when its row in `stats_applied_facts` is new, so the counts stay
+exact whatever the batch holds (duplicates within it, or a fact seen in an earlier one)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.accounts.tables import User
+from models.catalog.events import load_event
+from models.core.db import Database
+from models.core.errors import Forbidden
+from models.ticketing.staff import can_check_in
+from models.ticketing.stats.tables import DeviceStats, EventStats, StatsAppliedFact, TicketStats
+
+COUNTS = ("sold", "checked_in", "inside")
+COUNTED = (*COUNTS, "check_ins")
+
+
+@dataclass
+class Deltas:
+    events: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    tickets: dict[tuple[int, int], Counter] = field(default_factory=lambda: defaultdict(Counter))
+    devices: Counter = field(default_factory=Counter)
+
+    def add(self, event_id: int, ticket_id: int, name: str, n: int) -> None:
+        self.events[event_id][name] += n
+        self.tickets[(ticket_id, event_id)][name] += n
+
+
+def fact_of(routing_key: str, data: dict) -> str:
+    """The fact an event reports, the same for every delivery of it. KeyError if absent."""
+    if routing_key.startswith("order."):
+        return f"{routing_key}:{int(data['order_id'])}"
+    return f"scan:{int(data['scan_id'])}"
+
+
+def collect(deltas: Deltas, routing_key: str, data: dict) -> None:
+    """Add one event's effect to `deltas`. KeyError/ValueError on a malformed payload."""
+    event_id = int(data["event_id"])
+    if routing_key in ("order.placed", "order.cancelled"):
+        sign = 1 if routing_key == "order.placed" else -1
+        for line in data["lines"]:
+            ticket_id = int(line["ticket_id"])
+            deltas.add(event_id, ticket_id, "sold", sign * int(line["quantity"]))
+            if routing_key == "order.cancelled":  # its attendees no longer count as come
+                deltas.add(event_id, ticket_id, "checked_in", -int(line.get("checked_in", 0)))
+                deltas.add(event_id, ticket_id, "inside", -int(line.get("inside", 0)))
+    elif routing_key == "attendee.checked_in":
+        ticket_id = int(data["ticket_id"])
+        if data["first_check_in"]:
+            deltas.add(event_id, ticket_id, "checked_in", 1)
+        if not data["was_inside"]:
+            deltas.add(event_id, ticket_id, "inside", 1)
+        deltas.devices[(event_id, data.get("device_name") or "-")] += 1
+    elif routing_key == "attendee.checked_out":
+        if data["was_inside"]:
+            deltas.add(event_id, int(data["ticket_id"]), "inside", -1)
+    else:
+        raise ValueError(f"stats does not count {routing_key}")
+
+
+def _insert(s: Session):
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[s.bind.dialect.name]
+
+
+def new_facts(s: Session, facts: list[str]) -> set[str]:
+    """Record `facts`; return those not recorded before (each counted once)."""
+    unique = sorted(set(facts))
+    if not unique:
+        return set()
+    stmt = _insert(s)(StatsAppliedFact).on_conflict_do_nothing().returning(
+        StatsAppliedFact.fact)
+    return set(s.scalars(stmt, [{"fact": f} for f in unique]))
+
+
+def apply_deltas(s: Session, deltas: Deltas) -> None:
+    """Add the deltas to the read models, keys in sorted order (one lock order)."""
+    ins = _insert(s)
+
+    def upsert(table, keys: dict, values: dict) -> None:
+        added = {c: getattr(table, c) + v for c, v in values.items() if c in COUNTED}
+        where = [getattr(table, k) == v for k, v in keys.items()]
+        # UPDATE first: PostgreSQL checks the CHECK constraints on the row an INSERT
+        # proposes even when ON CONFLICT turns it into an update, so a negative delta
+        # (a cancel, a check-out) must not go through INSERT unless the row is missing.
+        if s.execute(update(table).where(*where).values(**added)).rowcount:
+            return
+        stmt = ins(table).values(**keys, **values)
+        s.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=added))
+
+    for event_id in sorted(deltas.events):
+        upsert(EventStats, {"event_id": event_id},
+               {c: deltas.events[event_id][c] for c in COUNTS})
+    for ticket_id, event_id in sorted(deltas.tickets):
+        counts = deltas.tickets[(ticket_id, event_id)]
+        upsert(TicketStats, {"ticket_id": ticket_id},
+               {"event_id": event_id, **{c: counts[c] for c in COUNTS}})
+    for event_id, device in sorted(deltas.devices):
+        upsert(DeviceStats, {"event_id": event_id, "device_name": device[:255]},
+               {"check_ins": deltas.devices[(event_id, device)]})
+
+
+@dataclass
+class EventStatsView:
+    event_id: int
+    sold: int
+    checked_in: int
+    inside: int
+    tickets: list[TicketStats]
+    devices: list[DeviceStats]
+
+
+def get_event_stats(db: Database, actor: User, event_id: int) -> EventStatsView:
+    """The counts the stats consumer keeps (owner, admins, staff); zeros before any."""
+    with db.session() as s:
+        if not can_check_in(s, actor, load_event(s, event_id)):
+            raise Forbidden("Only the event's owner or staff can see its statistics")
+        row = s.get(EventStats, event_id)
+        tickets = list(s.scalars(select(TicketStats).where(TicketStats.event_id == event_id)
+                                 .order_by(TicketStats.ticket_id)))
+        devices = list(s.scalars(select(DeviceStats).where(DeviceStats.event_id == event_id)
+                                 .order_by(DeviceStats.device_name)))
+        return EventStatsView(event_id, row.sold if row else 0, row.checked_in if row else 0,
+                              row.inside if row else 0, tickets, devices)

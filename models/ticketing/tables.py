@@ -1,0 +1,189 @@
+"""Ticketing tables: orders, their lines and attendees, check-in scans, discount codes,
+event staff and idempotency keys. Every invariant is a named constraint."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.core.base import Base, BigId, UTCDateTime, utcnow
+
+DISCOUNT_USES = ("ticket", "event")
+DISCOUNT_TYPES = ("amount", "percent")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("status IN ('completed', 'cancelled')", name="status_known"),
+        CheckConstraint("payment_mode IN ('free', 'onsite', 'online')", name="payment_mode_known"),
+        CheckConstraint("amount >= 0 AND discount_amount >= 0", name="amounts_not_negative"),
+        CheckConstraint("discount_uses >= 0", name="discount_uses_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="completed")
+    payment_mode: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    discount_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    # the code's uses this order took (a free ticket counts): what a cancel gives back
+    discount_uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    discount_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_codes.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrderLine(Base):
+    """How many units of one ticket an order holds (what `sold_count` counts)."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "ticket_id"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0 AND discount >= 0", name="prices_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="RESTRICT"),
+                                           index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    discount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+
+
+class Attendee(Base):
+    """A ticket holder. `unit` is the seat of the ticket it holds (1..quantity, unique per
+    ticket): the intent of Open Event's UNIQUE(ticket_id, event_id) without its flaw. A
+    cancelled attendee gives its unit back (NULL)."""
+
+    __tablename__ = "attendees"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "unit"),
+        CheckConstraint("unit IS NULL OR unit >= 1", name="unit_positive"),
+        CheckConstraint("is_cancelled OR unit IS NOT NULL", name="active_has_unit"),
+        CheckConstraint("scan_count >= 0", name="scan_count_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                          index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"),
+                                          index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="RESTRICT"))
+    unit: Mapped[int | None] = mapped_column(Integer)
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    checkin_secret: Mapped[str] = mapped_column(String(64), unique=True)
+    is_checked_in: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=text("false"))
+    is_checked_out: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=text("false"))
+    is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=text("false"))
+    # bumped by every scan: the door's check that the scans it read with the lock are all
+    scan_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CheckInScan(Base):
+    """One scan at the door, never changed or deleted. The attendee's CSV attributes
+    (`checkin-times`, `device-name-checkin`, `checkout-times`) are derived from these."""
+
+    __tablename__ = "check_in_scans"
+    __table_args__ = (
+        UniqueConstraint("attendee_id", "nonce"),
+        CheckConstraint("kind IN ('entry', 'exit')", name="kind_known"),
+        Index("ix_check_in_scans_attendee_id_at", "attendee_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    device_name: Mapped[str | None] = mapped_column(String(255))
+    nonce: Mapped[str] = mapped_column(String(128))
+    scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """`Idempotency-Key` of an order POST: the first order answers every retry for 24 h."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventStaff(Base):
+    """Users the event's owner named to check attendees in."""
+
+    __tablename__ = "event_staff"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DiscountCode(Base):
+    __tablename__ = "discount_codes"
+    __table_args__ = (
+        UniqueConstraint("event_id", "code"),
+        CheckConstraint("used_for IN ('ticket', 'event')", name="used_for_known"),
+        CheckConstraint("type IN ('amount', 'percent')", name="type_known"),
+        CheckConstraint("value >= 0 AND (type <> 'percent' OR value <= 100)", name="value_range"),
+        CheckConstraint("used_count >= 0 AND (tickets_number IS NULL OR "
+                        "used_count <= tickets_number)", name="uses_within_limit"),
+        CheckConstraint("valid_till IS NULL OR valid_from IS NULL OR valid_till >= valid_from",
+                        name="validity_window"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    code: Mapped[str] = mapped_column(String(100))
+    used_for: Mapped[str] = mapped_column(String(8))
+    type: Mapped[str] = mapped_column(String(8))
+    value: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_till: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tickets_number: Mapped[int | None] = mapped_column(Integer)
+    used_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DiscountCodeTicket(Base):
+    """A ticket a ticket-level code discounts (many tickets per code)."""
+
+    __tablename__ = "discount_code_tickets"
+
+    discount_code_id: Mapped[int] = mapped_column(
+        ForeignKey("discount_codes.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
