@@ -182,9 +182,11 @@ def test_a_second_agent_for_the_device_waits_as_standby_and_takes_over(
     try:
         assert standby.link.connected.wait(10)
         peer.send(cmd("play", device_id, query=media.url("tone30.wav")))
-        peer.wait_state(lambda s: s["status"] == "playing")
-        assert agent.player.state.status == "playing"
-        assert standby.player.state.status == "idle"  # single active consumer
+        for level in (31, 32, 33):  # shared out between two consumers, some would miss one
+            peer.send(cmd("volume", device_id, level=level))
+        peer.wait_state(lambda s: s["status"] == "playing" and s["volume"] == 33)
+        assert (agent.player.state.status, agent.player.state.volume) == ("playing", 33)
+        assert (standby.player.state.status, standby.player.state.volume) == ("idle", 100)
 
         agent.close()  # the active one goes away: the standby gets the queue
         peer.send(cmd("volume", device_id, level=23))
