@@ -1,4 +1,5 @@
-"""Helpers for the device tests: a recording fake resolver, waiting, and WAV output reading."""
+"""Helpers for the device tests: a recording fake resolver, the states a player or a device
+reports, and waiting on the WAV file libvlc writes (growing, still, its loudness)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from device.resolver import Resolved
 from device.state import PlayerState
+from tests.support.processes import wait_until
 
 WAV_HEADER = 44
 
@@ -67,26 +69,51 @@ class StateLog:
         return out
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10, interval: float = 0.05,
-               what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        time.sleep(interval)
-
-
 def size(path: Path) -> int:
     return os.path.getsize(path) if os.path.exists(path) else 0
 
 
+def wait_growing(path: Path, by: int = 44_100, timeout: float = 10) -> int:
+    """Wait until `path` has grown `by` bytes past its present size (a quarter second of
+    44.1 kHz stereo s16 by default): audio is being written. Returns the new size."""
+    target = size(path) + by
+    wait_until(lambda: size(path) >= target, timeout, interval=0.02,
+               what=lambda: f"{path.name} to grow to {target} bytes (at {size(path)})")
+    return size(path)
+
+
+def wait_still(path: Path, quiet: float = 0.5, timeout: float = 5) -> int:
+    """Wait until `path` has not changed size for `quiet` seconds (while playing, libvlc's
+    afile output writes a buffer every few tens of ms): no audio is being written.
+    Raises AssertionError if it is still growing at `timeout`. Returns the size."""
+    deadline = time.monotonic() + timeout
+    last, since = size(path), time.monotonic()
+    while True:
+        time.sleep(0.02)
+        now, current = time.monotonic(), size(path)
+        if current != last:
+            last, since = current, now
+        elif now - since >= quiet:
+            return current
+        if now > deadline:
+            raise AssertionError(f"{path.name} still growing after {timeout}s (at {current})")
+
+
 def rms(path: Path, start: int = WAV_HEADER, end: int | None = None) -> float:
     """Root mean square of the signed 16-bit samples in bytes [start, end) of the file."""
-    data = Path(path).read_bytes()[start:end]
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read() if end is None else f.read(max(0, end - start))
     samples = array.array("h", data[: len(data) // 2 * 2])
     if not samples:
         return 0.0
     return math.sqrt(sum(s * s for s in samples) / len(samples))
+
+
+def recent_rms(path: Path, span: int = 44_100) -> float:
+    """RMS of the last `span` bytes written (whole stereo s16 frames)."""
+    end = WAV_HEADER + (size(path) - WAV_HEADER) // 4 * 4
+    return rms(path, max(WAV_HEADER, end - span // 4 * 4), end)
 
 
 def close_broker_connections(vhost: str, connection_name: str) -> int:

@@ -3,7 +3,6 @@ media) and real libvlc writing to a WAV file."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,7 +14,14 @@ import pytest
 from contracts.speakers import SpeakerStateReported, new_command
 from device.agent import Agent
 from device.config import AgentConfig
-from tests.support.device import BrokerPeer, close_broker_connections, size, wait_until
+from tests.support.device import (
+    BrokerPeer,
+    close_broker_connections,
+    recent_rms,
+    wait_growing,
+    wait_still,
+    wait_until,
+)
 from tests.support.services import has_rabbitmqctl
 
 
@@ -58,22 +64,52 @@ def test_play_command_reports_playing_with_title_and_audio(agent, peer, media, d
     assert state["command_id"] == command.command_id
     reported = SpeakerStateReported(**state)  # exactly the documented contract's fields
     assert reported.key() == f"speaker.{device_id}.state"
-    wait_until(lambda: size(Path(agent.config.audio_file)) > 100_000, what="audio frames")
+    out = Path(agent.config.audio_file)
+    wait_growing(out, by=100_000)
+    assert recent_rms(out) > 1000  # a tone, not silence
 
 
-def test_pause_resume_stop_and_volume_commands_are_obeyed_mid_song(agent, peer, media,
+def test_pause_resume_volume_and_stop_commands_are_obeyed_mid_song(agent, peer, media,
                                                                    device_id):
+    """Each command changes what libvlc writes, not only what the agent reports."""
+    out = Path(agent.config.audio_file)
     peer.send(cmd("play", device_id, query=media.url("tone30.wav")))
-    peer.wait_state(lambda s: s["status"] == "playing")
+    # two seconds in: a resume that restarted the song would show in the positions
+    peer.wait_state(lambda s: s["status"] == "playing" and s["position_ms"] >= 2000)
+    wait_growing(out)
 
-    peer.send(cmd("pause", device_id))
-    peer.wait_state(lambda s: s["status"] == "paused", timeout=2)
-    peer.send(cmd("resume", device_id))
-    peer.wait_state(lambda s: s["status"] == "playing", timeout=2)
-    peer.send(cmd("volume", device_id, level=35))
-    peer.wait_state(lambda s: s["volume"] == 35, timeout=2)
-    peer.send(cmd("stop", device_id))
-    peer.wait_state(lambda s: s["status"] == "stopped", timeout=2)
+    pause = cmd("pause", device_id)
+    peer.send(pause)
+    paused = peer.wait_state(lambda s: s["command_id"] == pause.command_id, timeout=5)
+    assert paused["status"] == "paused" and paused["position_ms"] > 0
+    wait_still(out)  # the song is held, not just reported as held
+    assert peer.collect()[-1]["status"] == "paused"
+
+    resume = cmd("resume", device_id)
+    peer.send(resume)
+    assert peer.wait_state(lambda s: s["command_id"] == resume.command_id,
+                           timeout=5)["status"] == "playing"
+    wait_growing(out, by=88_200)  # half a second more
+    peer.wait_state(lambda s: s["command_id"] == resume.command_id
+                    and s["position_ms"] > paused["position_ms"] + 200)
+    since_resume = [s["position_ms"] for s in peer.collect()
+                    if s["command_id"] == resume.command_id]
+    assert min(since_resume) >= paused["position_ms"] - 500  # went on, not from the start
+
+    loud = recent_rms(out)
+    volume = cmd("volume", device_id, level=35)
+    peer.send(volume)
+    assert peer.wait_state(lambda s: s["command_id"] == volume.command_id,
+                           timeout=5)["volume"] == 35
+    wait_until(lambda: recent_rms(out) < loud / 2, timeout=5, interval=0.02,
+               what=lambda: f"quieter audio than {loud:.0f} (now {recent_rms(out):.0f})")
+
+    stop = cmd("stop", device_id)
+    peer.send(stop)
+    assert peer.wait_state(lambda s: s["command_id"] == stop.command_id,
+                           timeout=5)["status"] == "stopped"
+    wait_still(out)
+    assert peer.collect()[-1]["status"] == "stopped"
 
 
 def test_expired_command_is_not_played(agent, peer, media, device_id):
@@ -131,9 +167,7 @@ def test_broker_connection_loss_keeps_playing_then_reconnects_and_obeys(
     wait_until(lambda: agent.link.connections >= 2 and agent.link.connected.is_set()
                and agent.link.states.connected.is_set(), timeout=20, what="reconnect")
 
-    before = size(out)
-    time.sleep(0.5)
-    assert size(out) > before, "the song stopped with the broker connection"
+    wait_growing(out)  # the song went on through the loss of the broker
     assert agent.player.state.status == "playing"
     peer.send(cmd("pause", device_id))
     peer.wait_state(lambda s: s["status"] == "paused", timeout=5)
@@ -148,9 +182,11 @@ def test_a_second_agent_for_the_device_waits_as_standby_and_takes_over(
     try:
         assert standby.link.connected.wait(10)
         peer.send(cmd("play", device_id, query=media.url("tone30.wav")))
-        peer.wait_state(lambda s: s["status"] == "playing")
-        assert agent.player.state.status == "playing"
-        assert standby.player.state.status == "idle"  # single active consumer
+        for level in (31, 32, 33):  # shared out between two consumers, some would miss one
+            peer.send(cmd("volume", device_id, level=level))
+        peer.wait_state(lambda s: s["status"] == "playing" and s["volume"] == 33)
+        assert (agent.player.state.status, agent.player.state.volume) == ("playing", 33)
+        assert (standby.player.state.status, standby.player.state.volume) == ("idle", 100)
 
         agent.close()  # the active one goes away: the standby gets the queue
         peer.send(cmd("volume", device_id, level=23))
