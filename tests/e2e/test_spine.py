@@ -18,6 +18,7 @@ from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
 from producers.broker import properties
 from producers.publisher import ConfirmingPublisher, Outgoing
+from tests.support.in_flight import EventRowLock, waiting_on_a_lock
 from tests.support.processes import free_port, wait_until
 from tests.support.ratings import RatingWorkload, aggregates, all_applied, counts, truth
 
@@ -87,6 +88,14 @@ def test_every_message_delivered_two_or_three_times_applies_once(db, procs, spin
     assert aggregates(db) == truth(db)
 
 
+def _more_applied(db, what: str, more: int = 30) -> None:
+    """Wait until `more` further events are applied: the stream flows at this point
+    (a count of events, not a rate: the machine's speed does not matter)."""
+    mark = counts(db)[2]
+    wait_until(lambda: counts(db)[2] >= mark + more, timeout=60,
+               what=lambda: f"{more} more events applied {what}: {counts(db)}")
+
+
 def test_broker_cut_stopped_and_started_mid_stream_loses_nothing_and_doubles_nothing(
         db, node_procs, node_env, rabbit_node):
     """The private node cuts every connection, then stops and starts its application
@@ -102,11 +111,6 @@ def test_broker_cut_stopped_and_started_mid_stream_loses_nothing_and_doubles_not
         page = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
         return float(re.search(r"^venuebus_relay_failures_total (\S+)$", page, re.M)[1])
 
-    def flowing(what: str) -> None:  # more events applied from now on
-        mark = counts(db)[2]
-        wait_until(lambda: counts(db)[2] >= mark + 30, timeout=60,
-                   what=lambda: f"events applied {what}: {counts(db)}")
-
     stop = threading.Event()
 
     def produce() -> None:
@@ -117,13 +121,13 @@ def test_broker_cut_stopped_and_started_mid_stream_loses_nothing_and_doubles_not
     producer = threading.Thread(target=produce)
     producer.start()
     try:
-        flowing("before the faults")
+        _more_applied(db, "before the faults")
         assert relay_failures() == 0
         rabbit_node.ctl("close_all_connections", "-p", vhost, "test: cut connections")
         wait_until(lambda: relay_failures() >= 1, timeout=30, what="the relay to see the cut")
         wait_until(lambda: consumer.output().count(CONSUMER_READY) >= 2, timeout=30,
                    what="the consumer to reconnect after the cut")
-        flowing("after the cut")
+        _more_applied(db, "after the cut")
         cut_failures = relay_failures()
         rabbit_node.stop_app()
         try:
@@ -133,14 +137,12 @@ def test_broker_cut_stopped_and_started_mid_stream_loses_nothing_and_doubles_not
             assert "broker connection lost" in consumer.output()
         finally:
             rabbit_node.start_app()
-        flowing("after the broker came back")  # so the relay reconnected, as did the consumer
+        _more_applied(db, "after the broker came back")  # relay and consumer reconnected
     finally:
         stop.set()
         producer.join()
     wait_until(lambda: all_applied(db), timeout=90,
                what=lambda: f"every event applied once: {counts(db)}")
-    total, _, processed = counts(db)
-    assert total == processed and total > 100
     assert relay.popen.poll() is None and consumer.popen.poll() is None  # recovered in place
     assert consumer.output().count(CONSUMER_READY) >= 3  # first session, after cut, after stop
 
@@ -172,7 +174,7 @@ def test_relay_killed_with_a_backlog_in_flight_loses_nothing_after_restart(
     relay = node_procs.start("relay", "--batch-size", "200", ready="relay running")
     wait_until(lambda: counts(db)[1] == 300, timeout=30, what="the first events published")
     assert relay.terminate() == 0
-    for _ in range(3000):  # the backlog, recorded while no relay runs
+    for _ in range(2000):  # the backlog (10 batches), recorded while no relay runs
         work.step()
 
     with rabbit_node.publishers_blocked():
@@ -244,46 +246,14 @@ def test_poison_message_is_dead_lettered_alone_and_replayed_once_fixed(db, procs
     assert "0 dead letter" in dead_letters()
 
 
-class _EventRowLock:
-    """Holds an event row locked (in a thread) until release(): the consumer's update of
-    that row waits behind it, so its work stays in flight as long as the test wants."""
-
-    def __init__(self, db, event_id: int, at_most: float = 120.0) -> None:
-        self._release = threading.Event()
-        locked = threading.Event()
-
-        def hold() -> None:
-            with db.engine.connect() as conn, conn.begin():
-                conn.execute(text("SELECT id FROM events WHERE id = :id FOR UPDATE"),
-                             {"id": event_id})
-                locked.set()
-                self._release.wait(at_most)  # at_most: a failing test does not hang
-
-        self._thread = threading.Thread(target=hold, daemon=True)
-        self._thread.start()
-        assert locked.wait(10), "the event row was not locked"  # else the test proves nothing
-
-    def release(self) -> None:
-        self._release.set()
-        self._thread.join(30)
-
-
-def _waiting_on_a_lock(db) -> bool:
-    """Some session of this database (the consumer's) waits for a row lock."""
-    with db.engine.connect() as conn:
-        return bool(conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar())
-
-
-def _in_flight(db, procs, work: RatingWorkload) -> _EventRowLock:
+def _in_flight(db, procs, work: RatingWorkload) -> EventRowLock:
     """Record one rating, then lock its event row, then start the relay: the consumer
     receives the event and blocks on the lock (recording it would block on the lock
     too, and the consumer would only see it after the lock was gone)."""
     work.step()
-    lock = _EventRowLock(db, work.events[0])
+    lock = EventRowLock(db, work.events[0])
     procs.start("relay", ready="relay running")
-    wait_until(lambda: _waiting_on_a_lock(db), timeout=10, what="the consumer blocked: in flight")
+    wait_until(lambda: waiting_on_a_lock(db), timeout=10, what="the consumer blocked: in flight")
     return lock
 
 
@@ -399,6 +369,7 @@ def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs,
             outage(conn, 3.0, during=start_consumer)
             time.sleep(1.5)
             outage(conn, 2.0)
+        _more_applied(db, "after the outages")
     finally:
         stop.set()
         producer.join()
@@ -408,7 +379,6 @@ def test_database_outage_mid_stream_loses_nothing_and_doubles_nothing(db, procs,
     db.engine.dispose()  # the test's own pooled connections were terminated too
     wait_until(lambda: all_applied(db), timeout=60,
                what=lambda: f"every event applied once: {counts(db)}")
-    assert counts(db)[0] > 100
     assert relay.popen.poll() is None and consumer.popen.poll() is None
     assert "database unavailable" in consumer.output()
     assert "relay error" in relay.output()

@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -93,6 +94,10 @@ class RabbitNode:
                    what=lambda: f"{self.name} to boot:\n{self.log_tail()}")
 
     def accepts_amqp(self) -> bool:
+        try:  # a quiet TCP probe first: pika logs every refused attempt as an ERROR
+            socket.create_connection(("127.0.0.1", self.amqp_port), timeout=2).close()
+        except OSError:
+            return False
         try:
             pika.BlockingConnection(pika.URLParameters(
                 self.amqp_url() + "?connection_attempts=1&socket_timeout=2")).close()
