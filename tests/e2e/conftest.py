@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.support.processes import processes
@@ -34,7 +36,7 @@ def procs(spine_env, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def rabbit_node(tmp_path_factory) -> RabbitNode:
+def rabbit_node(tmp_path_factory) -> Iterator[RabbitNode]:
     """A private RabbitMQ node, booted for the module's first test that asks for it: a
     test may stop, kill or block it (never the machine's shared node)."""
     if not rabbitmq_installed():
@@ -44,7 +46,7 @@ def rabbit_node(tmp_path_factory) -> RabbitNode:
 
 
 @pytest.fixture
-def node_env(database_url, rabbit_node, db) -> dict[str, str]:
+def node_env(database_url, rabbit_node, db) -> Iterator[dict[str, str]]:
     """Like spine_env, on a fresh vhost of the private node."""
     with rabbit_node.fresh_vhost() as url:
         yield _spine_env(database_url, url)
