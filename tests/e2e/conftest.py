@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.support.processes import processes
+from tests.support.rabbit_nodes import RabbitNode, rabbit_nodes, rabbitmq_installed
 from tests.support.services import fresh_vhost, rabbitmq_server
 
 
@@ -13,16 +16,44 @@ def vhost_url():
         yield url
 
 
-@pytest.fixture
-def spine_env(database_url, vhost_url, db) -> dict[str, str]:
-    """Environment of every process of one test: this run's database, the test's vhost,
+def _spine_env(database_url: str, amqp_url: str) -> dict[str, str]:
+    """Environment of every process of one test: this run's database, the test's broker,
     short retry delays so retry and dead-letter paths finish within a test."""
-    return {"DATABASE_URL": database_url, "AMQP_URL": vhost_url,
+    return {"DATABASE_URL": database_url, "AMQP_URL": amqp_url,
             "SECRET_KEY": "test-secret-0123456789abcdef0123456789",
             "RETRY_DELAYS_MS": "200,400", "DELIVERY_LIMIT": "5", "LOG_LEVEL": "INFO"}
 
 
 @pytest.fixture
+def spine_env(database_url, vhost_url, db) -> dict[str, str]:
+    return _spine_env(database_url, vhost_url)
+
+
+@pytest.fixture
 def procs(spine_env, tmp_path):
     with processes(spine_env, tmp_path) as group:
+        yield group
+
+
+@pytest.fixture(scope="module")
+def rabbit_node(tmp_path_factory) -> Iterator[RabbitNode]:
+    """A private RabbitMQ node, booted for the module's first test that asks for it: a
+    test may stop, kill or block it (never the machine's shared node)."""
+    if not rabbitmq_installed():
+        pytest.skip("needs rabbitmq-server installed on this machine")
+    with rabbit_nodes(1, tmp_path_factory.mktemp("rabbit")) as nodes:
+        yield nodes[0]
+
+
+@pytest.fixture
+def node_env(database_url, rabbit_node, db) -> Iterator[dict[str, str]]:
+    """Like spine_env, on a fresh vhost of the private node."""
+    with rabbit_node.fresh_vhost() as url:
+        yield _spine_env(database_url, url)
+
+
+@pytest.fixture
+def node_procs(node_env, tmp_path):
+    """Processes of the system connected to the private node."""
+    with processes(node_env, tmp_path) as group:
         yield group
