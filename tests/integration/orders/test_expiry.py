@@ -99,3 +99,37 @@ def test_venuebus_expire_orders_process_expires_due_orders(client, db, shop, dat
         assert proc.terminate() == 0
     assert "1 expired" in proc.output()
     assert sold(db, shop.ticket_id) == 0
+
+
+def test_venuebus_run_starts_the_expiry_loop_like_the_relay():
+    from cli.supervisor import plan
+    from models.core.config import Config
+
+    children = {c.name: c.args for c in plan(Config(smtp_url="smtp://x:25"), workers=1)}
+    assert children["expire-orders"] == ["expire-orders"] and "relay" in children
+
+
+def test_expiry_runs_on_sqlite_too(tmp_path):
+    from api.app import create_app
+    from models.core.config import Config
+    from models.core.migrate import upgrade
+    from tests.integration.orders.helpers import make_ticket
+    from tests.support.api import create_event, sign_up
+
+    url = f"sqlite:///{tmp_path}/expiry.db"
+    upgrade(url)
+    app = create_app(Config(database_url=url, secret_key="s" * 40))
+    client, db = app.test_client(), app.extensions["venuebus"].db
+    try:
+        owner = sign_up(client, "owner@example.com")
+        event_id = create_event(client, owner)
+        ticket = make_ticket(client, owner, event_id, 5, price=10, type="paid")
+        oid = int(buy(client, owner, event_id, ticket, 2).get_json()["data"]["id"])
+        assert sold(db, ticket) == 2
+        make_due(db, oid)
+        assert expire_due_orders(db, utcnow()) == 1
+        assert expire_due_orders(db, utcnow()) == 0
+        assert (order_row(db, oid).status, sold(db, ticket)) == ("expired", 0)
+        assert len(outbox(db, "order.expired")) == 1
+    finally:
+        db.dispose()
