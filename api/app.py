@@ -16,6 +16,7 @@ from api import (
     health,
     openapi,
     orders,
+    payments,
     speakers,
     staff,
     stats,
@@ -26,13 +27,13 @@ from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
 from api.metrics import ApiMetrics
 from models.core.config import Config
-from models.core.db import Database, ping_when_idle
+from models.core.db import Database, lock_timeout_args, ping_when_idle
 
 API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
               orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
-              badges.bp, allowed_usage.bp]
+              badges.bp, allowed_usage.bp, payments.bp]
 
 
 @dataclass
@@ -51,7 +52,7 @@ def _database(config: Config) -> Database:
     the ping was one of a check-in's five round trips."""
     if config.database_url.startswith("sqlite"):
         return Database(config)
-    db = Database(config, pool_pre_ping=False)
+    db = Database(config, pool_pre_ping=False, **lock_timeout_args(config.lock_timeout_ms))
     ping_when_idle(db.engine, API_PING_IDLE_SECONDS)
     return db
 

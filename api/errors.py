@@ -20,6 +20,7 @@ from models.core.errors import (
 )
 
 JSONAPI = "application/vnd.api+json"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
 log = logging.getLogger("venuebus.api")
 
 STATUS_OF: dict[type[DomainError], int] = {
@@ -122,6 +123,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _db_unavailable(exc: OperationalError):
+        if getattr(exc.orig, "pgcode", None) == LOCK_NOT_AVAILABLE:
+            # waited LOCK_TIMEOUT_MS on a row lock (a hot ticket): retry rather than queue
+            return error_response(503, [error_object(
+                503, "busy", _TITLES[503], "Too many requests wait for the same tickets; "
+                "retry in a moment")], {"Retry-After": "1"})
         log.warning("database unavailable: %s", exc.orig)
         return error_response(503, [error_object(503, "database_unavailable", _TITLES[503],
                                                  "The database is unavailable, retry")],

@@ -20,7 +20,7 @@ from api.jsonapi import (
 )
 from api.openapi import doc
 from models.catalog import events as catalog
-from models.catalog.tables import Event
+from models.catalog.tables import MAX_ORDER_EXPIRY_MINUTES, Event
 
 bp = Blueprint("events", __name__)
 
@@ -30,6 +30,8 @@ class EventSchema(ResourceSchema):
     description = fields.String(allow_none=True)
     starts_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     ends_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    # minutes a paid online order holds its tickets while the buyer pays
+    order_expiry_time = fields.Integer(validate=validate.Range(1, MAX_ORDER_EXPIRY_MINUTES))
     average_rating = fields.Float(dump_only=True, allow_none=True)
     rating_count = fields.Integer(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)

@@ -19,7 +19,7 @@ from api.jsonapi import (
 from api.openapi import doc
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
 from models.ticketing.attendees import AttendeeView
-from models.ticketing.cancel import cancel_order, check_status_change
+from models.ticketing.completion import change_order_status
 from models.ticketing.order_views import PlacedOrder, get_order
 from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
 
@@ -27,13 +27,17 @@ bp = Blueprint("orders", __name__)
 
 
 class OrderSchema(ResourceSchema):
-    status = fields.String(validate=validate.OneOf(["cancelled"]))
+    status = fields.String(validate=validate.OneOf(["completed", "cancelled"]))
     payment_mode = fields.String(dump_only=True)
     amount = fields.Float(dump_only=True)
     discount_amount = fields.Float(dump_only=True)
     tickets = fields.List(fields.Dict(), dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     cancelled_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    expires_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    expired_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    completed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    needs_refund = fields.Boolean(dump_only=True)
 
 
 def order_document(placed: PlacedOrder, status: int = 200):
@@ -41,12 +45,15 @@ def order_document(placed: PlacedOrder, status: int = 200):
     attrs = OrderSchema.one().dump({
         "status": o.status, "payment_mode": o.payment_mode, "amount": o.amount,
         "discount_amount": o.discount_amount, "created_at": o.created_at,
-        "cancelled_at": o.cancelled_at,
+        "cancelled_at": o.cancelled_at, "expires_at": o.expires_at,
+        "expired_at": o.expired_at, "completed_at": o.completed_at,
+        "needs_refund": placed.needs_refund,
         "tickets": [{"id": str(ln.ticket_id), "quantity": ln.quantity,
                      "unit-price": float(ln.unit_price), "discount": float(ln.discount)}
                     for ln in placed.lines]})
     rels = {"event": ("event", o.event_id), "user": ("user", o.user_id),
             "discount-code": ("discount-code", o.discount_code_id),
+            "completed-by": ("user", o.completed_by_id),
             "attendees": ("attendee", [a.id for a in placed.attendees])}
     data = resource("order", o.id, attrs, relationships=rels,
                     self_link=url_for("orders.get_order_view", order_id=o.id))
@@ -74,7 +81,9 @@ def create_order():
         people = [AttendeeDetails(p["ticket_id"], p["first_name"], p["last_name"],
                                   p.get("email")) for p in values["attendees"]]
         placed = place_order(deps.db(), actor, event_id, people,
-                             discount_code=values.get("discount_code"), idempotency=idem)
+                             discount_code=values.get("discount_code"),
+                             payment_mode=values.get("payment_mode", "online"),
+                             idempotency=idem)
     return order_document(placed, status=201)
 
 
@@ -88,9 +97,10 @@ def get_order_view(order_id: int):
 
 @bp.patch("/v1/orders/<int:order_id>")
 @login_required
-@doc("Cancel an order (status: cancelled; event owner): frees its capacity", type_="order",
+@doc("Mark an order paid (status: completed, from pending or placed) or cancel it "
+     "(status: cancelled, frees its capacity); event owner or admin", type_="order",
      body=OrderSchema, response=OrderSchema, errors=(400, 401, 403, 404, 409, 422))
 def update_order(order_id: int):
     attrs, _ = parse_resource("order", resource_id=order_id)
-    check_status_change(str(attrs.get("status")))
-    return order_document(cancel_order(deps.db(), require_user(), order_id))
+    return order_document(change_order_status(deps.db(), require_user(), order_id,
+                                              attrs.get("status")))

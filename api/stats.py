@@ -15,8 +15,9 @@ bp = Blueprint("stats", __name__)
 
 @bp.get("/v1/events/<int:event_id>/stats")
 @login_required
-@doc("Sold, checked in, inside, per ticket and per device (owner or staff; kept by the "
-     "stats consumer, so slightly behind the writes)", type_="event-stats",
+@doc("Sold, checked in, inside, per ticket and per device; orders, units and amounts by "
+     "state and the revenue (owner or staff; kept by the stats consumer, so slightly "
+     "behind the writes)", type_="event-stats",
      errors=(401, 403, 404))
 def event_stats(event_id: int):
     view = get_event_stats(deps.db(), require_user(), event_id)
@@ -26,6 +27,9 @@ def event_stats(event_id: int):
                      "inside": t.inside} for t in view.tickets],
         "devices": [{"device-name": d.device_name, "check-ins": d.check_ins}
                     for d in view.devices],
+        "orders": {state: {"orders": st.orders, "units": st.units, "amount": float(st.amount)}
+                   for state, st in view.states.items()},
+        "revenue": float(view.revenue),
     }
     return document(resource("event-stats", event_id, attrs,
                              relationships={"event": ("event", event_id)},

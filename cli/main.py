@@ -14,6 +14,7 @@ COMMANDS = {
     "db": "cli.server:db",
     "users": "cli.server:users",
     "relay": "cli.spine:relay",
+    "expire-orders": "cli.expiry:expire_orders",
     "consume": "cli.spine:consume",
     "dlq": "cli.spine:dlq",
     "status": "cli.spine:status",

@@ -44,6 +44,7 @@ def plan(config: Config, workers: int) -> list[Child]:
               f"http://{config.api_host}:{port} (docs /docs, metrics /metrics)"),
         Child("relay", ["relay", "--metrics-port", str(port + 101)],
               f"metrics http://127.0.0.1:{port + 101}/metrics"),
+        Child("expire-orders", ["expire-orders"], "gives back unpaid orders' tickets"),
     ]
     for i, name in enumerate(sorted(QUEUES), start=2):
         children.append(Child(f"consume {name}", ["consume", name, "--metrics-port",

@@ -1,4 +1,7 @@
-"""Ticketing event contracts: orders placed and cancelled, attendees checked in and out."""
+"""Ticketing event contracts: orders placed, completed, expired and cancelled, attendees
+checked in and out. Fields added later (`status`, `expires_at`, `previous_status`,
+`amount` of a cancel) may be missing from messages published before them: consumers
+read them with a default (placed and cancelled orders were all completed then)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ from contracts.envelope import DomainEvent, register
 @register
 @dataclasses.dataclass(frozen=True)
 class OrderPlaced(DomainEvent):
-    """An order committed: `lines` are `{ticket_id, quantity}`; one attendee id per unit."""
+    """An order committed: `lines` are `{ticket_id, quantity}`; one attendee id per unit.
+    `status` is completed (free, or paid on site), pending (holds its units until
+    `expires_at`) or placed (an offline payment promised; no expiry)."""
 
     routing_key: ClassVar[str] = "order.placed"
     aggregate_type: ClassVar[str] = "order"
@@ -25,13 +30,54 @@ class OrderPlaced(DomainEvent):
     lines: list[dict]
     attendee_ids: list[int]
     placed_at: str
+    status: str
+    expires_at: str | None
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class OrderCompleted(DomainEvent):
+    """A pending or placed order was paid: marked by `completed_by_id` (the event's owner
+    or an admin), or by a payment provider (`completed_by_id` null, `payment_id` set)."""
+
+    routing_key: ClassVar[str] = "order.completed"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    event_id: int
+    user_id: int
+    previous_status: str
+    amount: str
+    lines: list[dict]
+    completed_by_id: int | None
+    payment_id: int | None
+    completed_at: str
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class OrderExpired(DomainEvent):
+    """A pending order was not paid by its `expires_at`: its units, discount uses and
+    attendees were released."""
+
+    routing_key: ClassVar[str] = "order.expired"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    event_id: int
+    user_id: int
+    amount: str
+    lines: list[dict]
+    attendee_ids: list[int]
+    expired_at: str
 
 
 @register
 @dataclasses.dataclass(frozen=True)
 class OrderCancelled(DomainEvent):
-    """An order was cancelled: its units went back on sale. Each line also says how many
-    of its attendees had checked in and how many were inside (they count no more)."""
+    """An order was cancelled from `previous_status`: its units went back on sale. Each
+    line also says how many of its attendees had checked in and how many were inside
+    (they count no more)."""
 
     routing_key: ClassVar[str] = "order.cancelled"
     aggregate_type: ClassVar[str] = "order"
@@ -42,6 +88,8 @@ class OrderCancelled(DomainEvent):
     lines: list[dict]
     attendee_ids: list[int]
     cancelled_at: str
+    previous_status: str
+    amount: str
 
 
 @register

@@ -11,7 +11,8 @@ QUEUE_PREFIX = "venuebus."
 QUEUES: dict[str, tuple[str, ...]] = {
     "ratings": ("rating.changed",),
     "speakers": ("speaker.*.state",),
-    "stats": ("order.placed", "order.cancelled", "attendee.checked_in", "attendee.checked_out"),
+    "stats": ("order.placed", "order.completed", "order.expired", "order.cancelled",
+              "attendee.checked_in", "attendee.checked_out"),
     "badges": ("badge.requested",),
     "mail": ("badge.generated",),
 }

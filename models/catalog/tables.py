@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base, UTCDateTime, utcnow
 
 TICKET_TYPES = ("free", "paid", "donation")
+ORDER_EXPIRY_MINUTES = 15
+MAX_ORDER_EXPIRY_MINUTES = 10080  # a week
 
 
 class Event(Base):
@@ -28,7 +30,11 @@ class Event(Base):
     # rating_sum / rating_count / average_rating are the ratings consumer's running totals.
     # It applies `rating.changed` deltas exactly once but in any order, so a total may pass
     # through a value no feedback set has (an update before its create): no CHECK on them.
-    __table_args__ = (CheckConstraint("ends_at >= starts_at", name="ends_after_start"),)
+    __table_args__ = (
+        CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+        CheckConstraint(f"order_expiry_time BETWEEN 1 AND {MAX_ORDER_EXPIRY_MINUTES}",
+                        name="order_expiry_time_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -39,6 +45,9 @@ class Event(Base):
     average_rating: Mapped[float | None] = mapped_column(Numeric(6, 3, asdecimal=False))
     rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # minutes a paid online order holds its units while the buyer pays (Open Event's name)
+    order_expiry_time: Mapped[int] = mapped_column(Integer, default=ORDER_EXPIRY_MINUTES,
+                                                   server_default=str(ORDER_EXPIRY_MINUTES))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -36,6 +36,10 @@ class Config:
     smtp_url: str = ""
     mail_from: str = "venuebus <no-reply@venuebus.local>"
     firebase_project_id: str = ""
+    # order lifecycle: how long the API waits for a row lock before answering 503 busy,
+    # and the endpoint secret of the Stripe webhook (unset: the webhook answers 503)
+    lock_timeout_ms: int = 2000
+    stripe_webhook_secret: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -61,6 +65,8 @@ class Config:
             smtp_url=env.get("SMTP_URL", base.smtp_url),
             mail_from=env.get("MAIL_FROM", base.mail_from),
             firebase_project_id=env.get("FIREBASE_PROJECT_ID", base.firebase_project_id),
+            lock_timeout_ms=_int(env, "LOCK_TIMEOUT_MS", base.lock_timeout_ms),
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", base.stripe_webhook_secret),
         )
 
     def with_(self, **changes: object) -> Config:

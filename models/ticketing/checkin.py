@@ -42,8 +42,9 @@ DETAIL_FIELDS = {"first_name", "last_name", "email"}
 SCAN_FIELDS = {"is_checked_in", "checkin_times", "device_name_checkin", "is_checked_out"}
 
 # The door is the hottest path. On PostgreSQL a scan is two statements: one locks the
-# attendee and reads its scans, who the actor is to its event (no separate user lookup)
-# and the new scan's id; one writes the scan, the attendee's state and the outbox row.
+# attendee and reads its scans, its order's status, who the actor is to its event (no
+# separate user lookup) and the new scan's id; one writes the scan, the attendee's state
+# and the outbox row.
 ATTENDEES, SCANS, USERS = Attendee.__table__, CheckInScan.__table__, User.__table__
 EVENTS, ORDERS, STAFF = Event.__table__, Order.__table__, EventStaff.__table__
 _ACTOR = bindparam("actor_id")
@@ -53,6 +54,7 @@ _SCAN_LABELS = tuple(c.label(f"scan_{c.name}") for c in SCAN_COLUMNS)  # scan_id
 def _lock_statement(next_scan_id: ColumnElement) -> Select:
     return select(
         ATTENDEES, EVENTS.c.owner_id, ORDERS.c.user_id.label("buyer_id"),
+        ORDERS.c.status.label("order_status"),
         select(USERS.c.is_admin).where(USERS.c.id == _ACTOR).scalar_subquery()
         .label("actor_is_admin"),
         exists().where(STAFF.c.event_id == ATTENDEES.c.event_id, STAFF.c.user_id == _ACTOR)
@@ -114,6 +116,7 @@ class _Locked:
     next_scan_id: int | None  # PostgreSQL: taken for the first scan this transaction adds
     owner_id: int
     buyer_id: int
+    order_status: str  # read unlocked: a payment completing it meanwhile is seen next scan
     actor_id: int
     actor_is_admin: bool
     actor_is_staff: bool
@@ -159,7 +162,7 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
     if len(scans) != row["scan_count"]:
         scans = [Scan(**r) for r in SCANS_OF(conn, {"attendee_id": row["id"]})]
     return _Locked(detached(Attendee, row), scans, row["next_scan_id"], row["owner_id"],
-                   row["buyer_id"], actor_id, row["actor_is_admin"],
+                   row["buyer_id"], row["order_status"], actor_id, row["actor_is_admin"],
                    bool(row["actor_is_staff"]))
 
 
@@ -168,6 +171,9 @@ def _may_scan(locked: _Locked) -> None:
         raise Forbidden("Only the event's owner or its staff can check attendees in")
     if locked.attendee.is_cancelled:
         raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
+    if locked.order_status != "completed":  # pending or placed: not paid yet
+        raise Conflict(f"The attendee's order is {locked.order_status}, not completed",
+                       code="order_not_completed")
 
 
 def _set(conn: Connection, attendee: Attendee, **values: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
@@ -12,7 +12,7 @@ from models.catalog.events import can_manage, load_event
 from models.core.db import Database
 from models.core.errors import Forbidden, NotFound
 from models.ticketing.attendees import AttendeeView, views_of
-from models.ticketing.tables import Attendee, Order, OrderLine
+from models.ticketing.tables import Attendee, Order, OrderLine, Payment
 
 
 @dataclass
@@ -22,6 +22,13 @@ class PlacedOrder:
     attendees: list[Attendee]
     replayed: bool = False
     views: list[AttendeeView] | None = None  # attendees with their scans, when loaded
+    needs_refund: bool = False  # a payment came after its units were given back
+
+
+def needs_refund(s: Session, order_id: int) -> bool:
+    """Whether a payment of the order came when it had expired or was cancelled."""
+    return bool(s.scalar(select(exists().where(Payment.order_id == order_id,
+                                               Payment.needs_refund.is_(True)))))
 
 
 def load_placed(s: Session, order_id: int, *, replayed: bool = False,
@@ -45,4 +52,5 @@ def get_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
                 not can_manage(actor, load_event(s, placed.order.event_id)):
             raise Forbidden("Only the buyer or the event's owner can see this order")
         placed.views = views_of(s, placed.attendees)
+        placed.needs_refund = needs_refund(s, order_id)
         return placed

@@ -1,5 +1,10 @@
 """Placing orders (online and onsite), each in one transaction.
 
+An order starts completed when nothing is to be paid online (free, or sold at the door by
+the owner), placed when the buyer promised an offline payment (bank, cheque), and pending
+otherwise: a paid online order holds its units for the event's `order_expiry_time`
+minutes (models/ticketing/expiry.py gives them back if it is not paid by then).
+
 Nothing is created on any error: the order, its lines, its attendees, the capacity taken,
 the discount uses taken, the idempotency key and the `order.placed` outbox row commit
 together or not at all (never Open Event's commit-one-by-one-then-delete-by-hand)."""
@@ -9,6 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -46,6 +52,7 @@ class AttendeeDetails:
 
 
 MAX_UNITS_PER_LINE = 10_000  # also the most max-order a ticket may have
+OFFLINE_PAYMENT_MODES = ("bank", "cheque")  # the organiser completes or cancels the order
 
 
 def place_onsite_order(db: Database, actor: User, event_id: int,
@@ -68,29 +75,46 @@ def place_onsite_order(db: Database, actor: User, event_id: int,
             raise Invalid(f"At most {MAX_UNITS_PER_LINE} units of one ticket per order",
                           code="invalid_quantity", pointer=ONSITE_POINTER)
         holders[ticket_id] += [AttendeeDetails(ticket_id, *ONSITE_NAME)] * quantity
-    return _place(db, actor, event_id, holders, onsite=True, code=None,
+    return _place(db, actor, event_id, holders, mode="onsite", code=None,
                   idem=idempotency, pointer=ONSITE_POINTER)
 
 
 def place_order(db: Database, actor: User, event_id: int, attendees: list[AttendeeDetails],
-                *, discount_code: str | None = None,
+                *, discount_code: str | None = None, payment_mode: str = "online",
                 idempotency: Idempotency | None = None) -> PlacedOrder:
     """A signed-in user buys one unit per attendee given, within each ticket's sales window
-    and min/max per order, with an optional discount code (valid now, uses left).
-    Raises Invalid (422), Conflict `ticket_sold_out` / `discount_exhausted` (409)."""
+    and min/max per order, with an optional discount code (valid now, uses left). A paid
+    order is pending (`online`, expires) or placed (`bank` / `cheque`); a free one is
+    completed. Raises Invalid (422), Conflict `ticket_sold_out` / `discount_exhausted`
+    (409)."""
+    if payment_mode not in ("online", *OFFLINE_PAYMENT_MODES):
+        raise Invalid(f"payment-mode must be online, bank or cheque, not {payment_mode!r}",
+                      code="invalid_payment_mode", pointer="/data/attributes/payment-mode")
     if not attendees:
         raise Invalid("An order needs at least one attendee", code="attendees_missing",
                       pointer=ATTENDEES_POINTER)
     holders: dict[int, list[AttendeeDetails]] = defaultdict(list)
     for person in attendees:
         holders[person.ticket_id].append(person)
-    return _place(db, actor, event_id, holders, onsite=False, code=discount_code,
+    return _place(db, actor, event_id, holders, mode=payment_mode, code=discount_code,
                   idem=idempotency, pointer=ATTENDEES_POINTER)
 
 
+def _start(order: Order, event: Event) -> None:
+    """The order's first state, from its payment mode and amount (set by `_price`)."""
+    if order.payment_mode in ("free", "onsite"):
+        order.status, order.completed_at = "completed", order.created_at
+    elif order.payment_mode in OFFLINE_PAYMENT_MODES:
+        order.status = "placed"
+    else:
+        order.status = "pending"
+        order.expires_at = order.created_at + timedelta(minutes=event.order_expiry_time)
+
+
 def _place(db: Database, actor: User, event_id: int,
-           holders: dict[int, list[AttendeeDetails]], *, onsite: bool, code: str | None,
+           holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
            idem: Idempotency | None, pointer: str) -> PlacedOrder:
+    onsite = mode == "onsite"
     for attempt in (1, 2):
         with UnitOfWork(db) as uow:
             s = uow.session
@@ -106,10 +130,11 @@ def _place(db: Database, actor: User, event_id: int,
                 _check_line(ticket, len(holders[ticket.id]), window=not onsite, pointer=pointer)
             discount = find_discount(s, event_id, code, [t.id for t in tickets]) if code \
                 else None
-            order = Order(event_id=event_id, user_id=actor.id, status="completed",
-                          payment_mode="onsite" if onsite else "online",
-                          discount_code_id=discount.code.id if discount else None)
+            order = Order(event_id=event_id, user_id=actor.id, payment_mode=mode,
+                          discount_code_id=discount.code.id if discount else None,
+                          created_at=utcnow())
             lines = _price(order, tickets, holders, discount)
+            _start(order, event)
             s.add(order)
             s.flush()
             if idem is not None:
@@ -137,7 +162,8 @@ def _place(db: Database, actor: User, event_id: int,
                 lines=[{"ticket_id": ln.ticket_id, "quantity": ln.quantity}
                        for ln in placed.lines],
                 attendee_ids=[a.id for a in placed.attendees],
-                placed_at=order.created_at.isoformat()))
+                placed_at=order.created_at.isoformat(), status=order.status,
+                expires_at=order.expires_at.isoformat() if order.expires_at else None))
             uow.commit()
             return placed
     raise Busy("The order is being placed by a concurrent request; retry", code="busy")

@@ -22,14 +22,28 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base, BigId, UTCDateTime, utcnow
 
 DISCOUNT_USES = ("ticket", "event")
+ORDER_STATUSES = ("pending", "placed", "completed", "cancelled", "expired")
+PAYMENT_MODES = ("free", "onsite", "online", "bank", "cheque")
+PAYMENT_OUTCOMES = ("completed", "needs_refund", "already_completed")
 DISCOUNT_TYPES = ("amount", "percent")
 
 
 class Order(Base):
+    """An order moves pending (holds its units until `expires_at`) or placed (an offline
+    payment promised) to completed, or to cancelled / expired (units given back)."""
+
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint("status IN ('completed', 'cancelled')", name="status_known"),
-        CheckConstraint("payment_mode IN ('free', 'onsite', 'online')", name="payment_mode_known"),
+        CheckConstraint("status IN ('pending', 'placed', 'completed', 'cancelled', 'expired')",
+                        name="status_known"),
+        CheckConstraint("payment_mode IN ('free', 'onsite', 'online', 'bank', 'cheque')",
+                        name="payment_mode_known"),
+        CheckConstraint("status <> 'pending' OR expires_at IS NOT NULL",
+                        name="pending_expires"),
+        # the expiry loop's claim: due pending orders, soonest first
+        Index("ix_orders_pending_expires_at", "expires_at",
+              postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
         CheckConstraint("amount >= 0 AND discount_amount >= 0", name="amounts_not_negative"),
         CheckConstraint("discount_uses >= 0", name="discount_uses_not_negative"),
     )
@@ -47,6 +61,39 @@ class Order(Base):
         ForeignKey("discount_codes.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # who marked it paid; NULL when a payment provider's webhook completed it
+    completed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Payment(Base):
+    """One payment provider event, recorded once (a replay finds its row) in the same
+    transaction as its effect on the order. `needs_refund`: money came for an order
+    that had expired or was cancelled, so its units were given back."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_event_id"),
+        CheckConstraint("outcome IN ('completed', 'needs_refund', 'already_completed')",
+                        name="outcome_known"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(100))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"),
+                                          index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    outcome: Mapped[str] = mapped_column(String(32))
+    needs_refund: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=text("false"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OrderLine(Base):

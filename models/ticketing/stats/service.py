@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,10 +19,23 @@ from models.catalog.events import load_event
 from models.core.db import Database
 from models.core.errors import Forbidden
 from models.ticketing.staff import can_check_in
-from models.ticketing.stats.tables import DeviceStats, EventStats, StatsAppliedFact, TicketStats
+from models.ticketing.stats.tables import (
+    DeviceStats,
+    EventStats,
+    OrderStateStats,
+    StatsAppliedFact,
+    TicketStats,
+)
 
 COUNTS = ("sold", "checked_in", "inside")
-COUNTED = (*COUNTS, "check_ins")
+COUNTED = (*COUNTS, "check_ins", "orders", "units", "amount")
+ORDER_STATES = ("pending", "placed", "completed", "expired", "cancelled")
+# where an order ends up after each event, and the state it leaves when the message
+# does not say (messages from before the lifecycle: every order was completed)
+MOVES = {"order.completed": "completed", "order.expired": "expired",
+         "order.cancelled": "cancelled"}
+LEFT_BY_DEFAULT = {"order.completed": "pending", "order.expired": "pending",
+                   "order.cancelled": "completed"}
 
 
 @dataclass
@@ -29,6 +43,16 @@ class Deltas:
     events: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
     tickets: dict[tuple[int, int], Counter] = field(default_factory=lambda: defaultdict(Counter))
     devices: Counter = field(default_factory=Counter)
+    # (event_id, state) -> orders, units, amount
+    states: dict[tuple[int, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def move(self, event_id: int, state: str, sign: int, units: int, amount: Decimal) -> None:
+        if state not in ORDER_STATES:
+            raise ValueError(f"unknown order state {state!r}")
+        counts = self.states[(event_id, state)]
+        counts["orders"] += sign
+        counts["units"] += sign * units
+        counts["amount"] += sign * amount
 
     def add(self, event_id: int, ticket_id: int, name: str, n: int) -> None:
         self.events[event_id][name] += n
@@ -45,14 +69,8 @@ def fact_of(routing_key: str, data: dict) -> str:
 def collect(deltas: Deltas, routing_key: str, data: dict) -> None:
     """Add one event's effect to `deltas`. KeyError/ValueError on a malformed payload."""
     event_id = int(data["event_id"])
-    if routing_key in ("order.placed", "order.cancelled"):
-        sign = 1 if routing_key == "order.placed" else -1
-        for line in data["lines"]:
-            ticket_id = int(line["ticket_id"])
-            deltas.add(event_id, ticket_id, "sold", sign * int(line["quantity"]))
-            if routing_key == "order.cancelled":  # its attendees no longer count as come
-                deltas.add(event_id, ticket_id, "checked_in", -int(line.get("checked_in", 0)))
-                deltas.add(event_id, ticket_id, "inside", -int(line.get("inside", 0)))
+    if routing_key.startswith("order."):
+        _collect_order(deltas, routing_key, event_id, data)
     elif routing_key == "attendee.checked_in":
         ticket_id = int(data["ticket_id"])
         if data["first_check_in"]:
@@ -65,6 +83,30 @@ def collect(deltas: Deltas, routing_key: str, data: dict) -> None:
             deltas.add(event_id, int(data["ticket_id"]), "inside", -1)
     else:
         raise ValueError(f"stats does not count {routing_key}")
+
+
+def _collect_order(deltas: Deltas, routing_key: str, event_id: int, data: dict) -> None:
+    """Units held (`sold`) and the order's move between states. An order placed, or
+    released by a cancel or expiry, changes `sold`; a completion only moves its state."""
+    units = sum(int(line["quantity"]) for line in data["lines"])
+    amount = Decimal(str(data.get("amount", "0")))
+    if routing_key == "order.placed":
+        deltas.move(event_id, data.get("status", "completed"), 1, units, amount)
+    elif routing_key in MOVES:
+        left = data.get("previous_status", LEFT_BY_DEFAULT[routing_key])
+        deltas.move(event_id, left, -1, units, amount)
+        deltas.move(event_id, MOVES[routing_key], 1, units, amount)
+    else:
+        raise ValueError(f"stats does not count {routing_key}")
+    if routing_key == "order.completed":
+        return
+    sign = 1 if routing_key == "order.placed" else -1
+    for line in data["lines"]:
+        ticket_id = int(line["ticket_id"])
+        deltas.add(event_id, ticket_id, "sold", sign * int(line["quantity"]))
+        if sign < 0:  # its attendees no longer count as come
+            deltas.add(event_id, ticket_id, "checked_in", -int(line.get("checked_in", 0)))
+            deltas.add(event_id, ticket_id, "inside", -int(line.get("inside", 0)))
 
 
 def _insert(s: Session):
@@ -106,6 +148,10 @@ def apply_deltas(s: Session, deltas: Deltas) -> None:
     for event_id, device in sorted(deltas.devices):
         upsert(DeviceStats, {"event_id": event_id, "device_name": device[:255]},
                {"check_ins": deltas.devices[(event_id, device)]})
+    for event_id, state in sorted(deltas.states):
+        counts = deltas.states[(event_id, state)]
+        upsert(OrderStateStats, {"event_id": event_id, "state": state},
+               {c: counts[c] for c in ("orders", "units", "amount")})
 
 
 @dataclass
@@ -116,6 +162,12 @@ class EventStatsView:
     inside: int
     tickets: list[TicketStats]
     devices: list[DeviceStats]
+    states: dict[str, OrderStateStats]  # every state, zeros for those without orders
+
+    @property
+    def revenue(self) -> Decimal:
+        """What completed orders brought in."""
+        return self.states["completed"].amount
 
 
 def get_event_stats(db: Database, actor: User, event_id: int) -> EventStatsView:
@@ -128,5 +180,11 @@ def get_event_stats(db: Database, actor: User, event_id: int) -> EventStatsView:
                                  .order_by(TicketStats.ticket_id)))
         devices = list(s.scalars(select(DeviceStats).where(DeviceStats.event_id == event_id)
                                  .order_by(DeviceStats.device_name)))
+        states = {st.state: st for st in s.scalars(
+            select(OrderStateStats).where(OrderStateStats.event_id == event_id))}
+        for state in ORDER_STATES:
+            states.setdefault(state, OrderStateStats(event_id=event_id, state=state, orders=0,
+                                                     units=0, amount=Decimal("0")))
         return EventStatsView(event_id, row.sold if row else 0, row.checked_in if row else 0,
-                              row.inside if row else 0, tickets, devices)
+                              row.inside if row else 0, tickets, devices,
+                              {state: states[state] for state in ORDER_STATES})

@@ -4,7 +4,9 @@ No foreign keys: a late event about a deleted ticket must never block the consum
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Integer, String
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base
@@ -42,6 +44,22 @@ class DeviceStats(Base):
     event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     device_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     check_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class OrderStateStats(Base):
+    """Orders of one event in one state (pending, placed, completed, expired, cancelled),
+    their units and amounts; the completed row's amount is the event's revenue. No CHECK
+    on the counts: an order's move out of a state may arrive before its placement after
+    a relay failure, so a count may pass below zero on the way to its exact value."""
+
+    __tablename__ = "order_state_stats"
+
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"),
+                                            server_default="0")
 
 
 class StatsAppliedFact(Base):

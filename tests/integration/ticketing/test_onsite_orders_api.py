@@ -190,7 +190,7 @@ def test_cancel_frees_capacity_and_units(client, db, owner, event_id):
     with db.session() as s:
         assert s.get(Ticket, int(a)).sold_count == 3
     bad = {"data": {"type": "order", "id": oid, "attributes": {"status": "completed"}}}
-    assert client.patch(f"/v1/orders/{oid}", headers=auth(owner), json=bad).status_code == 422
+    assert client.patch(f"/v1/orders/{oid}", headers=auth(owner), json=bad).status_code == 409
 
 
 def test_racing_http_orders_of_two_for_the_last_five_leave_one_and_say_so(app, db, owner,

@@ -70,8 +70,9 @@ def counts(db, shop) -> dict:
 
 
 def test_consumer_is_bound_to_the_ticketing_events():
-    assert set(CONSUMER.bindings) == {"order.placed", "order.cancelled",
-                                      "attendee.checked_in", "attendee.checked_out"}
+    assert set(CONSUMER.bindings) == {"order.placed", "order.completed", "order.expired",
+                                      "order.cancelled", "attendee.checked_in",
+                                      "attendee.checked_out"}
 
 
 def test_handler_counts_each_fact_once_even_with_duplicates_in_one_batch(db, shop):

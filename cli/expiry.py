@@ -1,0 +1,29 @@
+"""`venuebus expire-orders`: the loop that expires unpaid pending orders
+(models/ticketing/expiry.py says why it claims rows instead of waiting on the broker)."""
+
+from __future__ import annotations
+
+import click
+
+from cli.spine import _on_term
+from models.core.config import Config
+
+
+@click.command("expire-orders")
+@click.option("--poll-interval", default=5.0, show_default=True,
+              help="seconds between looks for newly placed orders")
+@click.option("--batch-size", default=100, show_default=True,
+              help="orders expired per pass (one transaction each)")
+def expire_orders(poll_interval: float, batch_size: int) -> None:
+    """Expire pending orders past their expires-at (several may run on PostgreSQL)."""
+    from models.core.db import Database
+    from models.ticketing.expiry import ExpiryLoop
+
+    config = Config.from_env()
+    if config.is_sqlite:
+        click.echo("SQLite: run one expire-orders process (no SKIP LOCKED)")
+    loop = ExpiryLoop(Database(config), poll_interval=poll_interval, batch_size=batch_size)
+    _on_term(loop.stop)
+    click.echo("expire-orders running")
+    loop.run()
+    click.echo(f"expire-orders stopped ({loop.expired} expired)")
