@@ -179,3 +179,46 @@ def test_posts_without_the_csrf_token_or_from_strangers_change_nothing(
     refused = page.request.post(scan_url, form=form, headers={"X-CSRFToken": token})
     assert refused.status == 403
     assert scans_of(db, world.attendees["Ada"]) == []
+
+
+RECORD_BEEPS = """
+window.beeps = [];
+const Real = window.AudioContext;
+window.AudioContext = class extends Real {
+  createOscillator() {
+    const osc = super.createOscillator();
+    const start = osc.start.bind(osc);
+    osc.start = (when) => { window.beeps.push(osc.frequency.value); start(when); };
+    return osc;
+  }
+};
+"""
+
+
+def test_exit_desk_checks_out_and_sounds_play_once_enabled(page: Page, live_app: str, db,
+                                                           world: DoorWorld):
+    from models.ticketing.checkin import check_in_attendee
+
+    check_in_attendee(db, world.staff.id, world.attendees["Ada"].id, device_name="Main door")
+    page.add_init_script(RECORD_BEEPS)
+    sign_in(page, live_app, "door@example.com", PASSWORD, f"/door/{world.event.id}")
+    page.get_by_label("Exit (check out)").check()
+    page.get_by_label("Device name").fill("Side exit")
+    page.get_by_role("button", name="Open the door desk").click()
+    expect(page.locator(".pill.mode-exit")).to_have_text("Exit")
+
+    scan(page, world.secret("Ada"))  # sounds are off until a click turns them on
+    card = page.locator("#result [data-outcome]")
+    expect(card).to_have_attribute("data-outcome", "out")
+    expect(card).to_contain_text("Side exit")
+    assert page.evaluate("window.beeps") == []
+
+    page.get_by_role("button", name="Sounds off").click()
+    expect(page.get_by_role("button", name="Sounds on")).to_have_attribute("aria-pressed",
+                                                                           "true")
+    scan(page, world.secret("Ada"))  # not inside any more: refused, with the error sound
+    expect(card).to_have_attribute("data-outcome", "refused")
+    expect(card).to_contain_text("needs to be checked in first")
+    assert page.evaluate("window.beeps") == [880, 220, 180]  # the click's chirp, the error
+    assert [(s.kind, s.device_name) for s in scans_of(db, world.attendees["Ada"])] == \
+        [("entry", "Main door"), ("exit", "Side exit")]
