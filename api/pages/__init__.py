@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api.pages import door, session
+from api.pages import door, session, speakers
 
 bp = Blueprint("pages", __name__)
 session.install(bp)
-for child in (session.bp, door.bp):
+for child in (session.bp, door.bp, speakers.bp):
     bp.register_blueprint(child)

@@ -103,7 +103,9 @@ def _check_csrf() -> None:
         raise CSRFError(str(exc)) from exc
 
 
-def _domain_error(exc: DomainError):
+def render_error(exc: DomainError) -> tuple[str, int]:
+    """`exc` as HTML with the status the API gives it: a fragment for scripts and htmx,
+    else a page."""
     status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
     fragment = request.headers.get("X-Fragment") or request.headers.get("HX-Request")
     template = "_error.html" if fragment else "error.html"
@@ -121,7 +123,7 @@ def install(parent: Blueprint) -> None:
     parent.before_request(_check_csrf)
     parent.app_context_processor(lambda: {"csrf_token": generate_csrf,
                                           "page_user": page_user})
-    parent.register_error_handler(DomainError, _domain_error)
+    parent.register_error_handler(DomainError, render_error)
     parent.register_error_handler(CSRFError, _csrf_error)
     parent.record_once(lambda state: state.app.config.setdefault(
         "SESSION_COOKIE_SAMESITE", "Lax"))

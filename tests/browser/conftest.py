@@ -20,7 +20,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from api.app import create_app
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, Processes, processes
+from tests.support.services import fresh_vhost, rabbitmq_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FAILURE_DIR = ROOT / "test-results" / "browser"
@@ -91,3 +92,15 @@ def sign_in(page: Page, base_url: str, email: str, password: str, next_path: str
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}{next_path}")
+
+
+@pytest.fixture
+def spine(database_url: str, db, tmp_path: Path) -> Iterator[Processes]:
+    """Whole processes (relay, consumers, device agents) on this run's database and a
+    vhost of this test's own, so queues and dead letters start empty."""
+    with rabbitmq_server() as server, fresh_vhost(server) as vhost_url:
+        env = {"DATABASE_URL": database_url, "AMQP_URL": vhost_url,
+               "SECRET_KEY": "test-secret-0123456789abcdef0123456789",
+               "RETRY_DELAYS_MS": "200,400", "DELIVERY_LIMIT": "5", "LOG_LEVEL": "INFO"}
+        with processes(env, tmp_path) as group:
+            yield group
