@@ -59,8 +59,8 @@ def signin_required(view: Callable) -> Callable:
 
 def _local(target: str | None) -> str | None:
     """`target` if it is a path on this site (never an open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None  # browsers read "/\host" as "//host"
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
 
@@ -125,5 +125,11 @@ def install(parent: Blueprint) -> None:
                                           "page_user": page_user})
     parent.register_error_handler(DomainError, render_error)
     parent.register_error_handler(CSRFError, _csrf_error)
-    parent.record_once(lambda state: state.app.config.setdefault(
-        "SESSION_COOKIE_SAMESITE", "Lax"))
+    parent.record_once(_configure)
+
+
+def _configure(state) -> None:
+    state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # a door desk stays open all day: its token lives as long as the session (flask-wtf's
+    # default of an hour would refuse every scan after it)
+    state.app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
