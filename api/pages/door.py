@@ -25,9 +25,12 @@ NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _device() -> tuple[str | None, str]:
-    """(device name, mode) from the cookies the setup set."""
-    mode = request.cookies.get(MODE_COOKIE)
-    return request.cookies.get(DEVICE_COOKIE) or None, mode if mode in MODES else "entry"
+    """(device name, mode) from the cookies the setup set; a name the setup would not
+    have set counts as none, so the desk asks again."""
+    mode, device = request.cookies.get(MODE_COOKIE), request.cookies.get(DEVICE_COOKIE)
+    if device is not None and not 1 <= len(device) <= MAX_DEVICE_NAME:
+        device = None
+    return device, mode if mode in MODES else "entry"
 
 
 def _nonce() -> str:

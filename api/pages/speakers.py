@@ -11,7 +11,6 @@ from flask import Blueprint, render_template, request, session
 
 from api import deps
 from api.pages.session import render_error, signin_required
-from contracts.speakers import COMMAND_CLASSES
 from models.accounts.tables import User
 from models.core.errors import DomainError, Invalid
 from models.speakers import service
@@ -62,8 +61,7 @@ def _level() -> int | None:
 @signin_required
 def remote(user: User):
     speakers = list_speakers(deps.db(), user)
-    return render_template("speakers/remote.html", speakers=speakers,
-                           commands=COMMAND_CLASSES)
+    return render_template("speakers/remote.html", speakers=speakers)
 
 
 @bp.get("/<int:speaker_id>/status")

@@ -143,6 +143,18 @@ def _outcome(s: Session, result: checkin.ScanResult) -> DoorScan:
     return DoorScan(_cards(s, [result.view])[0], outcome, result.replayed)
 
 
+def _scan(db: Database, actor: User, attendee_id: int, kind: str, *,
+          device_name: str | None, nonce: str | None) -> DoorScan:
+    """One scan through the check-in service (which checks the actor's rights again, in
+    its own transaction, with the attendee's row locked)."""
+    if kind not in ("entry", "exit"):
+        raise Invalid("kind must be entry or exit", code="invalid_kind", pointer="/kind")
+    scan = checkin.check_in_attendee if kind == "entry" else checkin.check_out_attendee
+    result = scan(db, actor.id, attendee_id, device_name=device_name, nonce=nonce)
+    with db.session() as s:
+        return _outcome(s, result)
+
+
 def scan_at_door(db: Database, actor: User, event_id: int, code: str, *, kind: str,
                  device_name: str | None, nonce: str | None) -> DoorScan:
     """Scan the attendee a check-in secret or an `<order id>-<attendee id>` code names,
@@ -152,23 +164,17 @@ def scan_at_door(db: Database, actor: User, event_id: int, code: str, *, kind: s
     with db.session() as s:
         _door_event(s, actor, event_id)
         attendee_id = _attendee_named(s, event_id, code)
-    return scan_attendee(db, actor, event_id, attendee_id, kind=kind,
-                         device_name=device_name, nonce=nonce)
+    return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce)
 
 
 def scan_attendee(db: Database, actor: User, event_id: int, attendee_id: int, *, kind: str,
                   device_name: str | None, nonce: str | None) -> DoorScan:
     """Scan an attendee of this event (picked from a search, or undone) in or out."""
-    if kind not in ("entry", "exit"):
-        raise Invalid("kind must be entry or exit", code="invalid_kind", pointer="/kind")
     with db.session() as s:
         _door_event(s, actor, event_id)
         if s.scalar(select(Attendee.event_id).where(Attendee.id == attendee_id)) != event_id:
             raise NotFound(f"Attendee {attendee_id} is not at this event")
-    scan = checkin.check_in_attendee if kind == "entry" else checkin.check_out_attendee
-    result = scan(db, actor.id, attendee_id, device_name=device_name, nonce=nonce)
-    with db.session() as s:
-        return _outcome(s, result)
+    return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce)
 
 
 def check_in_order(db: Database, actor: User, event_id: int, attendee_id: int, *,
@@ -186,5 +192,5 @@ def check_in_order(db: Database, actor: User, event_id: int, attendee_id: int, *
             Attendee.order_id == order_id, Attendee.is_cancelled.is_(False),
             ~(Attendee.is_checked_in.is_(True) & Attendee.is_checked_out.is_(False)))
             .order_by(Attendee.id)))
-    return [scan_attendee(db, actor, event_id, aid, kind="entry", device_name=device_name,
-                          nonce=f"{nonce}.{aid}") for aid in ids]
+    return [_scan(db, actor, aid, "entry", device_name=device_name, nonce=f"{nonce}.{aid}")
+            for aid in ids]
