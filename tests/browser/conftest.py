@@ -79,9 +79,13 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 
 def save_screenshot(page: Page, name: str) -> Path:
-    """A screenshot for the README, at the page's current size."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOT_DIR / f"{name}.png"
+    """A screenshot at the page's current size, in test-results/screenshots/; also the
+    README's copy in docs/screenshots/ with UPDATE_SCREENSHOTS=1 (so that a test run does
+    not change tracked files)."""
+    folder = SCREENSHOT_DIR if os.environ.get("UPDATE_SCREENSHOTS") == "1" else \
+        ROOT / "test-results" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
