@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
 from models.catalog.events import load_event
-from models.catalog.tables import Ticket
+from models.catalog.tables import Event, Ticket
 from models.core.db import Database
 from models.core.errors import Forbidden, Invalid, NotFound
 from models.ticketing import checkin
@@ -24,7 +24,8 @@ from models.ticketing.tables import Attendee
 SEARCH_MIN_CHARS = 2
 SEARCH_LIMIT = 20
 MAX_CODE_LENGTH = 64  # a check-in secret's column width
-ORDER_CODE = re.compile(r"^(\d{1,18})-(\d{1,18})$")  # Open Event: <order identifier>-<attendee id>
+# Open Event's `<order identifier>-<attendee id>`; orders here are identified by their id
+ORDER_CODE = re.compile(r"^(\d{1,18})-(\d{1,18})$")
 Outcome = Literal["ok", "inside", "out"]
 
 
@@ -59,9 +60,12 @@ class DoorCounts:
     inside: int
 
 
-def _door_event(s: Session, actor: User, event_id: int) -> None:
-    if not can_check_in(s, actor, load_event(s, event_id)):
+def _door_event(s: Session, actor: User, event_id: int) -> Event:
+    """The event (NotFound) when `actor` may work its door, else Forbidden."""
+    event = load_event(s, event_id)
+    if not can_check_in(s, actor, event):
         raise Forbidden("Only the event's owner or its staff can work its door")
+    return event
 
 
 def _cards(s: Session, views: list[AttendeeView]) -> list[DoorCard]:
@@ -79,8 +83,7 @@ def _cards(s: Session, views: list[AttendeeView]) -> list[DoorCard]:
 def open_door(db: Database, actor: User, event_id: int) -> str:
     """The event's name, for its owner, admins and staff (Forbidden, NotFound)."""
     with db.session() as s:
-        _door_event(s, actor, event_id)
-        return load_event(s, event_id).name
+        return _door_event(s, actor, event_id).name
 
 
 def door_counts(db: Database, actor: User, event_id: int) -> DoorCounts:
