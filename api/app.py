@@ -16,6 +16,7 @@ from api import (
     health,
     openapi,
     orders,
+    pages,
     payments,
     speakers,
     staff,
@@ -33,7 +34,8 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
               orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
-              badges.bp, allowed_usage.bp, payments.bp]
+              badges.bp, allowed_usage.bp, payments.bp,
+              pages.bp]
 
 
 @dataclass

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests, the demo speaker and the benchmarks need: libvlc with its
 # base plugins, sox and espeak-ng (media made at test time), DejaVu (Unicode names on
-# badges), poppler and zbar (reading badges back), Node.js for the Firebase Auth emulator. Installs only what is missing.
+# badges), poppler and zbar (reading badges back), Node.js for the Firebase Auth emulator,
+# chromium for the browser tests of the pages (Playwright drives it by its path). Installs
+# only what is missing.
 set -euo pipefail
-want=(vlc-plugin-base libvlc5 sox espeak-ng poppler-utils zbar-tools fonts-dejavu-core nodejs npm)
+want=(vlc-plugin-base libvlc5 sox espeak-ng poppler-utils zbar-tools fonts-dejavu-core nodejs npm
+      chromium)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,14 @@
+"""Server-rendered pages for people (door staff, speaker owners, operators). They sign in
+with a session cookie and every form carries a CSRF token; the JSON:API keeps its bearer
+tokens. Views call the same service functions as the API and hold no business rule."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from api.pages import door, session, speakers
+
+bp = Blueprint("pages", __name__)
+session.install(bp)
+for child in (session.bp, door.bp, speakers.bp):
+    bp.register_blueprint(child)

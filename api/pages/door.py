@@ -1,0 +1,119 @@
+"""The door desk (/door/<event id>): setup (Entry or Exit, a device name kept in cookies),
+one input for scans and search, the result card and the counters. Scans are POSTed by
+static/door.js with a nonce each (its retry queue resends them); the check-in service
+makes a resent nonce return the first scan."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+
+from api import deps
+from api.pages.session import signin_required
+from models.accounts.tables import User
+from models.core.errors import Invalid
+from models.ticketing import door
+
+bp = Blueprint("door", __name__, url_prefix="/door/<int:event_id>")
+
+MODES = ("entry", "exit")
+DEVICE_COOKIE, MODE_COOKIE = "door_device", "door_mode"
+COOKIE_AGE = 365 * 24 * 3600
+MAX_DEVICE_NAME = 255
+NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _device() -> tuple[str | None, str]:
+    """(device name, mode) from the cookies the setup set; a name the setup would not
+    have set counts as none, so the desk asks again."""
+    mode, device = request.cookies.get(MODE_COOKIE), request.cookies.get(DEVICE_COOKIE)
+    if device is not None and not 1 <= len(device) <= MAX_DEVICE_NAME:
+        device = None
+    return device, mode if mode in MODES else "entry"
+
+
+def _nonce() -> str:
+    nonce = request.form.get("nonce", "")
+    if not NONCE.match(nonce):
+        raise Invalid("Each scan needs a nonce of 8 to 64 letters, digits, - or _",
+                      code="invalid_nonce", pointer="/nonce")
+    return nonce
+
+
+@bp.get("")
+@signin_required
+def desk(user: User, event_id: int):
+    event_name = door.open_door(deps.db(), user, event_id)
+    device, mode = _device()
+    if device is None or request.args.get("setup"):
+        return render_template("door/setup.html", event_id=event_id, event_name=event_name,
+                               device=device or "", mode=mode, error=None)
+    return render_template("door/desk.html", event_id=event_id, event_name=event_name,
+                           device=device, mode=mode,
+                           counts=door.door_counts(deps.db(), user, event_id))
+
+
+@bp.post("/setup")
+@signin_required
+def setup(user: User, event_id: int):
+    event_name = door.open_door(deps.db(), user, event_id)
+    device = " ".join(request.form.get("device_name", "").split())
+    mode = request.form.get("mode", "")
+    error = None
+    if mode not in MODES:
+        error = "Choose Entry or Exit"
+    elif not 1 <= len(device) <= MAX_DEVICE_NAME:
+        error = f"Give this device a name (1 to {MAX_DEVICE_NAME} characters)"
+    if error:
+        return render_template("door/setup.html", event_id=event_id, event_name=event_name,
+                               device=device, mode=mode, error=error), 422
+    response = make_response(redirect(url_for(".desk", event_id=event_id)))
+    for name, value in ((DEVICE_COOKIE, device), (MODE_COOKIE, mode)):
+        response.set_cookie(name, value, max_age=COOKIE_AGE, path=f"/door/{event_id}",
+                            httponly=True, samesite="Lax")
+    return response
+
+
+@bp.get("/counts")
+@signin_required
+def counts(user: User, event_id: int):
+    return render_template("door/_counts.html", counts=door.door_counts(deps.db(), user,
+                                                                        event_id))
+
+
+@bp.get("/search")
+@signin_required
+def search(user: User, event_id: int):
+    cards = door.search_attendees(deps.db(), user, event_id, request.args.get("q", ""))
+    return render_template("door/_search.html", cards=cards, event_id=event_id,
+                           mode=_device()[1], query=request.args.get("q", "").strip())
+
+
+def _scanned(scans: list[door.DoorScan], event_id: int, **extra):
+    return render_template("door/_result.html", scans=scans, event_id=event_id, **extra)
+
+
+@bp.post("/scan")
+@signin_required
+def scan(user: User, event_id: int):
+    device, mode = _device()
+    result = door.scan_at_door(deps.db(), user, event_id, request.form.get("code", ""),
+                               kind=mode, device_name=device, nonce=_nonce())
+    return _scanned([result], event_id)
+
+
+@bp.post("/attendees/<int:attendee_id>/<any(entry, exit):kind>")
+@signin_required
+def scan_attendee(user: User, event_id: int, attendee_id: int, kind: str):
+    result = door.scan_attendee(deps.db(), user, event_id, attendee_id, kind=kind,
+                                device_name=_device()[0], nonce=_nonce())
+    return _scanned([result], event_id)
+
+
+@bp.post("/attendees/<int:attendee_id>/order")
+@signin_required
+def check_in_order(user: User, event_id: int, attendee_id: int):
+    results = door.check_in_order(deps.db(), user, event_id, attendee_id,
+                                  device_name=_device()[0], nonce=_nonce())
+    return _scanned(results, event_id, whole_order=True)

@@ -1,0 +1,135 @@
+"""Browser sign-in: a signed session cookie holding the user id, CSRF on every POST
+(flask-wtf's token, sent as a form field or an `X-CSRFToken` header by scripts), and
+HTML errors for the pages' users."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+from api import deps
+from api.errors import STATUS_OF
+from models.accounts.tables import User
+from models.accounts.users import authenticate, get_user
+from models.core.errors import DomainError, NotFound, Unauthorized
+
+bp = Blueprint("session", __name__)
+
+
+def page_user() -> User | None:
+    """The user the session cookie names, or None (also when that account is gone)."""
+    if "page_user" not in g:
+        user_id = session.get("user_id")
+        g.page_user = None
+        if isinstance(user_id, int):
+            try:
+                g.page_user = get_user(deps.db(), user_id)
+            except NotFound:
+                session.clear()
+    return g.page_user
+
+
+def signin_required(view: Callable) -> Callable:
+    """The view with `user` (the signed-in User) as first argument; a browser that is
+    not signed in goes to the sign-in page and comes back."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        user = page_user()
+        if user is None:
+            if request.method == "GET":
+                return redirect(url_for("pages.session.sign_in", next=request.full_path))
+            raise Unauthorized("Sign in again", code="signed_out")
+        return view(user, *args, **kwargs)
+
+    return wrapper
+
+
+def _local(target: str | None) -> str | None:
+    """`target` if it is a path on this site (never an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None  # browsers read "/\host" as "//host"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def sign_in():
+    error, email = None, ""
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        try:
+            user = authenticate(deps.db(), email, request.form.get("password", ""))
+        except Unauthorized as exc:
+            error = exc.detail
+        else:
+            session.clear()  # a new session id for the new user (no fixation)
+            session["user_id"] = user.id
+            return redirect(_local(request.args.get("next")) or url_for("pages.session.home"))
+    return render_template("signin.html", error=error, email=email), 401 if error else 200
+
+
+@bp.get("/home")
+@signin_required
+def home(user: User):
+    return render_template("home.html")
+
+
+@bp.post("/signout")
+def sign_out():
+    session.clear()
+    return redirect(url_for("pages.session.sign_in"))
+
+
+def _check_csrf() -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
+    try:
+        validate_csrf(token)
+    except ValidationError as exc:
+        raise CSRFError(str(exc)) from exc
+
+
+def render_error(exc: DomainError) -> tuple[str, int]:
+    """`exc` as HTML with the status the API gives it: a fragment for scripts and htmx,
+    else a page."""
+    status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
+    fragment = request.headers.get("X-Fragment") or request.headers.get("HX-Request")
+    template = "_error.html" if fragment else "error.html"
+    return render_template(template, error=exc, status=status), status
+
+
+def _csrf_error(exc: CSRFError):
+    error = {"detail": "The form expired or came from elsewhere: reload the page"}
+    return render_template("_error.html", error=error, status=400), 400
+
+
+def install(parent: Blueprint) -> None:
+    """CSRF on every POST of `parent`'s pages; their errors as HTML, with the status the
+    API gives the same error."""
+    parent.before_request(_check_csrf)
+    parent.app_context_processor(lambda: {"csrf_token": generate_csrf,
+                                          "page_user": page_user})
+    parent.register_error_handler(DomainError, render_error)
+    parent.register_error_handler(CSRFError, _csrf_error)
+    parent.record_once(_configure)
+
+
+def _configure(state) -> None:
+    state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # a door desk stays open all day: its token lives as long as the session (flask-wtf's
+    # default of an hour would refuse every scan after it)
+    state.app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
