@@ -17,9 +17,11 @@ setup: $(VENV)/.installed
 system-deps:
 	bash scripts/system-deps.sh
 
-# the Firebase Auth emulator (npm firebase-tools, project-local) for the Firebase tests
+# the Firebase Auth emulator (npm firebase-tools, project-local) for the Firebase tests;
+# the local broker's management API for the speaker provisioner and the operator page
 test-deps: system-deps
 	bash scripts/firebase-emulator.sh install
+	bash scripts/broker-plugins.sh
 
 run: setup system-deps
 	$(PY) -m cli db upgrade
