@@ -11,7 +11,7 @@ from models.accounts.tables import User
 from models.catalog.tables import Event, Ticket
 from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
-from models.core.queries import Page, paginate
+from models.core.queries import Page, Refine, paginate, refined
 from models.core.uow import UnitOfWork
 
 EVENT_FIELDS = {"name", "description", "starts_at", "ends_at"}
@@ -134,13 +134,13 @@ def get_ticket(db: Database, actor: User | None, ticket_id: int) -> Ticket:
 
 
 def list_tickets(db: Database, actor: User | None, event_id: int, number: int,
-                 size: int) -> Page[Ticket]:
+                 size: int, refine: Refine | None = None) -> Page[Ticket]:
     with db.session() as session:
         event = load_event(session, event_id)
         stmt = select(Ticket).where(Ticket.event_id == event_id).order_by(Ticket.id)
         if not can_manage(actor, event):
             stmt = stmt.where(Ticket.is_hidden.is_(False))
-        return paginate(session, stmt, number, size)
+        return paginate(session, refined(stmt, refine), number, size)
 
 
 def update_ticket(db: Database, actor: User, ticket_id: int, fields: dict[str, Any]) -> Ticket:

@@ -14,7 +14,7 @@ from models.accounts.tables import User
 from models.catalog.events import load_event
 from models.core.db import Database
 from models.core.errors import Forbidden, NotFound
-from models.core.queries import Page, paginate
+from models.core.queries import Page, Refine, paginate, refined
 from models.ticketing.staff import can_check_in
 from models.ticketing.tables import Attendee, CheckInScan, Order
 
@@ -85,7 +85,8 @@ def get_attendee(db: Database, actor: User, attendee_id: int) -> AttendeeView:
 
 
 def list_event_attendees(db: Database, actor: User, event_id: int, checked_in: bool | None,
-                         number: int, size: int) -> Page[AttendeeView]:
+                         number: int, size: int, refine: Refine | None = None
+                         ) -> Page[AttendeeView]:
     """The event's attendees (owner, admins, staff), optionally by checked-in state."""
     with db.session() as s:
         event = load_event(s, event_id)
@@ -94,6 +95,6 @@ def list_event_attendees(db: Database, actor: User, event_id: int, checked_in: b
         stmt = select(Attendee).where(Attendee.event_id == event_id).order_by(Attendee.id)
         if checked_in is not None:
             stmt = stmt.where(Attendee.is_checked_in.is_(checked_in))
-        page = paginate(s, stmt, number, size)
+        page = paginate(s, refined(stmt, refine), number, size)
         return Page(items=views_of(s, page.items), total=page.total, number=page.number,
                     size=page.size)
