@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import fields, validate
 
+from api import deps
 from api.jsonapi import ResourceSchema, resource, resource_type
-from models.ticketing.attendees import AttendeeView
+from models.ticketing.attendees import AttendeeView, attendees_by_ids
 
 # Open Event names the attendee's names `firstname`/`lastname`; its clients send and read
 # those, ours `first-name`/`last-name`: both are answered, both accepted.
@@ -53,4 +54,6 @@ def attendee_resource(view: AttendeeView) -> dict:
                     self_link=url_for("attendees.get_attendee", attendee_id=a.id))
 
 
-resource_type("attendee", {"ticket": "ticket", "event": "event", "order": "order"})
+resource_type("attendee", {"ticket": "ticket", "event": "event", "order": "order"},
+              load=lambda ids: [attendee_resource(v)
+                                for v in attendees_by_ids(deps.db(), ids)])

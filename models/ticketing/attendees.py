@@ -68,6 +68,14 @@ def views_of(s: Session, attendees: list[Attendee]) -> list[AttendeeView]:
     return [AttendeeView(a, by_attendee[a.id]) for a in attendees]
 
 
+def attendees_by_ids(db: Database, ids: list[int]) -> list[AttendeeView]:
+    """The attendees among `ids` with their scans, in two queries (included next to a
+    resource already shown, such as their order)."""
+    with db.session() as s:
+        return views_of(s, list(s.scalars(select(Attendee).where(Attendee.id.in_(ids))
+                                          .order_by(Attendee.id))))
+
+
 def view_of(s: Session, attendee: Attendee) -> AttendeeView:
     return views_of(s, [attendee])[0]
 

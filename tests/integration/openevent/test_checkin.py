@@ -94,6 +94,15 @@ def test_check_out_keeps_history_and_counts_once(client, db, door):
     assert attrs["checkin-times"] == "2027-03-01T09:00:00+00:00,2027-03-01T14:00:00+00:00"
     assert attrs["checkout-times"] == "2027-03-01T12:30:00+00:00"
 
+    # a stale replay (queued offline, sent late) of the check-out, then of the first
+    # check-in: each was counted already, so neither moves the attendee
+    for stale in (out, app_body(attendee, True, "2027-03-01T09:00:00+00:00")):
+        r = client.patch(PATCH.format(aid), headers=app_headers(token), json=stale)
+        assert r.status_code == 200, r.get_json()
+        assert r.get_json()["data"]["attributes"] == attrs
+    assert len(events(db, "attendee.checked_out")) == 1
+    assert len(events(db, "attendee.checked_in")) == 2
+
 
 def test_check_out_of_someone_not_inside_changes_nothing(client, db, door):
     token = session_login(client, "door@example.com")

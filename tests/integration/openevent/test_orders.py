@@ -72,3 +72,13 @@ def test_order_statistics_by_state(client, door):
                        headers=app_headers(token)).get_json()["data"]["attributes"]
     assert (stats["orders"]["completed"], stats["orders"]["cancelled"]) == (0, 1)
     assert stats["tickets"]["cancelled"] == 3
+
+
+def test_an_order_includes_its_attendees_once_when_asked(client, door):
+    token = session_login(client, "organizer@example.com")
+    r = client.get(f"/v1/orders/{door.order_id}?include=attendees,event",
+                   headers=app_headers(token))
+    assert r.status_code == 200, r.get_json()
+    included = [(i["type"], i["id"]) for i in r.get_json()["included"]]
+    assert included == [("attendee", a) for a in door.attendee_ids] + \
+        [("event", door.event_id)]
