@@ -71,9 +71,10 @@ def create_event():
 
 
 @bp.get("/v1/events")
-@doc("List events", type_="event", response=EventSchema, many=True)
+@doc("List events", type_="event", response=EventSchema, many=True, errors=(400,),
+     list_of="event")
 def list_events():
-    page = catalog.list_events(deps.db(), *page_args())
+    page = catalog.list_events(deps.db(), *page_args(), refine=list_query("event"))
     return page_document(page, [event_resource(e) for e in page.items], type_="event")
 
 

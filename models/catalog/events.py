@@ -61,9 +61,11 @@ def get_event(db: Database, event_id: int) -> Event:
         return load_event(session, event_id)
 
 
-def list_events(db: Database, number: int, size: int) -> Page[Event]:
+def list_events(db: Database, number: int, size: int,
+                refine: Refine | None = None) -> Page[Event]:
     with db.session() as session:
-        return paginate(session, select(Event).order_by(Event.id), number, size)
+        return paginate(session, refined(select(Event).order_by(Event.id), refine), number,
+                        size)
 
 
 def update_event(db: Database, actor: User, event_id: int, fields: dict[str, Any]) -> Event:

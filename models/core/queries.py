@@ -38,6 +38,7 @@ def refined(stmt: Select, refine: Refine | None) -> Select:
     """`stmt` with the caller's filter and sort; its own order stays the tie-breaker."""
     if refine is None:
         return stmt
+    # ORDER BY appends: the caller's sort must come first, so the service's is moved after
     order = stmt._order_by_clauses
     return refine(stmt.order_by(None)).order_by(*order)
 

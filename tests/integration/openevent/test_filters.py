@@ -56,6 +56,9 @@ def test_filters_work_on_other_lists(client, door):
     r = client.get(f"/v1/events/{door.event_id}/tickets?filter={flt}",
                    headers=app_headers(token))
     assert [t["attributes"]["name"] for t in r.get_json()["data"]] == ["Supporter"]
+    flt = quote(json.dumps([{"name": "name", "op": "ilike", "val": "fossasia%"}]))
+    r = client.get(f"/v1/events?filter={flt}&sort=-starts-at")
+    assert [e["id"] for e in r.get_json()["data"]] == [door.event_id]
     flt = quote(json.dumps([{"name": "amount", "op": "ge", "val": "25.50"}]))
     r = client.get(f"/v1/events/{door.event_id}/orders?filter={flt}",
                    headers=app_headers(token))
@@ -78,6 +81,7 @@ def test_filters_work_on_other_lists(client, door):
     ("filter", json.dumps([17]), "/0"),
     ("filter", json.dumps([{"or": [{"or": [{"or": [{"or": [{"name": "id", "op": "eq",
                                                              "val": 1}]}]}]}]}]), "/0"),
+    ("filter", json.dumps([{"name": "email", "op": "eq", "val": "a\x00b"}]), "/0/val"),
     ("sort", "-checkin-secret", "checkin-secret"),
 ])
 def test_bad_list_parameters_are_400_with_a_pointer(client, db, door, param, value, where):
