@@ -5,8 +5,13 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import fields, validate
 
-from api.jsonapi import ResourceSchema, resource
-from models.ticketing.attendees import AttendeeView
+from api import deps
+from api.jsonapi import ResourceSchema, resource, resource_type
+from models.ticketing.attendees import AttendeeView, attendees_by_ids
+
+# Open Event names the attendee's names `firstname`/`lastname`; its clients send and read
+# those, ours `first-name`/`last-name`: both are answered, both accepted.
+OPEN_EVENT_NAMES = {"firstname": "first-name", "lastname": "last-name"}
 
 
 class AttendeeSchema(ResourceSchema):
@@ -23,6 +28,16 @@ class AttendeeSchema(ResourceSchema):
     checkout_times = fields.String(allow_none=True)  # read-only in effect: the server stamps
 
 
+def our_names(attributes: dict) -> dict:
+    """`attributes` with Open Event's `firstname`/`lastname` read as ours (ours win)."""
+    out = dict(attributes)
+    for theirs, ours in OPEN_EVENT_NAMES.items():
+        if theirs in out:
+            value = out.pop(theirs)
+            out.setdefault(ours, value)
+    return out
+
+
 def attendee_resource(view: AttendeeView) -> dict:
     a = view.attendee
     attrs = AttendeeSchema.one().dump({
@@ -31,8 +46,14 @@ def attendee_resource(view: AttendeeView) -> dict:
         "is_checked_in": a.is_checked_in, "checkin_times": view.checkin_times,
         "device_name_checkin": view.device_name_checkin, "is_checked_out": a.is_checked_out,
         "checkout_times": view.checkout_times})
+    attrs.update({theirs: attrs[ours] for theirs, ours in OPEN_EVENT_NAMES.items()})
     return resource("attendee", a.id, attrs,
                     relationships={"ticket": ("ticket", a.ticket_id),
                                    "event": ("event", a.event_id),
                                    "order": ("order", a.order_id)},
                     self_link=url_for("attendees.get_attendee", attendee_id=a.id))
+
+
+resource_type("attendee", {"ticket": "ticket", "event": "event", "order": "order"},
+              load=lambda ids: [attendee_resource(v)
+                                for v in attendees_by_ids(deps.db(), ids)])

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from marshmallow import fields, validate
 
 from api import deps
-from api.attendee_resource import AttendeeSchema, attendee_resource
+from api.attendee_resource import AttendeeSchema, attendee_resource, our_names
 from api.auth import login_required, require_user, signed_in_id, token_required
 from api.errors import ApiError
 from api.jsonapi import (
@@ -20,6 +20,7 @@ from api.jsonapi import (
     parse_resource,
     request_json,
 )
+from api.list_query import list_query
 from api.openapi import doc
 from models.ticketing import attendees as attendee_views
 from models.ticketing import checkin
@@ -56,22 +57,26 @@ def _scanned(result: ScanResult):
 @bp.get("/v1/attendees/<int:attendee_id>")
 @login_required
 @doc("An attendee (buyer, event owner or staff)", type_="attendee", response=AttendeeSchema,
-     errors=(401, 403, 404))
+     errors=(400, 401, 403, 404), include_of="attendee")
 def get_attendee(attendee_id: int):
     view = attendee_views.get_attendee(deps.db(), require_user(), attendee_id)
-    return document(attendee_resource(view))
+    return document(attendee_resource(view), type_="attendee")
 
 
 @bp.patch("/v1/attendees/<int:attendee_id>")
 @token_required
 @doc("Change an attendee; check in/out with checkin-times, device-name-checkin, "
-     "is-checked-out (owner or staff)", type_="attendee", body=AttendeeSchema,
-     response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+     "is-checked-out (owner or staff). Open Event's check-out: is-checked-in false with "
+     "checkin-times; a time sent again counts once; read-only attributes are ignored",
+     type_="attendee", body=AttendeeSchema, response=AttendeeSchema,
+     errors=(400, 401, 403, 404, 409, 422), include_of="attendee")
 def update_attendee(attendee_id: int):
     attrs, _ = parse_resource("attendee", resource_id=attendee_id)
-    changes = load_attributes(AttendeeSchema.one(), attrs, partial=True)
+    changes = load_attributes(AttendeeSchema.one(), our_names(attrs), partial=True)
+    # the server stamps check-outs: Open Event's app echoes the list it was given
+    changes.pop("checkout_times", None)
     view = checkin.update_attendee(deps.db(), signed_in_id(), attendee_id, changes)
-    return document(attendee_resource(view))
+    return document(attendee_resource(view), type_="attendee")
 
 
 @bp.post("/v1/attendees/<int:attendee_id>/check-in")
@@ -113,7 +118,8 @@ def check_in_by_secret():
 @bp.get("/v1/events/<int:event_id>/attendees")
 @login_required
 @doc("An event's attendees (owner or staff); filter[is-checked-in]=true|false",
-     type_="attendee", response=AttendeeSchema, many=True, errors=(400, 401, 403, 404))
+     type_="attendee", response=AttendeeSchema, many=True, errors=(400, 401, 403, 404),
+     list_of="attendee")
 def list_event_attendees(event_id: int):
     raw = request.args.get("filter[is-checked-in]")
     if raw not in (None, "true", "false"):
@@ -121,5 +127,6 @@ def list_event_attendees(event_id: int):
                        parameter="filter[is-checked-in]")
     checked_in = None if raw is None else raw == "true"
     page = attendee_views.list_event_attendees(deps.db(), require_user(), event_id,
-                                               checked_in, *page_args())
-    return page_document(page, [attendee_resource(v) for v in page.items])
+                                               checked_in, *page_args(),
+                                               refine=list_query("attendee"))
+    return page_document(page, [attendee_resource(v) for v in page.items], type_="attendee")

@@ -29,7 +29,8 @@ class TokenVerifier(Protocol):
 def issue_token(user: User) -> str:
     cfg = current_app.extensions["venuebus"].config
     now = utcnow()
-    claims = {"sub": str(user.id), "iat": now,
+    # `identity`: Open Event's clients (the organizer app) read the user id from it
+    claims = {"sub": str(user.id), "identity": user.id, "iat": now,
               "exp": now + timedelta(seconds=cfg.token_ttl_seconds), "iss": "venuebus"}
     return jwt.encode(claims, cfg.secret_key, algorithm=ALGORITHM)
 
@@ -40,7 +41,8 @@ def _bearer() -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() not in SCHEMES or not token.strip():
-        raise Unauthorized("Authorization header must be 'Bearer <token>'", code="bad_token")
+        raise Unauthorized("Authorization header must be 'Bearer <token>' or 'JWT <token>'",
+                           code="bad_token")
     return token.strip()
 
 

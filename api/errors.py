@@ -10,6 +10,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from models.core.errors import (
+    BadParameter,
     Busy,
     Conflict,
     DomainError,
@@ -30,6 +31,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     Unauthorized: 401,
     Conflict: 409,
     Busy: 503,
+    BadParameter: 400,
 }
 
 
@@ -98,7 +100,8 @@ def register_error_handlers(app: Flask) -> None:
         if status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="venuebus"'}
         return error_response(status, [error_object(status, exc.code, exc.title, exc.detail,
-                                                    exc.pointer)], headers)
+                                                    exc.pointer, getattr(exc, "parameter",
+                                                                         None))], headers)
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):

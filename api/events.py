@@ -17,10 +17,15 @@ from api.jsonapi import (
     page_document,
     parse_resource,
     resource,
+    resource_type,
 )
+from api.list_query import list_query
 from api.openapi import doc
+from api.tickets import ticket_resource
 from models.catalog import events as catalog
+from models.catalog.lookups import events_by_ids, tickets_of_events
 from models.catalog.tables import MAX_ORDER_EXPIRY_MINUTES, Event
+from models.ticketing.organizer import list_user_events
 
 bp = Blueprint("events", __name__)
 
@@ -38,9 +43,22 @@ class EventSchema(ResourceSchema):
 
 
 def event_resource(event: Event) -> dict:
-    return resource("event", event.id, EventSchema.one().dump(event),
+    attrs = EventSchema.one().dump(event)
+    # what Open Event's organizer app needs non-null: every event here is published, UTC
+    attrs.update({"identifier": str(event.id), "state": "published", "timezone": "UTC"})
+    return resource("event", event.id, attrs,
                     relationships={"owner": ("user", event.owner_id)},
                     self_link=url_for("events.get_event", event_id=event.id))
+
+
+def _event_tickets(event_ids: list[int]) -> dict[int, list[dict]]:
+    tickets = tickets_of_events(deps.db(), current_user(), event_ids)
+    return {eid: [ticket_resource(t) for t in ts] for eid, ts in tickets.items()}
+
+
+resource_type("event", {"owner": "user", "tickets": "ticket"},
+              load=lambda ids: [event_resource(e) for e in events_by_ids(deps.db(), ids)],
+              to_many={"tickets": _event_tickets})
 
 
 @bp.post("/v1/events")
@@ -55,17 +73,29 @@ def create_event():
 
 
 @bp.get("/v1/events")
-@doc("List events", type_="event", response=EventSchema, many=True)
+@doc("List events", type_="event", response=EventSchema, many=True, errors=(400,),
+     list_of="event")
 def list_events():
-    page = catalog.list_events(deps.db(), *page_args())
-    return page_document(page, [event_resource(e) for e in page.items])
+    page = catalog.list_events(deps.db(), *page_args(), refine=list_query("event"))
+    return page_document(page, [event_resource(e) for e in page.items], type_="event")
+
+
+@bp.get("/v1/users/<int:user_id>/events")
+@login_required
+@doc("The events a user owns or is staff of (that user or an admin)", type_="event",
+     response=EventSchema, many=True, errors=(400, 401, 403), list_of="event")
+def list_user_events_view(user_id: int):
+    page = list_user_events(deps.db(), require_user(), user_id, *page_args(),
+                            refine=list_query("event"))
+    return page_document(page, [event_resource(e) for e in page.items], type_="event")
 
 
 @bp.get("/v1/events/<int:event_id>")
-@doc("An event with its average rating", type_="event", response=EventSchema, errors=(404,))
+@doc("An event with its average rating", type_="event", response=EventSchema,
+     errors=(400, 404), include_of="event")
 def get_event(event_id: int):
     current_user()
-    return document(event_resource(catalog.get_event(deps.db(), event_id)))
+    return document(event_resource(catalog.get_event(deps.db(), event_id)), type_="event")
 
 
 @bp.patch("/v1/events/<int:event_id>")

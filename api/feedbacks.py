@@ -17,8 +17,11 @@ from api.jsonapi import (
     parse_resource,
     relationship_id,
     resource,
+    resource_type,
 )
+from api.list_query import list_query
 from api.openapi import doc
+from models.catalog import events as catalog
 from models.catalog import feedback
 from models.catalog.tables import Feedback
 
@@ -36,6 +39,9 @@ def feedback_resource(fb: Feedback) -> dict:
     return resource("feedback", fb.id, FeedbackSchema.one().dump(fb),
                     relationships={"event": ("event", fb.event_id), "user": ("user", fb.user_id)},
                     self_link=url_for("feedbacks.get_feedback", feedback_id=fb.id))
+
+
+resource_type("feedback", {"event": "event", "user": "user"})
 
 
 @bp.post("/v1/feedbacks")
@@ -61,8 +67,19 @@ def list_feedbacks():
     except ValueError as exc:
         raise ApiError(400, "invalid_filter", "filter[event] must be an integer",
                        parameter="filter[event]") from exc
-    page = feedback.list_feedbacks(deps.db(), event_id, *page_args())
-    return page_document(page, [feedback_resource(f) for f in page.items])
+    page = feedback.list_feedbacks(deps.db(), event_id, *page_args(),
+                                   refine=list_query("feedback"))
+    return page_document(page, [feedback_resource(f) for f in page.items], type_="feedback")
+
+
+@bp.get("/v1/events/<int:event_id>/feedbacks")
+@doc("An event's feedbacks", type_="feedback", response=FeedbackSchema, many=True,
+     errors=(400, 404), list_of="feedback")
+def list_event_feedbacks(event_id: int):
+    catalog.get_event(deps.db(), event_id)  # 404 for an event that does not exist
+    page = feedback.list_feedbacks(deps.db(), event_id, *page_args(),
+                                   refine=list_query("feedback"))
+    return page_document(page, [feedback_resource(f) for f in page.items], type_="feedback")
 
 
 @bp.get("/v1/feedbacks/<int:feedback_id>")

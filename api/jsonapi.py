@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Self
 from urllib.parse import urlencode
 
@@ -10,7 +12,7 @@ from flask import Response, json, request
 from marshmallow import EXCLUDE, Schema
 
 from api.errors import JSONAPI, ApiError
-from models.core.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from models.core.queries import ALL_ROWS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
 ACCEPTED_TYPES = (JSONAPI, "application/json")
 
@@ -131,21 +133,167 @@ def resource(type_: str, id_: Any, attributes: dict[str, Any],
     return obj
 
 
+ToMany = Callable[[list[int]], dict[int, list[dict]]]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """What `include=` needs of a resource type: its relationships (name → related type),
+    how to render resources of it by id, in one query for any number of ids, and for
+    to-many relationships not rendered with the resource (an event's tickets) how to load
+    them for any number of parents in one query (parent id → resources)."""
+
+    relationships: dict[str, str]
+    load: Callable[[list[int]], list[dict]] | None = None
+    to_many: dict[str, ToMany] = field(default_factory=dict)
+
+
+RESOURCE_TYPES: dict[str, ResourceType] = {}
+MAX_INCLUDE_DEPTH = 2
+
+
+def resource_type(type_: str, relationships: dict[str, str],
+                  load: Callable[[list[int]], list[dict]] | None = None,
+                  to_many: dict[str, ToMany] | None = None) -> None:
+    """Register a resource type (at import, by the blueprint that renders it)."""
+    RESOURCE_TYPES[type_] = ResourceType(relationships, load, to_many or {})
+
+
+def include_paths(type_: str | None) -> list[list[str]]:
+    """`include=a,b.c` as [[a], [b, c]]; 400 pointing at `include` for a relationship
+    `type_` does not have, or one whose resources cannot be included."""
+    raw = request.args.get("include")
+    if not raw:
+        return []
+    paths = [p.split(".") for p in raw.split(",") if p]
+    if type_ is None:
+        return paths
+    for path in paths:
+        current: str = type_
+        if len(path) > MAX_INCLUDE_DEPTH:
+            raise ApiError(400, "invalid_include", f"include paths go at most "
+                           f"{MAX_INCLUDE_DEPTH} relationships deep", parameter="include")
+        for name in path:
+            target = RESOURCE_TYPES.get(current, ResourceType({})).relationships.get(name)
+            kind = RESOURCE_TYPES.get(current, ResourceType({}))
+            if target is None or (name not in kind.to_many and
+                                  RESOURCE_TYPES.get(target, ResourceType({})).load is None):
+                raise ApiError(400, "invalid_include",
+                               f"{current} has no relationship {name!r} to include",
+                               parameter="include")
+            current = target
+    return paths
+
+
+def _related(resources: list[dict], name: str) -> tuple[str | None, list[int]]:
+    """The type and the ids (first-seen order, no repeats) `resources` name under `name`."""
+    type_, ids = None, dict[int, None]()
+    for res in resources:
+        data = res.get("relationships", {}).get(name, {}).get("data")
+        for ref in data if isinstance(data, list) else [data] if data else []:
+            type_ = ref["type"]
+            ids[int(ref["id"])] = None
+    return type_, list(ids)
+
+
+def _link_to_many(resources: list[dict], name: str) -> list[dict]:
+    """Fill in the to-many relationship `name` of `resources` whose type loads it apart;
+    returns the resources it loaded."""
+    loaded: list[dict] = []
+    by_type: dict[str, list[dict]] = {}
+    for res in resources:
+        if name not in res.get("relationships", {}):
+            by_type.setdefault(res["type"], []).append(res)
+    for type_, group in by_type.items():
+        loader = RESOURCE_TYPES.get(type_, ResourceType({})).to_many.get(name)
+        if loader is None:
+            continue
+        children = loader([int(r["id"]) for r in group])
+        for res in group:
+            kids = children.get(int(res["id"]), [])
+            res.setdefault("relationships", {})[name] = {
+                "data": [{"type": k["type"], "id": k["id"]} for k in kids]}
+            loaded.extend(kids)
+    return loaded
+
+
+def compound(primary: list[dict], type_: str | None,
+             included: list[dict] | None = None) -> list[dict]:
+    """`included` plus the resources `include=` asks for: one load per relationship
+    named, whatever the number of primary resources."""
+    seen = {(r["type"], r["id"]) for r in primary}
+    out: list[dict] = []
+    for res in included or []:
+        if (res["type"], res["id"]) not in seen:
+            seen.add((res["type"], res["id"]))
+            out.append(res)
+    for path in include_paths(type_ or (primary[0]["type"] if primary else None)):
+        level = primary
+        for name in path:
+            children = _link_to_many(level, name)
+            rtype, ids = _related(level, name)
+            known = {r["id"]: r for r in out if r["type"] == rtype}
+            known.update({k["id"]: k for k in children if k["type"] == rtype})
+            missing = [i for i in ids if str(i) not in known]
+            loader = RESOURCE_TYPES[rtype].load if rtype in RESOURCE_TYPES else None
+            loaded = loader(missing) if missing and loader else []
+            for res in [known[str(i)] for i in ids if str(i) in known] + loaded:
+                if (res["type"], res["id"]) not in seen:
+                    seen.add((res["type"], res["id"]))
+                    out.append(res)
+                known[res["id"]] = res
+            level = [known[str(i)] for i in ids if str(i) in known]
+    return out
+
+
+def sparse_fields() -> dict[str, set[str]]:
+    """`fields[type]=a,b` as {type: {a, b}}; `id` and `type` are always kept."""
+    out: dict[str, set[str]] = {}
+    for key, value in request.args.items():
+        if key.startswith("fields[") and key.endswith("]"):
+            out[key[7:-1]] = {f for f in value.split(",") if f}
+    return out
+
+
+def _sparse(res: dict, wanted: dict[str, set[str]]) -> dict:
+    keep = wanted.get(res["type"])
+    if keep is None:
+        return res
+    out = {k: v for k, v in res.items() if k not in ("attributes", "relationships")}
+    out["attributes"] = {k: v for k, v in res.get("attributes", {}).items() if k in keep}
+    rels = {k: v for k, v in res.get("relationships", {}).items() if k in keep}
+    if rels:
+        out["relationships"] = rels
+    return out
+
+
 def document(data: Any, *, status: int = 200, meta: dict | None = None,
              links: dict | None = None, included: list | None = None,
-             headers: dict | None = None) -> Response:
+             headers: dict | None = None, type_: str | None = None) -> Response:
+    """A JSON:API document. Every one honours `include=` (compound documents) and
+    `fields[type]=` (sparse fieldsets) here, so no view implements either; `type_` names
+    the primary type for validating `include=` on an empty list."""
+    primary = data if isinstance(data, list) else [data] if data else []
+    explicit = included is not None
+    included = compound(primary, type_, included)
+    wanted = sparse_fields()
+    if wanted:
+        data = [_sparse(r, wanted) for r in data] if isinstance(data, list) else \
+            _sparse(data, wanted) if data else data
+        included = [_sparse(r, wanted) for r in included]
     body: dict[str, Any] = {"data": data, "jsonapi": {"version": "1.0"}}
     if meta is not None:
         body["meta"] = meta
     if links is not None:
         body["links"] = links
-    if included is not None:
+    if explicit or included or request.args.get("include"):
         body["included"] = included
     return Response(json.dumps(body), status=status, mimetype=JSONAPI, headers=headers)
 
 
 def page_args() -> tuple[int, int]:
-    """`page[number]` (1-based) and `page[size]` (default 20, at most 500), or 400."""
+    """`page[number]` (1-based) and `page[size]` (default 20, at most 500; 0 means every
+    row, up to `ALL_ROWS_CAP`), or 400."""
     def read(name: str, default: int, lo: int, hi: int) -> int:
         raw = request.args.get(f"page[{name}]")
         if raw is None:
@@ -160,10 +308,12 @@ def page_args() -> tuple[int, int]:
                            parameter=f"page[{name}]")
         return value
 
-    return read("number", 1, 1, 10**9), read("size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    return read("number", 1, 1, 10**9), read("size", DEFAULT_PAGE_SIZE, ALL_ROWS,
+                                              MAX_PAGE_SIZE)
 
 
-def page_document(page: Page, items: list[dict]) -> Response:
+def page_document(page: Page, items: list[dict], *, type_: str | None = None,
+                  included: list | None = None) -> Response:
     """A list document with `meta.count` and first/prev/next/last links."""
     other = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
 
@@ -174,4 +324,5 @@ def page_document(page: Page, items: list[dict]) -> Response:
     links = {"self": link(page.number), "first": link(1), "last": link(page.last),
              "prev": link(page.number - 1) if page.number > 1 else None,
              "next": link(page.number + 1) if page.number < page.last else None}
-    return document(items, meta={"count": page.total}, links=links)
+    return document(items, meta={"count": page.total}, links=links, type_=type_,
+                    included=included)

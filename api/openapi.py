@@ -12,20 +12,66 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from api.errors import JSONAPI
+from api.jsonapi import MAX_INCLUDE_DEPTH, RESOURCE_TYPES
+from api.list_query import COMPARISONS, FILTERABLE
+from models.core.queries import ALL_ROWS_CAP, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 bp = Blueprint("openapi", __name__)
 
 
 def doc(summary: str, *, type_: str | None = None, body: type | None = None,
         response: type | None = None, status: int = 200, many: bool = False,
-        errors: tuple[int, ...] = ()) -> Callable:
+        errors: tuple[int, ...] = (), include_of: str | None = None,
+        list_of: str | None = None) -> Callable:
     """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
-    wrapped in the JSON:API envelope of resource type `type_`."""
+    wrapped in the JSON:API envelope of resource type `type_`. `include_of` documents
+    `include=` and `fields[type]=` for that primary type; `list_of` those and the list
+    parameters (paging, `filter=`, `sort=`)."""
     def wrap(view: Callable) -> Callable:
         view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
-                                  status=status, many=many, errors=errors)
+                                  status=status, many=many, errors=errors,
+                                  include_of=include_of or list_of, list_of=list_of)
         return view
     return wrap
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
+    """The JSON:API query parameters a view answers, described from the registries that
+    implement them (so the document cannot drift from what is accepted)."""
+    out: list[dict] = []
+    if include_of:
+        names = sorted(RESOURCE_TYPES.get(include_of).relationships) \
+            if include_of in RESOURCE_TYPES else []
+        out.append(_query("include", "Comma list of relationships to add to `included` "
+                          f"(compound document), paths up to {MAX_INCLUDE_DEPTH} deep with "
+                          f"`.`: {', '.join(names) or 'none'}"))
+        out.append({**_query("fields", "Sparse fieldsets: `fields[<type>]=a,b` keeps only "
+                             "those attributes and relationships of resources of that type",
+                             {"type": "object", "additionalProperties": {"type": "string"}}),
+                    "style": "deepObject", "explode": True})
+    if list_of:
+        out.append(_query("page[number]", "1-based page number", {"type": "integer",
+                                                                   "minimum": 1}))
+        out.append(_query("page[size]", f"Rows per page (default {DEFAULT_PAGE_SIZE}, at "
+                          f"most {MAX_PAGE_SIZE}); 0 means every row, unpaginated, up to a "
+                          f"hard cap of {ALL_ROWS_CAP} rows (400 `too_many_rows` beyond)",
+                          {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_SIZE}))
+        spec = FILTERABLE[list_of]
+        out.append(_query("filter", "JSON list of conditions, all must hold: "
+                          '`{"name", "op", "val"}` with op in '
+                          f"{', '.join(COMPARISONS)}; "
+                          '`{"name": <relationship>, "op": "has", "val": <condition>}` '
+                          f"on {', '.join(sorted(spec.relationships)) or 'none'}; "
+                          '`{"or": [...]}`, `{"and": [...]}`. Fields: '
+                          f"{', '.join(sorted(spec.fields))}. A bad filter is a 400."))
+        out.append(_query("sort", "Comma list of fields, `-field` descending: "
+                          f"{', '.join(sorted(spec.fields))}"))
+    return out
 
 
 def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool) -> dict:
@@ -68,10 +114,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 op["responses"][str(status)] = {"description": "Error", **error_ref}
             if getattr(view, "_venuebus_auth", False):
                 op["security"] = [{"bearer": []}]
-            params = re.findall(r"{(\w+)}", path)
+            params = [{"name": p, "in": "path", "required": True,
+                       "schema": {"type": "string"}} for p in re.findall(r"{(\w+)}", path)]
+            params += query_parameters(meta["include_of"], meta["list_of"])
             if params:
-                op["parameters"] = [{"name": p, "in": "path", "required": True,
-                                     "schema": {"type": "string"}} for p in params]
+                op["parameters"] = params
             paths.setdefault(path, {})[method.lower()] = op
     for path in sorted(paths):
         spec.path(path=path, operations=paths[path])
@@ -98,7 +145,8 @@ def docs_page():
 <style>body{{font-family:sans-serif;margin:2em}}td{{padding:.2em .8em;border-bottom:1px solid
 #ddd}}</style></head><body><h1>venuebus API</h1>
 <p>JSON:API 1.0 (<code>{JSONAPI}</code>). Sign in with <code>POST /v1/auth/login</code> and
-send <code>Authorization: Bearer &lt;token&gt;</code> (🔒). Machine-readable:
+send <code>Authorization: Bearer &lt;token&gt;</code> (or <code>JWT &lt;token&gt;</code>,
+as Open Event's clients do) (🔒). Machine-readable:
 <a href="/v1/openapi.json">/v1/openapi.json</a>.</p>
 <table><tr><th>Method</th><th>Path</th><th>What</th><th>Statuses</th></tr>
 {''.join(rows)}</table></body></html>"""

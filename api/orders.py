@@ -6,62 +6,82 @@ from flask import Blueprint, url_for
 from marshmallow import fields, validate
 
 from api import deps
-from api.attendee_resource import attendee_resource
+from api.attendee_resource import AttendeeSchema, attendee_resource
 from api.auth import login_required, require_user
 from api.jsonapi import (
     ResourceSchema,
     document,
     load_attributes,
+    page_args,
+    page_document,
     parse_resource,
     relationship_id,
     resource,
+    resource_type,
 )
+from api.list_query import list_query
 from api.openapi import doc
+from api.order_identifier import order_id_of, order_identifier
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
+from models.ticketing import organizer
 from models.ticketing.attendees import AttendeeView
 from models.ticketing.completion import change_order_status
 from models.ticketing.order_views import PlacedOrder, get_order
 from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.tables import Order
 
 bp = Blueprint("orders", __name__)
 
 
 class OrderSchema(ResourceSchema):
+    identifier = fields.String(dump_only=True)  # what door QR codes carry (order_identifier)
     status = fields.String(validate=validate.OneOf(["completed", "cancelled"]))
     payment_mode = fields.String(dump_only=True)
     amount = fields.Float(dump_only=True)
     discount_amount = fields.Float(dump_only=True)
     tickets = fields.List(fields.Dict(), dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
+    completed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     cancelled_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     expires_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     expired_at = fields.AwareDateTime(dump_only=True, allow_none=True)
-    completed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     needs_refund = fields.Boolean(dump_only=True)
 
 
-def order_document(placed: PlacedOrder, status: int = 200):
-    o = placed.order
-    attrs = OrderSchema.one().dump({
-        "status": o.status, "payment_mode": o.payment_mode, "amount": o.amount,
+def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
+    """An order; with `placed` (its lines and attendees loaded) also its `tickets` lines
+    and `attendees` relationship, which lists and compound documents leave out."""
+    values = {
+        "identifier": order_identifier(o.id), "status": o.status,
+        "payment_mode": o.payment_mode, "amount": o.amount,
         "discount_amount": o.discount_amount, "created_at": o.created_at,
-        "cancelled_at": o.cancelled_at, "expires_at": o.expires_at,
-        "expired_at": o.expired_at, "completed_at": o.completed_at,
-        "needs_refund": placed.needs_refund,
-        "tickets": [{"id": str(ln.ticket_id), "quantity": ln.quantity,
-                     "unit-price": float(ln.unit_price), "discount": float(ln.discount)}
-                    for ln in placed.lines]})
+        "completed_at": o.completed_at, "cancelled_at": o.cancelled_at,
+        "expires_at": o.expires_at, "expired_at": o.expired_at}
     rels = {"event": ("event", o.event_id), "user": ("user", o.user_id),
             "discount-code": ("discount-code", o.discount_code_id),
-            "completed-by": ("user", o.completed_by_id),
-            "attendees": ("attendee", [a.id for a in placed.attendees])}
-    data = resource("order", o.id, attrs, relationships=rels,
+            "completed-by": ("user", o.completed_by_id)}
+    if placed is not None:
+        values["needs_refund"] = placed.needs_refund
+        values["tickets"] = [{"id": str(ln.ticket_id), "quantity": ln.quantity,
+                              "unit-price": float(ln.unit_price),
+                              "discount": float(ln.discount)} for ln in placed.lines]
+        rels["attendees"] = ("attendee", [a.id for a in placed.attendees])
+    return resource("order", o.id, OrderSchema.one().dump(values), relationships=rels,
                     self_link=url_for("orders.get_order_view", order_id=o.id))
+
+
+resource_type("order", {"event": "event", "user": "user", "attendees": "attendee"},
+              load=lambda ids: [order_resource(o)
+                                for o in organizer.orders_by_ids(deps.db(), ids)])
+
+
+def order_document(placed: PlacedOrder, status: int = 200):
+    data = order_resource(placed.order, placed)
     headers = {"Idempotent-Replayed": "true"} if placed.replayed else None
     views = placed.views if placed.views is not None else \
         [AttendeeView(a) for a in placed.attendees]  # a new order's attendees have no scans
     included = [attendee_resource(v) for v in views]
-    return document(data, status=status, included=included, headers=headers)
+    return document(data, status=status, included=included, headers=headers, type_="order")
 
 
 @bp.post("/v1/orders")
@@ -90,9 +110,38 @@ def create_order():
 @bp.get("/v1/orders/<int:order_id>")
 @login_required
 @doc("An order with its attendees (buyer, event owner, admins)", type_="order",
-     response=OrderSchema, errors=(401, 403, 404))
+     response=OrderSchema, errors=(400, 401, 403, 404), include_of="order")
 def get_order_view(order_id: int):
     return order_document(get_order(deps.db(), require_user(), order_id))
+
+
+@bp.get("/v1/orders/<identifier>")
+@login_required
+@doc("An order by its identifier (buyer, event owner, admins)", type_="order",
+     response=OrderSchema, errors=(400, 401, 403, 404), include_of="order")
+def get_order_by_identifier(identifier: str):
+    return order_document(get_order(deps.db(), require_user(), order_id_of(identifier)))
+
+
+@bp.get("/v1/orders/<identifier>/attendees")
+@login_required
+@doc("An order's attendees, by order identifier or id (buyer, event owner or staff)",
+     type_="attendee", response=AttendeeSchema, many=True, errors=(400, 401, 403, 404),
+     include_of="attendee")
+def list_order_attendees(identifier: str):
+    views = organizer.list_order_attendees(deps.db(), require_user(), order_id_of(identifier))
+    return document([attendee_resource(v) for v in views], meta={"count": len(views)},
+                    type_="attendee")
+
+
+@bp.get("/v1/events/<int:event_id>/orders")
+@login_required
+@doc("An event's orders (owner, admins, staff)", type_="order", response=OrderSchema,
+     many=True, errors=(400, 401, 403, 404), list_of="order")
+def list_event_orders(event_id: int):
+    page = organizer.list_event_orders(deps.db(), require_user(), event_id, *page_args(),
+                                       refine=list_query("order"))
+    return page_document(page, [order_resource(o) for o in page.items], type_="order")
 
 
 @bp.patch("/v1/orders/<int:order_id>")

@@ -8,6 +8,7 @@ from api import deps
 from api.auth import login_required, require_user
 from api.jsonapi import document, resource
 from api.openapi import doc
+from models.ticketing.organizer import get_order_statistics
 from models.ticketing.stats.service import get_event_stats
 
 bp = Blueprint("stats", __name__)
@@ -34,3 +35,21 @@ def event_stats(event_id: int):
     return document(resource("event-stats", event_id, attrs,
                              relationships={"event": ("event", event_id)},
                              self_link=url_for("stats.event_stats", event_id=event_id)))
+
+
+@bp.get("/v1/events/<int:event_id>/order-statistics")
+@login_required
+@doc("Orders, ticket units and sales of an event by order state, as Open Event's "
+     "`order-statistics-event` (owner, admins, staff)", type_="order-statistics-event",
+     errors=(401, 403, 404))
+def order_statistics(event_id: int):
+    stats = get_order_statistics(deps.db(), require_user(), event_id)
+
+    def by_state(counts: dict) -> dict:
+        return {**counts, "total": sum(counts.values())}
+
+    attrs = {"tickets": by_state(stats.tickets), "orders": by_state(stats.orders),
+             "sales": by_state({k: float(v) for k, v in stats.sales.items()})}
+    return document(resource("order-statistics-event", event_id, attrs,
+                             relationships={"event": ("event", event_id)},
+                             self_link=url_for("stats.order_statistics", event_id=event_id)))

@@ -19,9 +19,12 @@ from api.jsonapi import (
     parse_resource,
     relationship_id,
     resource,
+    resource_type,
 )
+from api.list_query import list_query
 from api.openapi import doc
 from models.catalog import events as catalog
+from models.catalog.lookups import tickets_by_ids
 from models.catalog.tables import TICKET_TYPES, Ticket
 from models.ticketing.orders import MAX_UNITS_PER_LINE
 
@@ -56,6 +59,10 @@ def ticket_resource(ticket: Ticket) -> dict:
                     self_link=url_for("tickets.get_ticket", ticket_id=ticket.id))
 
 
+resource_type("ticket", {"event": "event"},
+              load=lambda ids: [ticket_resource(t) for t in tickets_by_ids(deps.db(), ids)])
+
+
 @bp.post("/v1/tickets")
 @login_required
 @doc("Create a ticket for an event (owner or admin)", type_="ticket", body=TicketSchema,
@@ -70,16 +77,18 @@ def create_ticket():
 
 @bp.get("/v1/events/<int:event_id>/tickets")
 @doc("An event's tickets (hidden ones for the owner only)", type_="ticket",
-     response=TicketSchema, many=True, errors=(404,))
+     response=TicketSchema, many=True, errors=(400, 404), list_of="ticket")
 def list_event_tickets(event_id: int):
-    page = catalog.list_tickets(deps.db(), current_user(), event_id, *page_args())
-    return page_document(page, [ticket_resource(t) for t in page.items])
+    page = catalog.list_tickets(deps.db(), current_user(), event_id, *page_args(),
+                                refine=list_query("ticket"))
+    return page_document(page, [ticket_resource(t) for t in page.items], type_="ticket")
 
 
 @bp.get("/v1/tickets/<int:ticket_id>")
-@doc("A ticket", type_="ticket", response=TicketSchema, errors=(404,))
+@doc("A ticket", type_="ticket", response=TicketSchema, errors=(400, 404), include_of="ticket")
 def get_ticket(ticket_id: int):
-    return document(ticket_resource(catalog.get_ticket(deps.db(), current_user(), ticket_id)))
+    return document(ticket_resource(catalog.get_ticket(deps.db(), current_user(), ticket_id)),
+                    type_="ticket")
 
 
 @bp.patch("/v1/tickets/<int:ticket_id>")

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, json, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import deps
-from api.auth import issue_token, login_required, require_user
+from api.auth import current_user, issue_token, login_required, require_user
 from api.errors import ApiError
 from api.jsonapi import (
     ResourceSchema,
@@ -15,10 +15,11 @@ from api.jsonapi import (
     parse_resource,
     request_json,
     resource,
+    resource_type,
 )
 from api.openapi import doc
 from models.accounts.tables import User
-from models.accounts.users import authenticate, create_user, view_user
+from models.accounts.users import authenticate, create_user, users_by_ids, view_user
 
 bp = Blueprint("users", __name__)
 
@@ -42,6 +43,22 @@ def user_resource(user: User, viewer: User | None) -> dict:
         attrs.pop("allowed-usage", None)
     return resource("user", user.id, attrs,
                     self_link=url_for("users.get_user_view", user_id=user.id))
+
+
+def _included_users(ids: list[int]) -> list[dict]:
+    """Users named by resources the viewer may see (a feedback's author): others than
+    the viewer show without their email address unless the viewer is an admin."""
+    viewer = current_user()
+    out = []
+    for user in users_by_ids(deps.db(), ids):
+        res = user_resource(user, viewer)
+        if viewer is None or (viewer.id != user.id and not viewer.is_admin):
+            res["attributes"].pop("email", None)
+        out.append(res)
+    return out
+
+
+resource_type("user", {}, load=_included_users)
 
 
 @bp.post("/v1/users")

@@ -68,6 +68,13 @@ def get_user(db: Database, user_id: int) -> User:
     return detached(User, row)
 
 
+def users_by_ids(db: Database, ids: list[int]) -> list[User]:
+    """The users among `ids`, in one query (detached)."""
+    with db.engine.connect() as conn:
+        return [detached(User, row) for row in
+                conn.execute(select(USERS).where(USERS.c.id.in_(ids)).order_by(USERS.c.id))]
+
+
 def view_user(db: Database, actor: User, user_id: int) -> User:
     """A user as seen by `actor`: themselves or an admin only."""
     if actor.id != user_id and not actor.is_admin:

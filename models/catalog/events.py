@@ -11,7 +11,7 @@ from models.accounts.tables import User
 from models.catalog.tables import Event, Ticket
 from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
-from models.core.queries import Page, paginate
+from models.core.queries import Page, Refine, paginate, refined
 from models.core.uow import UnitOfWork
 
 EVENT_FIELDS = {"name", "description", "starts_at", "ends_at", "order_expiry_time"}
@@ -61,9 +61,11 @@ def get_event(db: Database, event_id: int) -> Event:
         return load_event(session, event_id)
 
 
-def list_events(db: Database, number: int, size: int) -> Page[Event]:
+def list_events(db: Database, number: int, size: int,
+                refine: Refine | None = None) -> Page[Event]:
     with db.session() as session:
-        return paginate(session, select(Event).order_by(Event.id), number, size)
+        return paginate(session, refined(select(Event).order_by(Event.id), refine), number,
+                        size)
 
 
 def update_event(db: Database, actor: User, event_id: int, fields: dict[str, Any]) -> Event:
@@ -134,13 +136,13 @@ def get_ticket(db: Database, actor: User | None, ticket_id: int) -> Ticket:
 
 
 def list_tickets(db: Database, actor: User | None, event_id: int, number: int,
-                 size: int) -> Page[Ticket]:
+                 size: int, refine: Refine | None = None) -> Page[Ticket]:
     with db.session() as session:
         event = load_event(session, event_id)
         stmt = select(Ticket).where(Ticket.event_id == event_id).order_by(Ticket.id)
         if not can_manage(actor, event):
             stmt = stmt.where(Ticket.is_hidden.is_(False))
-        return paginate(session, stmt, number, size)
+        return paginate(session, refined(stmt, refine), number, size)
 
 
 def update_ticket(db: Database, actor: User, ticket_id: int, fields: dict[str, Any]) -> Ticket:

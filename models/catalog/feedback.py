@@ -13,7 +13,7 @@ from models.catalog.tables import Feedback
 from models.core.base import utcnow
 from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
-from models.core.queries import Page, paginate
+from models.core.queries import Page, Refine, paginate, refined
 from models.core.uow import UnitOfWork
 
 DUPLICATE = "You have already given feedback for this event"
@@ -93,9 +93,10 @@ def get_feedback(db: Database, feedback_id: int) -> Feedback:
     return fb
 
 
-def list_feedbacks(db: Database, event_id: int | None, number: int, size: int) -> Page[Feedback]:
+def list_feedbacks(db: Database, event_id: int | None, number: int, size: int,
+                   refine: Refine | None = None) -> Page[Feedback]:
     with db.session() as session:
         stmt = select(Feedback).order_by(Feedback.id)
         if event_id is not None:
             stmt = stmt.where(Feedback.event_id == event_id)
-        return paginate(session, stmt, number, size)
+        return paginate(session, refined(stmt, refine), number, size)

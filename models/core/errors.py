@@ -46,3 +46,18 @@ class Busy(DomainError):
 
     code = "busy"
     title = "Busy, retry"
+
+
+class BadParameter(DomainError):
+    """A query parameter the request cannot be answered with (`parameter` names it)."""
+
+    code = "bad_parameter"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, parameter: str | None = None):
+        super().__init__(detail, code=code)
+        self.parameter = parameter
+
+
+class TooManyRows(BadParameter):
+    code = "too_many_rows"

@@ -14,7 +14,7 @@ from models.accounts.tables import User
 from models.catalog.events import load_event
 from models.core.db import Database
 from models.core.errors import Forbidden, NotFound
-from models.core.queries import Page, paginate
+from models.core.queries import Page, Refine, paginate, refined
 from models.ticketing.staff import can_check_in
 from models.ticketing.tables import Attendee, CheckInScan, Order
 
@@ -68,6 +68,14 @@ def views_of(s: Session, attendees: list[Attendee]) -> list[AttendeeView]:
     return [AttendeeView(a, by_attendee[a.id]) for a in attendees]
 
 
+def attendees_by_ids(db: Database, ids: list[int]) -> list[AttendeeView]:
+    """The attendees among `ids` with their scans, in two queries (included next to a
+    resource already shown, such as their order)."""
+    with db.session() as s:
+        return views_of(s, list(s.scalars(select(Attendee).where(Attendee.id.in_(ids))
+                                          .order_by(Attendee.id))))
+
+
 def view_of(s: Session, attendee: Attendee) -> AttendeeView:
     return views_of(s, [attendee])[0]
 
@@ -85,7 +93,8 @@ def get_attendee(db: Database, actor: User, attendee_id: int) -> AttendeeView:
 
 
 def list_event_attendees(db: Database, actor: User, event_id: int, checked_in: bool | None,
-                         number: int, size: int) -> Page[AttendeeView]:
+                         number: int, size: int, refine: Refine | None = None
+                         ) -> Page[AttendeeView]:
     """The event's attendees (owner, admins, staff), optionally by checked-in state."""
     with db.session() as s:
         event = load_event(s, event_id)
@@ -94,6 +103,6 @@ def list_event_attendees(db: Database, actor: User, event_id: int, checked_in: b
         stmt = select(Attendee).where(Attendee.event_id == event_id).order_by(Attendee.id)
         if checked_in is not None:
             stmt = stmt.where(Attendee.is_checked_in.is_(checked_in))
-        page = paginate(s, stmt, number, size)
+        page = paginate(s, refined(stmt, refine), number, size)
         return Page(items=views_of(s, page.items), total=page.total, number=page.number,
                     size=page.size)

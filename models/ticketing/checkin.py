@@ -186,10 +186,12 @@ def _set(conn: Connection, attendee: Attendee, **values: Any) -> None:
 
 
 def _scan(conn: Connection, locked: _Locked, kind: str, *, at: datetime,
-          device: str | None, nonce: str | None, pointer: str = "/data"
-          ) -> tuple[Scan, bool]:
+          device: str | None, nonce: str | None, pointer: str = "/data",
+          checked_in_after_exit: bool | None = None) -> tuple[Scan, bool]:
     """Append one scan (to the DB and to `locked.scans`) and record its event; a nonce
-    seen before returns that scan instead."""
+    seen before returns that scan instead. An exit keeps `is_checked_in` as it was
+    (scanner semantics: was in, now out) unless `checked_in_after_exit` says otherwise
+    (Open Event's PATCH: `is-checked-in` false), in the same UPDATE."""
     attendee, scans = locked.attendee, locked.scans
     if nonce:
         earlier = next((sc for sc in scans if sc.nonce == nonce), None)
@@ -205,8 +207,10 @@ def _scan(conn: Connection, locked: _Locked, kind: str, *, at: datetime,
     values = dict(attendee_id=attendee.id, kind=kind, at=at, device_name=device,
                   nonce=nonce or uuid.uuid4().hex, scanned_by_id=locked.actor_id,
                   created_at=utcnow())
+    after_exit = attendee.is_checked_in if checked_in_after_exit is None \
+        else checked_in_after_exit
     state = {"is_checked_in": True, "is_checked_out": False} if kind == "entry" else \
-        {"is_checked_in": attendee.is_checked_in, "is_checked_out": True}
+        {"is_checked_in": after_exit, "is_checked_out": True}
     taken, locked.next_scan_id = locked.next_scan_id, None
     scan_id = taken if taken is not None else conn.execute(ADD_SCAN, values).scalar_one()
     facts = dict(attendee_id=attendee.id, event_id=attendee.event_id,
@@ -307,12 +311,39 @@ def _entry_nonce(at: datetime, device: str) -> str:
     return "csv:" + hashlib.sha256(f"{at.isoformat()}|{device}".encode()).hexdigest()[:40]
 
 
+def _exit_nonce(at: datetime) -> str:
+    return "csv-out:" + hashlib.sha256(at.isoformat().encode()).hexdigest()[:40]
+
+
+def _changed_details(attendee: Attendee, changes: dict[str, Any]) -> dict[str, Any]:
+    """The name/email members whose value differs from the stored one. Open Event's app
+    sends every attribute it holds with each check-in: door staff echoing a name they
+    may not change is not a change."""
+    return {k: changes[k] for k in DETAIL_FIELDS & changes.keys()
+            if changes[k] != getattr(attendee, k)}
+
+
+def _check_out_at(conn: Connection, locked: _Locked, changes: dict[str, Any]) -> None:
+    """Open Event's check-out: `is-checked-in` false with `checkin-times` holding the
+    time (its last one when several). Recorded as an exit scan at that time, the entries
+    kept (Open Event overwrites them); the same time sent again counts once; someone not
+    inside stays as they are (the app retries a refused PATCH forever)."""
+    at = _times(changes["checkin_times"])[-1]
+    nonce = _exit_nonce(at)
+    if locked.inside or any(sc.nonce == nonce for sc in locked.scans):
+        _scan(conn, locked, "exit", at=at, device=None, nonce=nonce,
+              pointer=_pointer("checkin-times"), checked_in_after_exit=False)
+
+
 def update_attendee(db: Database, actor_id: int, attendee_id: int,
                     changes: dict[str, Any]) -> AttendeeView:
-    """PATCH an attendee. Names/email: its buyer or the event's owner. Check-in members
-    (owner or staff) follow Open Event: device names need `is-checked-in` and
-    `checkin-times` of equal length; new times are appended as entry scans; `is-checked-in`
-    alone scans in now; `is-checked-out` scans out at the server's time."""
+    """PATCH an attendee. Names/email: its buyer or the event's owner (a value equal to
+    the stored one is no change). Check-in members (owner or staff) follow Open Event:
+    device names need `is-checked-in` and `checkin-times` of equal length; new times are
+    appended as entry scans, a time seen before counts once; `is-checked-in` false with
+    `checkin-times` checks out at that time (`_check_out_at`); `is-checked-in` alone scans
+    in or out now; `is-checked-out` scans out at the server's time. One entry or exit is
+    the door's four round trips: no statement is added for what does not change."""
     check_device_rules(changes)
     with db.engine.begin() as conn:
         locked = _lock(conn, actor_id, attendee_id=attendee_id)
@@ -323,12 +354,15 @@ def update_attendee(db: Database, actor_id: int, attendee_id: int,
             # whatever the members sent (even none): the answer carries the QR secret
             raise Forbidden("Only the buyer, the event's owner or its staff can change an "
                             "attendee")
-        if DETAIL_FIELDS & changes.keys():
+        details = _changed_details(locked.attendee, changes)
+        if details:
             if not is_buyer and not locked.actor_manages:
                 raise Forbidden("Only the buyer or the event's owner can change an attendee")
-            _set(conn, locked.attendee, **{k: changes[k] for k in DETAIL_FIELDS & changes.keys()})
+            _set(conn, locked.attendee, **details)
         now = utcnow()
-        if changes.get("checkin_times") is not None:
+        if changes.get("checkin_times") is not None and changes.get("is_checked_in") is False:
+            _check_out_at(conn, locked, changes)
+        elif changes.get("checkin_times") is not None:
             entries = _new_entries(locked.view().entry_times, changes)
             for at, device in entries:
                 name = None if device == "-" else device
@@ -336,8 +370,8 @@ def update_attendee(db: Database, actor_id: int, attendee_id: int,
         elif changes.get("is_checked_in") is True and not locked.inside:
             _scan(conn, locked, "entry", at=now, device=None, nonce=None)
         elif changes.get("is_checked_in") is False and locked.inside:
-            _scan(conn, locked, "exit", at=now, device=None, nonce=None)
-            _set(conn, locked.attendee, is_checked_in=False)
+            _scan(conn, locked, "exit", at=now, device=None, nonce=None,
+                  checked_in_after_exit=False)
         if changes.get("is_checked_out") is True and not locked.attendee.is_checked_out:
             _scan(conn, locked, "exit", at=now, device=None, nonce=None,
                   pointer=_pointer("is-checked-out"))

@@ -26,10 +26,11 @@ from models.ticketing.stats.tables import (
     StatsAppliedFact,
     TicketStats,
 )
+from models.ticketing.tables import ORDER_STATUSES
 
 COUNTS = ("sold", "checked_in", "inside")
 COUNTED = (*COUNTS, "check_ins", "orders", "units", "amount")
-ORDER_STATES = ("pending", "placed", "completed", "expired", "cancelled")
+ORDER_STATES = ORDER_STATUSES
 # where an order ends up after each event, and the state it leaves when the message
 # does not say (messages from before the lifecycle: every order was completed)
 MOVES = {"order.completed": "completed", "order.expired": "expired",

@@ -1,0 +1,73 @@
+"""An event set up through the API the way an organizer does it, and a client that
+speaks to venuebus exactly as Open Event's organizer app (open-event-organizer-android)
+does: login at /auth/session, `Authorization: JWT <token>`, the app's own query strings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+import pytest
+
+from tests.support.api import JSONAPI, auth, create_event, doc, sign_up
+
+
+@dataclass
+class Door:
+    """The organizer's event: two tickets, one order of three attendees, a staff user."""
+
+    owner_token: str
+    staff_token: str
+    staff_id: int
+    event_id: str
+    ticket_ids: list[str]
+    order_id: str
+    attendee_ids: list[str]
+
+
+def session_login(client, email: str, password: str = "password123") -> str:
+    """The app's login: POST /auth/session, then the token's `identity` is the user id."""
+    r = client.post("/auth/session", json={"email": email, "password": password})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["access_token"]
+
+
+def identity(token: str) -> int:
+    return jwt.decode(token, options={"verify_signature": False})["identity"]
+
+
+def app_headers(token: str) -> dict[str, str]:
+    """What the app sends with every call after login."""
+    return {"Authorization": f"JWT {token}", "Content-Type": JSONAPI,
+            "Accept": JSONAPI}
+
+
+@pytest.fixture
+def door(client) -> Door:
+    owner = sign_up(client, "organizer@example.com")
+    staff_token = sign_up(client, "door@example.com")
+    staff_id = identity(session_login(client, "door@example.com"))
+    event_id = create_event(client, owner, "FOSSASIA Summit")
+    tickets = []
+    for name, price, quantity in (("Standard", 0, 300), ("Supporter", 25.5, 20)):
+        r = client.post("/v1/tickets", headers=auth(owner), json=doc(
+            "ticket", {"name": name, "type": "paid" if price else "free", "price": price,
+                       "quantity": quantity, "max-order": 50},
+            {"event": ("event", event_id)}))
+        assert r.status_code == 201, r.get_json()
+        tickets.append(r.get_json()["data"]["id"])
+    r = client.post(f"/v1/events/{event_id}/staff", headers=auth(owner),
+                    json={"data": {"type": "user", "id": str(staff_id)}})
+    assert r.status_code == 201, r.get_json()
+    people = [{"ticket-id": tickets[0], "first-name": "Ada", "last-name": "Lovelace",
+               "email": "ada@example.com"},
+              {"ticket-id": tickets[0], "first-name": "Grace", "last-name": "Hopper",
+               "email": "grace@example.com"},
+              {"ticket-id": tickets[1], "first-name": "Alan", "last-name": "Turing",
+               "email": None}]
+    r = client.post("/v1/orders", headers=auth(owner), json=doc(
+        "order", {"attendees": people}, {"event": ("event", event_id)}))
+    assert r.status_code == 201, r.get_json()
+    order = r.get_json()["data"]
+    attendees = [a["id"] for a in order["relationships"]["attendees"]["data"]]
+    return Door(owner, staff_token, staff_id, event_id, tickets, order["id"], attendees)
