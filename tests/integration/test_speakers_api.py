@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models.speakers.service import hash_token
 from models.speakers.tables import Speaker
-from tests.support.api import auth, doc, sign_up
+from tests.support.api import auth, doc, error, sign_up
 from tests.support.outbox import outbox_rows
 
 
@@ -99,7 +99,7 @@ def test_bad_command_bodies_are_422_and_record_nothing(client, db, command, body
     r = client.post(f"/v1/speakers/{speaker_id}/{command}", headers=auth(owner), json=body)
 
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["source"]["pointer"] == pointer
+    assert error(r)["source"]["pointer"] == pointer
     assert outbox_rows(db) == []
 
 

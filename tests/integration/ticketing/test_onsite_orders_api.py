@@ -7,6 +7,7 @@ import pytest
 from models.catalog.tables import Ticket
 from models.ticketing.tables import Attendee, Order, OrderLine
 from tests.support.api import auth, create_event, error, sign_up
+from tests.support.concurrency import race
 from tests.support.outbox import count, outbox_data
 from tests.support.ticketing import make_ticket, onsite
 
@@ -145,8 +146,6 @@ def test_idempotency_key_replays_the_first_order(client, db, owner, event_id):
 
 
 def test_concurrent_retries_with_one_key_make_one_order(app, db, owner, event_id):
-    from tests.integration.ticketing.test_onsite_concurrency import race
-
     client = app.test_client()
     a = make_ticket(client, owner, event_id, 50)
 
@@ -186,8 +185,6 @@ def test_cancel_frees_capacity_and_units(client, db, owner, event_id):
 
 def test_racing_http_orders_of_two_for_the_last_five_leave_one_and_say_so(app, db, owner,
                                                                          event_id):
-    from tests.integration.ticketing.test_onsite_concurrency import race
-
     a = make_ticket(app.test_client(), owner, event_id, 5)
     results = race(20, lambda i: onsite(app.test_client(), owner, event_id,
                                         [{"id": a, "quantity": 2}]))

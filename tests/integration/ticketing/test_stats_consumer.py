@@ -89,8 +89,9 @@ def test_the_broker_routes_to_the_stats_queue_exactly_the_events_the_handler_cou
     declare_topology(own_vhost, db.config.with_(amqp_url=own_vhost))
     publisher = ConfirmingPublisher(own_vhost)
     publisher.start()
+    relay = Relay(db, publisher)
     try:
-        while Relay(db, publisher).relay_once():
+        while relay.relay_once():
             pass
     finally:
         publisher.close()
