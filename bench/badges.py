@@ -3,7 +3,7 @@
 1. The renderer alone, in a fresh child process: badges/s and the child's peak RSS.
 2. `make run`'s embedded SQLite: the badges then the mail consumer's work (TrackedWork, as
    the runtime drives it) in this process, SMTP on loopback: no broker, so the time is the
-   handlers' own, and a handler waiting on its own SQLite lock would show as 15 s more.
+   handlers' own (a handler waiting on its own SQLite lock would stall 15 s and fail).
 3. The whole pipeline: API (in-process) → outbox → relay → `consume badges` → `consume
    mail` → SMTP (aiosmtpd on loopback), as real processes on a fresh PostgreSQL database
    and RabbitMQ vhost: badges/s as the consumer saw it, request → mail received, and the
@@ -56,6 +56,11 @@ def _vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
+def badge_rows(n: int) -> list[dict]:
+    return [{"name": f"Attendee {i:05d}", "line-2": "Full conference", "line-3": "PyCon 2027",
+             "secret": f"checkin-{i:05d}-6f1d2c3b4a59"} for i in range(n)]
+
+
 def sqlite_consumers(n: int, folder: Path) -> dict:
     from sqlalchemy import update
 
@@ -80,9 +85,7 @@ def sqlite_consumers(n: int, folder: Path) -> dict:
         with db.session() as s:
             s.execute(update(User).where(User.id == user.id).values(allowed_usage=n))
             s.commit()
-        request_badges(db, user, rows=[
-            {"name": f"Attendee {i:05d}", "line-2": "Full conference", "line-3": "PyCon 2027",
-             "secret": f"checkin-{i:05d}-6f1d2c3b4a59"} for i in range(n)])
+        request_badges(db, user, rows=badge_rows(n))
         started = time.perf_counter()
         outcomes = TrackedWork(db, BADGES, max_attempts=1)(recorded(db, "badge.requested"))
         rendered = time.perf_counter() - started
@@ -126,10 +129,7 @@ def pipeline(n: int, folder: Path) -> dict:
             token = client.post("/v1/auth/login", json={
                 "email": "bench@example.com", "password": "bench-password"}
             ).get_json()["access_token"]
-            rows = [{"name": f"Attendee {i:05d}", "line-2": "Full conference",
-                     "line-3": "PyCon 2027", "secret": f"checkin-{i:05d}-6f1d2c3b4a59"}
-                    for i in range(n)]
-            body = {"data": {"type": "badge", "attributes": {"rows": rows}}}
+            body = {"data": {"type": "badge", "attributes": {"rows": badge_rows(n)}}}
             started = time.perf_counter()
             r = client.post("/v1/badges", json=body,
                             headers={"Authorization": f"Bearer {token}"})
