@@ -1,7 +1,10 @@
 """Benchmark: 1,000 badges in one request.
 
 1. The renderer alone, in a fresh child process: badges/s and the child's peak RSS.
-2. The whole pipeline: API (in-process) → outbox → relay → `consume badges` → `consume
+2. `make run`'s embedded SQLite: the badges then the mail consumer's work (TrackedWork, as
+   the runtime drives it) in this process, SMTP on loopback: no broker, so the time is the
+   handlers' own (a handler waiting on its own SQLite lock would stall 15 s and fail).
+3. The whole pipeline: API (in-process) → outbox → relay → `consume badges` → `consume
    mail` → SMTP (aiosmtpd on loopback), as real processes on a fresh PostgreSQL database
    and RabbitMQ vhost: badges/s as the consumer saw it, request → mail received, and the
    peak RSS (VmHWM) of the rendering consumer.
@@ -53,6 +56,47 @@ def _vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
+def badge_rows(n: int) -> list[dict]:
+    return [{"name": f"Attendee {i:05d}", "line-2": "Full conference", "line-3": "PyCon 2027",
+             "secret": f"checkin-{i:05d}-6f1d2c3b4a59"} for i in range(n)]
+
+
+def sqlite_consumers(n: int, folder: Path) -> dict:
+    from sqlalchemy import update
+
+    from consumers.badges import CONSUMER as BADGES
+    from consumers.mail import CONSUMER as MAIL
+    from consumers.tracking import TrackedWork
+    from models.accounts.tables import User
+    from models.accounts.users import create_user
+    from models.badges.requests import request_badges
+    from models.core.config import Config
+    from models.core.db import Database
+    from models.core.migrate import upgrade
+    from tests.support.deliveries import recorded
+    from tests.support.smtp import smtp_server
+
+    db_url = f"sqlite:///{folder}/bench.db"
+    upgrade(db_url)
+    with smtp_server() as (smtp_url, inbox):
+        db = Database(Config(database_url=db_url, smtp_url=smtp_url,
+                             badge_storage=str(folder / "sqlite-badges")))
+        user = create_user(db, "bench@example.com", "bench-password")
+        with db.session() as s:
+            s.execute(update(User).where(User.id == user.id).values(allowed_usage=n))
+            s.commit()
+        request_badges(db, user, rows=badge_rows(n))
+        started = time.perf_counter()
+        outcomes = TrackedWork(db, BADGES, max_attempts=1)(recorded(db, "badge.requested"))
+        rendered = time.perf_counter() - started
+        outcomes += TrackedWork(db, MAIL, max_attempts=1)(recorded(db, "badge.generated"))
+        mailed = time.perf_counter() - started
+        db.dispose()
+    assert [o.action for o in outcomes] == ["ack", "ack"], outcomes
+    assert len(inbox.messages) == 1, "no mail arrived"
+    return {"render_s": rendered, "to_mail_s": mailed, "badges_per_s": n / rendered}
+
+
 def pipeline(n: int, folder: Path) -> dict:
     from sqlalchemy import select, update
 
@@ -85,10 +129,7 @@ def pipeline(n: int, folder: Path) -> dict:
             token = client.post("/v1/auth/login", json={
                 "email": "bench@example.com", "password": "bench-password"}
             ).get_json()["access_token"]
-            rows = [{"name": f"Attendee {i:05d}", "line-2": "Full conference",
-                     "line-3": "PyCon 2027", "secret": f"checkin-{i:05d}-6f1d2c3b4a59"}
-                    for i in range(n)]
-            body = {"data": {"type": "badge", "attributes": {"rows": rows}}}
+            body = {"data": {"type": "badge", "attributes": {"rows": badge_rows(n)}}}
             started = time.perf_counter()
             r = client.post("/v1/badges", json=body,
                             headers={"Authorization": f"Bearer {token}"})
@@ -123,6 +164,9 @@ def main(argv: list[str] | None = None) -> None:
         rows = [["renderer alone (child process)", alone["badges_per_s"], "-",
                  alone["seconds"], alone["peak_rss_mb"]]]
         if not args.renderer_only:
+            lite = sqlite_consumers(n, folder)
+            rows.append(["embedded SQLite: badges + mail work, no broker",
+                         lite["badges_per_s"], lite["to_mail_s"], lite["render_s"], "-"])
             p = pipeline(n, folder)
             rows.append(["API -> relay -> consumers -> SMTP", p["badges_per_s"],
                          p["request_to_mail_s"], p["request_to_generated_s"],

@@ -12,6 +12,7 @@ from models.core.config import Config
 from models.core.db import Database
 from models.core.migrate import upgrade
 from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
+from tests.support.smtp import Inbox, smtp_server
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,21 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
 def amqp_url() -> Iterator[str]:
     with rabbitmq_server() as server, fresh_vhost(server) as url:
         yield url
+
+
+@pytest.fixture
+def own_vhost() -> Iterator[str]:
+    """A vhost of the test's own, deleted afterwards: for tests that declare the whole
+    topology or count what lands in its queues."""
+    with rabbitmq_server() as server, fresh_vhost(server) as url:
+        yield url
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[str, Inbox]]:
+    """(smtp_url, inbox) of a loopback SMTP server running for the test."""
+    with smtp_server() as (url, inbox):
+        yield url, inbox
 
 
 @pytest.fixture(scope="session")

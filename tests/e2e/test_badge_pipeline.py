@@ -13,16 +13,10 @@ from tests.support.api import auth
 from tests.support.badges import badge_doc, rows, usage_of, user_with_usage
 from tests.support.pdfs import has_qr_tools, pdf_pages_text, qr_codes
 from tests.support.processes import wait_until
-from tests.support.smtp import html_part, smtp_server
+from tests.support.smtp import html_part
 
 pytestmark = pytest.mark.slow
 BASE_URL = "https://badges.example.org"
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as (url, inbox):
-        yield url, inbox
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import sys
 import pytest
 import requests
 
+from tests.support.http import answers
 from tests.support.processes import free_port, wait_until
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def test_setup_server_process_prints_its_token_once_and_applies_wifi_safely(proc
     server = procs.start(*args, ready="setup server on http://127.0.0.1:")
     token = re.search(r"setup token: (\S+)", server.output()).group(1)
     base = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _answers(base), what="setup server")
+    wait_until(lambda: answers(base + "/"), what="setup server")
     ssid, password = 'hall"; reboot; $(id)', "pass\nword 'x' `y`"
 
     refused = requests.post(base + "/setup/wifi", json={"ssid": ssid, "password": password},
@@ -45,11 +46,3 @@ def test_setup_server_process_prints_its_token_once_and_applies_wifi_safely(proc
     server.terminate()
     again = procs.start(*args, ready="setup server on")  # second boot: the token is not shown
     assert "setup token" not in again.output()
-
-
-def _answers(base: str) -> bool:
-    try:
-        requests.get(base + "/", timeout=1)
-        return True
-    except requests.RequestException:
-        return False

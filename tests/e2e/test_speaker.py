@@ -4,23 +4,15 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
-import requests
 
 from device.media_server import make_tone
-from tests.support.api import JSONAPI
+from tests.support.api import auth, doc, sign_up
+from tests.support.http import LiveClient, answers
 from tests.support.processes import free_port, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def api_call(base: str, method: str, path: str, token: str | None = None, json=None):
-    headers = {"Content-Type": JSONAPI}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, base + path, json=json, headers=headers, timeout=10)
 
 
 def test_play_pause_stop_from_the_api_reach_the_device_and_its_state_comes_back(
@@ -31,54 +23,43 @@ def test_play_pause_stop_from_the_api_reach_the_device_and_its_state_comes_back(
     api_port = free_port()
     base = f"http://127.0.0.1:{api_port}"
     procs.start("api", "--port", str(api_port), "--workers", "1", ready="listening")
-    wait_until(lambda: _up(base), what="api")
+    wait_until(lambda: answers(base + "/healthz", 200), what="api")
     media_port = free_port()  # after the API holds its port: never the same one
     procs.start("relay", ready="relay running")
     procs.start("consume", "speakers", ready="consumer speakers running")
     procs.start("device", "media-server", "--dir", str(media), "--port", str(media_port),
                 "--no-demo", ready="media server on")
-    wait_until(lambda: _up(base), what="api")
 
-    assert api_call(base, "POST", "/v1/users", json={"data": {"type": "user", "attributes": {
-        "email": "dj@example.com", "password": "password123"}}}).status_code == 201
-    token = requests.post(base + "/v1/auth/login", json={
-        "email": "dj@example.com", "password": "password123"}, timeout=10).json()["access_token"]
-    r = api_call(base, "POST", "/v1/speakers", token, {"data": {
-        "type": "speaker", "attributes": {"name": "Main hall"}}})
-    speaker_id = r.json()["data"]["id"]
-    device_token = r.json()["data"]["attributes"]["device-token"]
+    api = LiveClient(base)
+    token = sign_up(api, "dj@example.com")
+    r = api.post("/v1/speakers", headers=auth(token),
+                 json=doc("speaker", {"name": "Main hall"}))
+    speaker_id = r.get_json()["data"]["id"]
+    device_token = r.get_json()["data"]["attributes"]["device-token"]
     out = tmp_path / "out.wav"
     agent = procs.start("device", "run", "--id", speaker_id, "--token", device_token,
                         "--audio-file", str(out), "--state-dir", str(tmp_path / "dev"),
                         ready="listening on")
 
     def status() -> dict:
-        return api_call(base, "GET", f"/v1/speakers/{speaker_id}", token).json()["data"][
+        return api.get(f"/v1/speakers/{speaker_id}", headers=auth(token)).get_json()["data"][
             "attributes"]
 
     song = f"http://127.0.0.1:{media_port}/song.wav"
-    assert api_call(base, "POST", f"/v1/speakers/{speaker_id}/play", token,
-                    {"query": song}).status_code == 202
+    assert api.post(f"/v1/speakers/{speaker_id}/play", headers=auth(token),
+                    json={"query": song}).status_code == 202
     wait_until(lambda: status()["status"] == "playing", timeout=20, what="playing")
     attrs = status()
     assert attrs["title"] == "song" and attrs["source-url"] == song and attrs["online"]
     wait_until(lambda: os.path.exists(out) and os.path.getsize(out) > 100_000,
                what="audio frames")
 
-    api_call(base, "POST", f"/v1/speakers/{speaker_id}/pause", token)
+    api.post(f"/v1/speakers/{speaker_id}/pause", headers=auth(token))
     wait_until(lambda: status()["status"] == "paused", timeout=10, what="paused")
-    api_call(base, "POST", f"/v1/speakers/{speaker_id}/volume", token, {"level": 30})
+    api.post(f"/v1/speakers/{speaker_id}/volume", headers=auth(token), json={"level": 30})
     wait_until(lambda: status()["volume"] == 30, timeout=10, what="volume")
-    api_call(base, "POST", f"/v1/speakers/{speaker_id}/stop", token)
+    api.post(f"/v1/speakers/{speaker_id}/stop", headers=auth(token))
     wait_until(lambda: status()["status"] == "stopped", timeout=10, what="stopped")
 
     assert agent.terminate(timeout=20) == 0
     assert "speaker " + speaker_id + " stopped" in agent.output()
-
-
-def _up(base: str) -> bool:
-    try:
-        return requests.get(base + "/healthz", timeout=1).status_code == 200
-    except requests.RequestException:
-        time.sleep(0.2)
-        return False

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from tests.support.api import JSONAPI, auth, create_event, doc, sign_up
-
-
-def assert_error(r, status: int, code: str | None = None, pointer: str | None = None) -> dict:
-    assert r.status_code == status, r.get_data(as_text=True)
-    assert r.mimetype == JSONAPI
-    err = r.get_json()["errors"][0]
-    assert err["status"] == str(status)
-    assert err["title"] and err["detail"]
-    if code:
-        assert err["code"] == code
-    if pointer:
-        assert err["source"]["pointer"] == pointer
-    return err
+from api.app import create_app
+from models.core.db import Database
+from tests.support.api import assert_error, auth, create_event, doc, sign_up
+from tests.support.processes import free_port
 
 
 def test_body_that_is_not_json_is_400(client):
@@ -37,12 +27,30 @@ def test_missing_attribute_is_422_with_pointer(client):
     assert_error(r, 422, "invalid_attribute", "/data/attributes/ends-at")
 
 
-def test_known_attribute_with_bad_value_is_422_and_unknown_ones_ignored(client):
+def test_known_attribute_with_bad_value_is_422_and_creates_nothing(client):
     token = sign_up(client, "a@example.com")
     r = client.post("/v1/events", headers=auth(token), json=doc("event", {
-        "name": "x", "starts-at": "yesterday", "ends-at": "2027-01-01T00:00:00Z",
-        "no-such-field": 1}))
+        "name": "x", "starts-at": "yesterday", "ends-at": "2027-01-01T00:00:00Z"}))
     assert_error(r, 422, pointer="/data/attributes/starts-at")
+    assert client.get("/v1/events").get_json()["meta"]["count"] == 0
+
+
+def test_unknown_attributes_are_ignored_and_leave_no_trace(client):
+    token = sign_up(client, "a@example.com")
+    known = {"name": "PyCon", "starts-at": "2027-03-01T09:00:00Z",
+             "ends-at": "2027-03-02T18:00:00Z"}
+    plain = create_event(client, token)
+    r = client.post("/v1/events", headers=auth(token), json=doc("event", {
+        **known, "no-such-field": 1, "owner-id": 999, "average-rating": 5}))  # last: read-only
+    assert r.status_code == 201, r.get_json()
+    stored = client.get(f"/v1/events/{r.get_json()['data']['id']}").get_json()["data"]
+    attrs = stored["attributes"]
+    assert (attrs["name"], attrs["starts-at"][:16], attrs["ends-at"][:16]) == (
+        "PyCon", "2027-03-01T09:00", "2027-03-02T18:00")
+    assert "no-such-field" not in attrs and attrs["average-rating"] is None
+    reference = client.get(f"/v1/events/{plain}").get_json()["data"]
+    assert attrs.keys() == reference["attributes"].keys()
+    assert stored["relationships"] == reference["relationships"]  # owner: the signed-in user
 
 
 def test_snake_case_input_and_string_numbers_are_accepted(client):
@@ -156,17 +164,19 @@ def test_a_value_the_column_cannot_hold_is_422(client, db):
         assert s.get(User, 1).allowed_usage == 2**31 - 1
 
 
-def test_database_down_during_auth_is_503_not_a_bad_token(client, app, monkeypatch):
-    from sqlalchemy.exc import OperationalError
-
+def test_database_down_during_auth_is_503_not_a_bad_token(client, config):
+    """A valid token while the database refuses connections: the token is not to blame."""
     token = sign_up(client, "a@example.com")
-
-    def down(*_a, **_k):
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
-
-    monkeypatch.setattr("api.auth.get_user", down)
-    r = client.post("/v1/events", headers=auth(token), json=doc("event", {"name": "x"}))
+    down = Database(config.with_(
+        database_url=f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/venuebus"))
+    try:
+        r = create_app(down.config, down).test_client().post(
+            "/v1/events", headers=auth(token), json=doc("event", {"name": "x"}))
+    finally:
+        down.dispose()
+    assert r.status_code != 401
     assert_error(r, 503, "database_unavailable")
+    assert r.headers["Retry-After"]
 
 
 def test_a_token_verified_before_is_refused_once_it_expires(app, client):

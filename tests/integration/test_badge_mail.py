@@ -15,15 +15,9 @@ from tests.support.api import auth
 from tests.support.badges import badge_doc, rows, user_with_usage
 from tests.support.deliveries import give_up, handle, recorded
 from tests.support.processes import free_port
-from tests.support.smtp import html_part, smtp_server
+from tests.support.smtp import html_part
 
 BASE_URL = "https://badges.example.org"
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as (url, inbox):
-        yield url, inbox
 
 
 @pytest.fixture

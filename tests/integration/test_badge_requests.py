@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models.badges.tables import Badge
 from models.core.outbox import OutboxMessage
-from tests.support.api import auth, create_event, doc
+from tests.support.api import auth, create_event, doc, error
 from tests.support.badges import attendees_for, badge_doc, rows, usage_of, user_with_usage
 
 
@@ -52,7 +52,7 @@ def test_not_enough_usage_is_403_with_the_number_left_and_changes_nothing(client
     user_id, token = user_with_usage(client, db, "o@example.com", 2)
     r = client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(3)}))
     assert r.status_code == 403
-    err = r.get_json()["errors"][0]
+    err = error(r)
     assert err["code"] == "usage_exceeded" and "2 left" in err["detail"]
     assert usage_of(db, user_id) == 2
     assert _counts(db) == (0, 0)
@@ -63,14 +63,14 @@ def test_bad_rows_point_at_the_member_and_change_nothing(client, db):
     bad = rows(2) + [{"line-2": "no name"}]
     r = client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": bad}))
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["source"]["pointer"] == "/data/attributes/rows/2/name"
+    assert error(r)["source"]["pointer"] == "/data/attributes/rows/2/name"
     r = client.post("/v1/badges", headers=auth(token),
                     json=badge_doc({"rows": rows(1), "template": {"paper-size": "B9"}}))
-    assert r.get_json()["errors"][0]["source"]["pointer"] == \
+    assert error(r)["source"]["pointer"] == \
         "/data/attributes/template/paper-size"
     r = client.post("/v1/badges", headers=auth(token),
                     json=badge_doc({"rows": rows(1), "csv": "a,b,c"}))
-    assert r.get_json()["errors"][0]["code"] == "one_source_required"
+    assert error(r)["code"] == "one_source_required"
     assert usage_of(db, user_id) == 10 and _counts(db) == (0, 0)
 
 
@@ -80,11 +80,11 @@ def test_event_badges_are_for_its_owner_and_need_attendees(client, db):
     _, other = user_with_usage(client, db, "x@example.com", 10)
     r = client.post("/v1/badges", headers=auth(other),
                     json=badge_doc({}, {"event": ("event", event_id)}))
-    assert r.status_code == 403 and r.get_json()["errors"][0]["code"] == "not_event_owner"
+    assert r.status_code == 403 and error(r)["code"] == "not_event_owner"
     r = client.post("/v1/badges", headers=auth(token),
                     json=badge_doc({}, {"event": ("event", event_id)}))
     assert r.status_code == 422
-    err = r.get_json()["errors"][0]
+    err = error(r)
     assert (err["code"], err["source"]["pointer"]) == ("no_attendees",
                                                        "/data/relationships/event")
     assert usage_of(db, user_id) == 10 and _counts(db) == (0, 0)
@@ -117,7 +117,7 @@ def test_other_users_cannot_see_a_badge(client, db):
     assert client.get(url, headers=auth(other)).status_code == 404
     assert client.get(url + "/file", headers=auth(other)).status_code == 404
     r = client.get(url + "/file", headers=auth(token))
-    assert r.status_code == 409 and r.get_json()["errors"][0]["code"] == "badge_not_ready"
+    assert r.status_code == 409 and error(r)["code"] == "badge_not_ready"
 
 
 def test_20_concurrent_requests_against_usage_10_accept_exactly_10(app, db):
@@ -149,7 +149,7 @@ def test_admin_top_up_adds_atomically_and_non_admin_gets_403(app, db):
     url = f"/v1/admin/users/{user_id}/allowed-usage"
     body = doc("user-allowed-usage", {"allowed-usage": 3})
     r = client.post(url, headers=auth(token), json=body)
-    assert r.status_code == 403 and r.get_json()["errors"][0]["code"] == "admin_only"
+    assert r.status_code == 403 and error(r)["code"] == "admin_only"
     assert usage_of(db, user_id) == 5
 
     statuses: list[int] = []
@@ -176,7 +176,7 @@ def test_top_up_must_be_a_positive_integer(client, db):
         r = client.post(url, headers=auth(admin),
                         json=doc("user-allowed-usage", {"allowed-usage": bad}))
         assert r.status_code == 422, bad
-        assert r.get_json()["errors"][0]["source"]["pointer"] == \
+        assert error(r)["source"]["pointer"] == \
             "/data/attributes/allowed-usage"
     r = client.post("/v1/admin/users/999999/allowed-usage", headers=auth(admin),
                     json=doc("user-allowed-usage", {"allowed-usage": 1}))

@@ -10,13 +10,9 @@ import pika
 import pytest
 
 from consumers.runtime import ConsumerLoop, LoopSettings, Outcome
+from tests.support.broker import queue_depth
 from tests.support.processes import wait_until
 from tests.support.services import has_rabbitmqctl, rabbitmqctl
-
-
-def queue_depth(url: str, name: str) -> int:
-    with pika.BlockingConnection(pika.URLParameters(url)) as conn:
-        return conn.channel().queue_declare(name, passive=True).method.message_count
 
 
 @pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl on this machine")

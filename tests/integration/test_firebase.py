@@ -12,7 +12,7 @@ from consumers.mail import send_badge_mail
 from models.accounts.tables import User
 from models.core.db import Database
 from tests.support import firebase_emulator as fb
-from tests.support.api import auth
+from tests.support.api import auth, error
 from tests.support.badges import badge_doc, rows
 from tests.support.deliveries import handle, recorded
 from tests.support.smtp import html_part, smtp_server
@@ -63,7 +63,7 @@ def test_a_firebase_account_with_a_local_users_email_is_409_and_creates_nothing(
     sign_up(fb_client, "ada@example.com")  # a local account (password) first
     _, token = fb.sign_up(emulator, "ada@example.com", "secret-pass-1", "Ada")
     r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
-    assert r.status_code == 409 and r.get_json()["errors"][0]["code"] == "email_taken"
+    assert r.status_code == 409 and error(r)["code"] == "email_taken"
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(User)) == 1
 

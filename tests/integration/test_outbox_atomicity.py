@@ -12,11 +12,7 @@ from models.catalog.tables import Feedback
 from models.core.outbox import OutboxMessage
 from models.core.uow import UnitOfWork
 from tests.support.api import auth, create_event, doc, sign_up
-
-
-def outbox_rows(db) -> list[OutboxMessage]:
-    with db.session() as s:
-        return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+from tests.support.outbox import outbox_rows
 
 
 def test_each_feedback_write_leaves_exactly_one_outbox_row(client, db):

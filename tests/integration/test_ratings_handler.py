@@ -15,24 +15,13 @@ from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.catalog import feedback
 from models.catalog.tables import Event
+from tests.support.deliveries import recorded
 
 
 def delivery(data: dict, message_id: str | None = None) -> Delivery:
     return Delivery(message_id=message_id or str(uuid.uuid4()), routing_key="rating.changed",
                     type="venuebus.rating.changed", data=data, envelope={"data": data},
                     headers={}, attempt=1, redelivered=False)
-
-
-def outbox_deliveries(db) -> list[Delivery]:
-    import json
-
-    from sqlalchemy import select
-
-    from models.core.outbox import OutboxMessage
-
-    with db.session() as s:
-        rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    return [delivery(json.loads(r.payload)["data"], r.message_id) for r in rows]
 
 
 @pytest.fixture
@@ -57,7 +46,7 @@ def read(db, event_id):
 
 
 def test_average_is_exact_in_any_order(db, event_with_feedback):
-    messages = outbox_deliveries(db)
+    messages = recorded(db)
     work = TrackedWork(db, CONSUMER, max_attempts=3)
     for msg in reversed(messages):
         assert work([msg]) == [Outcome("ack")]
@@ -65,7 +54,7 @@ def test_average_is_exact_in_any_order(db, event_with_feedback):
 
 
 def test_duplicates_in_and_across_batches_apply_once(db, event_with_feedback):
-    messages = outbox_deliveries(db)
+    messages = recorded(db)
     work = TrackedWork(db, CONSUMER, max_attempts=3)
     doubled = list(itertools.chain.from_iterable(zip(messages, messages, strict=True)))
     assert all(o.action == "ack" for o in work(doubled))
@@ -75,7 +64,7 @@ def test_duplicates_in_and_across_batches_apply_once(db, event_with_feedback):
 
 def test_malformed_message_is_dead_lettered_and_the_rest_of_the_batch_applies(
         db, event_with_feedback):
-    messages = outbox_deliveries(db)
+    messages = recorded(db)
     bad = delivery({"event_id": event_with_feedback.id, "change": "exploded"})
     outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([*messages[:2], bad, *messages[2:]])
     assert [o.action for o in outcomes] == ["ack", "ack", "dead", "ack", "ack", "ack", "ack"]
@@ -112,7 +101,7 @@ def test_handler_runs_on_sqlite_too(tmp_path):
     for i, r in enumerate([5, 4]):
         feedback.create_feedback(sdb, create_user(sdb, f"s{i}@example.com", "password123"),
                                  event.id, r)
-    outcomes = TrackedWork(sdb, CONSUMER, max_attempts=3)(outbox_deliveries(sdb))
+    outcomes = TrackedWork(sdb, CONSUMER, max_attempts=3)(recorded(sdb))
     assert [o.action for o in outcomes] == ["ack", "ack"]
     assert read(sdb, event.id) == (4.5, 2)
     sdb.dispose()
@@ -120,7 +109,7 @@ def test_handler_runs_on_sqlite_too(tmp_path):
 
 def test_message_without_an_id_is_dead_lettered_not_taken_for_a_duplicate(db,
                                                                           event_with_feedback):
-    messages = outbox_deliveries(db)
+    messages = recorded(db)
     nameless = dataclasses.replace(messages[0], message_id="")
     outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([nameless, *messages])
     assert [o.action for o in outcomes] == ["dead"] + ["ack"] * len(messages)

@@ -9,21 +9,19 @@ from collections import defaultdict
 
 import pika
 import pytest
-from sqlalchemy import func, select
 
 from contracts.ratings import RatingChanged
 from contracts.topology import EXCHANGE, queue_name
 from models.core.config import Config
 from models.core.db import Database
 from models.core.migrate import upgrade
-from models.core.outbox import OutboxMessage
 from models.core.uow import UnitOfWork
 from producers.broker import properties
-from producers.declare import declare_all
 from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
 from producers.relay import Relay
+from tests.support.broker import declare_topology, queue_depth
+from tests.support.outbox import unpublished
 from tests.support.processes import wait_until
-from tests.support.services import fresh_vhost, rabbitmq_server
 
 
 def record_events(db: Database, n: int, aggregates: int = 10) -> None:
@@ -60,12 +58,6 @@ def tap(amqp_url):
 
     yield drain
     conn.close()
-
-
-def unpublished(db: Database) -> int:
-    with db.session() as s:
-        return s.scalar(select(func.count()).select_from(OutboxMessage)
-                        .where(OutboxMessage.published_at.is_(None)))
 
 
 def test_relay_publishes_cloudevents_and_marks_rows_after_confirm(db, amqp_url, tap):
@@ -134,13 +126,6 @@ def test_relay_works_on_sqlite(tmp_path, amqp_url, tap):
     db.dispose()
 
 
-@pytest.fixture
-def own_vhost():
-    """A vhost of its own: this test declares the whole topology."""
-    with rabbitmq_server() as server, fresh_vhost(server) as url:
-        yield url
-
-
 def test_an_event_whose_queue_is_missing_stays_unpublished_until_the_relay_declares_it(
         db, own_vhost):
     """RabbitMQ returns, then confirms, a message no queue takes. For an event a consumer
@@ -150,8 +135,7 @@ def test_an_event_whose_queue_is_missing_stays_unpublished_until_the_relay_decla
     config = Config(database_url=db.config.database_url, amqp_url=amqp_url)
 
     def declare() -> None:
-        with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
-            declare_all(conn.channel(), config)
+        declare_topology(amqp_url, config)
 
     declare()
     with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
@@ -172,9 +156,7 @@ def test_an_event_whose_queue_is_missing_stays_unpublished_until_the_relay_decla
     finally:
         relay.stop()
         runner.join(20)
-    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
-        ok = conn.channel().queue_declare(queue_name("ratings"), passive=True)
-    assert ok.method.message_count == 3
+    assert queue_depth(amqp_url, queue_name("ratings")) == 3
 
 
 def test_a_returned_speaker_command_is_counted_not_failed(db, amqp_url):

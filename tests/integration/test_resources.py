@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.api import auth, create_event, doc, sign_up
+from tests.support.api import auth, create_event, doc, error, sign_up
 
 
 def test_event_list_paginates_with_count_and_links(client):
@@ -32,7 +32,7 @@ def test_event_cannot_end_before_it_starts(client):
     r = client.post("/v1/events", headers=auth(token), json=doc("event", {
         "name": "x", "starts-at": "2027-01-02T00:00:00Z", "ends-at": "2027-01-01T00:00:00Z"}))
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["source"]["pointer"] == "/data/attributes/ends-at"
+    assert error(r)["source"]["pointer"] == "/data/attributes/ends-at"
 
 
 def test_ticket_quantity_cannot_go_below_sold_count(client, db):
@@ -49,7 +49,7 @@ def test_ticket_quantity_cannot_go_below_sold_count(client, db):
     r = client.patch(f"/v1/tickets/{ticket_id}", headers=auth(token),
                      json=doc("ticket", {"quantity": 5}, id_=ticket_id))
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["code"] == "quantity_below_sold"
+    assert error(r)["code"] == "quantity_below_sold"
     r = client.patch(f"/v1/tickets/{ticket_id}", headers=auth(token),
                      json=doc("ticket", {"quantity": 6}, id_=ticket_id))
     assert r.status_code == 200 and r.get_json()["data"]["attributes"]["max-order"] == 10
@@ -75,7 +75,7 @@ def test_ticket_without_event_relationship_is_422(client):
     r = client.post("/v1/tickets", headers=auth(token),
                     json=doc("ticket", {"name": "Std", "quantity": 1}))
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["source"]["pointer"] == "/data/relationships/event"
+    assert error(r)["source"]["pointer"] == "/data/relationships/event"
 
 
 def test_second_feedback_by_same_user_is_409(client):
@@ -84,7 +84,7 @@ def test_second_feedback_by_same_user_is_409(client):
     body = doc("feedback", {"rating": 4}, {"event": ("event", event_id)})
     assert client.post("/v1/feedbacks", headers=auth(owner), json=body).status_code == 201
     r = client.post("/v1/feedbacks", headers=auth(owner), json=body)
-    assert r.status_code == 409 and r.get_json()["errors"][0]["code"] == "duplicate_feedback"
+    assert r.status_code == 409 and error(r)["code"] == "duplicate_feedback"
 
 
 def test_only_author_changes_feedback_and_rating_is_bounded(client):

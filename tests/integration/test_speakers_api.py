@@ -8,21 +8,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from models.core.outbox import OutboxMessage
 from models.speakers.service import hash_token
 from models.speakers.tables import Speaker
-from tests.support.api import auth, doc, sign_up
+from tests.support.api import auth, doc, error, sign_up
+from tests.support.outbox import outbox_rows
 
 
 def register(client, token: str, name: str = "Hall A") -> dict:
     r = client.post("/v1/speakers", headers=auth(token), json=doc("speaker", {"name": name}))
     assert r.status_code == 201, r.get_json()
     return r.get_json()["data"]
-
-
-def outbox(db) -> list[OutboxMessage]:
-    with db.session() as s:
-        return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 def test_registration_returns_the_device_token_once_and_stores_only_its_hash(client, db):
@@ -58,7 +53,7 @@ def test_play_is_recorded_in_the_outbox_for_the_device_queue(client, db):
 
     assert r.status_code == 202
     command = r.get_json()["data"]
-    [row] = outbox(db)
+    [row] = outbox_rows(db)
     assert row.routing_key == f"speaker.{speaker_id}.play"
     payload = json.loads(row.payload)
     assert payload["type"] == "venuebus.speaker.play"
@@ -83,7 +78,7 @@ def test_each_command_is_routed_as_speaker_id_command(client, db, command, body,
     r = client.post(f"/v1/speakers/{speaker_id}/{command}", headers=auth(owner), json=body)
 
     assert r.status_code == 202, r.get_json()
-    [row] = outbox(db)
+    [row] = outbox_rows(db)
     assert row.routing_key == f"speaker.{speaker_id}.{command}"
     data = json.loads(row.payload)["data"]
     assert data["command_id"] == r.get_json()["data"]["id"]
@@ -104,8 +99,8 @@ def test_bad_command_bodies_are_422_and_record_nothing(client, db, command, body
     r = client.post(f"/v1/speakers/{speaker_id}/{command}", headers=auth(owner), json=body)
 
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["source"]["pointer"] == pointer
-    assert outbox(db) == []
+    assert error(r)["source"]["pointer"] == pointer
+    assert outbox_rows(db) == []
 
 
 def test_unknown_speaker_is_404_and_foreign_speaker_is_403(client, db):
@@ -118,7 +113,7 @@ def test_unknown_speaker_is_404_and_foreign_speaker_is_403(client, db):
     assert client.get(f"/v1/speakers/{speaker_id}", headers=auth(other)).status_code == 403
     assert client.get("/v1/speakers/999999", headers=auth(owner)).status_code == 404
     assert client.post(f"/v1/speakers/{speaker_id}/stop").status_code == 401
-    assert outbox(db) == []
+    assert outbox_rows(db) == []
 
 
 def test_speaker_endpoints_are_documented(client):

@@ -18,6 +18,26 @@ def doc(type_: str, attributes: dict[str, Any] | None = None,
     return {"data": data}
 
 
+def error(r) -> dict:
+    """The first error object of a JSON:API error response."""
+    return r.get_json()["errors"][0]
+
+
+def assert_error(r, status: int, code: str | None = None, pointer: str | None = None) -> dict:
+    """`r` is a JSON:API error document with `status` (and `code`, `source.pointer` when
+    given), a title and a detail; returns its first error object."""
+    assert r.status_code == status, r.get_data(as_text=True)
+    assert r.mimetype == JSONAPI
+    err = error(r)
+    assert err["status"] == str(status)
+    assert err["title"] and err["detail"]
+    if code:
+        assert err["code"] == code
+    if pointer:
+        assert err["source"]["pointer"] == pointer
+    return err
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": JSONAPI}
 

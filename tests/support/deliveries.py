@@ -7,21 +7,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from consumers.runtime import Delivery
 from consumers.tracking import claim_new
-from models.core.outbox import OutboxMessage
 from models.core.uow import UnitOfWork
+from tests.support.outbox import outbox_rows
 
 
-def recorded(db, routing_key: str) -> list[Delivery]:
-    """One delivery per outbox row with `routing_key`, oldest first."""
-    with db.session() as s:
-        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.routing_key == routing_key)
-                         .order_by(OutboxMessage.id)).all()
+def recorded(db, routing_key: str | None = None) -> list[Delivery]:
+    """One delivery per outbox row (with `routing_key` when given), oldest first."""
     out = []
-    for row in rows:
+    for row in outbox_rows(db, routing_key):
         env = json.loads(row.payload)
         out.append(Delivery(message_id=row.message_id, routing_key=row.routing_key,
                             type=env["type"], data=env["data"], envelope=env, headers={},

@@ -11,6 +11,7 @@ from models.accounts.tables import User
 from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.catalog.tables import Event, Ticket
+from tests.support.api import create_event, sign_up
 
 
 @dataclass
@@ -35,3 +36,15 @@ def shop(db) -> Shop:
     ticket = catalog.create_ticket(db, owner, event.id, {"name": "Std", "quantity": 100,
                                                          "max_order": 50})
     return Shop(owner, buyer, event, ticket)
+
+
+@pytest.fixture
+def owner(client) -> str:
+    """A bearer token of the event owner, signed up through the API."""
+    return sign_up(client, "owner@example.com")
+
+
+@pytest.fixture
+def event_id(client, owner: str) -> str:
+    """An event of `owner`'s, made through the API."""
+    return create_event(client, owner)

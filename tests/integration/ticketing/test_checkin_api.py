@@ -9,21 +9,12 @@ import pytest
 from models.accounts.users import authenticate
 from models.ticketing import checkin
 from models.ticketing.tables import CheckInScan
-from tests.integration.ticketing.helpers import count, error, events, make_ticket, onsite
-from tests.integration.ticketing.test_onsite_concurrency import race
-from tests.support.api import auth, create_event, sign_up
+from tests.support.api import auth, error, sign_up
+from tests.support.concurrency import race
+from tests.support.outbox import count, outbox_data
+from tests.support.ticketing import make_ticket, onsite
 
 DEVICE = "/data/attributes/device-name-checkin"
-
-
-@pytest.fixture
-def owner(client):
-    return sign_up(client, "owner@example.com")
-
-
-@pytest.fixture
-def event_id(client, owner):
-    return create_event(client, owner)
 
 
 @pytest.fixture
@@ -93,7 +84,7 @@ def test_patch_appends_new_times_and_device_names(client, db, owner, attendee):
     patch(client, owner, attendee["id"], {"is-checked-in": True, "device-name-checkin": "gate-2",
                                           "checkin-times": "2027-03-01T13:30:00+00:00"})
     assert count(db, CheckInScan) == 3
-    assert len(events(db, "attendee.checked_in")) == 3
+    assert len(outbox_data(db, "attendee.checked_in")) == 3
 
 
 def test_checkout_stamps_the_servers_time(client, owner, attendee):
@@ -122,7 +113,7 @@ def test_scanner_nonce_makes_a_retry_return_the_first_scan(client, db, owner, at
                       json={"device-name": "exit-1", "nonce": "n2"})
     attrs = out.get_json()["data"]["attributes"]
     assert attrs["is-checked-out"] is True and attrs["checkout-times"]
-    assert [e["device_name"] for e in events(db, "attendee.checked_out")] == ["exit-1"]
+    assert [e["device_name"] for e in outbox_data(db, "attendee.checked_out")] == ["exit-1"]
 
 
 def test_check_in_by_qr_secret(client, owner, attendee):
@@ -175,7 +166,7 @@ def test_two_devices_checking_in_one_attendee_at_once_are_both_kept(client, db, 
     assert not [r for r in results if isinstance(r, Exception)]
     got = client.get(f"/v1/attendees/{attendee['id']}", headers=auth(owner)).get_json()
     assert sorted(got["data"]["attributes"]["device-name-checkin"].split(",")) == devices
-    checked_in = events(db, "attendee.checked_in")
+    checked_in = outbox_data(db, "attendee.checked_in")
     assert len(checked_in) == 8
     assert sum(e["first_check_in"] for e in checked_in) == 1
     assert sum(not e["was_inside"] for e in checked_in) == 1
@@ -236,7 +227,7 @@ def test_a_scan_committed_while_the_door_waits_for_the_lock_is_in_its_answer(cli
     view = result["r"].view
     assert [sc.device_name for sc in view.scans] == ["gate-early", "gate-late"]
     assert view.device_name_checkin == "gate-early,gate-late"
-    (late,) = events(db, "attendee.checked_in")
+    (late,) = outbox_data(db, "attendee.checked_in")
     assert late["first_check_in"] is False and late["was_inside"] is True
 
 
@@ -259,7 +250,7 @@ def test_a_nonce_reused_for_the_other_kind_of_scan_is_409_not_a_replay(client, d
                        json={"nonce": "n1"}).status_code == 200
     r = client.post(base + "/check-out", headers=auth(owner), json={"nonce": "n1"})
     assert r.status_code == 409 and error(r)["code"] == "nonce_reused"
-    assert count(db, CheckInScan) == 1 and not events(db, "attendee.checked_out")
+    assert count(db, CheckInScan) == 1 and not outbox_data(db, "attendee.checked_out")
 
 
 def test_naming_the_same_staff_at_once_from_many_requests_names_them_once(client, db, owner,

@@ -8,8 +8,9 @@ import pytest
 from api.app import create_app
 from models.core.config import Config
 from models.core.migrate import upgrade
-from tests.integration.ticketing.helpers import events, make_ticket, onsite
 from tests.support.api import auth, create_event, sign_up
+from tests.support.outbox import outbox_data
+from tests.support.ticketing import make_ticket, onsite
 
 
 @pytest.fixture
@@ -48,8 +49,8 @@ def test_check_in_replay_check_out_and_patch_on_sqlite(sqlite_client):
             "device-name-checkin": "gate-2"}}})
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["data"]["attributes"]["device-name-checkin"] == "gate-2,gate-1"
-    checked_in = events(db, "attendee.checked_in")
+    checked_in = outbox_data(db, "attendee.checked_in")
     assert [e["device_name"] for e in checked_in] == ["gate-1", "gate-2"]
     assert [e["first_check_in"] for e in checked_in] == [True, False]
     assert len({e["scan_id"] for e in checked_in}) == 2
-    assert len(events(db, "attendee.checked_out")) == 1
+    assert len(outbox_data(db, "attendee.checked_out")) == 1

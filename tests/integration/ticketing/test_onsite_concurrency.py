@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from models.catalog.tables import Ticket
 from models.core.errors import Conflict
 from models.ticketing.orders import place_onsite_order
 from models.ticketing.tables import Attendee, Order
-
-
-def race(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+from tests.support.concurrency import race
 
 
 def test_fifty_onsite_orders_racing_for_the_last_ten_sell_exactly_ten(db, shop):

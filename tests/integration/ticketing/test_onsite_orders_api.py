@@ -6,20 +6,12 @@ import pytest
 
 from models.catalog.tables import Ticket
 from models.ticketing.tables import Attendee, Order, OrderLine
-from tests.integration.ticketing.helpers import count, error, events, make_ticket, onsite
-from tests.support.api import auth, create_event, sign_up
+from tests.support.api import auth, create_event, error, sign_up
+from tests.support.concurrency import race
+from tests.support.outbox import count, outbox_data
+from tests.support.ticketing import make_ticket, onsite
 
 POINTER = "/data/attributes/on-site-tickets"
-
-
-@pytest.fixture
-def owner(client):
-    return sign_up(client, "owner@example.com")
-
-
-@pytest.fixture
-def event_id(client, owner):
-    return create_event(client, owner)
 
 
 def test_onsite_order_creates_exactly_quantity_attendees_per_ticket(client, db, owner,
@@ -39,7 +31,7 @@ def test_onsite_order_creates_exactly_quantity_attendees_per_ticket(client, db, 
     assert len({h["attributes"]["checkin-secret"] for h in holders}) == 5
     with db.session() as s:
         assert s.get(Ticket, int(a)).sold_count == 3 and s.get(Ticket, int(b)).sold_count == 2
-    placed = events(db, "order.placed")
+    placed = outbox_data(db, "order.placed")
     assert len(placed) == 1
     assert placed[0]["lines"] == [{"ticket_id": int(a), "quantity": 3},
                                   {"ticket_id": int(b), "quantity": 2}]
@@ -105,7 +97,7 @@ def test_nothing_is_created_when_an_order_fails_half_way(client, db, owner, even
     assert (count(db, Order), count(db, OrderLine), count(db, Attendee)) == before
     with db.session() as s:
         assert s.get(Ticket, int(roomy)).sold_count == 0
-    assert len(events(db, "order.placed")) == 1
+    assert len(outbox_data(db, "order.placed")) == 1
 
 
 def test_order_limits_apply_to_onsite_orders_but_the_sales_window_does_not(client, owner,
@@ -154,8 +146,6 @@ def test_idempotency_key_replays_the_first_order(client, db, owner, event_id):
 
 
 def test_concurrent_retries_with_one_key_make_one_order(app, db, owner, event_id):
-    from tests.integration.ticketing.test_onsite_concurrency import race
-
     client = app.test_client()
     a = make_ticket(client, owner, event_id, 50)
 
@@ -182,7 +172,7 @@ def test_cancel_frees_capacity_and_units(client, db, owner, event_id):
                         ).status_code == 403
     r = client.patch(f"/v1/orders/{oid}", headers=auth(owner), json=patch)
     assert r.status_code == 200 and r.get_json()["data"]["attributes"]["status"] == "cancelled"
-    assert events(db, "order.cancelled")[0]["order_id"] == int(oid)
+    assert outbox_data(db, "order.cancelled")[0]["order_id"] == int(oid)
     again = onsite(client, owner, event_id, [{"id": a, "quantity": 2}])
     assert again.status_code == 201
     units = sorted(h["attributes"]["unit"] for h in again.get_json()["included"])
@@ -195,8 +185,6 @@ def test_cancel_frees_capacity_and_units(client, db, owner, event_id):
 
 def test_racing_http_orders_of_two_for_the_last_five_leave_one_and_say_so(app, db, owner,
                                                                          event_id):
-    from tests.integration.ticketing.test_onsite_concurrency import race
-
     a = make_ticket(app.test_client(), owner, event_id, 5)
     results = race(20, lambda i: onsite(app.test_client(), owner, event_id,
                                         [{"id": a, "quantity": 2}]))
@@ -223,12 +211,8 @@ def test_idempotency_key_expires_after_24_hours(client, db, owner, event_id):
     assert count(db, Order) == 2
 
 
-def test_a_huge_onsite_quantity_is_422_before_anything_is_built(client):
-    from tests.support.api import create_event, sign_up
-
-    owner = sign_up(client, "huge@example.com")
-    event_id = create_event(client, owner)
+def test_a_huge_onsite_quantity_is_422_before_anything_is_built(client, owner, event_id):
     ticket = make_ticket(client, owner, event_id, 10)
     r = onsite(client, owner, event_id, [{"id": ticket, "quantity": str(10**12)}])
     assert r.status_code == 422
-    assert r.get_json()["errors"][0]["source"]["pointer"] == "/data/attributes/on-site-tickets"
+    assert error(r)["source"]["pointer"] == POINTER

@@ -10,26 +10,17 @@ from models.core.errors import Conflict
 from models.ticketing.discounts import get_discount_code
 from models.ticketing.orders import AttendeeDetails, place_order
 from models.ticketing.tables import Order
-from tests.integration.ticketing.helpers import buy, count, error, make_ticket, person
-from tests.integration.ticketing.test_onsite_concurrency import race
-from tests.support.api import auth, create_event, doc, sign_up
+from tests.support.api import auth, create_event, doc, error, sign_up
+from tests.support.concurrency import race
+from tests.support.outbox import count
+from tests.support.ticketing import buy, make_ticket, person
 
 CODE = "/data/attributes/discount-code"
 
 
 @pytest.fixture
-def owner(client):
-    return sign_up(client, "owner@example.com")
-
-
-@pytest.fixture
 def buyer(client):
     return sign_up(client, "buyer@example.com")
-
-
-@pytest.fixture
-def event_id(client, owner):
-    return create_event(client, owner)
 
 
 def make_code(client, token, event_id, tickets=(), **attrs):

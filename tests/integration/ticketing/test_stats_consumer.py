@@ -1,36 +1,36 @@
 """The stats consumer on real PostgreSQL, fed the outbox's own messages: exact counts
-under duplicates within a batch, across batches, and under new message ids."""
+under duplicates within a batch, across batches, and under new message ids; and the
+broker routes it exactly the events it counts."""
 
 from __future__ import annotations
 
-import json
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import update
 
-from consumers.runtime import Delivery
+from consumers.runtime import Delivery, Permanent
 from consumers.stats import CONSUMER, update_ticketing_stats
 from consumers.tracking import TrackedWork
-from models.core.outbox import OutboxMessage
+from contracts.topology import EXCHANGE, queue_name
+from models.catalog import feedback
+from models.catalog.tables import Ticket
+from models.core.base import utcnow
 from models.core.uow import UnitOfWork
 from models.ticketing import checkin
 from models.ticketing.cancel import cancel_order
-from models.ticketing.orders import place_onsite_order
+from models.ticketing.completion import complete_order
+from models.ticketing.expiry import expire_due_orders
+from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.stats.service import get_event_stats
+from models.ticketing.tables import Order
+from producers.publisher import ConfirmingPublisher
+from producers.relay import Relay
 from tests.support.api import auth
-
-
-def outbox_deliveries(db) -> list[Delivery]:
-    with db.session() as s:
-        rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    out = []
-    for r in rows:
-        data = json.loads(r.payload)["data"]
-        out.append(Delivery(message_id=r.message_id, routing_key=r.routing_key,
-                            type=f"venuebus.{r.routing_key}", data=data,
-                            envelope={"data": data}, headers={}, attempt=1,
-                            redelivered=False))
-    return out
+from tests.support.broker import bound_keys, declare_topology, take_all
+from tests.support.deliveries import recorded
+from tests.support.services import has_rabbitmqctl
 
 
 def activity(db, shop):
@@ -56,6 +56,20 @@ def activity(db, shop):
     return vip
 
 
+def paid_orders(db, shop) -> Ticket:
+    """Two online orders of a paid ticket: one paid (order.completed), one left unpaid
+    until it expires (order.expired)."""
+    paid = shop.add_ticket(db, 10, price=25, type="paid")
+    kept, lapsed = (place_order(db, shop.buyer, shop.event.id,
+                                [AttendeeDetails(paid.id, "Ada", "Byron")]) for _ in "ab")
+    complete_order(db, shop.owner, kept.order.id)
+    with db.engine.begin() as conn:
+        conn.execute(update(Order).where(Order.id == lapsed.order.id)
+                     .values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert expire_due_orders(db, utcnow()) == 1
+    return paid
+
+
 def expected(shop, vip):
     return {"sold": 5, "checked_in": 3, "inside": 2,
             "tickets": {shop.ticket.id: (3, 3, 2), vip.id: (2, 0, 0)},
@@ -69,15 +83,61 @@ def counts(db, shop) -> dict:
             "devices": {d.device_name: d.check_ins for d in v.devices}}
 
 
-def test_consumer_is_bound_to_the_ticketing_events():
-    assert set(CONSUMER.bindings) == {"order.placed", "order.completed", "order.expired",
-                                      "order.cancelled", "attendee.checked_in",
-                                      "attendee.checked_out"}
+def kinds_counted_by_stats(db, deliveries: list[Delivery]) -> set[str]:
+    """The routing keys among `deliveries` that the stats handler counts (what it does
+    not count it dead-letters): each handled in order in a savepoint, all rolled back."""
+    counted = set()
+    with UnitOfWork(db) as uow:
+        for d in deliveries:
+            savepoint = uow.session.begin_nested()
+            try:
+                update_ticketing_stats(uow, [d])
+            except Permanent:
+                savepoint.rollback()
+                continue
+            savepoint.commit()
+            counted.add(d.routing_key)
+    return counted
+
+
+@pytest.mark.skipif(not has_rabbitmqctl(), reason="reads the bindings with rabbitmqctl")
+def test_the_broker_routes_to_the_stats_queue_exactly_the_events_the_handler_counts(
+        db, shop, own_vhost):
+    """The bindings as RabbitMQ holds them once the topology is declared: every kind of
+    event the handler counts reaches its queue, and none it would dead-letter."""
+    vip = activity(db, shop)
+    paid = paid_orders(db, shop)
+    feedback.create_feedback(db, shop.buyer, shop.event.id, 4)  # rating.changed: not stats'
+    declare_topology(own_vhost, db.config.with_(amqp_url=own_vhost))
+    publisher = ConfirmingPublisher(own_vhost)
+    publisher.start()
+    relay = Relay(db, publisher)
+    try:
+        while relay.relay_once():
+            pass
+    finally:
+        publisher.close()
+    everything = recorded(db)
+    needed = kinds_counted_by_stats(db, everything)
+    # the probe tells them apart: the six ticketing kinds, not the rating
+    assert "rating.changed" not in needed and len(needed) == 6
+
+    stats = queue_name(CONSUMER.name)
+    assert bound_keys(own_vhost, EXCHANGE, stats) == needed
+    arrived = take_all(own_vhost, stats)
+    assert sorted(d.message_id for d in arrived) == sorted(
+        d.message_id for d in everything if d.routing_key in needed)
+    outcomes = TrackedWork(db, CONSUMER, max_attempts=3)(arrived)
+    assert {o.action for o in outcomes} == {"ack"}
+    want = expected(shop, vip)  # plus the one paid order that completed, not the lapsed one
+    want["sold"] += 1
+    want["tickets"][paid.id] = (1, 0, 0)
+    assert counts(db, shop) == want
 
 
 def test_handler_counts_each_fact_once_even_with_duplicates_in_one_batch(db, shop):
     vip = activity(db, shop)
-    messages = outbox_deliveries(db)
+    messages = recorded(db)
     renamed = [Delivery(**{**m.__dict__, "message_id": str(uuid.uuid4())}) for m in messages]
     with UnitOfWork(db) as uow:
         update_ticketing_stats(uow, messages + messages[::-1] + renamed)
@@ -90,7 +150,7 @@ def test_handler_counts_each_fact_once_even_with_duplicates_in_one_batch(db, sho
 
 def test_counts_are_exact_in_any_batching_through_the_runtimes_tracking(db, shop):
     vip = activity(db, shop)
-    messages = outbox_deliveries(db)
+    messages = recorded(db)
     work = TrackedWork(db, CONSUMER, max_attempts=3)
     for i in range(0, len(messages), 3):
         assert {o.action for o in work(messages[i:i + 3])} == {"ack"}
@@ -100,7 +160,7 @@ def test_counts_are_exact_in_any_batching_through_the_runtimes_tracking(db, shop
 
 def test_malformed_event_is_dead_lettered_without_losing_the_rest(db, shop):
     vip = activity(db, shop)
-    messages = outbox_deliveries(db)
+    messages = recorded(db)
     bad = Delivery(**{**messages[0].__dict__, "message_id": "bad", "data": {"event_id": 1}})
     outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([bad, *messages])
     assert outcomes[0].action == "dead"
@@ -113,7 +173,7 @@ def test_stats_endpoint_serves_the_counts(client, db, shop):
 
     activity(db, shop)
     with UnitOfWork(db) as uow:
-        update_ticketing_stats(uow, outbox_deliveries(db))
+        update_ticketing_stats(uow, recorded(db))
         uow.commit()
     with client.application.test_request_context():
         owner, buyer = issue_token(shop.owner), issue_token(shop.buyer)
