@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from tests.integration.openevent.conftest import app_headers, session_login
-from tests.integration.ticketing.helpers import events
+from tests.support.ticketing import events
 
 PATCH = "/v1/attendees/{}?include=ticket,event,order&fields[event]=id&fields[ticket]=id"
 SYNC = ("/v1/events/{}/attendees?include=order,ticket,event&fields[event]=id"

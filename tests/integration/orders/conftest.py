@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from models.accounts.tables import User
-from tests.integration.orders.helpers import make_ticket, user_named
 from tests.support.api import create_event, sign_up
+from tests.support.orders import user_named
+from tests.support.ticketing import make_ticket
 
 
 @dataclass

@@ -10,8 +10,10 @@ from models.core.config import Config
 from models.core.migrate import upgrade
 from models.core.outbox import OutboxMessage
 from models.ticketing.tables import CheckInScan
-from tests.integration.orders.helpers import buy, count, make_ticket, patch_status
 from tests.support.api import auth, create_event, sign_up
+from tests.support.orders import buy, patch_status
+from tests.support.outbox import count
+from tests.support.ticketing import make_ticket
 
 
 def attendee_of(r) -> dict:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from models.core.base import utcnow
 from models.ticketing.expiry import ExpiryLoop, expire_due_orders
 from models.ticketing.tables import Attendee, DiscountCode
-from tests.integration.orders.helpers import buy, make_due, order_row, outbox, race, sold
 from tests.support.api import auth, doc
+from tests.support.concurrency import race
+from tests.support.orders import buy, make_due, order_row, outbox, sold
 from tests.support.processes import processes, wait_until
 
 
@@ -113,8 +114,8 @@ def test_expiry_runs_on_sqlite_too(tmp_path):
     from api.app import create_app
     from models.core.config import Config
     from models.core.migrate import upgrade
-    from tests.integration.orders.helpers import make_ticket
     from tests.support.api import create_event, sign_up
+    from tests.support.ticketing import make_ticket
 
     url = f"sqlite:///{tmp_path}/expiry.db"
     upgrade(url)

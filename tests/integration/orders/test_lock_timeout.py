@@ -9,8 +9,10 @@ from sqlalchemy import select
 from api.app import create_app
 from models.catalog.tables import Ticket
 from models.ticketing.tables import Attendee, Order
-from tests.integration.orders.helpers import count, race, sold
-from tests.integration.ticketing.helpers import onsite
+from tests.support.concurrency import race
+from tests.support.orders import sold
+from tests.support.outbox import count
+from tests.support.ticketing import onsite
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from __future__ import annotations
 from models.core.base import utcnow
 from models.ticketing.expiry import expire_due_orders
 from models.ticketing.payments import PaymentNotice, record_payment
-from tests.integration.orders.helpers import buy, make_due, order_row, outbox, race, sold
+from tests.support.concurrency import race
+from tests.support.orders import buy, make_due, order_row, outbox, sold
 
 ROUNDS = 15
 
@@ -32,7 +33,7 @@ def test_expiry_and_payment_racing_end_in_exactly_one_outcome(client, db, shop):
             assert (len(completions), len(expiries)) == (1, 0)
             assert sold(db, shop.ticket_id) == held
             # paid orders keep their units: give them back for the next round
-            from tests.integration.orders.helpers import patch_status
+            from tests.support.orders import patch_status
             assert patch_status(client, shop.owner_token, oid, "cancelled").status_code == 200
         else:
             assert status == "expired"

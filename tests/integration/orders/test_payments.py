@@ -12,21 +12,21 @@ from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
 from models.ticketing.expiry import expire_due_orders
 from models.ticketing.tables import Payment
-from tests.integration.orders.helpers import (
+from tests.support.api import auth
+from tests.support.concurrency import race
+from tests.support.orders import (
     SECRET,
     buy,
-    count,
     make_due,
     order_row,
     outbox,
     payments,
     post_webhook,
-    race,
     signed,
     sold,
     stripe_event,
 )
-from tests.support.api import auth
+from tests.support.outbox import count
 
 
 @pytest.fixture

@@ -9,17 +9,10 @@ from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
 from models.ticketing.expiry import expire_due_orders
 from models.ticketing.tables import Order
-from tests.integration.orders.helpers import (
-    buy,
-    count,
-    make_due,
-    order_row,
-    outbox,
-    patch_status,
-    sold,
-)
-from tests.integration.ticketing.helpers import onsite
 from tests.support.api import auth, doc
+from tests.support.orders import buy, make_due, order_row, outbox, patch_status, sold
+from tests.support.outbox import count
+from tests.support.ticketing import onsite
 
 
 def attrs(r) -> dict:

@@ -15,9 +15,9 @@ from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
 from models.ticketing.expiry import expire_due_orders
 from models.ticketing.stats.service import Deltas, collect
-from tests.integration.orders.helpers import buy, make_due, patch_status
-from tests.integration.ticketing.helpers import onsite
 from tests.support.api import auth
+from tests.support.orders import buy, make_due, patch_status
+from tests.support.ticketing import onsite
 
 
 def outbox_deliveries(db) -> list[Delivery]:

@@ -1,33 +1,28 @@
-"""Helpers for the order lifecycle tests: placing orders, signing Stripe events, reading
+"""The order lifecycle tests' helpers: placing orders, signing Stripe events, reading
 what the database and the outbox hold."""
 
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 from typing import Any
 
 import stripe
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from models.accounts.tables import User
 from models.catalog.tables import Ticket
 from models.core.base import utcnow
-from models.core.outbox import OutboxMessage
 from models.ticketing.tables import Order, Payment
 from tests.support.api import auth, doc
+from tests.support.outbox import outbox_data
+from tests.support.ticketing import buy as buy_for
+from tests.support.ticketing import person
 
 SECRET = "whsec_test_0123456789abcdef"
 WEBHOOK = "/v1/payments/stripe/webhook"
 
 
-def make_ticket(client, token: str, event_id: str, quantity: int, **attrs: Any) -> str:
-    r = client.post("/v1/tickets", headers=auth(token), json=doc(
-        "ticket", {"name": f"T{quantity}", "quantity": quantity, "max-order": 10, **attrs},
-        {"event": ("event", event_id)}))
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()["data"]["id"]
 
 
 def user_named(db, email: str) -> User:
@@ -35,15 +30,13 @@ def user_named(db, email: str) -> User:
         return s.scalar(select(User).where(User.email == email))
 
 
-def person(ticket_id: str, first: str = "Ada") -> dict:
-    return {"ticket-id": ticket_id, "first-name": first, "last-name": "Lovelace",
-            "email": f"{first.lower()}@example.com"}
 
 
 def buy(client, token: str, event_id: str, ticket_id: str, n: int = 1, **attrs: Any):
-    return client.post("/v1/orders", headers=auth(token), json=doc(
-        "order", {"attendees": [person(ticket_id, f"P{i}") for i in range(n)], **attrs},
-        {"event": ("event", event_id)}))
+    """POST an online order of `n` units of `ticket_id`, one attendee each."""
+    return buy_for(client, token, event_id,
+                   [person(ticket_id, f"P{i}", email=f"p{i}@example.com") for i in range(n)],
+                   **attrs)
 
 
 def patch_status(client, token: str, order_id: Any, status: Any):
@@ -87,11 +80,9 @@ def sold(db, ticket_id: Any) -> int:
 
 
 def outbox(db, routing_key: str, order_id: int | None = None) -> list[dict]:
-    with db.session() as s:
-        rows = s.scalars(select(OutboxMessage.payload).where(
-            OutboxMessage.routing_key == routing_key).order_by(OutboxMessage.id))
-        data = [json.loads(p)["data"] for p in rows]
-    return [d for d in data if order_id is None or d["order_id"] == order_id]
+    """The recorded `routing_key` events (of `order_id` when given), oldest first."""
+    return [d for d in outbox_data(db, routing_key)
+            if order_id is None or d["order_id"] == order_id]
 
 
 def payments(db) -> list[Payment]:
@@ -99,27 +90,4 @@ def payments(db) -> list[Payment]:
         return list(s.scalars(select(Payment).order_by(Payment.id)))
 
 
-def count(db, table) -> int:
-    with db.session() as s:
-        return s.scalar(select(func.count()).select_from(table))
 
-
-def race(n: int, work, timeout: float = 60) -> list:
-    """Run `work(i)` in `n` threads released at once; results or exceptions, by index
-    (None for one still running after `timeout` seconds)."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    return results
