@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jwt
 import pytest
 
-from tests.support.api import JSONAPI, auth, create_event, doc, sign_up
+from tests.support.api import auth, create_event, doc, sign_up
+from tests.support.openevent import identity, session_login
 
 
 @dataclass
@@ -23,23 +23,6 @@ class Door:
     ticket_ids: list[str]
     order_id: str
     attendee_ids: list[str]
-
-
-def session_login(client, email: str, password: str = "password123") -> str:
-    """The app's login: POST /auth/session, then the token's `identity` is the user id."""
-    r = client.post("/auth/session", json={"email": email, "password": password})
-    assert r.status_code == 200, r.get_json()
-    return r.get_json()["access_token"]
-
-
-def identity(token: str) -> int:
-    return jwt.decode(token, options={"verify_signature": False})["identity"]
-
-
-def app_headers(token: str) -> dict[str, str]:
-    """What the app sends with every call after login."""
-    return {"Authorization": f"JWT {token}", "Content-Type": JSONAPI,
-            "Accept": JSONAPI}
 
 
 @pytest.fixture
@@ -69,5 +52,9 @@ def door(client) -> Door:
         "order", {"attendees": people}, {"event": ("event", event_id)}))
     assert r.status_code == 201, r.get_json()
     order = r.get_json()["data"]
+    assert order["attributes"]["status"] == "pending"  # a paid order waits for payment
+    r = client.patch(f"/v1/orders/{order['id']}", headers=auth(owner), json=doc(
+        "order", {"status": "completed"}, id_=order["id"]))  # paid at the bank
+    assert r.status_code == 200, r.get_json()
     attendees = [a["id"] for a in order["relationships"]["attendees"]["data"]]
     return Door(owner, staff_token, staff_id, event_id, tickets, order["id"], attendees)

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from tests.integration.openevent.conftest import app_headers, session_login
-from tests.support.ticketing import events
+from tests.support.openevent import app_headers, session_login
+from tests.support.outbox import outbox_data as events
 
 PATCH = "/v1/attendees/{}?include=ticket,event,order&fields[event]=id&fields[ticket]=id"
 SYNC = ("/v1/events/{}/attendees?include=order,ticket,event&fields[event]=id"

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.openevent.conftest import app_headers, session_login
+from tests.support.openevent import app_headers, session_login
 
 
 def attendees(client, token, event_id, **params) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from tests.integration.openevent.conftest import app_headers, identity, session_login
+from tests.support.openevent import app_headers, identity, session_login
 
 
 def test_session_token_carries_integer_identity_and_expiry(client, door):

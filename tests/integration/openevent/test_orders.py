@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.openevent.conftest import app_headers, session_login
 from tests.support.api import auth
+from tests.support.openevent import app_headers, session_login
 
 READ = ("identifier", "amount", "status", "payment-mode", "completed-at")
 

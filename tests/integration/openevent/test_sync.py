@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.openevent.conftest import app_headers, session_login
 from tests.support.api import auth, doc
+from tests.support.openevent import app_headers, session_login
 
 ATTENDEES = ("/v1/events/{}/attendees?include=order,ticket,event&fields[event]=id"
              "&fields[ticket]=id&page[size]=0")
