@@ -14,6 +14,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def driver_url(url: str) -> str:
+    """`url` with our driver named: `postgresql://` and `postgres://`, as users and hosting
+    providers write them, mean psycopg2 (the driver we ship; SQLAlchemy 2.1 would pick
+    psycopg 3 for them). Every other URL is returned unchanged."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url[len(scheme):]
+    return url
+
+
 def _delays(raw: str) -> tuple[int, ...]:
     return tuple(int(x) for x in raw.split(",") if x.strip())
 
@@ -36,6 +46,9 @@ class Config:
     smtp_url: str = ""
     mail_from: str = "venuebus <no-reply@venuebus.local>"
     firebase_project_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "database_url", driver_url(self.database_url))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
