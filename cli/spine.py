@@ -66,7 +66,11 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> No
     _serve_metrics(metrics_port, r.metrics.registry)
     _on_term(r.stop)
     click.echo("relay running")
-    r.run()
+    try:
+        r.run()
+    except TopologyMismatch as exc:  # found on a reconnect: as at startup, no crash loop
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EX_CONFIG)
 
 
 @click.command()

@@ -24,6 +24,7 @@ from producers.broker import (
     ATTEMPT_HEADER,
     ERROR_HEADER,
     ORIGIN_HEADER,
+    RECEIVED_HEADER,
     TopologyMismatch,
     connection_parameters,
 )
@@ -48,6 +49,8 @@ class Delivery:
     delivery_tag: int = field(default=0, compare=False)
     body: bytes = field(default=b"", repr=False, compare=False)
     properties: Any = field(default=None, repr=False, compare=False)
+    # server time (epoch seconds) this message first reached a consumer
+    received_at: float = field(default_factory=time.time, compare=False)
 
     def int_field(self, name: str) -> int:
         """The payload's integer `name`; Permanent (dead-letter at once) without one."""
@@ -76,6 +79,10 @@ def parse_delivery(method, props, body: bytes) -> Delivery:
     still becomes a Delivery (with empty data) so the work can dead-letter it."""
     headers = dict(props.headers or {})
     try:
+        received_at = float(headers[RECEIVED_HEADER]) / 1000
+    except (KeyError, TypeError, ValueError):
+        received_at = time.time()
+    try:
         envelope = json.loads(body)
         if not isinstance(envelope, dict):
             raise ValueError("not an object")
@@ -88,7 +95,7 @@ def parse_delivery(method, props, body: bytes) -> Delivery:
         data=envelope.get("data") if isinstance(envelope.get("data"), dict) else {},
         envelope=envelope, headers=headers, attempt=int(headers.get(ATTEMPT_HEADER, 1)),
         redelivered=bool(method.redelivered), delivery_tag=method.delivery_tag, body=body,
-        properties=props)
+        properties=props, received_at=received_at)
 
 
 Work = Callable[[list[Delivery]], list[Outcome]]
@@ -224,7 +231,7 @@ class ConsumerLoop:
         if target is None:
             return
         headers = {**d.headers, ATTEMPT_HEADER: attempt, ERROR_HEADER: (error or "")[:1000],
-                   ORIGIN_HEADER: d.routing_key}
+                   ORIGIN_HEADER: d.routing_key, RECEIVED_HEADER: int(d.received_at * 1000)}
         props = d.properties or pika.BasicProperties()
         props = pika.BasicProperties(
             message_id=props.message_id, type=props.type, content_type=props.content_type,

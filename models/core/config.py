@@ -42,6 +42,8 @@ class Config:
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     delivery_limit: int = 20
     prefetch: int = 300
+    # the relay quarantines an outbox row the broker refused this many times
+    outbox_max_attempts: int = 5
     badge_storage: str = "var/badges"
     smtp_url: str = ""
     mail_from: str = "venuebus <no-reply@venuebus.local>"
@@ -70,6 +72,7 @@ class Config:
             else base.retry_delays_ms,
             delivery_limit=_int(env, "DELIVERY_LIMIT", base.delivery_limit),
             prefetch=_int(env, "PREFETCH", base.prefetch),
+            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", base.outbox_max_attempts),
             badge_storage=env.get("BADGE_STORAGE", base.badge_storage),
             smtp_url=env.get("SMTP_URL", base.smtp_url),
             mail_from=env.get("MAIL_FROM", base.mail_from),
