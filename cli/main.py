@@ -16,6 +16,7 @@ COMMANDS = {
     "relay": "cli.spine:relay",
     "consume": "cli.spine:consume",
     "dlq": "cli.spine:dlq",
+    "outbox": "cli.outbox:outbox",
     "status": "cli.spine:status",
     "run": "cli.supervisor:run",
     "device": "cli.device:device",

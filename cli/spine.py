@@ -147,14 +147,16 @@ def status() -> None:
     """Outbox lag and, per queue, depth, consumers and dead letters."""
     from contracts.topology import QUEUES, dead_queue, queue_name
     from models.core.db import Database
-    from models.core.outbox import outbox_lag
+    from models.core.outbox import count_quarantined, outbox_lag
     from producers.broker import queue_counts
 
     config = Config.from_env()
     database = Database(config)
     with database.session() as session:
         pending, lag = outbox_lag(session)
-    click.echo(f"outbox: {pending} unpublished, oldest {lag:.1f}s")
+        held = count_quarantined(session)
+    click.echo(f"outbox: {pending} unpublished, oldest {lag:.1f}s; {held} quarantined"
+               + (" (venuebus outbox quarantined)" if held else ""))
     conn, _ = _channel()
     with conn:
         click.echo(f"{'queue':<28}{'ready':>8}{'consumers':>11}{'dead':>8}")
