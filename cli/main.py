@@ -17,6 +17,7 @@ COMMANDS = {
     "consume": "cli.spine:consume",
     "dlq": "cli.spine:dlq",
     "outbox": "cli.outbox:outbox",
+    "prune": "cli.retention:prune",
     "status": "cli.spine:status",
     "run": "cli.supervisor:run",
     "device": "cli.device:device",

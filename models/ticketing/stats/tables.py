@@ -6,10 +6,12 @@ check-in), so a count may dip below zero until the other event arrives; reads cl
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Integer, String
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, UTCDateTime, utcnow
 
 
 class EventStats(Base):
@@ -48,3 +50,6 @@ class StatsAppliedFact(Base):
     __tablename__ = "stats_applied_facts"
 
     fact: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # pruned past the dedupe horizon, as the consumers' tracking rows are
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 server_default=func.now(), index=True)
