@@ -198,12 +198,12 @@ class Relay:
         batch.txn.commit()
         for row in rows:
             if row.quarantined_at is not None and row.attempts >= self.max_attempts:
-                log.error("outbox row %d (%s) quarantined after %d refused attempts; "
+                log.error("outbox row %d (%s) quarantined after %d attempts; "
                           "`venuebus outbox replay --id %d` once the cause is fixed",
                           row.id, row.routing_key, row.attempts, row.id)
 
-    def _refresh_gauges(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self._lag_read_at < GAUGE_INTERVAL_S:
+    def _refresh_gauges(self) -> None:
+        if time.monotonic() - self._lag_read_at < GAUGE_INTERVAL_S:
             return
         with self.db.session() as session:
             pending, lag = outbox_lag(session)
