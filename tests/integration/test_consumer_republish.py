@@ -76,9 +76,11 @@ def test_a_retry_with_no_queue_is_not_acked_and_the_message_is_not_lost(amqp_url
 def test_after_an_unroutable_retry_the_topology_is_declared_and_the_retry_goes_on(amqp_url):
     spec = new_spec(amqp_url)
     seen: list[int] = []
+    received: list[float] = []
 
     def fail_once(batch):
         seen.extend(d.attempt for d in batch)
+        received.extend(d.received_at for d in batch)
         return [Outcome("retry", "transient") if d.attempt == 1 else Outcome("ack")
                 for d in batch]
 
@@ -89,6 +91,9 @@ def test_after_an_unroutable_retry_the_topology_is_declared_and_the_retry_goes_o
         wait_until(lambda: 2 in seen, timeout=30, what=lambda: f"a second attempt ({seen})")
         wait_until(lambda: depth(amqp_url, spec.name) == 0, timeout=10, what="acked")
         assert depth(amqp_url, dead_queue(spec.consumer)) == 0
+        # the retry keeps the receive time of the delivery that failed (speaker states
+        # are ordered by it); the broker's redelivery before it was a new arrival
+        assert abs(received[seen.index(2)] - received[seen.index(2) - 1]) < 0.002
     finally:
         loop.stop()
         thread.join(10)
