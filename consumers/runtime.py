@@ -49,7 +49,8 @@ class Delivery:
     delivery_tag: int = field(default=0, compare=False)
     body: bytes = field(default=b"", repr=False, compare=False)
     properties: Any = field(default=None, repr=False, compare=False)
-    # server time (epoch seconds) this message first reached a consumer
+    # server time (epoch seconds) this delivery arrived; a retry keeps the time of the
+    # delivery that failed (x-venuebus-received-at), a broker redelivery is a new arrival
     received_at: float = field(default_factory=time.time, compare=False)
 
     def int_field(self, name: str) -> int:
