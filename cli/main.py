@@ -17,6 +17,8 @@ COMMANDS = {
     "expire-orders": "cli.expiry:expire_orders",
     "consume": "cli.spine:consume",
     "dlq": "cli.spine:dlq",
+    "outbox": "cli.outbox:outbox",
+    "prune": "cli.retention:prune",
     "status": "cli.spine:status",
     "run": "cli.supervisor:run",
     "device": "cli.device:device",

@@ -38,11 +38,15 @@ def _serve_metrics(port: int | None, registry) -> None:
 @click.option("--batch-size", default=1000, show_default=True)
 @click.option("--poll-interval", default=1.0, show_default=True, help="seconds")
 @click.option("--metrics-port", type=int, default=None)
-def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> None:
-    """Publish the outbox to RabbitMQ (several may run on PostgreSQL)."""
+@click.option("--prune/--no-prune", default=True, show_default=True,
+              help="prune old rows every PRUNE_INTERVAL_S (see `venuebus prune`)")
+def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
+          prune: bool) -> None:
+    """Publish the outbox to RabbitMQ (several may run on PostgreSQL), and prune."""
     import pika
 
     from models.core.db import Database
+    from models.retention import Pruner
     from producers.broker import TopologyMismatch, connection_parameters
     from producers.declare import declare_all
     from producers.publisher import ConfirmingPublisher
@@ -65,8 +69,16 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> No
               poll_interval=poll_interval, declare=declare)
     _serve_metrics(metrics_port, r.metrics.registry)
     _on_term(r.stop)
+    pruner = Pruner(r.db, config).start() if prune else None
     click.echo("relay running")
-    r.run()
+    try:
+        r.run()
+    except TopologyMismatch as exc:  # found on a reconnect: as at startup, no crash loop
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EX_CONFIG)
+    finally:
+        if pruner is not None:
+            pruner.stop()
 
 
 @click.command()
@@ -140,17 +152,22 @@ def dlq_replay(name: str, message_id: str | None) -> None:
 
 @click.command()
 def status() -> None:
-    """Outbox lag and, per queue, depth, consumers and dead letters."""
+    """Outbox lag, the pruned tables' sizes and oldest rows, and, per queue, depth,
+    consumers and dead letters."""
+    from cli.retention import echo_table_sizes
     from contracts.topology import QUEUES, dead_queue, queue_name
     from models.core.db import Database
-    from models.core.outbox import outbox_lag
+    from models.core.outbox import count_quarantined, outbox_lag
     from producers.broker import queue_counts
 
     config = Config.from_env()
     database = Database(config)
     with database.session() as session:
         pending, lag = outbox_lag(session)
-    click.echo(f"outbox: {pending} unpublished, oldest {lag:.1f}s")
+        held = count_quarantined(session)
+    click.echo(f"outbox: {pending} unpublished, oldest {lag:.1f}s; {held} quarantined"
+               + (" (venuebus outbox quarantined)" if held else ""))
+    echo_table_sizes(database, config)
     conn, _ = _channel()
     with conn:
         click.echo(f"{'queue':<28}{'ready':>8}{'consumers':>11}{'dead':>8}")

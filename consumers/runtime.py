@@ -18,12 +18,13 @@ from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
-from pika.exceptions import AMQPError
+from pika.exceptions import AMQPError, NackError, UnroutableError
 
 from producers.broker import (
     ATTEMPT_HEADER,
     ERROR_HEADER,
     ORIGIN_HEADER,
+    RECEIVED_HEADER,
     TopologyMismatch,
     connection_parameters,
 )
@@ -48,6 +49,9 @@ class Delivery:
     delivery_tag: int = field(default=0, compare=False)
     body: bytes = field(default=b"", repr=False, compare=False)
     properties: Any = field(default=None, repr=False, compare=False)
+    # server time (epoch seconds) this delivery arrived; a retry keeps the time of the
+    # delivery that failed (x-venuebus-received-at), a broker redelivery is a new arrival
+    received_at: float = field(default_factory=time.time, compare=False)
 
     def int_field(self, name: str) -> int:
         """The payload's integer `name`; Permanent (dead-letter at once) without one."""
@@ -76,6 +80,10 @@ def parse_delivery(method, props, body: bytes) -> Delivery:
     still becomes a Delivery (with empty data) so the work can dead-letter it."""
     headers = dict(props.headers or {})
     try:
+        received_at = float(headers[RECEIVED_HEADER]) / 1000
+    except (KeyError, TypeError, ValueError):
+        received_at = time.time()
+    try:
         envelope = json.loads(body)
         if not isinstance(envelope, dict):
             raise ValueError("not an object")
@@ -88,7 +96,7 @@ def parse_delivery(method, props, body: bytes) -> Delivery:
         data=envelope.get("data") if isinstance(envelope.get("data"), dict) else {},
         envelope=envelope, headers=headers, attempt=int(headers.get(ATTEMPT_HEADER, 1)),
         redelivered=bool(method.redelivered), delivery_tag=method.delivery_tag, body=body,
-        properties=props)
+        properties=props, received_at=received_at)
 
 
 Work = Callable[[list[Delivery]], list[Outcome]]
@@ -205,31 +213,51 @@ class ConsumerLoop:
                 # The broker redelivers those messages; their effect is deduplicated.
                 log.info("dropping the result of a batch from a lost connection")
                 continue
+            kept: set[int] = set()  # tags whose retry or dead letter found no queue
             for delivery, outcome in zip(batch, outcomes, strict=True):
-                if outcome.action == "retry":
-                    self._republish(side, delivery, outcome.error, retry=True)
-                elif outcome.action == "dead":
-                    self._republish(side, delivery, outcome.error, retry=False)
+                if outcome.action in ("retry", "dead") and not self._republish(
+                        side, delivery, outcome.error, retry=outcome.action == "retry"):
+                    kept.add(delivery.delivery_tag)
+                    continue
                 if self.on_outcome:
                     self.on_outcome(delivery, outcome, elapsed / len(batch))
-            channel.basic_ack(batch[-1].delivery_tag, multiple=True)
+            if not kept:
+                channel.basic_ack(batch[-1].delivery_tag, multiple=True)
+                continue
+            for delivery in batch:
+                if delivery.delivery_tag in kept:
+                    # back to the queue: the broker's delivery limit bounds the loop
+                    channel.basic_nack(delivery.delivery_tag, requeue=True)
+                else:
+                    channel.basic_ack(delivery.delivery_tag)
+            if self.s.declare:
+                self.s.declare(channel)  # the missing queue comes back for the next try
 
     def _republish(self, side: BlockingChannel, d: Delivery, error: str | None, *,
-                   retry: bool) -> None:
+                   retry: bool) -> bool:
+        """Send `d` to its next retry queue or to the dead letters (mandatory, confirmed).
+        False when the broker could not route or store it: then the original must not
+        be acked, or the message would be lost."""
         step = d.attempt  # attempt 1 failed -> retry queue 1
         if retry and step <= len(self.s.retry_queues):
             target, attempt = self.s.retry_queues[step - 1], d.attempt + 1
         else:
             target, attempt = self.s.dead_queue, d.attempt
         if target is None:
-            return
+            return True  # a loop without dead letters (the device agent) drops it
         headers = {**d.headers, ATTEMPT_HEADER: attempt, ERROR_HEADER: (error or "")[:1000],
-                   ORIGIN_HEADER: d.routing_key}
+                   ORIGIN_HEADER: d.routing_key, RECEIVED_HEADER: int(d.received_at * 1000)}
         props = d.properties or pika.BasicProperties()
         props = pika.BasicProperties(
             message_id=props.message_id, type=props.type, content_type=props.content_type,
             delivery_mode=2, timestamp=props.timestamp, headers=headers)
-        side.basic_publish("", target, d.body, props)
+        try:
+            side.basic_publish("", target, d.body, props, mandatory=True)
+        except (UnroutableError, NackError) as exc:
+            log.error("message %s not moved to %s (%r): it goes back to its queue",
+                      d.message_id, target, exc)
+            return False
+        return True
 
     # --- worker thread ---------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """`venuebus consume speakers`: keeps the last state each speaker reported, for the API.
 
-States are snapshots: an older one (by the device's own clock and sequence) arriving
-after a newer one is ignored, so redeliveries and reordering never roll a speaker back."""
+States are snapshots ordered by the server's receive time (kept across retries), the
+device's sequence breaking ties: a Pi's clock (no RTC, before NTP) decides nothing."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
@@ -24,7 +26,8 @@ def speaker_id_of(delivery: Delivery) -> int:
 def store_speaker_state(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     for delivery in sorted(deliveries, key=speaker_id_of):  # one lock order
         try:
-            record_speaker_state(uow.session, speaker_id_of(delivery), delivery.data)
+            record_speaker_state(uow.session, speaker_id_of(delivery), delivery.data,
+                                 datetime.fromtimestamp(delivery.received_at, UTC))
         except ValueError as exc:
             raise Permanent(f"malformed speaker state: {exc}") from exc
 

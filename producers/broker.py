@@ -18,6 +18,9 @@ HEARTBEAT_S = 30
 ATTEMPT_HEADER = "x-venuebus-attempt"
 ERROR_HEADER = "x-venuebus-last-error"
 ORIGIN_HEADER = "x-venuebus-routing-key"
+# when a consumer first received the message (epoch ms): kept across its retries, so a
+# retried message is still ordered by its first arrival, never by a sender's clock
+RECEIVED_HEADER = "x-venuebus-received-at"
 
 
 class TopologyMismatch(RuntimeError):

@@ -30,6 +30,13 @@ def _letter(method, props) -> DeadLetter:
                       str(error), str(headers.get(ORIGIN_HEADER) or method.routing_key))
 
 
+# headers the broker adds: a replay must not carry them back (a stale x-delivery-count
+# would make the consumer give the message up unrun; x-death et al. describe old deaths)
+BROKER_HEADERS = ("x-delivery-count", "x-death", "x-first-death-exchange",
+                  "x-first-death-queue", "x-first-death-reason", "x-last-death-exchange",
+                  "x-last-death-queue", "x-last-death-reason")
+
+
 def _drain(channel: BlockingChannel, consumer: str):
     """Yield (method, props, body) of every message now in the dead queue, once each."""
     total = channel.queue_declare(dead_queue(consumer), passive=True).method.message_count
@@ -40,35 +47,49 @@ def _drain(channel: BlockingChannel, consumer: str):
         yield method, props, body
 
 
+def _copy(props, headers: dict) -> pika.BasicProperties:
+    return pika.BasicProperties(
+        message_id=props.message_id, type=props.type, content_type=props.content_type,
+        delivery_mode=2, timestamp=props.timestamp, headers=headers)
+
+
+def _put_back(channel: BlockingChannel, consumer: str, method, props, body: bytes) -> None:
+    """Return a dead letter to the tail of its queue as a confirmed copy, then ack the
+    original: handing it back unacked (nack, requeue) would raise its delivery count in
+    the quorum queue every time. A crash between the two leaves a duplicate dead letter,
+    never a lost one."""
+    headers = {k: v for k, v in (props.headers or {}).items() if k != "x-delivery-count"}
+    channel.basic_publish("", dead_queue(consumer), body, _copy(props, headers),
+                          mandatory=True)
+    channel.basic_ack(method.delivery_tag)
+
+
 def list_dead(channel: BlockingChannel, consumer: str) -> list[DeadLetter]:
-    """The dead letters of `consumer`; they stay in the queue."""
-    letters, last = [], None
-    for method, props, _body in _drain(channel, consumer):
+    """The dead letters of `consumer`; they stay in the queue, in their order, with
+    their delivery counts unchanged."""
+    channel.confirm_delivery()
+    letters = []
+    for method, props, body in _drain(channel, consumer):
         letters.append(_letter(method, props))
-        last = method.delivery_tag
-    if last is not None:
-        channel.basic_nack(last, multiple=True, requeue=True)
+        _put_back(channel, consumer, method, props, body)
     return letters
 
 
 def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None = None) -> int:
     """Move dead letters (all, or the one with `message_id`) back to the consumer's queue
-    with a fresh attempt count. Returns how many were replayed."""
+    with a fresh attempt count and without the broker's headers, so the handler runs
+    again. Returns how many were replayed."""
     channel.confirm_delivery()
-    replayed, keep = 0, []
+    replayed = 0
     for method, props, body in _drain(channel, consumer):
         if message_id is not None and props.message_id != message_id:
-            keep.append(method.delivery_tag)
+            _put_back(channel, consumer, method, props, body)
             continue
         headers = {k: v for k, v in (props.headers or {}).items()
-                   if k not in (ERROR_HEADER, "x-death", "x-first-death-exchange",
-                                "x-first-death-queue", "x-first-death-reason")}
+                   if k != ERROR_HEADER and k not in BROKER_HEADERS}
         headers[ATTEMPT_HEADER] = 1
-        channel.basic_publish("", queue_name(consumer), body, pika.BasicProperties(
-            message_id=props.message_id, type=props.type, content_type=props.content_type,
-            delivery_mode=2, timestamp=props.timestamp, headers=headers))
+        channel.basic_publish("", queue_name(consumer), body, _copy(props, headers),
+                              mandatory=True)
         channel.basic_ack(method.delivery_tag)
         replayed += 1
-    for tag in keep:
-        channel.basic_nack(tag, requeue=True)
     return replayed

@@ -16,6 +16,8 @@ class RelayMetrics:
         self.returned = Gauge("venuebus_relay_unroutable", "Messages no queue was bound for",
                               registry=r)
         self.pending = Gauge("venuebus_outbox_pending", "Unpublished outbox rows", registry=r)
+        self.quarantined = Gauge("venuebus_outbox_quarantined", "Outbox rows set aside after "
+                                 "the broker refused them too often", registry=r)
         self.lag = Gauge("venuebus_outbox_lag_seconds", "Age of the oldest unpublished row",
                          registry=r)
         self.confirm_seconds = Histogram("venuebus_relay_confirm_seconds",

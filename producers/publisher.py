@@ -39,11 +39,17 @@ class Pending:
     done: threading.Event = field(default_factory=threading.Event)
     confirmed: int = 0
     error: str | None = None
+    answered: set[str] = field(default_factory=set)  # message ids the broker answered
+    refused: set[str] = field(default_factory=set)  # ... with a nack or a return
 
-    def settle(self, ok: bool) -> None:
+    def settle(self, ok: bool, message_id: str = "") -> None:
         self.confirmed += 1
+        if message_id:
+            self.answered.add(message_id)
         if not ok:
             self.error = self.error or "broker nacked a message"
+            if message_id:
+                self.refused.add(message_id)
         if self.confirmed >= self.size:
             self.done.set()
 
@@ -201,9 +207,10 @@ class ConfirmingPublisher:
 
     def _settle(self, tag: int, ok: bool) -> None:
         batch = self._pending.pop(tag, None)
-        self._in_flight.pop(self._tag_ids.pop(tag, ""), None)
+        message_id = self._tag_ids.pop(tag, "")
+        self._in_flight.pop(message_id, None)
         if batch is not None:
-            batch.settle(ok)
+            batch.settle(ok, message_id)
 
     def _on_return(self, channel, method, props, body) -> None:
         """The broker confirms a returned message right after: for a key a consumer
@@ -216,6 +223,7 @@ class ConfirmingPublisher:
             log.warning("message %s (%s) returned: its queue is missing", props.message_id,
                         method.routing_key)
             if batch is not None:
+                batch.refused.add(props.message_id)
                 batch.fail(f"{method.routing_key} returned: its queue is missing")
             return
         log.warning("unroutable message %s (%s): no queue bound", props.message_id,

@@ -22,12 +22,17 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Transaction, bindparam, select, text, update
+from sqlalchemy import Connection, Transaction, bindparam, case, select, text, update
 
 from models.core.base import utcnow
 from models.core.db import Database
-from models.core.outbox import NOTIFY_CHANNEL, OutboxMessage, outbox_lag
-from producers.broker import properties
+from models.core.outbox import (
+    NOTIFY_CHANNEL,
+    OutboxMessage,
+    count_quarantined,
+    outbox_lag,
+)
+from producers.broker import TopologyMismatch, properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
 
@@ -35,11 +40,24 @@ log = logging.getLogger("venuebus.relay")
 
 _T = OutboxMessage.__table__
 _CLAIM = select(_T.c.id, _T.c.message_id, _T.c.routing_key, _T.c.type, _T.c.aggregate,
-                _T.c.payload, _T.c.created_at).where(_T.c.published_at.is_(None)).order_by(_T.c.id)
+                _T.c.payload, _T.c.created_at).where(
+    _T.c.published_at.is_(None), _T.c.quarantined_at.is_(None)).order_by(_T.c.id)
+# a quarantined row no longer holds back the later events of its aggregate
 _OLDER_PG = text("""SELECT id, aggregate FROM outbox WHERE published_at IS NULL
-  AND id <= :max_id AND aggregate = ANY(:aggs) ORDER BY id""")
+  AND quarantined_at IS NULL AND id <= :max_id AND aggregate = ANY(:aggs) ORDER BY id""")
 _MARK = update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True))).values(
     published_at=bindparam("at", type_=_T.c.published_at.type), attempts=_T.c.attempts + 1)
+# a failed batch: count the attempts the broker answered; quarantine the rows it refused
+# for the last allowed time
+_COUNT_FAILED = update(_T).where(
+    _T.c.message_id.in_(bindparam("answered", expanding=True))).values(
+    attempts=_T.c.attempts + 1,
+    quarantined_at=case((_T.c.message_id.in_(bindparam("refused", expanding=True))
+                         & (_T.c.attempts + 1 >= bindparam("limit")),
+                         bindparam("at", type_=_T.c.quarantined_at.type)),
+                        else_=_T.c.quarantined_at)).returning(
+    _T.c.id, _T.c.routing_key, _T.c.attempts, _T.c.quarantined_at)
+GAUGE_INTERVAL_S = 1.0  # gauges cost a query: at most one per second, also mid-drain
 
 
 def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]],
@@ -81,8 +99,11 @@ class _InFlight:
 class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
                  poll_interval: float = 1.0, metrics: RelayMetrics | None = None,
-                 declare: Callable[[], None] | None = None) -> None:
+                 declare: Callable[[], None] | None = None,
+                 max_attempts: int | None = None) -> None:
         self.db = db
+        # refusals after which a row is quarantined (Config.outbox_max_attempts)
+        self.max_attempts = max_attempts or db.config.outbox_max_attempts
         self.publisher = publisher
         self.declare = declare  # the topology, on every (re)connect
         self.batch_size = batch_size
@@ -97,22 +118,25 @@ class Relay:
         return self.drain(max_batches=1)
 
     def drain(self, max_batches: int | None = None) -> int:
-        """Publish until nothing is claimable (or `max_batches`), with up to `window`
-        batches in flight; returns how many rows were marked published. On any failure
-        every batch in flight is rolled back: its rows go out again later."""
+        """Publish until nothing is claimable, `max_batches` were claimed or stop() was
+        called, with up to `window` batches in flight; returns how many rows were marked
+        published. On any failure every batch in flight is rolled back: its rows go out
+        again later (a row the broker refused counts an attempt first)."""
         window = 2 if self.db.is_postgres else 1  # SQLite cannot lock what is in flight
         in_flight: deque[_InFlight] = deque()
         total = batches = 0
         try:
             while True:
                 claimed = None
-                if max_batches is None or batches < max_batches:
+                if (max_batches is None or batches < max_batches) \
+                        and not self.stopping.is_set():
                     claimed = self._claim(in_flight)
                 if claimed is not None:
                     in_flight.append(claimed)
                     batches += 1
                 if in_flight and (len(in_flight) >= window or claimed is None):
                     total += self._settle(in_flight.popleft())
+                    self._refresh_gauges()
                 elif not in_flight:
                     return total
         finally:
@@ -147,7 +171,11 @@ class Relay:
 
     def _settle(self, batch: _InFlight) -> int:
         try:
-            self.publisher.wait(batch.pending)
+            try:
+                self.publisher.wait(batch.pending)
+            except PublishFailed:
+                self._count_failed(batch)
+                raise
             self.metrics.confirm_seconds.observe(time.perf_counter() - batch.started)
             batch.conn.execute(_MARK, {"at": utcnow(), "ids": batch.ids})
             batch.txn.commit()
@@ -157,9 +185,39 @@ class Relay:
         self.metrics.returned.set(self.publisher.returned)
         return len(batch.ids)
 
+    def _count_failed(self, batch: _InFlight) -> None:
+        """In the failed batch's own transaction (its rows are still locked): one more
+        attempt for every row the broker answered; a row it refused for the
+        `max_attempts`-th time is quarantined, so it no longer stalls the batches."""
+        answered, refused = batch.pending.answered.copy(), batch.pending.refused.copy()
+        if not answered | refused:
+            return  # the connection went: not the rows' fault
+        rows = batch.conn.execute(_COUNT_FAILED, {
+            "answered": sorted(answered | refused), "refused": sorted(refused) or [""],
+            "limit": self.max_attempts, "at": utcnow()}).all()
+        batch.txn.commit()
+        for row in rows:
+            if row.quarantined_at is not None and row.attempts >= self.max_attempts:
+                log.error("outbox row %d (%s) quarantined after %d attempts; "
+                          "`venuebus outbox replay --id %d` once the cause is fixed",
+                          row.id, row.routing_key, row.attempts, row.id)
+
+    def _refresh_gauges(self) -> None:
+        if time.monotonic() - self._lag_read_at < GAUGE_INTERVAL_S:
+            return
+        with self.db.session() as session:
+            pending, lag = outbox_lag(session)
+            held = count_quarantined(session)
+        self.metrics.pending.set(pending)
+        self.metrics.lag.set(lag)
+        self.metrics.quarantined.set(held)
+        self._lag_read_at = time.monotonic()
+
     def run(self) -> None:
         """Relay until stop(): drain, then sleep until NOTIFY (PostgreSQL) or the poll
-        interval. Broker or DB trouble: back off and retry, never exit."""
+        interval. Broker or DB trouble: back off and retry. Exits only on stop(), or
+        with TopologyMismatch when a (re)declaration finds queues with other arguments:
+        restarting will not fix that."""
         backoff = 0.5
         if not self.db.is_postgres:
             log.info("SQLite: one relay, polling every %.1fs (no SKIP LOCKED, no NOTIFY)",
@@ -176,6 +234,10 @@ class Relay:
                 self.drain()
                 backoff = 0.5
                 self._wait()
+            except TopologyMismatch:
+                self._unlisten()
+                self.publisher.close()
+                raise
             except PublishFailed as exc:
                 log.warning("broker unavailable (%s); retrying in %.1fs", exc, backoff)
                 self.metrics.failures.inc()
@@ -213,12 +275,7 @@ class Relay:
             self._listener = None
 
     def _wait(self) -> None:
-        if time.monotonic() - self._lag_read_at > 1.0:  # a gauge, not worth a query per wake
-            with self.db.session() as session:
-                pending, lag = outbox_lag(session)
-            self.metrics.pending.set(pending)
-            self.metrics.lag.set(lag)
-            self._lag_read_at = time.monotonic()
+        self._refresh_gauges()
         if self._listener is None:
             self.stopping.wait(self.poll_interval)
             return

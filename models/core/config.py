@@ -7,11 +7,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
+DAY_S = 24 * 3600
+# the longest an unanswered delivery takes to come back from the broker: a lost consumer
+# is noticed after two missed heartbeats (30 s each), a stopping one drains for 30 s
+REDELIVERY_WAIT_S = 120
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     return int(raw) if raw not in (None, "") else default
+
+
+def driver_url(url: str) -> str:
+    """`url` with our driver named: `postgresql://` and `postgres://`, as users and hosting
+    providers write them, mean psycopg2 (the driver we ship; SQLAlchemy 2.1 would pick
+    psycopg 3 for them). Every other URL is returned unchanged."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url[len(scheme):]
+    return url
 
 
 def _delays(raw: str) -> tuple[int, ...]:
@@ -32,6 +46,15 @@ class Config:
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     delivery_limit: int = 20
     prefetch: int = 300
+    # the relay quarantines an outbox row the broker refused this many times
+    outbox_max_attempts: int = 5
+    # retention: published outbox rows are kept this long (for operators to look at);
+    # tracking rows (processed messages, stats facts) for the dedupe horizon, which must
+    # outlast the longest redelivery path (`redelivery_path_s`)
+    outbox_retention_s: int = 7 * DAY_S
+    dedupe_horizon_s: int = 7 * DAY_S
+    prune_interval_s: float = 300.0  # how often the relay prunes
+    prune_batch_size: int = 1000  # rows per DELETE: short locks, small transactions
     badge_storage: str = "var/badges"
     smtp_url: str = ""
     mail_from: str = "venuebus <no-reply@venuebus.local>"
@@ -40,6 +63,24 @@ class Config:
     # and the endpoint secret of the Stripe webhook (unset: the webhook answers 503)
     lock_timeout_ms: int = 2000
     stripe_webhook_secret: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "database_url", driver_url(self.database_url))
+        if self.dedupe_horizon_s <= self.redelivery_path_s:
+            raise ValueError(
+                f"DEDUPE_HORIZON_S ({self.dedupe_horizon_s}s) must exceed the longest "
+                f"redelivery path ({self.redelivery_path_s:.0f}s: the retry delays, and "
+                f"up to DELIVERY_LIMIT redeliveries of every attempt), or a late "
+                f"redelivery would apply twice")
+
+    @property
+    def redelivery_path_s(self) -> float:
+        """The longest time from a message's first delivery to its last redelivery: every
+        retry delay, plus, for each attempt, `delivery_limit` broker redeliveries of at
+        most REDELIVERY_WAIT_S each."""
+        attempts = len(self.retry_delays_ms) + 1
+        return sum(self.retry_delays_ms) / 1000 + attempts * self.delivery_limit * \
+            REDELIVERY_WAIT_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -61,6 +102,11 @@ class Config:
             else base.retry_delays_ms,
             delivery_limit=_int(env, "DELIVERY_LIMIT", base.delivery_limit),
             prefetch=_int(env, "PREFETCH", base.prefetch),
+            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", base.outbox_max_attempts),
+            outbox_retention_s=_int(env, "OUTBOX_RETENTION_S", base.outbox_retention_s),
+            dedupe_horizon_s=_int(env, "DEDUPE_HORIZON_S", base.dedupe_horizon_s),
+            prune_interval_s=float(env.get("PRUNE_INTERVAL_S") or base.prune_interval_s),
+            prune_batch_size=_int(env, "PRUNE_BATCH_SIZE", base.prune_batch_size),
             badge_storage=env.get("BADGE_STORAGE", base.badge_storage),
             smtp_url=env.get("SMTP_URL", base.smtp_url),
             mail_from=env.get("MAIL_FROM", base.mail_from),

@@ -8,14 +8,16 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.core.config import Config
+from models.core.config import Config, driver_url
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
 
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for `url`. SQLite gets WAL and a busy timeout: the API, the relay and
-    the consumers write to it from separate processes."""
+    the consumers write to it from separate processes. `postgresql://` and `postgres://`
+    use psycopg2 (`driver_url`)."""
+    url = driver_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

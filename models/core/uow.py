@@ -24,6 +24,7 @@ def outbox_row(event: DomainEvent) -> dict[str, Any]:
     now = utcnow()
     return {"message_id": message_id, "routing_key": event.key(), "type": event.event_type(),
             "aggregate": event.subject, "attempts": 0, "created_at": now,
+            "quarantined_at": None,  # the door's statement writes every column but two
             "payload": dumps(envelope(event, message_id=message_id, time=now))}
 
 

@@ -119,23 +119,28 @@ def parse_state(data: dict[str, Any]) -> tuple[datetime, int, dict[str, Any]]:
     return _reported_at(data), int(data.get("sequence") or 0), state
 
 
-def record_speaker_state(session: Session, speaker_id: int, data: dict[str, Any]) -> bool:
-    """Store a reported state unless the speaker already has a newer one (by the device's
-    reported_at, then sequence). False when ignored (older, or unknown speaker).
-    Raises ValueError on a malformed payload."""
+def record_speaker_state(session: Session, speaker_id: int, data: dict[str, Any],
+                         received_at: datetime) -> bool:
+    """Store a state the server received at `received_at` unless the speaker already has
+    one received later (ties: the device's sequence). The device's own `reported_at` is
+    kept for display only: a Pi's clock may be anything. `last_seen_at` becomes the
+    latest receive time. False when ignored (older, or unknown speaker). Raises
+    ValueError on a malformed payload."""
     reported_at, sequence, state = parse_state(data)
     speaker = session.scalar(select(Speaker).where(Speaker.id == speaker_id)
                              .with_for_update())
     if speaker is None:
         return False  # deleted meanwhile: nothing to keep
-    if speaker.state_reported_at is not None and (reported_at, sequence) <= (
-            speaker.state_reported_at, speaker.state_sequence or 0):
+    if speaker.last_seen_at is None or received_at > speaker.last_seen_at:
+        speaker.last_seen_at = received_at
+    if speaker.state_received_at is not None and (received_at, sequence) <= (
+            speaker.state_received_at, speaker.state_sequence or 0):
         return False
     speaker.state = state
     speaker.state_status = state["status"]
     speaker.state_reported_at = reported_at
+    speaker.state_received_at = received_at
     speaker.state_sequence = sequence
-    speaker.last_seen_at = utcnow()
     return True
 
 

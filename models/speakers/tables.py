@@ -30,9 +30,11 @@ class Speaker(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # the last state the device reported (newest by the device's reported_at, sequence)
+    # the last state the device reported: newest by the server's receive time, then the
+    # device's sequence; state_reported_at is the device's own clock, for display only
     state_status: Mapped[str | None] = mapped_column(String(16))
     state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_sequence: Mapped[int | None] = mapped_column(Integer)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,14 +18,16 @@ T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def state(speaker_id: int, status: str, at: datetime, sequence: int = 1,
-          extra: dict | None = None) -> Delivery:
+          extra: dict | None = None, received: datetime | None = None) -> Delivery:
+    """A state the device stamped `at`; the server received it `received` (default now)."""
     data = {"speaker_id": str(speaker_id), "status": status, "title": "Song",
             "query": "q", "source_url": "http://127.0.0.1/s.wav", "position_ms": 1200,
             "duration_ms": 30000, "volume": 80, "error": None, "command_id": "c",
             "sequence": sequence, "reported_at": at.isoformat(), **(extra or {})}
     return Delivery(message_id=str(uuid.uuid4()), routing_key=f"speaker.{speaker_id}.state",
                     type="venuebus.speaker.state", data=data, envelope={"data": data},
-                    headers={}, attempt=1, redelivered=False)
+                    headers={}, attempt=1, redelivered=False,
+                    received_at=(received or datetime.now(UTC)).timestamp())
 
 
 @pytest.fixture
@@ -54,23 +56,34 @@ def test_reported_state_is_stored_and_marks_the_speaker_online(db, work, speaker
     assert not is_online(speaker, speaker.last_seen_at + timedelta(minutes=5))
 
 
-def test_an_older_state_arriving_late_is_ignored(db, work, speaker_id):
-    newer, older = state(speaker_id, "paused", T0 + timedelta(seconds=2)), \
-        state(speaker_id, "playing", T0)
-    work([newer])
-    work([older])
+def test_a_state_received_earlier_arriving_late_is_ignored(db, work, speaker_id):
+    """A retried state keeps its first receive time: it never rolls the speaker back."""
+    now = datetime.now(UTC)
+    work([state(speaker_id, "paused", T0, received=now)])
+    work([state(speaker_id, "playing", T0, received=now - timedelta(seconds=2))])
     assert stored(db, speaker_id).state_status == "paused"
 
-    # same instant: the device's sequence decides
-    work([state(speaker_id, "stopped", T0 + timedelta(seconds=2), sequence=2)])
-    work([state(speaker_id, "playing", T0 + timedelta(seconds=2), sequence=1)])
+    # received at the same instant: the device's sequence decides
+    later = now + timedelta(seconds=1)
+    work([state(speaker_id, "stopped", T0, sequence=2, received=later)])
+    work([state(speaker_id, "playing", T0, sequence=1, received=later)])
     assert stored(db, speaker_id).state_status == "stopped"
 
 
-def test_batch_order_does_not_matter(db, work, speaker_id):
-    work([state(speaker_id, "stopped", T0 + timedelta(seconds=5)),
+def test_the_devices_clock_decides_nothing(db, work, speaker_id):
+    """A Pi that booted with its clock a year ahead, then synced: its later states, with
+    earlier clock readings, are still taken; last seen is the server's time."""
+    work([state(speaker_id, "playing", T0 + timedelta(days=365))])
+    work([state(speaker_id, "paused", T0)])
+    speaker = stored(db, speaker_id)
+    assert speaker.state_status == "paused" and speaker.state_reported_at == T0
+    assert abs((speaker.last_seen_at - datetime.now(UTC)).total_seconds()) < 60
+
+
+def test_in_a_batch_the_last_received_wins(db, work, speaker_id):
+    work([state(speaker_id, "loading", T0 + timedelta(seconds=5)),
           state(speaker_id, "playing", T0 + timedelta(seconds=1)),
-          state(speaker_id, "loading", T0)])
+          state(speaker_id, "stopped", T0)])
     assert stored(db, speaker_id).state_status == "stopped"
 
 

@@ -2,7 +2,9 @@
 
 Each event names the fact it reports (`order.placed:<order id>`, `scan:<scan id>`, ...);
 a fact is counted only when its row in `stats_applied_facts` is new, so the counts stay
-exact whatever the batch holds (duplicates within it, or a fact seen in an earlier one)."""
+exact whatever the batch holds (duplicates within it, or a fact seen in an earlier one).
+Facts are deltas, applied in any order: a check-out taken before its check-in leaves
+`inside` at -1 until the check-in arrives (reads show 0), and the sums end exact."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,12 +132,6 @@ def apply_deltas(s: Session, deltas: Deltas) -> None:
 
     def upsert(table, keys: dict, values: dict) -> None:
         added = {c: getattr(table, c) + v for c, v in values.items() if c in COUNTED}
-        where = [getattr(table, k) == v for k, v in keys.items()]
-        # UPDATE first: PostgreSQL checks the CHECK constraints on the row an INSERT
-        # proposes even when ON CONFLICT turns it into an update, so a negative delta
-        # (a cancel, a check-out) must not go through INSERT unless the row is missing.
-        if s.execute(update(table).where(*where).values(**added)).rowcount:
-            return
         stmt = ins(table).values(**keys, **values)
         s.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=added))
 
@@ -172,7 +168,8 @@ class EventStatsView:
 
 
 def get_event_stats(db: Database, actor: User, event_id: int) -> EventStatsView:
-    """The counts the stats consumer keeps (owner, admins, staff); zeros before any."""
+    """The counts the stats consumer keeps (owner, admins, staff); zeros before any.
+    A count below zero (an event applied before the one it follows) reads as 0."""
     with db.session() as s:
         if not can_check_in(s, actor, load_event(s, event_id)):
             raise Forbidden("Only the event's owner or staff can see its statistics")
@@ -183,9 +180,12 @@ def get_event_stats(db: Database, actor: User, event_id: int) -> EventStatsView:
                                  .order_by(DeviceStats.device_name)))
         states = {st.state: st for st in s.scalars(
             select(OrderStateStats).where(OrderStateStats.event_id == event_id))}
-        for state in ORDER_STATES:
-            states.setdefault(state, OrderStateStats(event_id=event_id, state=state, orders=0,
-                                                     units=0, amount=Decimal("0")))
-        return EventStatsView(event_id, row.sold if row else 0, row.checked_in if row else 0,
-                              row.inside if row else 0, tickets, devices,
-                              {state: states[state] for state in ORDER_STATES})
+    for counted in (*tickets, *states.values()):  # detached now: clamping changes only
+        for name in ("orders", "units") if isinstance(counted, OrderStateStats) else COUNTS:
+            setattr(counted, name, max(0, getattr(counted, name)))  # what is shown
+    for state in ORDER_STATES:
+        states.setdefault(state, OrderStateStats(event_id=event_id, state=state, orders=0,
+                                                 units=0, amount=Decimal("0")))
+    sold, checked_in, inside = (max(0, getattr(row, c)) if row else 0 for c in COUNTS)
+    return EventStatsView(event_id, sold, checked_in, inside, tickets, devices,
+                          {state: states[state] for state in ORDER_STATES})

@@ -1,21 +1,22 @@
 """Read models kept by the stats consumer: counts per event, per ticket and per device.
 Reads never aggregate; the consumer applies each fact once (`stats_applied_facts`).
-No foreign keys: a late event about a deleted ticket must never block the consumer."""
+No foreign keys: a late event about a deleted ticket must never block the consumer.
+No CHECK on the counts either: events arrive in any order (a check-out before its
+check-in), so a count may dip below zero until the other event arrives; reads clamp."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Integer, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base
+from models.core.base import Base, UTCDateTime, utcnow
 
 
 class EventStats(Base):
     __tablename__ = "event_stats"
-    __table_args__ = (CheckConstraint("sold >= 0 AND checked_in >= 0 AND inside >= 0",
-                                      name="counts_not_negative"),)
 
     event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -25,8 +26,6 @@ class EventStats(Base):
 
 class TicketStats(Base):
     __tablename__ = "ticket_stats"
-    __table_args__ = (CheckConstraint("sold >= 0 AND checked_in >= 0 AND inside >= 0",
-                                      name="counts_not_negative"),)
 
     ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     event_id: Mapped[int] = mapped_column(index=True)
@@ -68,3 +67,6 @@ class StatsAppliedFact(Base):
     __tablename__ = "stats_applied_facts"
 
     fact: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # pruned past the dedupe horizon, as the consumers' tracking rows are
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 server_default=func.now(), index=True)
