@@ -18,5 +18,6 @@ def outbox_payloads(session: Session, message_ids: Iterable[str]) -> dict[str, s
     ids = sorted(set(message_ids))
     if not ids:
         return {}
-    return dict(session.execute(select(OutboxMessage.message_id, OutboxMessage.payload)
-                                .where(OutboxMessage.message_id.in_(ids))).tuples())
+    rows = session.execute(select(OutboxMessage.message_id, OutboxMessage.payload)
+                           .where(OutboxMessage.message_id.in_(ids)))
+    return {message_id: payload for message_id, payload in rows}
