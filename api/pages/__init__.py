@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api.pages import door, session, speakers
+from api.pages import door, ops, session, speakers
 
 bp = Blueprint("pages", __name__)
 session.install(bp)
-for child in (session.bp, door.bp, speakers.bp):
+for child in (session.bp, door.bp, speakers.bp, ops.bp):
     bp.register_blueprint(child)

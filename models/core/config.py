@@ -63,6 +63,9 @@ class Config:
     # and the endpoint secret of the Stripe webhook (unset: the webhook answers 503)
     lock_timeout_ms: int = 2000
     stripe_webhook_secret: str = ""
+    # RabbitMQ's management HTTP API (the operator page reads queue counts there), as
+    # http://user:password@host:port; unset: AMQP_URL's host and credentials, port 15672
+    rabbitmq_management_url: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -113,6 +116,8 @@ class Config:
             firebase_project_id=env.get("FIREBASE_PROJECT_ID", base.firebase_project_id),
             lock_timeout_ms=_int(env, "LOCK_TIMEOUT_MS", base.lock_timeout_ms),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", base.stripe_webhook_secret),
+            rabbitmq_management_url=env.get("RABBITMQ_MANAGEMENT_URL",
+                                            base.rabbitmq_management_url),
         )
 
     def with_(self, **changes: object) -> Config:

@@ -1,0 +1,106 @@
+"""/ops without a browser: who may see it and replay (admins only, signed in, CSRF on
+every POST), and that a refused or mistaken replay changes nothing in the broker. Runs on
+a vhost of its own with the topology declared, against the real broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pika
+import pytest
+
+from contracts.topology import dead_queue, queue_name
+from models.accounts.users import create_user
+from models.core.config import Config
+from producers.broker import connection_parameters, properties
+from producers.declare import declare_all
+from tests.integration.test_pages_session import csrf_token
+from tests.support.services import fresh_vhost, rabbitmq_server
+
+PASSWORD = "password123"
+
+
+@pytest.fixture
+def config(base_config: Config) -> Iterator[Config]:
+    with rabbitmq_server() as server, fresh_vhost(server) as vhost_url:
+        config = base_config.with_(amqp_url=vhost_url)
+        with pika.BlockingConnection(connection_parameters(vhost_url)) as conn:
+            declare_all(conn.channel(), config)
+        yield config
+
+
+def depths(config: Config, consumer: str = "ratings") -> tuple[int, int]:
+    """(messages in the consumer's queue, in its dead queue)."""
+    with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
+        channel = conn.channel()
+        return tuple(channel.queue_declare(q, passive=True).method.message_count
+                     for q in (queue_name(consumer), dead_queue(consumer)))
+
+
+def kill(config: Config, message_id: str, consumer: str = "ratings") -> None:
+    with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
+        conn.channel().basic_publish("", dead_queue(consumer), b'{"data": {}}',
+                                     properties(message_id, "rating.changed"))
+
+
+def sign_in(client, email: str) -> str:
+    """Signs `email` in; the CSRF token of the session."""
+    client.post("/signin", data={"email": email, "password": PASSWORD,
+                                 "csrf_token": csrf_token(client)})
+    return csrf_token(client, "/home")
+
+
+def test_signed_out_browsers_are_sent_to_sign_in(client, db):
+    for path in ("/ops", "/ops/overview", "/ops/dead/ratings"):
+        r = client.get(path)
+        assert r.status_code == 302 and r.headers["Location"].startswith("/signin?next=/ops")
+
+
+def test_non_admins_get_403_and_replay_nothing(client, db, config):
+    create_user(db, "staff@example.com", PASSWORD)
+    kill(config, "m-1")
+    token = sign_in(client, "staff@example.com")
+    for path in ("/ops", "/ops/overview", "/ops/dead/ratings", "/ops/dead/ratings/confirm"):
+        r = client.get(path)
+        assert r.status_code == 403, path
+        assert "Only admins" in r.get_data(as_text=True)
+    r = client.post("/ops/dead/ratings/replay", data={"csrf_token": token})
+    assert r.status_code == 403
+    assert depths(config) == (0, 1)
+
+
+def test_admin_replays_only_with_the_csrf_token_and_an_existing_letter(client, db, config):
+    create_user(db, "root@example.com", PASSWORD, is_admin=True)
+    kill(config, "m-1")
+    kill(config, "m-2")
+    token = sign_in(client, "root@example.com")
+    page = client.get("/ops/dead/ratings").get_data(as_text=True)
+    assert "2 dead letters in venuebus.ratings.dead" in page and "m-1" in page
+
+    assert client.post("/ops/dead/ratings/replay", data={"message_id": "m-1"}).status_code == 400
+    r = client.post("/ops/dead/ratings/replay", data={"message_id": "nope", "csrf_token": token})
+    assert r.status_code == 404 and "No dead letter nope" in r.get_data(as_text=True)
+    r = client.post("/ops/dead/unknown/replay", data={"csrf_token": token})
+    assert r.status_code == 404
+    assert depths(config) == (0, 2)
+
+    r = client.post("/ops/dead/ratings/replay", data={"message_id": "m-1", "csrf_token": token})
+    assert r.status_code == 200 and "Replayed 1 message into venuebus.ratings" in r.get_data(
+        as_text=True)
+    assert depths(config) == (1, 1)
+    r = client.post("/ops/dead/ratings/replay", data={"csrf_token": token})
+    assert "Replayed 1 message into" in r.get_data(as_text=True)
+    assert depths(config) == (2, 0)
+
+
+def test_the_overview_shows_the_outbox_even_when_the_management_api_is_down(client, db,
+                                                                              config, app):
+    create_user(db, "root@example.com", PASSWORD, is_admin=True)
+    app.extensions["venuebus"].config = config.with_(
+        rabbitmq_management_url="http://127.0.0.1:9")  # nothing listens on the discard port
+    sign_in(client, "root@example.com")
+    r = client.get("/ops/overview")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'data-count="outbox-pending">0<' in html
+    assert "management API did not answer" in html
