@@ -18,16 +18,18 @@ class DeadLetter:
     attempts: int
     last_error: str
     routing_key: str
+    payload: str  # the body as the broker holds it (UTF-8, undecodable bytes replaced)
 
 
-def _letter(method, props) -> DeadLetter:
+def _letter(method, props, body: bytes) -> DeadLetter:
     headers = props.headers or {}
     deaths = headers.get("x-death") or []
     attempts = headers.get(ATTEMPT_HEADER) or (deaths[0].get("count") if deaths else 1)
     error = headers.get(ERROR_HEADER) or (
         f"dead-lettered by the broker ({deaths[0].get('reason')})" if deaths else "")
     return DeadLetter(str(props.message_id), str(props.type), int(attempts),
-                      str(error), str(headers.get(ORIGIN_HEADER) or method.routing_key))
+                      str(error), str(headers.get(ORIGIN_HEADER) or method.routing_key),
+                      body.decode("utf-8", "replace"))
 
 
 # headers the broker adds: a replay must not carry them back (a stale x-delivery-count
@@ -70,7 +72,7 @@ def list_dead(channel: BlockingChannel, consumer: str) -> list[DeadLetter]:
     channel.confirm_delivery()
     letters = []
     for method, props, body in _drain(channel, consumer):
-        letters.append(_letter(method, props))
+        letters.append(_letter(method, props, body))
         _put_back(channel, consumer, method, props, body)
     return letters
 

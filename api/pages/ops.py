@@ -18,7 +18,6 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.errors import Busy, Forbidden, NotFound
 from models.core.outbox import outbox_lag
-from models.core.outbox_payloads import outbox_payloads
 from producers.dead_letter_access import (
     DeadLettersUnavailable,
     dead_letters,
@@ -56,16 +55,13 @@ def _pretty(payload: str | None) -> str | None:
 
 
 def _dead_letters_context(consumer: str, notice: str | None = None) -> dict:
-    """What ops/_dead_list.html shows: the dead letters, with their payloads as the
-    outbox holds them."""
+    """What ops/_dead_list.html shows: the dead letters, with their payloads."""
     try:
         letters = dead_letters(deps.config().amqp_url, consumer)
     except DeadLettersUnavailable as exc:
         raise Busy(str(exc), code="broker_unavailable") from exc
-    with deps.db().session() as session:
-        payloads = outbox_payloads(session, (d.message_id for d in letters))
     return {"consumer": consumer, "queue": queue_name(consumer), "letters": letters,
-            "payloads": {k: _pretty(v) for k, v in payloads.items()},
+            "payloads": {d.message_id: _pretty(d.payload) for d in letters},
             "dead_queue": dead_queue(consumer), "notice": notice}
 
 

@@ -28,11 +28,12 @@ def test_listing_keeps_the_dead_letters_their_order_and_their_delivery_counts(am
         ch = conn.channel()
         ch.confirm_delivery()
         for i in range(3):
-            ch.basic_publish("", dead_queue(spec.consumer), b"{}",
+            ch.basic_publish("", dead_queue(spec.consumer), f'{{"n":{i}}}'.encode(),
                              pika.BasicProperties(message_id=f"d{i}", type="t"))
         for _ in range(4):  # an operator looking again and again
-            assert [d.message_id for d in list_dead(conn.channel(), spec.consumer)] == [
-                "d0", "d1", "d2"]
+            assert [(d.message_id, d.payload) for d in list_dead(conn.channel(),
+                                                                 spec.consumer)] == [
+                ("d0", '{"n":0}'), ("d1", '{"n":1}'), ("d2", '{"n":2}')]
         method, props, _ = ch.basic_get(dead_queue(spec.consumer), auto_ack=True)
     assert props.message_id == "d0"
     assert int((props.headers or {}).get("x-delivery-count") or 0) == 0
