@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
 
@@ -40,6 +41,15 @@ class Config:
     # and the endpoint secret of the Stripe webhook (unset: the webhook answers 503)
     lock_timeout_ms: int = 2000
     stripe_webhook_secret: str = ""
+    # speaker broker identities (consumers/provisioner.py): the management HTTP API (empty:
+    # AMQP_URL's host on port 15672, with AMQP_URL's credentials), the broker user name
+    # prefix (user names are global on a broker) and the broker URL devices are given
+    # (empty: AMQP_URL without its credentials)
+    broker_api_url: str = ""
+    broker_api_user: str = ""
+    broker_api_password: str = ""
+    speaker_user_prefix: str = "speaker-"
+    speaker_amqp_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -67,10 +77,35 @@ class Config:
             firebase_project_id=env.get("FIREBASE_PROJECT_ID", base.firebase_project_id),
             lock_timeout_ms=_int(env, "LOCK_TIMEOUT_MS", base.lock_timeout_ms),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", base.stripe_webhook_secret),
+            broker_api_url=env.get("BROKER_API_URL", base.broker_api_url),
+            broker_api_user=env.get("BROKER_API_USER", base.broker_api_user),
+            broker_api_password=env.get("BROKER_API_PASSWORD", base.broker_api_password),
+            speaker_user_prefix=env.get("SPEAKER_USER_PREFIX", base.speaker_user_prefix),
+            speaker_amqp_url=env.get("SPEAKER_AMQP_URL", base.speaker_amqp_url),
         )
 
     def with_(self, **changes: object) -> Config:
         return replace(self, **changes)
+
+    @property
+    def broker_api(self) -> tuple[str, str, str]:
+        """(management API base URL, user, password), defaults derived from AMQP_URL."""
+        amqp = urlsplit(self.amqp_url)
+        url = self.broker_api_url or f"http://{amqp.hostname or 'localhost'}:15672"
+        return (url.rstrip("/"), self.broker_api_user or unquote(amqp.username or "guest"),
+                self.broker_api_password or unquote(amqp.password or "guest"))
+
+    @property
+    def broker_vhost(self) -> str:
+        """The vhost of AMQP_URL (`/` when the URL names none)."""
+        path = urlsplit(self.amqp_url).path
+        return unquote(path[1:]) if len(path) > 1 else "/"
+
+    @property
+    def device_amqp_url(self) -> str:
+        """The broker URL a device connects to, without credentials."""
+        parts = urlsplit(self.speaker_amqp_url or self.amqp_url)
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
     @property
     def is_sqlite(self) -> bool:
