@@ -106,6 +106,12 @@ def _channel():
     return conn, conn.channel()
 
 
+def _broker_user() -> str:
+    from producers.broker import connection_parameters
+
+    return connection_parameters(Config.from_env().amqp_url).credentials.username
+
+
 @click.group()
 def dlq() -> None:
     """Dead letters: list and replay."""
@@ -134,7 +140,9 @@ def dlq_replay(name: str, message_id: str | None) -> None:
 
     conn, channel = _channel()
     with conn:
-        n = replay_dead(channel, name, message_id)
+        # stamped as ours: the consumer (same credentials) trusts the kept origin header
+        n = replay_dead(channel, name, message_id,
+                        user_id=_broker_user())
     click.echo(f"replayed {n} message(s) into venuebus.{name}")
 
 

@@ -22,15 +22,13 @@ import re
 from consumers.broker_admin import BrokerAdmin
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
-from contracts.speakers import command_keys, command_queue, state_key
+from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
 from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_user
 from models.speakers.service import broker_password_hash_of
 
-# the device's queue, as the agent consumes it: one active consumer, standbys wait
-DEVICE_QUEUE_ARGUMENTS = {"x-queue-type": "quorum", "x-single-active-consumer": True}
 CLOSE_ON = ("speaker.token_rotated", "speaker.deleted")
 
 
@@ -46,7 +44,7 @@ def grant_device(admin: BrokerAdmin, config: Config, speaker_id: int,
     vhost, user, queue = config.broker_vhost, broker_user(config, speaker_id), \
         command_queue(speaker_id)
     admin.declare_exchange(vhost, EXCHANGE)
-    admin.declare_queue(vhost, queue, DEVICE_QUEUE_ARGUMENTS)
+    admin.declare_queue(vhost, queue, COMMAND_QUEUE_ARGUMENTS)
     for key in command_keys(speaker_id):
         admin.bind(vhost, EXCHANGE, queue, key)
     admin.put_user(user, password_hash)

@@ -100,6 +100,12 @@ def command_queue(speaker_id: int | str) -> str:
     return f"venuebus.speaker.{speaker_id}"
 
 
+# The device's queue: quorum, one active consumer (a second agent for the device waits as
+# standby). Declared and bound by the backend (consumers/provisioner.py); the device, which
+# may configure nothing, declares it passively.
+COMMAND_QUEUE_ARGUMENTS = {"x-queue-type": "quorum", "x-single-active-consumer": True}
+
+
 def command_keys(speaker_id: int | str) -> tuple[str, ...]:
     return tuple(f"speaker.{speaker_id}.{c}" for c in COMMANDS)
 

@@ -18,6 +18,7 @@ HEARTBEAT_S = 30
 ATTEMPT_HEADER = "x-venuebus-attempt"
 ERROR_HEADER = "x-venuebus-last-error"
 ORIGIN_HEADER = "x-venuebus-routing-key"
+PUBLISHER_HEADER = "x-venuebus-user-id"  # the validated user_id of the first publisher
 
 
 class TopologyMismatch(RuntimeError):

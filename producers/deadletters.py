@@ -51,9 +51,12 @@ def list_dead(channel: BlockingChannel, consumer: str) -> list[DeadLetter]:
     return letters
 
 
-def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None = None) -> int:
+def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None = None,
+                *, user_id: str | None = None) -> int:
     """Move dead letters (all, or the one with `message_id`) back to the consumer's queue
-    with a fresh attempt count. Returns how many were replayed."""
+    with a fresh attempt count. Returns how many were replayed. `user_id` (the broker user
+    of this connection, the consumer's own) makes the consumer trust the kept
+    `x-venuebus-*` headers (their origin routing key): it trusts only its own."""
     channel.confirm_delivery()
     replayed, keep = 0, []
     for method, props, body in _drain(channel, consumer):
@@ -66,7 +69,7 @@ def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None 
         headers[ATTEMPT_HEADER] = 1
         channel.basic_publish("", queue_name(consumer), body, pika.BasicProperties(
             message_id=props.message_id, type=props.type, content_type=props.content_type,
-            delivery_mode=2, timestamp=props.timestamp, headers=headers))
+            delivery_mode=2, timestamp=props.timestamp, headers=headers, user_id=user_id))
         channel.basic_ack(method.delivery_tag)
         replayed += 1
     for tag in keep:

@@ -31,7 +31,7 @@ def device_id() -> str:
 
 
 @pytest.fixture
-def agent(amqp_url, tmp_path, device_id) -> Iterator[Agent]:
+def agent(amqp_url, tmp_path, device_id, peer) -> Iterator[Agent]:  # peer: the queue first
     config = AgentConfig(device_id=device_id, amqp_url=amqp_url,
                          audio_file=str(tmp_path / "out.wav"), state_dir=str(tmp_path),
                          report_every_s=0.5)

@@ -22,8 +22,8 @@ from tests.support.deliveries import handle, recorded
 
 @pytest.fixture
 def trust_config(base_config: Config, amqp_url: str) -> Config:
-    return base_config.with_(amqp_url=amqp_url,
-                             speaker_user_prefix=f"t{uuid.uuid4().hex[:8]}-speaker-")
+    """Speaker broker users under the run's prefix, in the run's vhost."""
+    return base_config.with_(amqp_url=amqp_url)
 
 
 @pytest.fixture
