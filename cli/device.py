@@ -100,8 +100,10 @@ def setup_server(host: str, port: int, config_path: Path, token_file: Path, nmcl
     token, created = setup_token(token_file)
     if created:  # printed once, at first boot, for the label / the phone app
         click.echo(f"setup token: {token}")
+    if not token:
+        click.echo("this device is paired: setup is closed (remove the token file to reopen)")
     app = create_setup_app(SetupSettings(token=token, config_path=config_path,
-                                         nmcli=shlex.split(nmcli)))
+                                         token_file=token_file, nmcli=shlex.split(nmcli)))
     # werkzeug's access log would print any query string a client sent by mistake
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     click.echo(f"setup server on http://{host}:{port}")
