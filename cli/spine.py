@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from cli.secret_key import checked_config
 from models.core.config import Config
 
 EX_CONFIG = os.EX_CONFIG  # a configuration problem: supervisors must not restart in a loop
@@ -38,7 +39,8 @@ def _serve_metrics(port: int | None, registry) -> None:
 @click.option("--batch-size", default=1000, show_default=True)
 @click.option("--poll-interval", default=1.0, show_default=True, help="seconds")
 @click.option("--metrics-port", type=int, default=None)
-def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> None:
+@click.option("--dev", is_flag=True, help="Start even with a weak or unset SECRET_KEY")
+def relay(batch_size: int, poll_interval: float, metrics_port: int | None, dev: bool) -> None:
     """Publish the outbox to RabbitMQ (several may run on PostgreSQL)."""
     import pika
 
@@ -48,7 +50,7 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> No
     from producers.publisher import ConfirmingPublisher
     from producers.relay import Relay
 
-    config = Config.from_env()
+    config = checked_config(dev)
 
     def declare() -> None:
         with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
@@ -74,8 +76,9 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None) -> No
 @click.option("--prefetch", type=int, default=None, help=f"default PREFETCH or {Config.prefetch}")
 @click.option("--metrics-port", type=int, default=None)
 @click.option("--drain-deadline", default=30.0, show_default=True, help="seconds")
+@click.option("--dev", is_flag=True, help="Start even with a weak or unset SECRET_KEY")
 def consume(name: str, prefetch: int | None, metrics_port: int | None,
-            drain_deadline: float) -> None:
+            drain_deadline: float, dev: bool) -> None:
     """Run consumer NAME (start more processes to scale it)."""
     from consumers.app import build_consumer
     from contracts.topology import QUEUES
@@ -83,7 +86,7 @@ def consume(name: str, prefetch: int | None, metrics_port: int | None,
 
     if name not in QUEUES:
         raise click.BadParameter(f"unknown consumer; one of {', '.join(QUEUES)}")
-    loop, metrics = build_consumer(Config.from_env(), name, prefetch=prefetch,
+    loop, metrics = build_consumer(checked_config(dev), name, prefetch=prefetch,
                                    drain_deadline=drain_deadline)
     _serve_metrics(metrics_port, metrics.registry)
     _on_term(loop.stop)

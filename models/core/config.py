@@ -23,7 +23,7 @@ def _delays(raw: str) -> tuple[int, ...]:
 class Config:
     database_url: str = "sqlite:///var/venuebus.db"
     amqp_url: str = DEFAULT_AMQP_URL
-    secret_key: str = "dev-secret-change-me-0123456789abcdef"
+    secret_key: str = ""  # unset: the server processes refuse to start (cli/secret_key.py)
     token_ttl_seconds: int = 24 * 3600
     api_host: str = "127.0.0.1"
     api_port: int = 8000
