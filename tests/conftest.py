@@ -39,7 +39,8 @@ def amqp_url() -> Iterator[str]:
 def base_config(database_url: str) -> Iterator[Config]:
     config = Config(database_url=database_url, secret_key=random_secret_key(),
                     retry_delays_ms=(200, 400), delivery_limit=5,
-                    speaker_user_prefix=RUN_PREFIX)
+                    speaker_user_prefix=RUN_PREFIX,
+                    speaker_media_hosts=("127.0.0.1",))  # tests' media servers
     yield config
     remove_run_users(config)
 

@@ -50,6 +50,8 @@ class Config:
     broker_api_password: str = ""
     speaker_user_prefix: str = "speaker-"
     speaker_amqp_url: str = ""
+    # hosts (`host` or `host:port`) a play query's URL may name besides YouTube's
+    speaker_media_hosts: tuple[str, ...] = ("127.0.0.1:8090", "localhost:8090")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -82,6 +84,9 @@ class Config:
             broker_api_password=env.get("BROKER_API_PASSWORD", base.broker_api_password),
             speaker_user_prefix=env.get("SPEAKER_USER_PREFIX", base.speaker_user_prefix),
             speaker_amqp_url=env.get("SPEAKER_AMQP_URL", base.speaker_amqp_url),
+            speaker_media_hosts=tuple(h.strip() for h in env["SPEAKER_MEDIA_HOSTS"].split(",")
+                                      if h.strip())
+            if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
         )
 
     def with_(self, **changes: object) -> Config:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contracts.speaker_queries import QueryRefused, classify_query
 from contracts.speakers import (
     DEFAULT_COMMAND_TTL,
     STATUSES,
@@ -30,7 +31,6 @@ from models.speakers.identity import broker_password_hash
 from models.speakers.tables import Speaker
 
 ONLINE_WITHIN = timedelta(seconds=45)  # the agent reports at least every 15 s
-MAX_QUERY_LENGTH = 500
 STATE_FIELDS = ("status", "title", "query", "source_url", "position_ms", "duration_ms",
                 "volume", "error", "command_id")
 
@@ -122,11 +122,12 @@ def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
     command id twice. NotFound/Forbidden for an unknown or foreign speaker."""
     fields: dict[str, Any] = {}
     if command == "play":
-        if not isinstance(query, str) or not 1 <= len(query.strip()) <= MAX_QUERY_LENGTH:
-            raise Invalid(f"query must be a YouTube id, a URL or search words (1 to "
-                          f"{MAX_QUERY_LENGTH} characters)", code="invalid_query",
-                          pointer="/query")
-        fields["query"] = query.strip()
+        try:
+            fields["query"] = classify_query(query, db.config.speaker_media_hosts).query
+        except QueryRefused as exc:
+            raise Invalid(f"query must be a YouTube id or URL, a URL on an allowed media "
+                          f"host, or search words: {exc}", code="invalid_query",
+                          pointer="/query") from None
     elif command == "volume":
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 100:
             raise Invalid("level must be an integer from 0 to 100", code="invalid_level",

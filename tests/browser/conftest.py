@@ -106,6 +106,7 @@ def spine(database_url: str, db, tmp_path: Path) -> Iterator[Processes]:
     with rabbitmq_server() as server, fresh_vhost(server) as vhost_url:
         env = {"DATABASE_URL": database_url, "AMQP_URL": vhost_url,
                "SECRET_KEY": random_secret_key(), "SPEAKER_USER_PREFIX": RUN_PREFIX,
+               "SPEAKER_MEDIA_HOSTS": "127.0.0.1",
                "RETRY_DELAYS_MS": "200,400", "DELIVERY_LIMIT": "5", "LOG_LEVEL": "INFO"}
         with processes(env, tmp_path) as group:
             yield group
