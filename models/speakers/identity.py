@@ -25,13 +25,6 @@ def broker_user(config: Config, speaker_id: int | str) -> str:
     return f"{config.speaker_user_prefix}{speaker_id}"
 
 
-def speaker_of_user(config: Config, user: str | None) -> int | None:
-    """The speaker id a broker user name stands for, or None for any other user."""
-    prefix = config.speaker_user_prefix
-    rest = user[len(prefix):] if user and user.startswith(prefix) else ""
-    return int(rest) if rest.isdigit() else None
-
-
 def device_amqp_url(config: Config, speaker_id: int | str, token: str) -> str:
     """The device's full broker URL, `amqp://<user>:<token>@host:port/vhost`."""
     parts = urlsplit(config.device_amqp_url)

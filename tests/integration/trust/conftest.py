@@ -62,7 +62,7 @@ def provision(db: Database, routing_key: str) -> None:
 
 @pytest.fixture
 def speakers(tdb: Database, trust_config: Config, admin, backend):
-    """Two provisioned speakers: [(id, device URL, token)]."""
+    """Two provisioned speakers of one owner: (owner, [(id, device URL, token), ...])."""
     owner = create_user(tdb, f"o{uuid.uuid4().hex[:6]}@example.com", "password123")
     made = [register_speaker(tdb, owner, name) for name in ("A", "B")]
     provision(tdb, "speaker.registered")
