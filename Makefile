@@ -26,7 +26,7 @@ test-deps: system-deps
 run: setup system-deps
 	$(PY) -m cli db upgrade
 	$(PY) -m cli speakers demo --config var/device/agent.json
-	$(PY) -m cli run
+	$(PY) -m cli run --secret-file var/secret-key  # made once (0600) unless SECRET_KEY is set
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,7 @@ the command id; the device drops them after their expiry and never replays one i
 
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, Response, request, url_for
 from marshmallow import Schema, fields, validate
 
 from api import deps
@@ -23,6 +23,7 @@ from api.jsonapi import (
 from api.openapi import doc
 from contracts.speakers import COMMAND_CLASSES
 from models.speakers import service as speakers
+from models.speakers.identity import device_amqp_url
 from models.speakers.tables import Speaker
 
 bp = Blueprint("speakers", __name__)
@@ -65,8 +66,9 @@ def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
         **{k: state.get(k) for k in ("status", "title", "query", "source_url", "position_ms",
                                      "duration_ms", "volume", "error")}})
     attrs["status"] = attrs.get("status") or "unknown"
-    if token is not None:
-        attrs["device-token"] = token  # shown once: only its hash is stored
+    if token is not None:  # shown once: only hashes of the token are stored
+        attrs["device-token"] = token
+        attrs["amqp-url"] = device_amqp_url(deps.config(), speaker.id, token)
     return resource("speaker", speaker.id, attrs, relationships={"owner": ("user",
                                                                            speaker.owner_id)},
                     self_link=url_for("speakers.get_speaker", speaker_id=speaker.id))
@@ -74,7 +76,8 @@ def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
 
 @bp.post("/v1/speakers")
 @login_required
-@doc("Register a speaker (the device token is in this answer only)", type_="speaker",
+@doc("Register a speaker (the device token and its broker URL are in this answer only)",
+     type_="speaker",
      body=SpeakerSchema, response=SpeakerSchema, status=201, errors=(400, 401, 422))
 def create_speaker():
     attrs, _ = parse_resource("speaker")
@@ -90,6 +93,25 @@ def create_speaker():
 def get_speaker(speaker_id: int):
     return document(speaker_resource(speakers.view_speaker(deps.db(), require_user(),
                                                            speaker_id)))
+
+
+@bp.post("/v1/speakers/<int:speaker_id>/token")
+@login_required
+@doc("A new device token and broker URL (this answer only); the old ones stop working and "
+     "the device's open broker connections are closed", type_="speaker",
+     response=SpeakerSchema, errors=(401, 403, 404))
+def rotate_token(speaker_id: int):
+    speaker, token = speakers.rotate_speaker_token(deps.db(), require_user(), speaker_id)
+    return document(speaker_resource(speaker, token))
+
+
+@bp.delete("/v1/speakers/<int:speaker_id>")
+@login_required
+@doc("Delete a speaker (owner): its broker user goes and its connections are closed",
+     status=204, errors=(401, 403, 404))
+def delete_speaker(speaker_id: int):
+    speakers.delete_speaker(deps.db(), require_user(), speaker_id)
+    return Response(status=204)
 
 
 def _command_body() -> dict:

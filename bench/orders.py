@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -201,7 +202,7 @@ def main() -> None:
         with engine.begin() as conn:
             conn.execute(sa.text(DDL))
         engine.dispose()
-        env = {"DATABASE_URL": db_url, "SECRET_KEY": "bench-secret-0123456789abcdef0123",
+        env = {"DATABASE_URL": db_url, "SECRET_KEY": secrets.token_urlsafe(48),
                "LOG_LEVEL": "WARNING"}
         ports = free_port(), free_port()
         servers = [

@@ -8,6 +8,7 @@ exit when the work is stuck past `--drain-deadline 1`. Not a test: it prints a t
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import tempfile
 import time
@@ -64,7 +65,7 @@ def main() -> None:
     with services() as (db_url, amqp_url), tempfile.TemporaryDirectory() as logs:
         db = Database(Config(database_url=db_url, amqp_url=amqp_url))
         env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
-               "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret-0123456789abcdef0123")}
+               "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48)}
         procs = Processes(env, Path(logs))
         work = RatingWorkload(db, events=1)
         procs.start("relay", ready="relay running")

@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,7 +43,7 @@ JSONAPI = {"Content-Type": "application/vnd.api+json"}
 
 class TimedResolver(YtDlpResolver):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(allowed_hosts=("127.0.0.1",))  # the bench media server
         self.last: tuple[float, float] = (0.0, 0.0)
 
     def resolve(self, query: str, *, fresh: bool = False):
@@ -101,6 +103,9 @@ def first_frame(path: Path, since: float, timeout: float = 15) -> float:
     raise TimeoutError("no audio frame")
 
 
+PREFIX = f"bench{uuid.uuid4().hex[:6]}-speaker-"  # broker user names are global
+
+
 def run(runs: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp_, services() as (db_url, vhost_url):
@@ -108,9 +113,11 @@ def run(runs: int) -> dict[str, list[float]]:
         make_tone(tmp / "song.wav", 30)
         port = _free_port()
         env = {"DATABASE_URL": db_url, "AMQP_URL": vhost_url, "API_PORT": str(port),
-               "SECRET_KEY": "bench-secret-0123456789abcdef0123456789", "LOG_LEVEL": "WARNING"}
+               "SECRET_KEY": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING",
+               "SPEAKER_MEDIA_HOSTS": "127.0.0.1", "SPEAKER_USER_PREFIX": PREFIX}
         procs = [start(["api", "--workers", "2"], env, "listening", tmp / "api.log"),
-                 start(["relay"], env, "relay running", tmp / "relay.log")]
+                 start(["relay"], env, "relay running", tmp / "relay.log"),
+                 start(["consume", "provisioner"], env, "running", tmp / "prov.log")]
         try:
             base = f"http://127.0.0.1:{port}"
             s = requests.Session()
@@ -120,12 +127,14 @@ def run(runs: int) -> dict[str, list[float]]:
             token = s.post(base + "/v1/auth/login", json={
                 "email": "bench@example.com", "password": "password123"}).json()["access_token"]
             s.headers.update({"Authorization": f"Bearer {token}", **JSONAPI})
-            speaker = s.post(base + "/v1/speakers", json={"data": {
-                "type": "speaker", "attributes": {"name": "bench"}}}).json()["data"]["id"]
+            registered = s.post(base + "/v1/speakers", json={"data": {
+                "type": "speaker", "attributes": {"name": "bench"}}}).json()["data"]
+            speaker, device_url = registered["id"], registered["attributes"]["amqp-url"]
             out = tmp / "out.wav"
             probe, resolver = Probe(), TimedResolver()
-            agent = Agent(AgentConfig(device_id=speaker, amqp_url=vhost_url,
-                                      audio_file=str(out), state_dir=str(tmp / "dev")),
+            agent = Agent(AgentConfig(device_id=speaker, amqp_url=device_url,
+                                      media_hosts=("127.0.0.1",), audio_file=str(out),
+                                      state_dir=str(tmp / "dev")),
                           resolver=resolver)
             agent.player._on_state = _tee(agent.player._on_state, probe.on_state)
             on_message = agent.on_message
@@ -185,7 +194,19 @@ def run(runs: int) -> dict[str, list[float]]:
             for p in procs:
                 p.terminate()
                 p.wait(20)
+            _remove_broker_users(vhost_url)
     return samples
+
+
+def _remove_broker_users(amqp_url: str) -> None:
+    """The bench's speaker users (its vhost goes, but users are global on a broker)."""
+    from consumers.broker_admin import BrokerAdmin
+    from models.core.config import Config
+
+    admin = BrokerAdmin.from_config(Config(amqp_url=amqp_url))
+    for user in admin.call("GET", "users") or []:
+        if user["name"].startswith(PREFIX):
+            admin.delete_user(user["name"])
 
 
 def _tee(*callbacks):

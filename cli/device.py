@@ -30,7 +30,11 @@ def device() -> None:
               help="Write decoded audio to this WAV file (implies --aout afile).")
 @click.option("--state-dir", type=click.Path(path_type=Path),
               help="Where handled command ids are kept [var/device].")
-def run(device_id, device_token, config_path, amqp_url, aout, audio_file, state_dir) -> None:
+@click.option("--media-hosts", envvar="SPEAKER_MEDIA_HOSTS",
+              help="Comma-separated hosts (host or host:port) a play URL may name besides "
+                   "YouTube's [env SPEAKER_MEDIA_HOSTS; default the demo media server].")
+def run(device_id, device_token, config_path, amqp_url, aout, audio_file, state_dir,
+        media_hosts) -> None:
     """Play what the device's queue commands; report state until SIGTERM."""
     from device.agent import Agent
     from device.config import AgentConfig, load_config
@@ -41,7 +45,9 @@ def run(device_id, device_token, config_path, amqp_url, aout, audio_file, state_
     config = (base or AgentConfig(device_id=str(device_id))).with_overrides(
         device_id=str(device_id) if device_id else None, device_token=device_token,
         amqp_url=amqp_url, aout=aout, audio_file=str(audio_file) if audio_file else None,
-        state_dir=str(state_dir) if state_dir else None)
+        state_dir=str(state_dir) if state_dir else None,
+        media_hosts=tuple(h.strip() for h in media_hosts.split(",") if h.strip())
+        if media_hosts is not None else None)
     agent = Agent(config)
     stop = lambda *_: agent._stopping.set()  # noqa: E731 - handlers only set a flag
     signal.signal(signal.SIGTERM, stop)
@@ -100,8 +106,10 @@ def setup_server(host: str, port: int, config_path: Path, token_file: Path, nmcl
     token, created = setup_token(token_file)
     if created:  # printed once, at first boot, for the label / the phone app
         click.echo(f"setup token: {token}")
+    if not token:
+        click.echo("this device is paired: setup is closed (remove the token file to reopen)")
     app = create_setup_app(SetupSettings(token=token, config_path=config_path,
-                                         nmcli=shlex.split(nmcli)))
+                                         token_file=token_file, nmcli=shlex.split(nmcli)))
     # werkzeug's access log would print any query string a client sent by mistake
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     click.echo(f"setup server on http://{host}:{port}")

@@ -13,12 +13,14 @@ from models.core.config import Config
 @click.option("--host", default=None, help="Bind address (default API_HOST or 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="Port (default API_PORT or 8000)")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default 2 per core)")
-@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn; "
+              "starts even with a weak or unset SECRET_KEY")
 def api(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
     """Serve the HTTP API (gunicorn)."""
     from api.app import create_app
+    from cli.secret_key import checked_config
 
-    config = Config.from_env()
+    config = checked_config(dev)
     host, port = host or config.api_host, port or config.api_port
     if dev:
         create_app(config).run(host=host, port=port)

@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from cli.secret_key import checked_config
 from models.core.config import Config
 
 EX_CONFIG = os.EX_CONFIG  # a configuration problem: supervisors must not restart in a loop
@@ -40,8 +41,9 @@ def _serve_metrics(port: int | None, registry) -> None:
 @click.option("--metrics-port", type=int, default=None)
 @click.option("--prune/--no-prune", default=True, show_default=True,
               help="prune old rows every PRUNE_INTERVAL_S (see `venuebus prune`)")
+@click.option("--dev", is_flag=True, help="Start even with a weak or unset SECRET_KEY")
 def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
-          prune: bool) -> None:
+          prune: bool, dev: bool) -> None:
     """Publish the outbox to RabbitMQ (several may run on PostgreSQL), and prune."""
     import pika
 
@@ -52,7 +54,7 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
     from producers.publisher import ConfirmingPublisher
     from producers.relay import Relay
 
-    config = Config.from_env()
+    config = checked_config(dev)
 
     def declare() -> None:
         with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
@@ -86,8 +88,9 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
 @click.option("--prefetch", type=int, default=None, help=f"default PREFETCH or {Config.prefetch}")
 @click.option("--metrics-port", type=int, default=None)
 @click.option("--drain-deadline", default=30.0, show_default=True, help="seconds")
+@click.option("--dev", is_flag=True, help="Start even with a weak or unset SECRET_KEY")
 def consume(name: str, prefetch: int | None, metrics_port: int | None,
-            drain_deadline: float) -> None:
+            drain_deadline: float, dev: bool) -> None:
     """Run consumer NAME (start more processes to scale it)."""
     from consumers.app import build_consumer
     from contracts.topology import QUEUES
@@ -95,7 +98,7 @@ def consume(name: str, prefetch: int | None, metrics_port: int | None,
 
     if name not in QUEUES:
         raise click.BadParameter(f"unknown consumer; one of {', '.join(QUEUES)}")
-    loop, metrics = build_consumer(Config.from_env(), name, prefetch=prefetch,
+    loop, metrics = build_consumer(checked_config(dev), name, prefetch=prefetch,
                                    drain_deadline=drain_deadline)
     _serve_metrics(metrics_port, metrics.registry)
     _on_term(loop.stop)
@@ -116,6 +119,12 @@ def _channel():
     conn = pika.BlockingConnection(connection_parameters(Config.from_env().amqp_url,
                                                          name="venuebus-cli"))
     return conn, conn.channel()
+
+
+def _broker_user() -> str:
+    from producers.broker import connection_parameters
+
+    return connection_parameters(Config.from_env().amqp_url).credentials.username
 
 
 @click.group()
@@ -146,7 +155,9 @@ def dlq_replay(name: str, message_id: str | None) -> None:
 
     conn, channel = _channel()
     with conn:
-        n = replay_dead(channel, name, message_id)
+        # stamped as ours: the consumer (same credentials) trusts the kept origin header
+        n = replay_dead(channel, name, message_id,
+                        user_id=_broker_user())
     click.echo(f"replayed {n} message(s) into venuebus.{name}")
 
 

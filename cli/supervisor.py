@@ -82,6 +82,18 @@ def demo_speaker() -> list[Child]:
     ]
 
 
+def management_reachable(config: Config) -> str | None:
+    """None when the broker's management API answers (the provisioner needs it to give
+    speakers their broker users), else why not."""
+    from consumers.broker_admin import BrokerAdmin, BrokerAdminError
+
+    try:
+        BrokerAdmin.from_config(config).call("GET", "overview")
+        return None
+    except BrokerAdminError as exc:
+        return str(exc)
+
+
 def broker_reachable(amqp_url: str) -> str | None:
     """None when RabbitMQ answers, else why not."""
     import pika
@@ -97,8 +109,16 @@ def broker_reachable(amqp_url: str) -> str | None:
 
 @click.command()
 @click.option("--workers", type=int, default=2, show_default=True, help="API workers")
-def run(workers: int) -> None:
+@click.option("--secret-file", type=click.Path(path_type=Path),
+              default=Path("var/secret-key"), show_default=True,
+              help="Where the SECRET_KEY is kept (made once, mode 600) when SECRET_KEY is unset")
+def run(workers: int, secret_file: Path) -> None:
     """Start the API, the relay and every consumer; Ctrl-C stops them all."""
+    from cli.secret_key import kept_secret_key
+
+    if not os.environ.get("SECRET_KEY"):  # children inherit it; their own check still runs
+        os.environ["SECRET_KEY"] = kept_secret_key(secret_file)
+        click.echo(f"SECRET_KEY from {secret_file}")
     config = Config.from_env()
     problem = broker_reachable(config.amqp_url)
     if problem:
@@ -106,6 +126,12 @@ def run(workers: int) -> None:
                     "Start it (e.g. `rabbitmq-server -detached`, or `docker run -p 5672:5672 "
                     "rabbitmq:3`) or set AMQP_URL. The API still takes requests meanwhile; "
                     "the relay and consumers keep retrying.", fg="yellow", err=True)
+    elif (no_api := management_reachable(config)) is not None:
+        click.secho(f"The RabbitMQ management API does not answer ({no_api}).\n"
+                    "Speakers get their broker users through it: run `rabbitmq-plugins "
+                    "enable rabbitmq_management` (or set BROKER_API_URL). Everything else "
+                    "runs; the demo speaker connects once the provisioner has created its "
+                    "user.", fg="yellow", err=True)
     if config.is_sqlite:
         click.echo(f"database: {config.database_url} (SQLite: one relay, polling; "
                    "PostgreSQL gives SKIP LOCKED and LISTEN/NOTIFY)")

@@ -2,6 +2,11 @@
 acks, one worker thread that runs the work. Manual ack only after the work reported an
 outcome; retries go through TTL queues, dead letters to `<queue>.dead`.
 
+The `x-venuebus-*` headers (attempt, origin routing key, first publisher) are trusted only
+on messages that came back through this consumer's own retry path: those the loop
+republished itself, stamped with its own broker user as the `user_id` the broker
+validates. Anyone else's are dropped; a malformed trusted one dead-letters that message.
+
 No SQLAlchemy here: the speaker agent runs this on the Pi."""
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from producers.broker import (
     ATTEMPT_HEADER,
     ERROR_HEADER,
     ORIGIN_HEADER,
+    PUBLISHER_HEADER,
     RECEIVED_HEADER,
     TopologyMismatch,
     connection_parameters,
@@ -52,6 +58,8 @@ class Delivery:
     # server time (epoch seconds) this delivery arrived; a retry keeps the time of the
     # delivery that failed (x-venuebus-received-at), a broker redelivery is a new arrival
     received_at: float = field(default_factory=time.time, compare=False)
+    publisher: str | None = None  # the broker-validated user_id of the first publisher
+    malformed: str | None = None  # why its retry headers are unusable: dead-letter it
 
     def int_field(self, name: str) -> int:
         """The payload's integer `name`; Permanent (dead-letter at once) without one."""
@@ -75,10 +83,32 @@ class Outcome:
     error: str | None = None
 
 
-def parse_delivery(method, props, body: bytes) -> Delivery:
-    """A Delivery from a raw AMQP message. A body that is not a CloudEvents JSON document
-    still becomes a Delivery (with empty data) so the work can dead-letter it."""
+def _retry_headers(method, props, own_user: str | None
+                   ) -> tuple[dict, int, str, str | None, str | None]:
+    """(headers, attempt, routing key, publisher, malformed) of a message: the
+    `x-venuebus-*` headers count only when `own_user` republished it."""
     headers = dict(props.headers or {})
+    if own_user is None or props.user_id != own_user:  # not from our retry path
+        headers = {k: v for k, v in headers.items() if not k.startswith("x-venuebus-")}
+        return headers, 1, str(method.routing_key), props.user_id, None
+    attempt, origin = headers.get(ATTEMPT_HEADER, 1), headers.get(ORIGIN_HEADER)
+    publisher = headers.get(PUBLISHER_HEADER)
+    if isinstance(origin, bytes | bytearray):
+        origin = bytes(origin).decode(errors="replace")
+    if isinstance(publisher, bytes | bytearray):
+        publisher = bytes(publisher).decode(errors="replace")
+    if type(attempt) is not int or attempt < 1 or not isinstance(origin, str | None) \
+            or not isinstance(publisher, str | None):
+        return headers, 1, str(method.routing_key), None, "malformed x-venuebus headers"
+    return headers, attempt, origin or str(method.routing_key), publisher, None
+
+
+def parse_delivery(method, props, body: bytes, own_user: str | None = None) -> Delivery:
+    """A Delivery from a raw AMQP message; never raises. A body that is not a CloudEvents
+    JSON document still becomes a Delivery (with empty data) so the work can dead-letter
+    it; `own_user` is the loop's broker user (see the module docstring)."""
+    headers, attempt, routing_key, publisher, malformed = _retry_headers(method, props,
+                                                                         own_user)
     try:
         received_at = float(headers[RECEIVED_HEADER]) / 1000
     except (KeyError, TypeError, ValueError):
@@ -91,12 +121,12 @@ def parse_delivery(method, props, body: bytes) -> Delivery:
         envelope = {}
     return Delivery(
         message_id=str(props.message_id or envelope.get("id") or ""),
-        routing_key=str(headers.get(ORIGIN_HEADER) or method.routing_key),
-        type=str(props.type or envelope.get("type") or ""),
+        routing_key=routing_key, type=str(props.type or envelope.get("type") or ""),
         data=envelope.get("data") if isinstance(envelope.get("data"), dict) else {},
-        envelope=envelope, headers=headers, attempt=int(headers.get(ATTEMPT_HEADER, 1)),
+        envelope=envelope, headers=headers, attempt=attempt,
         redelivered=bool(method.redelivered), delivery_tag=method.delivery_tag, body=body,
-        properties=props, received_at=received_at)
+        properties=props, received_at=received_at, publisher=publisher,
+        malformed=malformed)
 
 
 Work = Callable[[list[Delivery]], list[Outcome]]
@@ -120,6 +150,7 @@ class ConsumerLoop:
     def __init__(self, amqp_url: str, settings: LoopSettings, work: Work,
                  on_outcome: Callable[[Delivery, Outcome, float], None] | None = None) -> None:
         self.params = connection_parameters(amqp_url, name=settings.name)
+        self.user = self.params.credentials.username  # stamps (and recognises) our retries
         self.s = settings
         self.work = work
         self.on_outcome = on_outcome
@@ -169,7 +200,8 @@ class ConsumerLoop:
             side.confirm_delivery()
             buffer: list[Delivery] = []
             tag = channel.basic_consume(
-                self.s.queue, lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b)))
+                self.s.queue,
+                lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b, self.user)))
             self.connected.set()
             log.info("consuming %s (prefetch %d)", self.s.queue, self.s.prefetch)
             self._pump(conn, channel, side, buffer, tag)
@@ -247,10 +279,12 @@ class ConsumerLoop:
             return True  # a loop without dead letters (the device agent) drops it
         headers = {**d.headers, ATTEMPT_HEADER: attempt, ERROR_HEADER: (error or "")[:1000],
                    ORIGIN_HEADER: d.routing_key, RECEIVED_HEADER: int(d.received_at * 1000)}
+        if d.publisher is not None:
+            headers[PUBLISHER_HEADER] = d.publisher
         props = d.properties or pika.BasicProperties()
         props = pika.BasicProperties(
             message_id=props.message_id, type=props.type, content_type=props.content_type,
-            delivery_mode=2, timestamp=props.timestamp, headers=headers)
+            delivery_mode=2, timestamp=props.timestamp, headers=headers, user_id=self.user)
         try:
             side.basic_publish("", target, d.body, props, mandatory=True)
         except (UnroutableError, NackError) as exc:
@@ -268,9 +302,16 @@ class ConsumerLoop:
                 return
             generation, batch = job
             started = time.perf_counter()
-            try:
-                outcomes = self.work(batch)
-            except Exception as exc:  # noqa: BLE001 - the work must not kill the loop
-                log.exception("work failed for a batch of %d", len(batch))
-                outcomes = [Outcome("retry", repr(exc))] * len(batch)
+            outcomes = self._run_work(batch)
             self._results.put((generation, batch, outcomes, time.perf_counter() - started))
+
+    def _run_work(self, batch: list[Delivery]) -> list[Outcome]:
+        """The work's outcomes; a delivery with malformed retry headers is dead-lettered
+        without reaching the work."""
+        good = [d for d in batch if d.malformed is None]
+        try:
+            done = iter(self.work(good) if good else [])
+        except Exception as exc:  # noqa: BLE001 - the work must not kill the loop
+            log.exception("work failed for a batch of %d", len(good))
+            done = iter([Outcome("retry", repr(exc))] * len(good))
+        return [Outcome("dead", d.malformed) if d.malformed else next(done) for d in batch]

@@ -1,7 +1,11 @@
 """`venuebus consume speakers`: keeps the last state each speaker reported, for the API.
 
 States are snapshots ordered by the server's receive time (kept across retries), the
-device's sequence breaking ties: a Pi's clock (no RTC, before NTP) decides nothing."""
+device's sequence breaking ties: a Pi's clock (no RTC, before NTP) decides nothing.
+
+Only the device itself may report its state: the message's `user_id` (validated by the
+broker against the publisher's login) must be that speaker's own broker user. Anything
+else, a backend or another device included, is dead-lettered and never applied."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from datetime import UTC, datetime
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
+from models.core.config import Config
 from models.core.uow import UnitOfWork
+from models.speakers.identity import broker_user
 from models.speakers.service import record_speaker_state
 
 
@@ -23,8 +29,16 @@ def speaker_id_of(delivery: Delivery) -> int:
     return int(parts[1])
 
 
+def check_publisher(config: Config, delivery: Delivery, speaker_id: int) -> None:
+    """Permanent unless the device of `speaker_id` published `delivery` itself."""
+    if delivery.publisher != broker_user(config, speaker_id):
+        raise Permanent(f"{delivery.routing_key} published by {delivery.publisher!r}, "
+                        "not by that speaker")
+
+
 def store_speaker_state(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     for delivery in sorted(deliveries, key=speaker_id_of):  # one lock order
+        check_publisher(uow.db.config, delivery, speaker_id_of(delivery))
         try:
             record_speaker_state(uow.session, speaker_id_of(delivery), delivery.data,
                                  datetime.fromtimestamp(delivery.received_at, UTC))

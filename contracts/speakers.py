@@ -100,6 +100,12 @@ def command_queue(speaker_id: int | str) -> str:
     return f"venuebus.speaker.{speaker_id}"
 
 
+# The device's queue: quorum, one active consumer (a second agent for the device waits as
+# standby). Declared and bound by the backend (consumers/provisioner.py); the device, which
+# may configure nothing, declares it passively.
+COMMAND_QUEUE_ARGUMENTS = {"x-queue-type": "quorum", "x-single-active-consumer": True}
+
+
 def command_keys(speaker_id: int | str) -> tuple[str, ...]:
     return tuple(f"speaker.{speaker_id}.{c}" for c in COMMANDS)
 
@@ -179,3 +185,39 @@ def new_command(command: str, speaker_id: int, command_id: str,
     return COMMAND_CLASSES[command](speaker_id=speaker_id, command_id=command_id,
                                     issued_at=now.isoformat(),
                                     expires_at=(now + ttl).isoformat(), **fields)
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeakerLifecycle(DomainEvent):
+    """Base of the registration events. They carry no secret: the provisioner reads the
+    speaker's current row (or its absence) and makes the broker agree with it, so these
+    events are idempotent and their order does not matter."""
+
+    aggregate_type: ClassVar[str] = "speaker"
+
+    speaker_id: int
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class SpeakerRegistered(SpeakerLifecycle):
+    """A speaker was registered: its broker user and command queue are to be created."""
+
+    routing_key: ClassVar[str] = "speaker.registered"
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class SpeakerTokenRotated(SpeakerLifecycle):
+    """A speaker's device token changed: its broker password changes and its open
+    connections are closed."""
+
+    routing_key: ClassVar[str] = "speaker.token_rotated"
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class SpeakerDeleted(SpeakerLifecycle):
+    """A speaker was deleted: its broker user and queue go, its connections are closed."""
+
+    routing_key: ClassVar[str] = "speaker.deleted"

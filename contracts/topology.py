@@ -15,6 +15,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
               "attendee.checked_in", "attendee.checked_out"),
     "badges": ("badge.requested",),
     "mail": ("badge.generated",),
+    # broker users and command queues of speakers (consumers/provisioner.py)
+    "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted"),
 }
 
 

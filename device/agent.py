@@ -45,7 +45,8 @@ class Agent:
         self.clock = clock
         self.link = link or RuntimeLink(config)
         self.handled = HandledCommands(config.handled_file)
-        self.player = Player(resolver or YtDlpResolver(), self._publish_state,
+        self.player = Player(resolver or YtDlpResolver(allowed_hosts=config.media_hosts),
+                             self._publish_state,
                              vlc_args=vlc_arguments(config.aout, config.audio_file),
                              report_every=config.report_every_s)
         self._sequence = 0

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from contracts.speaker_queries import DEFAULT_MEDIA_HOSTS
 from contracts.speakers import command_keys, command_queue, state_key
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
@@ -26,6 +27,9 @@ class AgentConfig:
     state_dir: str = "var/device"
     report_every_s: float = 2.0  # state while playing
     heartbeat_every_s: float = 15.0  # state while idle, so the API knows it is online
+    # hosts (`host` or `host:port`) a play URL may name besides YouTube's; also the only
+    # private or loopback addresses the device fetches from
+    media_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
 
     @property
     def queue(self) -> str:
@@ -50,6 +54,8 @@ def load_config(path: Path) -> AgentConfig:
     """The agent config written at pairing (JSON). Unknown keys are ignored."""
     raw = json.loads(Path(path).read_text())
     known = {f.name for f in fields(AgentConfig)}
+    if isinstance(raw.get("media_hosts"), list):  # JSON has no tuples
+        raw["media_hosts"] = tuple(raw["media_hosts"])
     return AgentConfig(**{k: v for k, v in raw.items() if k in known})
 
 

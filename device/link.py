@@ -3,6 +3,11 @@
 states go out through a small publisher thread with its own connection, so a slow or
 lost command connection never holds up a state report and vice versa. Connection
 settings come from `producers.broker.connection_parameters`, the system's one place.
+
+The device may configure nothing on the broker (its user `speaker-<id>` has no configure
+right): the backend declares and binds its queue, the agent only checks it passively and
+waits, reconnecting, until it exists. Every state carries the AMQP `user_id` of the
+device's broker user; the broker refuses a user_id that is not the connection's own.
 """
 
 from __future__ import annotations
@@ -15,12 +20,7 @@ from typing import Protocol
 
 from consumers.runtime import ConsumerLoop, Delivery, LoopSettings, Outcome
 from device.config import AgentConfig
-from producers.broker import (
-    EXCHANGE,
-    connection_parameters,
-    declare_exchange,
-    properties,
-)
+from producers.broker import EXCHANGE, connection_parameters, properties
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class StatePublisher:
     def __init__(self, amqp_url: str, name: str, *, backoff: tuple[float, float] = (0.5, 10.0),
                  max_pending: int = 50) -> None:
         self._params = connection_parameters(amqp_url, name=name)
+        self._user_id = self._params.credentials.username
         self._backoff = backoff
         self._pending: collections.deque[tuple[str, bytes, str, str]] = collections.deque(
             maxlen=max_pending)
@@ -73,7 +74,6 @@ class StatePublisher:
             try:
                 with pika.BlockingConnection(self._params) as conn:
                     channel = conn.channel()
-                    declare_exchange(channel)
                     self.connected.set()
                     delay = self._backoff[0]
                     self._pump(conn, channel)
@@ -88,7 +88,9 @@ class StatePublisher:
         while True:
             while self._pending:
                 key, body, message_id, type_ = self._pending[0]
-                channel.basic_publish(EXCHANGE, key, body, properties(message_id, type_))
+                props = properties(message_id, type_)
+                props.user_id = self._user_id  # validated by the broker
+                channel.basic_publish(EXCHANGE, key, body, props)
                 self._pending.popleft()
             if self._stopping.is_set():
                 return
@@ -126,12 +128,9 @@ class RuntimeLink:
         self.states.close(timeout)
 
     def _declare(self, channel) -> None:
-        cfg = self._config
-        declare_exchange(channel)
-        channel.queue_declare(cfg.queue, durable=True, arguments={
-            "x-queue-type": "quorum", "x-single-active-consumer": True})
-        for key in cfg.command_keys():
-            channel.queue_bind(cfg.queue, EXCHANGE, routing_key=key)
+        # passive: a queue the backend has not declared yet closes the channel, and the
+        # runtime reconnects with backoff until the provisioner has run
+        channel.queue_declare(self._config.queue, passive=True)
         self.connections += 1
 
     def _work(self, batch: list[Delivery]) -> list[Outcome]:

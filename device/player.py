@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from device.resolver import Resolved, Resolver
+from device.resolver import Resolved, Resolver, short_error
 from device.state import PlayerState
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class Player:
                     getattr(self, f"_do_{item[0]}")(*item[1:])
                 except Exception as exc:  # one bad command must not kill the thread
                     log.exception("player command %s failed", item[0])
-                    self._set(status="error", error=str(exc))
+                    self._set(status="error", error=short_error(exc))
                 self._on_tick()
         finally:
             self._player.stop()
@@ -210,7 +210,7 @@ class Player:
         if song != self._song or self.state.status != "loading":
             return  # stopped or replaced while resolving
         if isinstance(result, Exception):
-            self._set(status="error", error=str(result))
+            self._set(status="error", error=short_error(result))
             return
         media = self._instance.media_new(result.url)
         headers = {k.lower(): v for k, v in result.http_headers.items()}

@@ -3,11 +3,18 @@
 The seed started a new mpv/yt-dlp process per song (about 40 s) and picked
 `audiostreams[3]`; here one warm `YoutubeDL` chooses `bestaudio/best` and a cache keyed by
 the query serves repeated songs until the stream URL's own `expire=` time.
+
+Before yt-dlp sees a query the device checks it again (the API did once): a YouTube id or
+URL, a URL on an allowed media host, or search words; a URL host that resolves to a
+private, loopback or link-local address is refused unless allowed. yt-dlp itself loads
+only the extractors those need. Errors reported back are short and carry no page content.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -15,6 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
+
+from contracts.speaker_queries import (
+    DEFAULT_MEDIA_HOSTS,
+    MAX_QUERY_LENGTH,
+    QueryRefused,
+    classify_query,
+    host_allowed,
+    is_youtube_id,
+)
 
 YDL_OPTIONS: dict[str, Any] = {
     "format": "bestaudio/best",
@@ -24,11 +40,11 @@ YDL_OPTIONS: dict[str, Any] = {
     "noprogress": True,
     "skip_download": True,
     "socket_timeout": 10,
+    # YouTube videos and searches, and direct media files (generic) on allowed hosts
+    "allowed_extractors": ["youtube", "youtube:search", "generic"],
 }
 DEFAULT_TTL_S = 3600.0
 EXPIRY_MARGIN_S = 60.0  # a URL this close to its expiry is not handed to the player
-MAX_QUERY_LENGTH = 500
-_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
 class ResolveError(Exception):
@@ -60,10 +76,36 @@ def to_target(query: str) -> str:
         raise ValueError(f"query must have 1 to {MAX_QUERY_LENGTH} characters")
     if "://" in query:
         return query
-    # An 11-character word of the id alphabet that is not a plain lowercase word.
-    if _YOUTUBE_ID.fullmatch(query) and not (query.isalpha() and query.islower()):
+    if is_youtube_id(query):
         return f"https://www.youtube.com/watch?v={query}"
     return f"ytsearch1:{query}"
+
+
+def _addresses(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def check_query(query: str, allowed_hosts: tuple[str, ...], addresses=_addresses) -> None:
+    """Raises QueryRefused unless `query` is one a speaker plays (see the module
+    docstring); `addresses(host, port)` resolves a URL's host."""
+    found = classify_query(query, allowed_hosts)
+    if found.host is None or host_allowed(found.host, found.port, allowed_hosts):
+        return
+    try:
+        resolved = addresses(found.host, found.port)
+    except (OSError, ValueError):
+        raise QueryRefused("the URL's host does not resolve") from None
+    if not resolved or any(not ip.is_global for ip in resolved):
+        raise QueryRefused("the URL's host is a private, loopback or link-local address")
+
+
+def short_error(exc: BaseException) -> str:
+    """What a device reports for a failed play: our own short messages, never an
+    extractor's (which may quote the page it fetched)."""
+    if isinstance(exc, ResolveError | QueryRefused):
+        return str(exc)[:200]
+    return "cannot play this query"
 
 
 def expiry_of(url: str) -> float | None:
@@ -85,12 +127,16 @@ class YtDlpResolver:
     """The real Resolver. Thread-safe; one YoutubeDL for the process lifetime."""
 
     def __init__(self, *, clock: Callable[[], float] = time.time, ydl: Any = None,
-                 max_entries: int = 256, default_ttl_s: float = DEFAULT_TTL_S) -> None:
+                 max_entries: int = 256, default_ttl_s: float = DEFAULT_TTL_S,
+                 allowed_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS,
+                 addresses: Callable[[str, int | None], list] = _addresses) -> None:
         if ydl is None:
             import yt_dlp
 
             ydl = yt_dlp.YoutubeDL(dict(YDL_OPTIONS))
         self._ydl = ydl
+        self._allowed_hosts = tuple(allowed_hosts)
+        self._addresses = addresses
         self._clock = clock
         self._ttl = default_ttl_s
         self._max = max_entries
@@ -99,6 +145,10 @@ class YtDlpResolver:
 
     def resolve(self, query: str, *, fresh: bool = False) -> Resolved:
         key = query.strip()
+        try:
+            check_query(key, self._allowed_hosts, self._addresses)
+        except QueryRefused as exc:
+            raise ResolveError(str(exc)) from None
         target = to_target(key)
         with self._lock:
             hit = self._cache.get(key)
@@ -108,7 +158,8 @@ class YtDlpResolver:
             try:
                 info = self._ydl.extract_info(target, download=False)
             except Exception as exc:  # yt-dlp raises DownloadError and friends
-                raise ResolveError(f"cannot resolve {key!r}: {exc}") from exc
+                # its message may quote the fetched page: only its kind goes back
+                raise ResolveError(f"cannot resolve the query ({type(exc).__name__})") from exc
             resolved = self._to_resolved(key, info)
             self._cache[key] = resolved
             self._cache.move_to_end(key)
@@ -127,14 +178,14 @@ class YtDlpResolver:
             entries = [e for e in info["entries"] if e]
             info = entries[0] if entries else None
         if not info:
-            raise ResolveError(f"nothing found for {query!r}")
+            raise ResolveError("nothing found for the query")
         chosen = info
         if not info.get("url") and info.get("requested_formats"):
             audio = [f for f in info["requested_formats"] if f.get("acodec") != "none"]
             chosen = audio[0] if audio else info["requested_formats"][0]
         url = chosen.get("url")
         if not url:
-            raise ResolveError(f"no playable format for {query!r}")
+            raise ResolveError("no playable format for the query")
         now = self._clock()
         return Resolved(query=query, url=url, title=info.get("title"),
                         duration_s=info.get("duration"),

@@ -4,6 +4,11 @@ What the seed's server did wrong and this one does not: credentials travel only 
 bodies (a query string is refused), every request needs the setup token printed at first
 boot, nothing is echoed back or logged, and Wi-Fi is applied by running nmcli with an
 argument list (no shell), so quotes, `;`, `$()` or newlines in an SSID stay inside it.
+
+Pairing hands the device everything it needs to run (its id, device token and its own
+broker URL with its credentials, from the registration answer), and retires the setup
+token: its file is emptied, and a server whose token is empty refuses every request, so
+a paired Pi's setup server is closed until the token file is removed (factory reset).
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ _DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 @dataclass(frozen=True)
 class SetupSettings:
+    """`token_file`, when given, is where the token is retired after pairing."""
+
     token: str
     config_path: Path
+    token_file: Path | None = None
     nmcli: list[str] = field(default_factory=lambda: ["nmcli"])
     nmcli_timeout_s: float = 45.0
 
@@ -43,7 +51,8 @@ class Refused(Exception):
 
 
 def setup_token(path: Path) -> tuple[str, bool]:
-    """The device's setup token, created (mode 600) at first boot. Returns (token, created)."""
+    """The device's setup token, created (mode 600) at first boot. Returns (token, created);
+    an empty token (a file emptied by pairing) means setup is closed."""
     path = Path(path)
     if path.exists():
         return path.read_text().strip(), False
@@ -79,6 +88,7 @@ def _text(body: dict, name: str, lo: int, hi: int, *, count_bytes: bool = False)
 def create_setup_app(settings: SetupSettings) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
+    current = {"token": settings.token.strip()}  # emptied once pairing succeeded
 
     @app.errorhandler(Refused)
     def refused(exc: Refused):
@@ -95,9 +105,11 @@ def create_setup_app(settings: SetupSettings) -> Flask:
         if request.query_string:
             raise Refused(400, "no_query_parameters",
                           "Send settings in the JSON body, never in the URL")
+        if not current["token"]:
+            raise Refused(403, "setup_closed", "This device is paired; setup is closed")
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode(), settings.token.encode()):
+                given.strip().encode(), current["token"].encode()):
             raise Refused(401, "bad_setup_token", "Send 'Authorization: Bearer <setup token>'")
 
     def body() -> dict:
@@ -141,14 +153,30 @@ def create_setup_app(settings: SetupSettings) -> Flask:
         if any(c.isspace() for c in token):
             raise Refused(422, "invalid_value", "device_token must not contain spaces",
                           "/device_token")
+        amqp_url = _broker_url(data)
         path = settings.config_path
-        current = _readable_config(path, device_id)
-        save_config(path, current.with_overrides(device_id=device_id, device_token=token,
-                                                 api_url=api_url))
-        log.info("paired")
+        stored = _readable_config(path, device_id)
+        save_config(path, stored.with_overrides(device_id=device_id, device_token=token,
+                                                api_url=api_url, amqp_url=amqp_url))
+        current["token"] = ""
+        if settings.token_file is not None:
+            write_private(settings.token_file, "")
+        log.info("paired; setup token retired")
         return Response(status=204)
 
     return app
+
+
+def _broker_url(data: dict) -> str:
+    """The device's own broker URL (`amqp-url` of the registration answer): amqp(s), a
+    host, and the device's user and password."""
+    amqp_url = _text(data, "amqp_url", 1, 2048)
+    parts = urlsplit(amqp_url)
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname or not parts.username \
+            or not parts.password or any(c.isspace() for c in amqp_url):
+        raise Refused(422, "invalid_url", "amqp_url must be the amqp(s) URL with the "
+                      "device's user and password from its registration", "/amqp_url")
+    return amqp_url
 
 
 def _readable_config(path: Path, device_id: str) -> AgentConfig:

@@ -21,6 +21,7 @@ ORIGIN_HEADER = "x-venuebus-routing-key"
 # when a consumer first received the message (epoch ms): kept across its retries, so a
 # retried message is still ordered by its first arrival, never by a sender's clock
 RECEIVED_HEADER = "x-venuebus-received-at"
+PUBLISHER_HEADER = "x-venuebus-user-id"  # the validated user_id of the first publisher
 
 
 class TopologyMismatch(RuntimeError):

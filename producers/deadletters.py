@@ -49,10 +49,10 @@ def _drain(channel: BlockingChannel, consumer: str):
         yield method, props, body
 
 
-def _copy(props, headers: dict) -> pika.BasicProperties:
+def _copy(props, headers: dict, *, user_id: str | None = None) -> pika.BasicProperties:
     return pika.BasicProperties(
         message_id=props.message_id, type=props.type, content_type=props.content_type,
-        delivery_mode=2, timestamp=props.timestamp, headers=headers)
+        delivery_mode=2, timestamp=props.timestamp, headers=headers, user_id=user_id)
 
 
 def _put_back(channel: BlockingChannel, consumer: str, method, props, body: bytes) -> None:
@@ -77,10 +77,13 @@ def list_dead(channel: BlockingChannel, consumer: str) -> list[DeadLetter]:
     return letters
 
 
-def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None = None) -> int:
+def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None = None,
+                *, user_id: str | None = None) -> int:
     """Move dead letters (all, or the one with `message_id`) back to the consumer's queue
     with a fresh attempt count and without the broker's headers, so the handler runs
-    again. Returns how many were replayed."""
+    again. Returns how many were replayed. `user_id` (the broker user of this
+    connection, the consumer's own) makes the consumer trust the kept `x-venuebus-*`
+    headers (their origin routing key): it trusts only its own."""
     channel.confirm_delivery()
     replayed = 0
     for method, props, body in _drain(channel, consumer):
@@ -90,8 +93,8 @@ def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None 
         headers = {k: v for k, v in (props.headers or {}).items()
                    if k != ERROR_HEADER and k not in BROKER_HEADERS}
         headers[ATTEMPT_HEADER] = 1
-        channel.basic_publish("", queue_name(consumer), body, _copy(props, headers),
-                              mandatory=True)
+        channel.basic_publish("", queue_name(consumer), body,
+                              _copy(props, headers, user_id=user_id), mandatory=True)
         channel.basic_ack(method.delivery_tag)
         replayed += 1
     return replayed

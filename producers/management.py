@@ -1,7 +1,7 @@
 """A small client of RabbitMQ's management HTTP API (standard library only, no pika, so
 the API's pages may use it): queue counts, the consumers and connections of our vhost.
-Its URL and credentials come from Config (`RABBITMQ_MANAGEMENT_URL`, else AMQP_URL's host
-and credentials on port 15672); the vhost is AMQP_URL's."""
+Its URL and credentials come from Config (`BROKER_API_URL`, `_USER`, `_PASSWORD`, else
+AMQP_URL's host and credentials on port 15672); the vhost is AMQP_URL's."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from contracts.topology import dead_queue, queue_name
 from models.core.config import Config
 
-MANAGEMENT_PORT = 15672
 # the connection name ConfirmingPublisher gives the relay (a test holds the two equal)
 RELAY_CONNECTION_NAME = "venuebus-relay"
 
@@ -80,14 +79,10 @@ class ManagementClient:
 
     @classmethod
     def from_config(cls, config: Config, timeout: float = 5.0) -> ManagementClient:
-        amqp = urlsplit(config.amqp_url.split(",")[0])
-        vhost = unquote(amqp.path[1:]) if len(amqp.path) > 1 else "/"
-        url = urlsplit(config.rabbitmq_management_url
-                       or f"http://{amqp.hostname or 'localhost'}:{MANAGEMENT_PORT}")
-        user = unquote(url.username or amqp.username or "guest")
-        password = unquote(url.password or amqp.password or "guest")
-        base = f"{url.scheme}://{url.hostname}:{url.port or MANAGEMENT_PORT}{url.path}"
-        return cls(base, user, password, vhost, timeout)
+        """The management API the speaker provisioner uses too (`Config.broker_api`:
+        BROKER_API_URL/USER/PASSWORD, by default AMQP_URL's host on port 15672 with its
+        credentials), in AMQP_URL's vhost."""
+        return cls(*config.broker_api, config.broker_vhost, timeout)
 
     def get(self, path: str) -> Any:
         """The JSON answer to GET `path` (e.g. "/api/queues/{vhost}", where {vhost} is

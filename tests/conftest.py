@@ -13,6 +13,7 @@ from models.core.db import Database
 from models.core.migrate import upgrade
 from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
 from tests.support.smtp import Inbox, smtp_server
+from tests.support.speaker_identity import RUN_PREFIX, random_secret_key, remove_run_users
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +52,13 @@ def smtp() -> Iterator[tuple[str, Inbox]]:
 
 
 @pytest.fixture(scope="session")
-def base_config(database_url: str) -> Config:
-    return Config(database_url=database_url, secret_key="test-secret-0123456789abcdef0123456789",
-                  retry_delays_ms=(200, 400), delivery_limit=5)
+def base_config(database_url: str) -> Iterator[Config]:
+    config = Config(database_url=database_url, secret_key=random_secret_key(),
+                    retry_delays_ms=(200, 400), delivery_limit=5,
+                    speaker_user_prefix=RUN_PREFIX,
+                    speaker_media_hosts=("127.0.0.1",))  # tests' media servers
+    yield config
+    remove_run_users(config)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
 DAY_S = 24 * 3600
@@ -36,7 +37,7 @@ def _delays(raw: str) -> tuple[int, ...]:
 class Config:
     database_url: str = "sqlite:///var/venuebus.db"
     amqp_url: str = DEFAULT_AMQP_URL
-    secret_key: str = "dev-secret-change-me-0123456789abcdef"
+    secret_key: str = ""  # unset: the server processes refuse to start (cli/secret_key.py)
     token_ttl_seconds: int = 24 * 3600
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -63,9 +64,18 @@ class Config:
     # and the endpoint secret of the Stripe webhook (unset: the webhook answers 503)
     lock_timeout_ms: int = 2000
     stripe_webhook_secret: str = ""
-    # RabbitMQ's management HTTP API (the operator page reads queue counts there), as
-    # http://user:password@host:port; unset: AMQP_URL's host and credentials, port 15672
-    rabbitmq_management_url: str = ""
+    # RabbitMQ's management HTTP API, for the speaker provisioner (consumers/provisioner.py)
+    # and the operator page (producers/management.py) (empty:
+    # AMQP_URL's host on port 15672, with AMQP_URL's credentials), the broker user name
+    # prefix (user names are global on a broker) and the broker URL devices are given
+    # (empty: AMQP_URL without its credentials)
+    broker_api_url: str = ""
+    broker_api_user: str = ""
+    broker_api_password: str = ""
+    speaker_user_prefix: str = "speaker-"
+    speaker_amqp_url: str = ""
+    # hosts (`host` or `host:port`) a play query's URL may name besides YouTube's
+    speaker_media_hosts: tuple[str, ...] = ("127.0.0.1:8090", "localhost:8090")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -116,12 +126,38 @@ class Config:
             firebase_project_id=env.get("FIREBASE_PROJECT_ID", base.firebase_project_id),
             lock_timeout_ms=_int(env, "LOCK_TIMEOUT_MS", base.lock_timeout_ms),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", base.stripe_webhook_secret),
-            rabbitmq_management_url=env.get("RABBITMQ_MANAGEMENT_URL",
-                                            base.rabbitmq_management_url),
+            broker_api_url=env.get("BROKER_API_URL", base.broker_api_url),
+            broker_api_user=env.get("BROKER_API_USER", base.broker_api_user),
+            broker_api_password=env.get("BROKER_API_PASSWORD", base.broker_api_password),
+            speaker_user_prefix=env.get("SPEAKER_USER_PREFIX", base.speaker_user_prefix),
+            speaker_amqp_url=env.get("SPEAKER_AMQP_URL", base.speaker_amqp_url),
+            speaker_media_hosts=tuple(h.strip() for h in env["SPEAKER_MEDIA_HOSTS"].split(",")
+                                      if h.strip())
+            if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
         )
 
     def with_(self, **changes: object) -> Config:
         return replace(self, **changes)
+
+    @property
+    def broker_api(self) -> tuple[str, str, str]:
+        """(management API base URL, user, password), defaults derived from AMQP_URL."""
+        amqp = urlsplit(self.amqp_url)
+        url = self.broker_api_url or f"http://{amqp.hostname or 'localhost'}:15672"
+        return (url.rstrip("/"), self.broker_api_user or unquote(amqp.username or "guest"),
+                self.broker_api_password or unquote(amqp.password or "guest"))
+
+    @property
+    def broker_vhost(self) -> str:
+        """The vhost of AMQP_URL (`/` when the URL names none)."""
+        path = urlsplit(self.amqp_url).path
+        return unquote(path[1:]) if len(path) > 1 else "/"
+
+    @property
+    def device_amqp_url(self) -> str:
+        """The broker URL a device connects to, without credentials."""
+        parts = urlsplit(self.speaker_amqp_url or self.amqp_url)
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
     @property
     def is_sqlite(self) -> bool:

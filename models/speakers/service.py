@@ -13,16 +13,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contracts.speakers import DEFAULT_COMMAND_TTL, STATUSES, new_command
+from contracts.speaker_queries import QueryRefused, classify_query
+from contracts.speakers import (
+    DEFAULT_COMMAND_TTL,
+    STATUSES,
+    SpeakerDeleted,
+    SpeakerRegistered,
+    SpeakerTokenRotated,
+    new_command,
+)
 from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.db import Database
 from models.core.errors import Forbidden, Invalid, NotFound
 from models.core.uow import UnitOfWork
+from models.speakers.identity import broker_password_hash
 from models.speakers.tables import Speaker
 
 ONLINE_WITHIN = timedelta(seconds=45)  # the agent reports at least every 15 s
-MAX_QUERY_LENGTH = 500
 STATE_FIELDS = ("status", "title", "query", "source_url", "position_ms", "duration_ms",
                 "volume", "error", "command_id")
 
@@ -44,22 +52,56 @@ def is_online(speaker: Speaker, now: datetime | None = None) -> bool:
     return seen is not None and (now or utcnow()) - seen <= ONLINE_WITHIN
 
 
+def _set_token(speaker: Speaker) -> str:
+    """Give `speaker` a new device token (also its broker password); returns it."""
+    token = secrets.token_urlsafe(32)
+    speaker.token_hash = hash_token(token)
+    speaker.broker_password_hash = broker_password_hash(token)
+    return token
+
+
 def register_speaker(db: Database, actor: User, name: str) -> tuple[Speaker, str]:
-    """A new speaker owned by `actor` and its device token (returned here only)."""
+    """A new speaker owned by `actor` and its device token (returned here only). Records
+    `speaker.registered`: the provisioner gives the device its broker user and queue."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
         raise Invalid("name must have 1 to 100 characters", code="invalid_name",
                       pointer="/data/attributes/name")
-    token = secrets.token_urlsafe(32)
     with UnitOfWork(db) as uow:
-        speaker = Speaker(owner_id=actor.id, name=name, token_hash=hash_token(token))
+        speaker = Speaker(owner_id=actor.id, name=name)
+        token = _set_token(speaker)
         uow.session.add(speaker)
+        uow.session.flush()
+        uow.record(SpeakerRegistered(speaker_id=speaker.id))
         uow.commit()
         return speaker, token
 
 
-def _own_speaker(session: Session, actor: User, speaker_id: int) -> Speaker:
-    speaker = session.get(Speaker, speaker_id)
+def rotate_speaker_token(db: Database, actor: User, speaker_id: int) -> tuple[Speaker, str]:
+    """A new device token for the owner's speaker (returned here only); the old one stops
+    working at the API at once and at the broker once the provisioner has handled
+    `speaker.token_rotated` (it also closes the device's open connections)."""
+    with UnitOfWork(db) as uow:
+        speaker = _own_speaker(uow.session, actor, speaker_id, lock=True)
+        token = _set_token(speaker)
+        uow.record(SpeakerTokenRotated(speaker_id=speaker.id))
+        uow.commit()
+        return speaker, token
+
+
+def delete_speaker(db: Database, actor: User, speaker_id: int) -> None:
+    """Delete the owner's speaker. Records `speaker.deleted`: the provisioner removes its
+    broker user and queue and closes its connections."""
+    with UnitOfWork(db) as uow:
+        speaker = _own_speaker(uow.session, actor, speaker_id, lock=True)
+        uow.session.delete(speaker)
+        uow.record(SpeakerDeleted(speaker_id=speaker_id))
+        uow.commit()
+
+
+def _own_speaker(session: Session, actor: User, speaker_id: int, *,
+                 lock: bool = False) -> Speaker:
+    speaker = session.get(Speaker, speaker_id, with_for_update=lock)
     if speaker is None:
         raise NotFound(f"Speaker {speaker_id} not found", code="speaker_not_found")
     if speaker.owner_id != actor.id and not actor.is_admin:
@@ -80,11 +122,12 @@ def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
     command id twice. NotFound/Forbidden for an unknown or foreign speaker."""
     fields: dict[str, Any] = {}
     if command == "play":
-        if not isinstance(query, str) or not 1 <= len(query.strip()) <= MAX_QUERY_LENGTH:
-            raise Invalid(f"query must be a YouTube id, a URL or search words (1 to "
-                          f"{MAX_QUERY_LENGTH} characters)", code="invalid_query",
-                          pointer="/query")
-        fields["query"] = query.strip()
+        try:
+            fields["query"] = classify_query(query, db.config.speaker_media_hosts).query
+        except QueryRefused as exc:
+            raise Invalid(f"query must be a YouTube id or URL, a URL on an allowed media "
+                          f"host, or search words: {exc}", code="invalid_query",
+                          pointer="/query") from None
     elif command == "volume":
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 100:
             raise Invalid("level must be an integer from 0 to 100", code="invalid_level",
@@ -152,3 +195,10 @@ def speaker_token_matches(db: Database, owner: User, speaker_id: int, token: str
         speaker = session.get(Speaker, speaker_id)
     return (speaker is not None and speaker.owner_id == owner.id
             and hmac.compare_digest(speaker.token_hash, hash_token(token)))
+
+
+def broker_password_hash_of(session: Session, speaker_id: int) -> str | None:
+    """The broker password hash of an existing speaker; None when it is gone (or was
+    registered before speakers had broker identities)."""
+    return session.scalar(select(Speaker.broker_password_hash)
+                          .where(Speaker.id == speaker_id))

@@ -29,6 +29,8 @@ class Speaker(Base):
                                           index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the broker's own salted hash of the token (models/speakers/identity.py)
+    broker_password_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the last state the device reported: newest by the server's receive time, then the
     # device's sequence; state_reported_at is the device's own clock, for display only

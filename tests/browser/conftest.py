@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from tests.support.processes import ROOT, Processes, processes
 from tests.support.services import fresh_vhost, rabbitmq_server
+from tests.support.speaker_identity import RUN_PREFIX, random_secret_key
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FAILURE_DIR = ROOT / "test-results" / "browser"
@@ -104,7 +105,8 @@ def spine(database_url: str, db, tmp_path: Path) -> Iterator[Processes]:
     vhost of this test's own, so queues and dead letters start empty."""
     with rabbitmq_server() as server, fresh_vhost(server) as vhost_url:
         env = {"DATABASE_URL": database_url, "AMQP_URL": vhost_url,
-               "SECRET_KEY": "test-secret-0123456789abcdef0123456789",
+               "SECRET_KEY": random_secret_key(), "SPEAKER_USER_PREFIX": RUN_PREFIX,
+               "SPEAKER_MEDIA_HOSTS": "127.0.0.1",
                "RETRY_DELAYS_MS": "200,400", "DELIVERY_LIMIT": "5", "LOG_LEVEL": "INFO"}
         with processes(env, tmp_path) as group:
             yield group

@@ -9,9 +9,12 @@ from playwright.sync_api import Page, expect
 
 from device.media_server import make_tone
 from models.accounts.users import create_user
+from models.core.config import Config
+from models.speakers.identity import device_amqp_url
 from models.speakers.service import command_speaker, register_speaker
 from tests.browser.conftest import DESK, save_screenshot, sign_in
 from tests.support.processes import free_port
+from tests.support.speaker_identity import RUN_PREFIX
 
 pytestmark = pytest.mark.slow
 PASSWORD = "password123"
@@ -28,6 +31,7 @@ def test_play_pause_volume_stop_and_changes_made_elsewhere(page: Page, live_app:
     media_port = free_port()
     spine.start("relay", ready="relay running")
     spine.start("consume", "speakers", ready="consumer speakers running")
+    spine.start("consume", "provisioner", ready="consumer provisioner running")
     spine.start("device", "media-server", "--dir", str(media), "--port", str(media_port),
                 "--no-demo", ready="media server on")
 
@@ -37,6 +41,9 @@ def test_play_pause_volume_stop_and_changes_made_elsewhere(page: Page, live_app:
     expect(card.locator(".presence")).to_contain_text("never seen")
 
     spine.start("device", "run", "--id", str(speaker.id), "--token", device_token,
+                "--amqp-url", device_amqp_url(Config(amqp_url=spine.env["AMQP_URL"],
+                                                     speaker_user_prefix=RUN_PREFIX),
+                                              speaker.id, device_token),
                 "--audio-file", str(tmp_path / "out.wav"), "--state-dir", str(tmp_path / "dev"),
                 ready="listening on")
     expect(card.locator(".presence")).to_contain_text("online", timeout=20_000)

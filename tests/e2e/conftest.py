@@ -7,6 +7,9 @@ import pytest
 from tests.support.processes import processes
 from tests.support.rabbit_nodes import RabbitNode, rabbit_nodes, rabbitmq_installed
 from tests.support.services import fresh_vhost, rabbitmq_server
+from tests.support.speaker_identity import RUN_PREFIX, random_secret_key
+
+SECRET_KEY = random_secret_key()
 
 
 @pytest.fixture
@@ -20,7 +23,8 @@ def _spine_env(database_url: str, amqp_url: str) -> dict[str, str]:
     """Environment of every process of one test: this run's database, the test's broker,
     short retry delays so retry and dead-letter paths finish within a test."""
     return {"DATABASE_URL": database_url, "AMQP_URL": amqp_url,
-            "SECRET_KEY": "test-secret-0123456789abcdef0123456789",
+            "SECRET_KEY": SECRET_KEY, "SPEAKER_USER_PREFIX": RUN_PREFIX,
+            "SPEAKER_MEDIA_HOSTS": "127.0.0.1",
             "RETRY_DELAYS_MS": "200,400", "DELIVERY_LIMIT": "5", "LOG_LEVEL": "INFO"}
 
 

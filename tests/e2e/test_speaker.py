@@ -27,6 +27,7 @@ def test_play_pause_stop_from_the_api_reach_the_device_and_its_state_comes_back(
     media_port = free_port()  # after the API holds its port: never the same one
     procs.start("relay", ready="relay running")
     procs.start("consume", "speakers", ready="consumer speakers running")
+    procs.start("consume", "provisioner", ready="consumer provisioner running")
     procs.start("device", "media-server", "--dir", str(media), "--port", str(media_port),
                 "--no-demo", ready="media server on")
 
@@ -36,8 +37,10 @@ def test_play_pause_stop_from_the_api_reach_the_device_and_its_state_comes_back(
                  json=doc("speaker", {"name": "Main hall"}))
     speaker_id = r.get_json()["data"]["id"]
     device_token = r.get_json()["data"]["attributes"]["device-token"]
+    device_url = r.get_json()["data"]["attributes"]["amqp-url"]  # its own broker user
     out = tmp_path / "out.wav"
     agent = procs.start("device", "run", "--id", speaker_id, "--token", device_token,
+                        "--amqp-url", device_url,
                         "--audio-file", str(out), "--state-dir", str(tmp_path / "dev"),
                         ready="listening on")
 
@@ -63,3 +66,5 @@ def test_play_pause_stop_from_the_api_reach_the_device_and_its_state_comes_back(
 
     assert agent.terminate(timeout=20) == 0
     assert "speaker " + speaker_id + " stopped" in agent.output()
+    # its broker user goes with it
+    assert api.delete(f"/v1/speakers/{speaker_id}", headers=auth(token)).status_code == 204

@@ -14,7 +14,7 @@ from models.accounts.users import create_user
 from models.core.config import Config
 from producers.broker import connection_parameters, properties
 from producers.declare import declare_all
-from tests.integration.test_pages_session import csrf_token
+from tests.support.pages import csrf_token
 from tests.support.services import fresh_vhost, rabbitmq_server
 
 PASSWORD = "password123"
@@ -97,7 +97,7 @@ def test_the_overview_shows_the_outbox_even_when_the_management_api_is_down(clie
                                                                               config, app):
     create_user(db, "root@example.com", PASSWORD, is_admin=True)
     app.extensions["venuebus"].config = config.with_(
-        rabbitmq_management_url="http://127.0.0.1:9")  # nothing listens on the discard port
+        broker_api_url="http://127.0.0.1:9")  # nothing listens on the discard port
     sign_in(client, "root@example.com")
     r = client.get("/ops/overview")
     html = r.get_data(as_text=True)

@@ -3,17 +3,12 @@ and a token that outlives an hour (a door desk stays open all day)."""
 
 from __future__ import annotations
 
-import re
 import time
 
 from models.accounts.users import create_user
+from tests.support.pages import csrf_token
 
 PASSWORD = "password123"
-
-
-def csrf_token(client, path: str = "/signin") -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html)[1]
 
 
 def sign_in(client, password: str = PASSWORD, next_path: str | None = None):

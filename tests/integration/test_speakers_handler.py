@@ -11,8 +11,11 @@ from consumers.runtime import Delivery, Outcome
 from consumers.speakers import CONSUMER
 from consumers.tracking import TrackedWork
 from models.accounts.users import create_user
+from models.core.config import Config
+from models.speakers.identity import broker_user
 from models.speakers.service import is_online, register_speaker
 from models.speakers.tables import Speaker
+from tests.support.speaker_identity import RUN_PREFIX
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -27,7 +30,9 @@ def state(speaker_id: int, status: str, at: datetime, sequence: int = 1,
     return Delivery(message_id=str(uuid.uuid4()), routing_key=f"speaker.{speaker_id}.state",
                     type="venuebus.speaker.state", data=data, envelope={"data": data},
                     headers={}, attempt=1, redelivered=False,
-                    received_at=(received or datetime.now(UTC)).timestamp())
+                    received_at=(received or datetime.now(UTC)).timestamp(),
+                    publisher=broker_user(Config(speaker_user_prefix=RUN_PREFIX),
+                                          speaker_id))  # the device itself
 
 
 @pytest.fixture

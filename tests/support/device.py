@@ -138,6 +138,18 @@ def close_broker_connections(vhost: str, connection_name: str) -> int:
     return len(pids)
 
 
+def declare_command_queue(channel, device_id: str) -> None:
+    """The device's queue, declared and bound as the backend's provisioner does (the agent
+    only declares it passively)."""
+    from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue
+    from contracts.topology import EXCHANGE
+
+    channel.queue_declare(command_queue(device_id), durable=True,
+                          arguments=COMMAND_QUEUE_ARGUMENTS)
+    for key in command_keys(device_id):
+        channel.queue_bind(command_queue(device_id), EXCHANGE, routing_key=key)
+
+
 class BrokerPeer:
     """The API's side of the wire in tests: publishes commands as the relay does (the
     CloudEvents envelope of the contract class) and collects the states a device reports."""
@@ -152,6 +164,7 @@ class BrokerPeer:
         self.conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
         self.ch = self.conn.channel()
         self.ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+        declare_command_queue(self.ch, device_id)
         self.queue = self.ch.queue_declare("", exclusive=True).method.queue
         self.ch.queue_bind(self.queue, EXCHANGE, routing_key=f"speaker.{device_id}.state")
         self.states: list[dict] = []

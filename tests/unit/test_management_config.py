@@ -1,5 +1,6 @@
-"""Where the management client points: RABBITMQ_MANAGEMENT_URL when set, else AMQP_URL's
-host and credentials on port 15672; the vhost is always AMQP_URL's."""
+"""Where the management client points: BROKER_API_URL/USER/PASSWORD when set (the
+setting the speaker provisioner reads too), else AMQP_URL's host and credentials on port
+15672; the vhost is always AMQP_URL's."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def test_default_vhost_is_the_root_one():
 def test_an_explicit_management_url_wins_with_its_credentials():
     client = ManagementClient.from_config(Config.from_env({
         "AMQP_URL": "amqp://guest:guest@rabbit.example/events",
-        "RABBITMQ_MANAGEMENT_URL": "https://monitor:secret@mgmt.example:443/rabbit/"}))
+        "BROKER_API_URL": "https://mgmt.example:443/rabbit/", "BROKER_API_USER": "monitor",
+        "BROKER_API_PASSWORD": "secret"}))
     assert client.base_url == "https://mgmt.example:443/rabbit"
     assert client.vhost == "events"
     assert client._auth == ManagementClient("x", "monitor", "secret", "v")._auth

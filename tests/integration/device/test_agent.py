@@ -31,8 +31,8 @@ def device_id() -> str:
 
 
 @pytest.fixture
-def agent(amqp_url, tmp_path, device_id) -> Iterator[Agent]:
-    config = AgentConfig(device_id=device_id, amqp_url=amqp_url,
+def agent(amqp_url, tmp_path, device_id, peer) -> Iterator[Agent]:  # peer: the queue first
+    config = AgentConfig(device_id=device_id, amqp_url=amqp_url, media_hosts=("127.0.0.1",),
                          audio_file=str(tmp_path / "out.wav"), state_dir=str(tmp_path),
                          report_every_s=0.5)
     agent = Agent(config)
@@ -176,6 +176,7 @@ def test_broker_connection_loss_keeps_playing_then_reconnects_and_obeys(
 def test_a_second_agent_for_the_device_waits_as_standby_and_takes_over(
         agent, peer, media, device_id, tmp_path):
     standby = Agent(AgentConfig(device_id=device_id, amqp_url=agent.config.amqp_url,
+                                media_hosts=agent.config.media_hosts,
                                 audio_file=str(tmp_path / "standby.wav"),
                                 state_dir=str(tmp_path / "standby"), report_every_s=0.5))
     standby.start()

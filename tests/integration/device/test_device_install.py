@@ -143,6 +143,7 @@ def test_the_agent_from_the_device_install_plays_what_the_broker_commands(
     with open(log, "wb") as log_file:
         agent = subprocess.Popen(
             [*venuebus, "device", "run", "--id", device_id, "--amqp-url", amqp_url,
+             "--media-hosts", "127.0.0.1",
              "--audio-file", str(out), "--state-dir", str(tmp_path / "state")],
             cwd=tmp_path, env=isolated_env(), stdout=log_file, stderr=subprocess.STDOUT)
     try:

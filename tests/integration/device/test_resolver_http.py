@@ -8,10 +8,12 @@ import pytest
 
 from device.resolver import ResolveError, YtDlpResolver
 
+LOCAL = ("127.0.0.1",)  # the test media server's host, on any port
+
 
 @pytest.mark.parametrize("name", ["tone30.wav", "tone30.ogg", "speech.wav"])
 def test_direct_media_url_resolves_through_the_generic_extractor(media, name):
-    resolved = YtDlpResolver().resolve(media.url(name))
+    resolved = YtDlpResolver(allowed_hosts=LOCAL).resolve(media.url(name))
 
     assert resolved.url == media.url(name)
     assert resolved.title == name.rsplit(".", 1)[0]
@@ -21,7 +23,7 @@ def test_direct_media_url_resolves_through_the_generic_extractor(media, name):
 
 def test_missing_media_is_a_resolve_error(media):
     with pytest.raises(ResolveError):
-        YtDlpResolver().resolve(media.url("missing.wav"))
+        YtDlpResolver(allowed_hosts=LOCAL).resolve(media.url("missing.wav"))
 
 
 def test_media_server_serves_byte_ranges(media):

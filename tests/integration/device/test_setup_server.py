@@ -43,6 +43,7 @@ def calls(recorded: Path) -> list[list[str]]:
 
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+AMQP = "amqps://speaker-7:" + "k" * 40 + "@broker.venue.example/venue"
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
@@ -117,7 +118,8 @@ def test_nmcli_failure_is_502_without_echo(client, recorded, monkeypatch):
 
 def test_pairing_writes_the_agent_config_readable_by_the_owner_only(client, tmp_path):
     r = client.post("/setup/pair", headers=AUTH, json={
-        "api_url": "https://api.venue.example", "device_id": 42, "device_token": "k" * 40})
+        "api_url": "https://api.venue.example", "device_id": 42, "device_token": "k" * 40,
+        "amqp_url": AMQP})
 
     assert r.status_code == 204 and r.data == b""
     path = tmp_path / "agent.json"
@@ -131,18 +133,20 @@ def test_pairing_over_an_unreadable_config_replaces_it(client, tmp_path):
     """Re-pairing is how a device with a damaged config is set right: no 500."""
     (tmp_path / "agent.json").write_text("{not json")
     r = client.post("/setup/pair", headers=AUTH, json={
-        "api_url": "https://api.venue.example", "device_id": "7", "device_token": "k" * 40})
+        "api_url": "https://api.venue.example", "device_id": "7", "device_token": "k" * 40,
+        "amqp_url": AMQP})
     assert r.status_code == 204
     config = load_config(tmp_path / "agent.json")
     assert (config.device_id, config.api_url) == ("7", "https://api.venue.example")
 
 
 @pytest.mark.parametrize("body", [
-    {"api_url": "ftp://x", "device_id": "1", "device_token": "k" * 40},
-    {"api_url": "https://user:pw@x", "device_id": "1", "device_token": "k" * 40},
-    {"api_url": "https://x", "device_id": "1; rm", "device_token": "k" * 40},
-    {"api_url": "https://x", "device_id": "1", "device_token": "short"},
-    {"api_url": "https://x", "device_id": "1", "device_token": "k" * 20 + " " + "k" * 20},
+    {"api_url": "ftp://x", "device_id": "1", "device_token": "k" * 40, "amqp_url": AMQP},
+    {"api_url": "https://user:pw@x", "device_id": "1", "device_token": "k" * 40, "amqp_url": AMQP},
+    {"api_url": "https://x", "device_id": "1; rm", "device_token": "k" * 40, "amqp_url": AMQP},
+    {"api_url": "https://x", "device_id": "1", "device_token": "short", "amqp_url": AMQP},
+    {"api_url": "https://x", "device_id": "1", "device_token": "k" * 20 + " " + "k" * 20,
+     "amqp_url": AMQP},
 ])
 def test_bad_pairing_details_are_422_and_write_nothing(client, tmp_path, body):
     r = client.post("/setup/pair", headers=AUTH, json=body)

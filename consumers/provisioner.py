@@ -1,0 +1,84 @@
+"""`venuebus consume provisioner`: gives every speaker its own broker identity.
+
+On `speaker.registered`, `speaker.token_rotated` and `speaker.deleted` it makes the broker
+agree with the speaker's row: a user `<prefix><id>` whose password is the device token
+(handed over as the broker's salted hash, never in clear), allowed exactly to consume its
+own command queue and to publish `speaker.<id>.state`; the command queue declared and
+bound by the backend; and, once the speaker is gone or its token changed, no open
+connection left with the old credentials.
+
+Why a consumer driving the management HTTP API rather than `rabbitmq_auth_backend_http`:
+the broker keeps authenticating devices while the API is down or redeploying; no HTTP
+call sits on every device connection and every resource check; and this is the one place
+that writes broker users, retried and dead-lettered like every other effect. Reading the
+row rather than the event makes each event idempotent and order-free: a late
+`registered` after `deleted` finds no row and removes, never resurrects.
+"""
+
+from __future__ import annotations
+
+import re
+
+from consumers.broker_admin import BrokerAdmin
+from consumers.registry import Consumer
+from consumers.runtime import Delivery, Permanent
+from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
+from contracts.topology import EXCHANGE
+from models.core.config import Config
+from models.core.uow import UnitOfWork
+from models.speakers.identity import broker_user
+from models.speakers.service import broker_password_hash_of
+
+CLOSE_ON = ("speaker.token_rotated", "speaker.deleted")
+
+
+def _exactly(name: str) -> str:
+    """A permission pattern matching `name` and nothing else (RabbitMQ patterns are
+    unanchored regular expressions: `venuebus\\.speaker\\.1` would also match `...\\.12`)."""
+    return f"^{re.escape(name)}$"
+
+
+def grant_device(admin: BrokerAdmin, config: Config, speaker_id: int,
+                 password_hash: str) -> None:
+    """Create or update the device's user, its rights and its command queue. Idempotent."""
+    vhost, user, queue = config.broker_vhost, broker_user(config, speaker_id), \
+        command_queue(speaker_id)
+    admin.declare_exchange(vhost, EXCHANGE)
+    admin.declare_queue(vhost, queue, COMMAND_QUEUE_ARGUMENTS)
+    for key in command_keys(speaker_id):
+        admin.bind(vhost, EXCHANGE, queue, key)
+    admin.put_user(user, password_hash)
+    # configure nothing; write only to the events exchange (never the default exchange);
+    # read only its own queue. Topic permissions narrow the writes to its state key.
+    admin.set_permissions(vhost, user, configure="^$", write=_exactly(EXCHANGE),
+                          read=_exactly(queue))
+    admin.set_topic_permissions(vhost, user, EXCHANGE, write=_exactly(state_key(speaker_id)),
+                                read="^$")
+
+
+def revoke_device(admin: BrokerAdmin, config: Config, speaker_id: int) -> None:
+    """Remove the device's user (its permissions go with it), close its connections and
+    delete its command queue. Idempotent."""
+    user = broker_user(config, speaker_id)
+    admin.delete_user(user)
+    admin.close_connections(user)
+    admin.delete_queue(config.broker_vhost, command_queue(speaker_id))
+
+
+def provision_speakers(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    config = uow.db.config
+    admin = BrokerAdmin.from_config(config)
+    for delivery in deliveries:
+        if delivery.routing_key not in ("speaker.registered", *CLOSE_ON):
+            raise Permanent(f"not a speaker lifecycle event: {delivery.routing_key}")
+        speaker_id = delivery.int_field("speaker_id")
+        password_hash = broker_password_hash_of(uow.session, speaker_id)
+        if password_hash is None:
+            revoke_device(admin, config, speaker_id)
+            continue
+        grant_device(admin, config, speaker_id, password_hash)
+        if delivery.routing_key in CLOSE_ON:  # the old token must not stay connected
+            admin.close_connections(broker_user(config, speaker_id))
+
+
+CONSUMER = Consumer(name="provisioner", handle=provision_speakers, max_batch=50)

@@ -1,0 +1,144 @@
+"""A device's broker identity, attacked on the real broker: with speaker A's credentials
+(the ones on A's SD card) nothing but A's own queue and A's own state is reachable."""
+
+from __future__ import annotations
+
+import pika
+import pytest
+from pika.exceptions import ChannelClosedByBroker, ProbableAuthenticationError
+
+from contracts.envelope import dumps, envelope
+from contracts.ratings import RatingChanged
+from contracts.speakers import command_queue, state_key
+from contracts.topology import EXCHANGE, queue_name
+from models.speakers.identity import broker_user
+from models.speakers.service import delete_speaker, rotate_speaker_token
+from tests.integration.trust.conftest import provision
+from tests.support.processes import wait_until
+
+
+def device_channel(url: str, *, confirm: bool = True):
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    channel = conn.channel()
+    if confirm:
+        channel.confirm_delivery()
+    return conn, channel
+
+
+def refused(action) -> int:
+    """The reply code the broker closed the channel with (the test fails if it did not)."""
+    with pytest.raises(ChannelClosedByBroker) as caught:
+        action()
+    return caught.value.reply_code
+
+
+def props(user_id: str | None = None) -> pika.BasicProperties:
+    return pika.BasicProperties(message_id="m1", type="t", delivery_mode=2, user_id=user_id)
+
+
+def state_body(speaker_id: int) -> bytes:
+    return b'{"data": {"speaker_id": "%d"}}' % speaker_id
+
+
+def test_a_device_consumes_its_own_queue_and_publishes_its_own_state(speakers, backend,
+                                                                     trust_config):
+    _, [(a, url_a, _), _] = speakers
+    conn, channel = device_channel(url_a)
+    channel.queue_declare(command_queue(a), passive=True)  # the device declares passively
+    channel.basic_consume(command_queue(a), lambda *_: None)
+    before = backend.queue_declare(queue_name("speakers"), passive=True).method.message_count
+    channel.basic_publish(EXCHANGE, state_key(a), state_body(a),
+                          props(broker_user(trust_config, a)))
+    wait_until(lambda: backend.queue_declare(queue_name("speakers"), passive=True)
+               .method.message_count == before + 1, timeout=10, what="the state queued")
+    conn.close()
+
+
+@pytest.mark.parametrize("attack", [
+    "consume B's queue", "publish rating.changed", "publish B's state",
+    "publish on the default exchange", "bind its queue to #", "declare a queue",
+    "delete venuebus.ratings", "declare the events exchange"])
+def test_a_device_is_refused_everything_else(speakers, backend, attack):
+    _, [(a, url_a, _), (b, _, _)] = speakers
+    conn, channel = device_channel(url_a)
+    rating = RatingChanged(event_id=1, feedback_id=1, user_id=1, change="updated",
+                           rating=900, previous_rating=None,
+                           changed_at="2027-01-01T00:00:00+00:00")
+    actions = {
+        "consume B's queue": lambda: channel.basic_consume(command_queue(b), lambda *_: None),
+        "publish rating.changed": lambda: channel.basic_publish(
+            EXCHANGE, "rating.changed", dumps(envelope(rating)).encode(), props()),
+        "publish B's state": lambda: channel.basic_publish(
+            EXCHANGE, state_key(b), state_body(b), props()),
+        "publish on the default exchange": lambda: channel.basic_publish(
+            "", queue_name("ratings"), dumps(envelope(rating)).encode(), props()),
+        "bind its queue to #": lambda: channel.queue_bind(command_queue(a), EXCHANGE, "#"),
+        "declare a queue": lambda: channel.queue_declare("venuebus.copy-of-everything"),
+        "delete venuebus.ratings": lambda: channel.queue_delete(queue_name("ratings")),
+        "declare the events exchange": lambda: channel.exchange_declare(
+            EXCHANGE, exchange_type="topic", durable=True),
+    }
+    assert refused(actions[attack]) == 403
+    conn.close()
+    # and the harm is absent: the backend's queues are untouched
+    assert backend.queue_declare(queue_name("ratings"), passive=True).method.message_count == 0
+
+
+def test_a_forged_user_id_is_refused_by_the_broker(speakers, trust_config):
+    _, [(a, url_a, _), (b, _, _)] = speakers
+    conn, channel = device_channel(url_a)
+    assert refused(lambda: channel.basic_publish(
+        EXCHANGE, state_key(a), state_body(a), props(broker_user(trust_config, b)))) == 406
+    conn.close()
+
+
+def test_a_deleted_speaker_is_disconnected_and_its_credentials_refused(
+        speakers, tdb, admin, trust_config):
+    owner, [(a, url_a, _), (b, url_b, _)] = speakers
+    conn, channel = device_channel(url_a)
+    channel.basic_consume(command_queue(a), lambda *_: None)
+    other, _ = device_channel(url_b)
+    user = broker_user(trust_config, a)
+    wait_until(lambda: admin.connections_of(user), timeout=15, what="A's connection listed")
+
+    delete_speaker(tdb, owner, a)
+    provision(tdb, "speaker.deleted")
+
+    def closed() -> bool:
+        try:
+            conn.process_data_events(time_limit=0.2)
+        except pika.exceptions.AMQPError:
+            return True
+        return not conn.is_open
+    wait_until(closed, timeout=15, what="A's open connection closed")
+    with pytest.raises(ProbableAuthenticationError):
+        pika.BlockingConnection(pika.URLParameters(url_a))
+    assert not admin.user_exists(user)
+    assert other.is_open  # B is untouched
+    other.close()
+
+
+def test_a_rotated_token_replaces_the_old_one_at_the_broker(speakers, tdb, admin,
+                                                            trust_config):
+    owner, [(a, url_a, old_token), _] = speakers
+    conn, _ = device_channel(url_a)
+    wait_until(lambda: admin.connections_of(broker_user(trust_config, a)), timeout=15,
+               what="A's connection listed")
+
+    _, new_token = rotate_speaker_token(tdb, owner, a)
+    provision(tdb, "speaker.token_rotated")
+
+    wait_until(lambda: not conn.is_open or _dead(conn), timeout=15, what="old connection closed")
+    with pytest.raises(ProbableAuthenticationError):
+        pika.BlockingConnection(pika.URLParameters(url_a))
+    fresh, channel = device_channel(url_a.replace(old_token, new_token))
+    channel.queue_declare(command_queue(a), passive=True)
+    fresh.close()
+
+
+def _dead(conn) -> bool:
+    try:
+        conn.process_data_events(time_limit=0.2)
+        return False
+    except pika.exceptions.AMQPError:
+        return True
