@@ -14,10 +14,12 @@ from collections.abc import Callable
 from typing import Protocol
 
 from consumers.runtime import ConsumerLoop, Delivery, LoopSettings, Outcome
+from contracts.speakers import DEFAULT_COMMAND_TTL
 from device.config import AgentConfig
 from producers.broker import (
     EXCHANGE,
     connection_parameters,
+    declare_command_queue,
     declare_exchange,
     properties,
 )
@@ -127,11 +129,8 @@ class RuntimeLink:
 
     def _declare(self, channel) -> None:
         cfg = self._config
-        declare_exchange(channel)
-        channel.queue_declare(cfg.queue, durable=True, arguments={
-            "x-queue-type": "quorum", "x-single-active-consumer": True})
-        for key in cfg.command_keys():
-            channel.queue_bind(cfg.queue, EXCHANGE, routing_key=key)
+        declare_command_queue(channel, cfg.queue, cfg.command_keys(),
+                              ttl_ms=int(DEFAULT_COMMAND_TTL.total_seconds() * 1000))
         self.connections += 1
 
     def _work(self, batch: list[Delivery]) -> list[Outcome]:

@@ -6,11 +6,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from contracts.topology import node_urls
+
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
 DAY_S = 24 * 3600
 # the longest an unanswered delivery takes to come back from the broker: a lost consumer
 # is noticed after two missed heartbeats (30 s each), a stopping one drains for 30 s
 REDELIVERY_WAIT_S = 120
+MAX_REPLICAS = 5
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -66,6 +69,9 @@ class Config:
     # RabbitMQ's management HTTP API (the operator page reads queue counts there), as
     # http://user:password@host:port; unset: AMQP_URL's host and credentials, port 15672
     rabbitmq_management_url: str = ""
+    # quorum members of each new consumer queue; 0: one per node listed in AMQP_URL, at
+    # most MAX_REPLICAS (a majority of 3 survives one node loss, of 5 two)
+    quorum_group_size: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -84,6 +90,14 @@ class Config:
         attempts = len(self.retry_delays_ms) + 1
         return sum(self.retry_delays_ms) / 1000 + attempts * self.delivery_limit * \
             REDELIVERY_WAIT_S
+
+    @property
+    def queue_replicas(self) -> int | None:
+        """x-quorum-initial-group-size of new consumer queues; None for a single node,
+        where the argument would pin a queue to one member after the cluster grew."""
+        nodes = len(node_urls(self.amqp_url))
+        size = self.quorum_group_size or min(nodes, MAX_REPLICAS)
+        return size if nodes > 1 or self.quorum_group_size else None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -118,6 +132,7 @@ class Config:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", base.stripe_webhook_secret),
             rabbitmq_management_url=env.get("RABBITMQ_MANAGEMENT_URL",
                                             base.rabbitmq_management_url),
+            quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
         )
 
     def with_(self, **changes: object) -> Config:
