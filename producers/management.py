@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from contracts.topology import dead_queue, queue_name
+from contracts.topology import dead_queue, node_urls, queue_name
 from models.core.config import Config
 
 MANAGEMENT_PORT = 15672
@@ -80,7 +80,7 @@ class ManagementClient:
 
     @classmethod
     def from_config(cls, config: Config, timeout: float = 5.0) -> ManagementClient:
-        amqp = urlsplit(config.amqp_url.split(",")[0])
+        amqp = urlsplit(node_urls(config.amqp_url)[0])
         vhost = unquote(amqp.path[1:]) if len(amqp.path) > 1 else "/"
         url = urlsplit(config.rabbitmq_management_url
                        or f"http://{amqp.hostname or 'localhost'}:{MANAGEMENT_PORT}")

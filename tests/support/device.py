@@ -146,10 +146,11 @@ class BrokerPeer:
         import pika
 
         from contracts.topology import EXCHANGE
+        from producers.broker import connection_parameters
 
         self._pika = pika
         self.exchange = EXCHANGE
-        self.conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        self.conn = pika.BlockingConnection(connection_parameters(amqp_url, name="test-peer"))
         self.ch = self.conn.channel()
         self.ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
         self.queue = self.ch.queue_declare("", exclusive=True).method.queue
