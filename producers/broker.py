@@ -116,7 +116,7 @@ def declare_queue(channel: BlockingChannel, spec: QueueSpec) -> None:
     group = {"x-quorum-initial-group-size": spec.replicas} if spec.replicas else {}
     retry_type = {"x-queue-type": "quorum", **group} if spec.replicas else {}
     declare_durable(channel, dead_queue(spec.consumer), {"x-queue-type": "quorum", **group},
-                   create_only=tuple(group))
+                    create_only=tuple(group))
     declare_durable(channel, main, {
         "x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,
         "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_queue(spec.consumer),
@@ -134,7 +134,7 @@ _INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*but current is (none|th
 
 
 def declare_durable(channel: BlockingChannel, name: str, arguments: dict,
-                   create_only: tuple[str, ...] = ()) -> None:
+                    create_only: tuple[str, ...] = ()) -> None:
     """Declare the durable queue `name` with `arguments`. The `create_only` ones apply
     when the queue is created: an existing queue declared without them, or with other
     values, is kept as it is (a deployment from before they existed), with a warning.
@@ -174,12 +174,12 @@ def _as_existing(args: dict, key: str, value: str | None, absent: bool) -> dict:
 def declare_command_queue(channel: BlockingChannel, name: str, keys: tuple[str, ...] | list[str],
                           ttl_ms: int) -> None:
     """A device's own command queue: quorum, one active consumer (a second agent of the
-    device waits as standby), and a message TTL (create-only, see `declare_quorum`) so
+    device waits as standby), and a message TTL (create-only, see `declare_durable`) so
     the broker drops a command nobody took within its expiry, whatever the device's clock
     says. Bound to `keys` on the events exchange."""
     declare_exchange(channel)
     declare_durable(channel, name, {"x-queue-type": "quorum", "x-single-active-consumer": True,
-                                   "x-message-ttl": ttl_ms}, create_only=("x-message-ttl",))
+                                    "x-message-ttl": ttl_ms}, create_only=("x-message-ttl",))
     for key in keys:
         channel.queue_bind(name, EXCHANGE, routing_key=key)
 
