@@ -100,9 +100,15 @@ def test_killing_the_leader_of_the_busiest_queue_loses_nothing_and_doubles_nothi
             errors.append(exc)
 
     with processes(cluster_env, tmp_path) as procs:
+        # the relay declares first, through node 1, so node 1 leads the queues; each
+        # consumer lists the nodes from another one, as clients spread over a cluster
+        # would: killing the leader cuts the relay, while the consumers stay connected
+        # and see their queue's leader move
+        nodes = node_urls(cluster_env["AMQP_URL"])
         clients = [procs.start("relay", ready="relay running")] + [
-            procs.start("consume", name, ready=f"consuming {queue_name(name)}")
-            for name in CONSUMERS]
+            procs.start("consume", name, ready=f"consuming {queue_name(name)}",
+                        env={"AMQP_URL": ",".join(nodes[i:] + nodes[:i])})
+            for i, name in enumerate(CONSUMERS, start=1)]
         producer = threading.Thread(target=produce)
         producer.start()
         try:
