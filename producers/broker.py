@@ -113,22 +113,24 @@ def declare_queue(channel: BlockingChannel, spec: QueueSpec) -> None:
     (see `declare_durable`): queues that exist keep their type and members."""
     declare_exchange(channel)
     main = spec.name
-    group = {"x-quorum-initial-group-size": spec.replicas} if spec.replicas else {}
+    group = {GROUP_SIZE: spec.replicas} if spec.replicas else {}
     retry_type = {"x-queue-type": "quorum", **group} if spec.replicas else {}
     declare_durable(channel, dead_queue(spec.consumer), {"x-queue-type": "quorum", **group},
-                    create_only=tuple(group))
+                    create_only=(GROUP_SIZE,))
     declare_durable(channel, main, {
         "x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,
         "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_queue(spec.consumer),
-        **group}, create_only=tuple(group))
+        **group}, create_only=(GROUP_SIZE,))
     for key in spec.bindings:
         channel.queue_bind(main, EXCHANGE, routing_key=key)
     for step, delay in enumerate(spec.retry_delays_ms, start=1):
         declare_durable(channel, retry_queue(spec.consumer, step), {
             "x-message-ttl": delay, "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": main, **retry_type}, create_only=tuple(retry_type))
+            "x-dead-letter-routing-key": main, **retry_type},
+            create_only=(GROUP_SIZE, "x-queue-type"))
 
 
+GROUP_SIZE = "x-quorum-initial-group-size"
 # RabbitMQ's answer to a declaration that differs from the existing queue in one argument
 _INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*but current is (none|the value '([^']*)')")
 
@@ -136,9 +138,10 @@ _INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*but current is (none|th
 def declare_durable(channel: BlockingChannel, name: str, arguments: dict,
                     create_only: tuple[str, ...] = ()) -> None:
     """Declare the durable queue `name` with `arguments`. The `create_only` ones apply
-    when the queue is created: an existing queue declared without them, or with other
-    values, is kept as it is (a deployment from before they existed), with a warning.
-    Any other difference raises TopologyMismatch.
+    when the queue is created: an existing queue with other values of them, or without
+    them, or with them where `arguments` has none (made by a client listing more
+    nodes), is kept as it is, with a warning. Any other difference raises
+    TopologyMismatch.
 
     Declarations run on channels of their own: RabbitMQ closes a channel on a mismatch,
     and `channel` (often the one a consumer is about to use) must outlive the probe."""
@@ -154,7 +157,7 @@ def declare_durable(channel: BlockingChannel, name: str, arguments: dict,
             if found is None or found[1] not in create_only:
                 raise _mismatch(f"queue {name}", exc) from exc
             log.warning("queue %s was created with another %s than %r; kept as it is "
-                        "(delete the queue to apply it)", name, found[1], args[found[1]])
+                        "(delete the queue to apply it)", name, found[1], args.get(found[1]))
             args = _as_existing(args, found[1], found[3], found[2] == "none")
             continue
         if probe.is_open:
