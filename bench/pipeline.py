@@ -26,7 +26,7 @@ from models.core.config import Config
 from models.core.db import Database
 from models.core.outbox import OutboxMessage, ProcessedMessage
 from models.core.uow import UnitOfWork
-from producers.broker import properties
+from producers.broker import connection_parameters, properties
 from producers.publisher import ConfirmingPublisher, Outgoing
 from producers.relay import Relay
 from tests.support.processes import Processes, wait_until
@@ -44,7 +44,7 @@ def _event(i: int) -> RatingChanged:
 
 
 def _baseline_consumer(url: str, queue: str, n: int, done) -> None:
-    conn = pika.BlockingConnection(pika.URLParameters(url))
+    conn = pika.BlockingConnection(connection_parameters(url))
     ch = conn.channel()
     ch.basic_qos(prefetch_count=200)
     seen = 0
@@ -59,7 +59,7 @@ def _baseline_consumer(url: str, queue: str, n: int, done) -> None:
 
 def baseline(amqp_url: str) -> float:
     """Raw pika: pipelined confirms into a quorum queue, one consumer acking each."""
-    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    conn = pika.BlockingConnection(connection_parameters(amqp_url))
     ch = conn.channel()
     ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
     ch.queue_declare("bench.baseline", durable=True, arguments={"x-queue-type": "quorum"})
@@ -108,7 +108,7 @@ def reset(db: Database) -> None:
 
 
 def purge(amqp_url: str) -> None:
-    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    conn = pika.BlockingConnection(connection_parameters(amqp_url))
     for q in ("venuebus.ratings", "bench.baseline"):
         try:
             conn.channel().queue_purge(q)

@@ -24,7 +24,8 @@ def device() -> None:
 @click.option("--token", "device_token", help="Device token from POST /v1/speakers.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Agent config written at pairing (id, token, broker URL).")
-@click.option("--amqp-url", envvar="AMQP_URL", help="Broker URL [env AMQP_URL].")
+@click.option("--amqp-url", envvar="AMQP_URL",
+              help="Broker URL, or the nodes' URLs comma-separated [env AMQP_URL].")
 @click.option("--aout", help="libvlc audio output module (default: the system's).")
 @click.option("--audio-file", type=click.Path(path_type=Path),
               help="Write decoded audio to this WAV file (implies --aout afile).")

@@ -124,7 +124,7 @@ def _channel():
 def _broker_user() -> str:
     from producers.broker import connection_parameters
 
-    return connection_parameters(Config.from_env().amqp_url).credentials.username
+    return connection_parameters(Config.from_env().amqp_url)[0].credentials.username
 
 
 @click.group()

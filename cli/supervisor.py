@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from cli.spine import EX_CONFIG
+from contracts.topology import node_urls
 from models.core.config import Config
 
 
@@ -122,7 +123,8 @@ def run(workers: int, secret_file: Path) -> None:
     config = Config.from_env()
     problem = broker_reachable(config.amqp_url)
     if problem:
-        click.secho(f"RabbitMQ is not reachable at {config.amqp_url.split('@')[-1]}: {problem}\n"
+        nodes = ", ".join(url.split("@")[-1] for url in node_urls(config.amqp_url))
+        click.secho(f"RabbitMQ is not reachable at {nodes}: {problem}\n"
                     "Start it (e.g. `rabbitmq-server -detached`, or `docker run -p 5672:5672 "
                     "rabbitmq:3`) or set AMQP_URL. The API still takes requests meanwhile; "
                     "the relay and consumers keep retrying.", fg="yellow", err=True)

@@ -150,7 +150,7 @@ class ConsumerLoop:
     def __init__(self, amqp_url: str, settings: LoopSettings, work: Work,
                  on_outcome: Callable[[Delivery, Outcome, float], None] | None = None) -> None:
         self.params = connection_parameters(amqp_url, name=settings.name)
-        self.user = self.params.credentials.username  # stamps (and recognises) our retries
+        self.user = self.params[0].credentials.username  # stamps (and recognises) our retries
         self.s = settings
         self.work = work
         self.on_outcome = on_outcome
@@ -161,6 +161,7 @@ class ConsumerLoop:
         self._worker = threading.Thread(target=self._work_loop, name="worker", daemon=True)
         self._busy = False
         self._generation = 0  # one per broker session: delivery tags belong to a channel
+        self._side: BlockingChannel | None = None  # retries and dead letters go out here
 
     # --- public ----------------------------------------------------------------------
 
@@ -196,15 +197,14 @@ class ConsumerLoop:
             if self.s.declare:
                 self.s.declare(channel)
             channel.basic_qos(prefetch_count=self.s.prefetch)
-            side = conn.channel()  # retries and dead letters, published with confirms
-            side.confirm_delivery()
+            self._side = self._side_channel(conn)
             buffer: list[Delivery] = []
             tag = channel.basic_consume(
                 self.s.queue,
                 lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b, self.user)))
             self.connected.set()
             log.info("consuming %s (prefetch %d)", self.s.queue, self.s.prefetch)
-            self._pump(conn, channel, side, buffer, tag)
+            self._pump(conn, channel, buffer, tag)
         finally:
             self.connected.clear()
             if conn.is_open:
@@ -213,11 +213,18 @@ class ConsumerLoop:
                 except AMQPError:
                     pass
 
-    def _pump(self, conn, channel, side, buffer: list[Delivery], tag: str) -> None:
+    @staticmethod
+    def _side_channel(conn: BlockingConnection) -> BlockingChannel:
+        """The channel for retries and dead letters, published with confirms."""
+        side = conn.channel()
+        side.confirm_delivery()
+        return side
+
+    def _pump(self, conn, channel, buffer: list[Delivery], tag: str) -> None:
         deadline = None
         while True:
             conn.process_data_events(time_limit=0.005 if self._busy else 0.05)
-            self._apply_results(channel, side)
+            self._apply_results(channel)
             if self.stopping.is_set():
                 if deadline is None:
                     deadline = time.monotonic() + self.s.drain_deadline
@@ -233,7 +240,7 @@ class ConsumerLoop:
                 self._busy = True
                 self._jobs.put((self._generation, batch))
 
-    def _apply_results(self, channel, side) -> None:
+    def _apply_results(self, channel) -> None:
         while True:
             try:
                 generation, batch, outcomes, elapsed = self._results.get_nowait()
@@ -248,7 +255,7 @@ class ConsumerLoop:
             kept: set[int] = set()  # tags whose retry or dead letter found no queue
             for delivery, outcome in zip(batch, outcomes, strict=True):
                 if outcome.action in ("retry", "dead") and not self._republish(
-                        side, delivery, outcome.error, retry=outcome.action == "retry"):
+                        delivery, outcome.error, retry=outcome.action == "retry"):
                     kept.add(delivery.delivery_tag)
                     continue
                 if self.on_outcome:
@@ -265,11 +272,15 @@ class ConsumerLoop:
             if self.s.declare:
                 self.s.declare(channel)  # the missing queue comes back for the next try
 
-    def _republish(self, side: BlockingChannel, d: Delivery, error: str | None, *,
-                   retry: bool) -> bool:
+    def _republish(self, d: Delivery, error: str | None, *, retry: bool) -> bool:
         """Send `d` to its next retry queue or to the dead letters (mandatory, confirmed).
         False when the broker could not route or store it: then the original must not
-        be acked, or the message would be lost."""
+        be acked, or the message would be lost.
+
+        A nack is tried once more on a new channel: on RabbitMQ 3.10 a channel whose
+        publish met a quorum queue's dead leader nacks everything after it, while a new
+        channel reaches the new leader. A copy that did land is a duplicate the
+        consumers' tracking drops."""
         step = d.attempt  # attempt 1 failed -> retry queue 1
         if retry and step <= len(self.s.retry_queues):
             target, attempt = self.s.retry_queues[step - 1], d.attempt + 1
@@ -285,13 +296,32 @@ class ConsumerLoop:
         props = pika.BasicProperties(
             message_id=props.message_id, type=props.type, content_type=props.content_type,
             delivery_mode=2, timestamp=props.timestamp, headers=headers, user_id=self.user)
-        try:
-            side.basic_publish("", target, d.body, props, mandatory=True)
-        except (UnroutableError, NackError) as exc:
-            log.error("message %s not moved to %s (%r): it goes back to its queue",
-                      d.message_id, target, exc)
-            return False
-        return True
+        for fresh in (False, True):
+            try:
+                if fresh:
+                    self._renew_side()
+                self._side.basic_publish("", target, d.body, props, mandatory=True)
+                return True
+            except NackError as exc:
+                if fresh:
+                    return self._not_moved(d, target, exc)
+                log.warning("message %s nacked by %s; again on a new channel", d.message_id,
+                            target)
+            except UnroutableError as exc:
+                return self._not_moved(d, target, exc)
+        return False
+
+    def _renew_side(self) -> None:
+        old = self._side
+        self._side = self._side_channel(old.connection)
+        if old.is_open:
+            old.close()
+
+    @staticmethod
+    def _not_moved(d: Delivery, target: str, exc: Exception) -> bool:
+        log.error("message %s not moved to %s (%r): it goes back to its queue",
+                  d.message_id, target, exc)
+        return False
 
     # --- worker thread ---------------------------------------------------------------
 

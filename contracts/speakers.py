@@ -103,7 +103,11 @@ def command_queue(speaker_id: int | str) -> str:
 # The device's queue: quorum, one active consumer (a second agent for the device waits as
 # standby). Declared and bound by the backend (consumers/provisioner.py); the device, which
 # may configure nothing, declares it passively.
-COMMAND_QUEUE_ARGUMENTS = {"x-queue-type": "quorum", "x-single-active-consumer": True}
+# the device's own queue: one active consumer (a second agent of the device waits as
+# standby), and a message TTL so the broker drops a command nobody took within its
+# expiry, whatever the device's clock says
+COMMAND_QUEUE_ARGUMENTS = {"x-queue-type": "quorum", "x-single-active-consumer": True,
+                           "x-message-ttl": int(DEFAULT_COMMAND_TTL.total_seconds() * 1000)}
 
 
 def command_keys(speaker_id: int | str) -> tuple[str, ...]:

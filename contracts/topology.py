@@ -48,3 +48,12 @@ def bound(routing_key: str) -> bool:
     returns such a message, that queue is missing and the message must not count as
     published. (Speaker commands go to device queues that may well not exist.)"""
     return any(matches(p, routing_key) for keys in QUEUES.values() for p in keys)
+
+
+def node_urls(amqp_url: str) -> list[str]:
+    """The node URLs of `AMQP_URL`: one URL, or a comma-separated list of a cluster's
+    nodes (tried in that order). Raises ValueError when it names no node."""
+    urls = [u.strip() for u in amqp_url.split(",") if u.strip()]
+    if not urls:
+        raise ValueError("AMQP_URL names no broker node")
+    return urls

@@ -44,7 +44,7 @@ class StatePublisher:
     def __init__(self, amqp_url: str, name: str, *, backoff: tuple[float, float] = (0.5, 10.0),
                  max_pending: int = 50) -> None:
         self._params = connection_parameters(amqp_url, name=name)
-        self._user_id = self._params.credentials.username
+        self._user_id = self._params[0].credentials.username
         self._backoff = backoff
         self._pending: collections.deque[tuple[str, bytes, str, str]] = collections.deque(
             maxlen=max_pending)

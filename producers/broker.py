@@ -3,6 +3,8 @@ properties. No SQLAlchemy here: the speaker agent uses this module on the Pi."""
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -11,7 +13,9 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import ChannelClosedByBroker
 
 from contracts.envelope import CONTENT_TYPE
-from contracts.topology import EXCHANGE, dead_queue, queue_name, retry_queue
+from contracts.topology import EXCHANGE, dead_queue, node_urls, queue_name, retry_queue
+
+log = logging.getLogger("venuebus.broker")
 
 CLOUDEVENTS_JSON = CONTENT_TYPE
 HEARTBEAT_S = 30
@@ -28,17 +32,27 @@ class TopologyMismatch(RuntimeError):
     """A queue or exchange exists with other arguments; restarting will not help."""
 
 
-def connection_parameters(amqp_url: str, *, name: str = "venuebus") -> pika.URLParameters:
-    """Parameters for every connection we open: heartbeats, timeouts on every call, and a
-    connection name that shows in `rabbitmqctl list_connections client_properties`."""
-    params = pika.URLParameters(amqp_url)
-    if "heartbeat=" not in amqp_url:  # an explicit ?heartbeat=N in the URL wins
-        params.heartbeat = HEARTBEAT_S
-    params.blocked_connection_timeout = 60
-    params.socket_timeout = 10
-    params.stack_timeout = 15
-    params.connection_attempts = 1
-    params.client_properties = {"connection_name": name}
+def connection_parameters(amqp_url: str, *, name: str = "venuebus"
+                          ) -> list[pika.URLParameters]:
+    """Parameters for every connection we open, one per node of `amqp_url` (a URL or a
+    comma-separated list of a cluster's nodes): pika's connections try them in order
+    and take the first that answers. Heartbeats, timeouts on every call, and a
+    connection name that shows in `rabbitmqctl list_connections client_properties`.
+
+    One pass over the nodes per connect (`connection_attempts=1`): every caller has its
+    own backoff loop, which stays responsive to stop() where pika's retries would block."""
+    params = []
+    for url in node_urls(amqp_url):
+        p = pika.URLParameters(url)
+        if "heartbeat=" not in url:  # an explicit ?heartbeat=N in the URL wins
+            p.heartbeat = HEARTBEAT_S
+        p.blocked_connection_timeout = 60
+        p.socket_timeout = 10
+        p.stack_timeout = 15
+        p.connection_attempts = 1
+        p.retry_delay = 0.5  # only between passes, if a caller asks for more than one
+        p.client_properties = {"connection_name": name}
+        params.append(p)
     return params
 
 
@@ -60,10 +74,20 @@ class QueueSpec:
     bindings: tuple[str, ...]
     delivery_limit: int = 20
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
+    # quorum members of a new queue (x-quorum-initial-group-size); None: the broker's
+    # default. Create-only: an existing queue keeps what it was created with.
+    replicas: int | None = None
 
     @property
     def name(self) -> str:
         return queue_name(self.consumer)
+
+
+def _mismatch(what: str, exc: ChannelClosedByBroker) -> TopologyMismatch:
+    return TopologyMismatch(
+        f"{what} already exists with different arguments ({exc.reply_text}). "
+        "Delete it (rabbitmqctl delete_queue) or align the settings; "
+        "restarting will not fix this.")
 
 
 def _guard(fn, what: str):
@@ -71,10 +95,7 @@ def _guard(fn, what: str):
         return fn()
     except ChannelClosedByBroker as exc:
         if exc.reply_code == 406:
-            raise TopologyMismatch(
-                f"{what} already exists with different arguments ({exc.reply_text}). "
-                "Delete it (rabbitmqctl delete_queue) or align the settings; "
-                "restarting will not fix this.") from exc
+            raise _mismatch(what, exc) from exc
         raise
 
 
@@ -85,23 +106,73 @@ def declare_exchange(channel: BlockingChannel) -> None:
 
 def declare_queue(channel: BlockingChannel, spec: QueueSpec) -> None:
     """Declare `spec` idempotently: main quorum queue, `.dead`, and one TTL queue per retry
-    step that dead-letters back into the main queue. Raises TopologyMismatch."""
+    step that dead-letters back into the main queue. Raises TopologyMismatch.
+
+    With `spec.replicas` (a cluster) every queue is a quorum queue of that many members,
+    the retry queues too: a classic queue lives on one node, and while that node is down
+    declaring it fails, so no client could declare the topology. Both are create-only
+    (see `declare_durable`): queues that exist keep their type and members."""
     declare_exchange(channel)
     main = spec.name
-    _guard(lambda: channel.queue_declare(dead_queue(spec.consumer), durable=True,
-                                         arguments={"x-queue-type": "quorum"}),
-           f"queue {dead_queue(spec.consumer)}")
-    args = {"x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,
-            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_queue(spec.consumer)}
-    _guard(lambda: channel.queue_declare(main, durable=True, arguments=args), f"queue {main}")
+    group = {GROUP_SIZE: spec.replicas} if spec.replicas else {}
+    retry_type = {"x-queue-type": "quorum", **group} if spec.replicas else {}
+    declare_durable(channel, dead_queue(spec.consumer), {"x-queue-type": "quorum", **group},
+                    create_only=(GROUP_SIZE,))
+    declare_durable(channel, main, {
+        "x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,
+        "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_queue(spec.consumer),
+        **group}, create_only=(GROUP_SIZE,))
     for key in spec.bindings:
         channel.queue_bind(main, EXCHANGE, routing_key=key)
     for step, delay in enumerate(spec.retry_delays_ms, start=1):
-        name = retry_queue(spec.consumer, step)
-        _guard(lambda name=name, delay=delay: channel.queue_declare(
-            name, durable=True, arguments={"x-message-ttl": delay, "x-dead-letter-exchange": "",
-                                           "x-dead-letter-routing-key": main}),
-               f"queue {name}")
+        declare_durable(channel, retry_queue(spec.consumer, step), {
+            "x-message-ttl": delay, "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": main, **retry_type},
+            create_only=(GROUP_SIZE, "x-queue-type"))
+
+
+GROUP_SIZE = "x-quorum-initial-group-size"
+# RabbitMQ's answer to a declaration that differs from the existing queue in one argument
+_INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*but current is (none|the value '([^']*)')")
+
+
+def declare_durable(channel: BlockingChannel, name: str, arguments: dict,
+                    create_only: tuple[str, ...] = ()) -> None:
+    """Declare the durable queue `name` with `arguments`. The `create_only` ones apply
+    when the queue is created: an existing queue with other values of them, or without
+    them, or with them where `arguments` has none (made by a client listing more
+    nodes), is kept as it is, with a warning. Any other difference raises
+    TopologyMismatch.
+
+    Declarations run on channels of their own: RabbitMQ closes a channel on a mismatch,
+    and `channel` (often the one a consumer is about to use) must outlive the probe."""
+    args = dict(arguments)
+    for _ in range(len(create_only) + 1):
+        probe = channel.connection.channel()
+        try:
+            probe.queue_declare(name, durable=True, arguments=args)
+        except ChannelClosedByBroker as exc:
+            found = _INEQUIVALENT.search(exc.reply_text or "") if exc.reply_code == 406 else None
+            if exc.reply_code != 406:
+                raise
+            if found is None or found[1] not in create_only:
+                raise _mismatch(f"queue {name}", exc) from exc
+            log.warning("queue %s was created with another %s than %r; kept as it is "
+                        "(delete the queue to apply it)", name, found[1], args.get(found[1]))
+            args = _as_existing(args, found[1], found[3], found[2] == "none")
+            continue
+        if probe.is_open:
+            probe.close()
+        return
+    raise TopologyMismatch(f"queue {name}: no declaration matched the existing queue")
+
+
+def _as_existing(args: dict, key: str, value: str | None, absent: bool) -> dict:
+    """`args` with `key` as the existing queue has it (absent, or the value it reports)."""
+    rest = {k: v for k, v in args.items() if k != key}
+    if absent or value is None:
+        return rest
+    return {**rest, key: int(value) if value.lstrip("-").isdigit() else value}
 
 
 def queue_counts(channel: BlockingChannel, name: str) -> tuple[int, int] | None:

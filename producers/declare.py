@@ -12,7 +12,7 @@ from producers.broker import QueueSpec, declare_queue
 def queue_spec(config: Config, consumer: str) -> QueueSpec:
     return QueueSpec(consumer=consumer, bindings=QUEUES[consumer],
                      delivery_limit=config.delivery_limit,
-                     retry_delays_ms=config.retry_delays_ms)
+                     retry_delays_ms=config.retry_delays_ms, replicas=config.queue_replicas)
 
 
 def declare_all(channel: BlockingChannel, config: Config) -> None:

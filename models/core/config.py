@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from contracts.topology import node_urls
+
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
 DAY_S = 24 * 3600
 # the longest an unanswered delivery takes to come back from the broker: a lost consumer
 # is noticed after two missed heartbeats (30 s each), a stopping one drains for 30 s
 REDELIVERY_WAIT_S = 120
+MAX_REPLICAS = 5
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -76,6 +79,9 @@ class Config:
     speaker_amqp_url: str = ""
     # hosts (`host` or `host:port`) a play query's URL may name besides YouTube's
     speaker_media_hosts: tuple[str, ...] = ("127.0.0.1:8090", "localhost:8090")
+    # quorum members of each new consumer queue; 0: one per node listed in AMQP_URL, at
+    # most MAX_REPLICAS (a majority of 3 survives one node loss, of 5 two)
+    quorum_group_size: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -94,6 +100,14 @@ class Config:
         attempts = len(self.retry_delays_ms) + 1
         return sum(self.retry_delays_ms) / 1000 + attempts * self.delivery_limit * \
             REDELIVERY_WAIT_S
+
+    @property
+    def queue_replicas(self) -> int | None:
+        """x-quorum-initial-group-size of new consumer queues; None for a single node,
+        where the argument would pin a queue to one member after the cluster grew."""
+        nodes = len(node_urls(self.amqp_url))
+        size = self.quorum_group_size or min(nodes, MAX_REPLICAS)
+        return size if nodes > 1 or self.quorum_group_size else None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -134,6 +148,7 @@ class Config:
             speaker_media_hosts=tuple(h.strip() for h in env["SPEAKER_MEDIA_HOSTS"].split(",")
                                       if h.strip())
             if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
+            quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
         )
 
     def with_(self, **changes: object) -> Config:
@@ -142,7 +157,7 @@ class Config:
     @property
     def broker_api(self) -> tuple[str, str, str]:
         """(management API base URL, user, password), defaults derived from AMQP_URL."""
-        amqp = urlsplit(self.amqp_url)
+        amqp = urlsplit(node_urls(self.amqp_url)[0])
         url = self.broker_api_url or f"http://{amqp.hostname or 'localhost'}:15672"
         return (url.rstrip("/"), self.broker_api_user or unquote(amqp.username or "guest"),
                 self.broker_api_password or unquote(amqp.password or "guest"))
@@ -150,14 +165,16 @@ class Config:
     @property
     def broker_vhost(self) -> str:
         """The vhost of AMQP_URL (`/` when the URL names none)."""
-        path = urlsplit(self.amqp_url).path
+        path = urlsplit(node_urls(self.amqp_url)[0]).path
         return unquote(path[1:]) if len(path) > 1 else "/"
 
     @property
     def device_amqp_url(self) -> str:
-        """The broker URL a device connects to, without credentials."""
-        parts = urlsplit(self.speaker_amqp_url or self.amqp_url)
-        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        """The broker URL (a node list in a cluster) a device connects to, without
+        credentials."""
+        return ",".join(urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+                        for parts in map(urlsplit,
+                                         node_urls(self.speaker_amqp_url or self.amqp_url)))
 
     @property
     def is_sqlite(self) -> bool:

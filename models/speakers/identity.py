@@ -26,7 +26,8 @@ def broker_user(config: Config, speaker_id: int | str) -> str:
 
 
 def device_amqp_url(config: Config, speaker_id: int | str, token: str) -> str:
-    """The device's full broker URL, `amqp://<user>:<token>@host:port/vhost`."""
-    parts = urlsplit(config.device_amqp_url)
-    netloc = f"{quote(broker_user(config, speaker_id), safe='')}:{quote(token, safe='')}@"
-    return urlunsplit(parts._replace(netloc=netloc + parts.netloc))
+    """The device's full broker URL, `amqp://<user>:<token>@host:port/vhost` (one per
+    node, comma-separated, in a cluster)."""
+    login = f"{quote(broker_user(config, speaker_id), safe='')}:{quote(token, safe='')}@"
+    return ",".join(urlunsplit(parts._replace(netloc=login + parts.netloc))
+                    for parts in map(urlsplit, config.device_amqp_url.split(",")))

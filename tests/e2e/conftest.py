@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import unquote
 
 import pytest
 
 from tests.support.processes import processes
-from tests.support.rabbit_nodes import RabbitNode, rabbit_nodes, rabbitmq_installed
+from tests.support.rabbit_nodes import (
+    RabbitNode,
+    node_list_url,
+    rabbit_nodes,
+    rabbitmq_installed,
+)
 from tests.support.services import fresh_vhost, rabbitmq_server
 from tests.support.speaker_identity import RUN_PREFIX, random_secret_key
 
@@ -54,6 +60,25 @@ def node_env(database_url, rabbit_node, db) -> Iterator[dict[str, str]]:
     """Like spine_env, on a fresh vhost of the private node."""
     with rabbit_node.fresh_vhost() as url:
         yield _spine_env(database_url, url)
+
+
+@pytest.fixture(scope="module")
+def rabbit_cluster(tmp_path_factory) -> Iterator[list[RabbitNode]]:
+    """Three private nodes clustered (node 2 and 3 joined node 1), booted once for the
+    module: a test may kill and restart any of them."""
+    if not rabbitmq_installed():
+        pytest.skip("needs rabbitmq-server installed on this machine")
+    with rabbit_nodes(3, tmp_path_factory.mktemp("cluster")) as nodes:
+        yield nodes
+
+
+@pytest.fixture
+def cluster_env(database_url, rabbit_cluster, db) -> Iterator[dict[str, str]]:
+    """Like spine_env, with AMQP_URL listing every node of the cluster (a fresh vhost,
+    cluster-wide)."""
+    with rabbit_cluster[0].fresh_vhost() as url:
+        vhost = unquote(url.rsplit("/", 1)[1])
+        yield _spine_env(database_url, node_list_url(rabbit_cluster, vhost))
 
 
 @pytest.fixture

@@ -138,14 +138,16 @@ def close_broker_connections(vhost: str, connection_name: str) -> int:
     return len(pids)
 
 
-def declare_command_queue(channel, device_id: str) -> None:
+def declare_command_queue(channel, device_id: str, ttl_ms: int | None = None) -> None:
     """The device's queue, declared and bound as the backend's provisioner does (the agent
-    only declares it passively)."""
+    only declares it passively); `ttl_ms` overrides the command TTL."""
     from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue
     from contracts.topology import EXCHANGE
 
-    channel.queue_declare(command_queue(device_id), durable=True,
-                          arguments=COMMAND_QUEUE_ARGUMENTS)
+    arguments = dict(COMMAND_QUEUE_ARGUMENTS)
+    if ttl_ms is not None:
+        arguments["x-message-ttl"] = ttl_ms
+    channel.queue_declare(command_queue(device_id), durable=True, arguments=arguments)
     for key in command_keys(device_id):
         channel.queue_bind(command_queue(device_id), EXCHANGE, routing_key=key)
 
@@ -158,10 +160,11 @@ class BrokerPeer:
         import pika
 
         from contracts.topology import EXCHANGE
+        from producers.broker import connection_parameters
 
         self._pika = pika
         self.exchange = EXCHANGE
-        self.conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        self.conn = pika.BlockingConnection(connection_parameters(amqp_url, name="test-peer"))
         self.ch = self.conn.channel()
         self.ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
         declare_command_queue(self.ch, device_id)

@@ -233,6 +233,18 @@ def _private_epmd(base: Path) -> Iterator[int]:
         proc.wait(10)
 
 
+def node_list_url(nodes: list[RabbitNode], vhost: str = "/") -> str:
+    """AMQP_URL for a cluster: every node's URL for `vhost`, comma-separated."""
+    return ",".join(node.amqp_url(vhost) for node in nodes)
+
+
+def queue_leaders(node: RabbitNode, vhost: str) -> dict[str, str]:
+    """Quorum queue name -> the node that leads it, as `node` sees the cluster."""
+    rows = json.loads(node.ctl("list_queues", "-p", vhost, "name", "leader",
+                               "--formatter", "json"))
+    return {row["name"]: row["leader"] for row in rows if row.get("leader")}
+
+
 @contextlib.contextmanager
 def rabbit_nodes(count: int, base: Path, timeout: float = BOOT_TIMEOUT) -> Iterator[
         list[RabbitNode]]:

@@ -30,7 +30,8 @@ def test_a_retried_state_still_names_the_device_that_published_it():
     first = parse_delivery(Method("speaker.7.state"), pika.BasicProperties(
         message_id="m", user_id="speaker-7"), b"{}", loop.user)
     side = RecordingChannel()
-    loop._republish(side, first, "busy", retry=True)
+    loop._side = side  # the loop's side channel for retries and dead letters
+    assert loop._republish(first, "busy", retry=True)
 
     [(_, queue, body, props)] = side.published
     assert queue == "venuebus.speakers.retry.1" and props.user_id == "backend"

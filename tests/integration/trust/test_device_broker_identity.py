@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pika
 import pytest
 from pika.exceptions import ChannelClosedByBroker, ProbableAuthenticationError
@@ -41,8 +43,11 @@ def state_body(speaker_id: int) -> bytes:
 
 
 def test_a_device_consumes_its_own_queue_and_publishes_its_own_state(speakers, backend,
-                                                                     trust_config):
+                                                                     trust_config, admin):
     _, [(a, url_a, _), _] = speakers
+    declared = admin.call("GET", f"queues/{quote(trust_config.broker_vhost, safe='')}/"
+                                 f"{command_queue(a)}")
+    assert declared["arguments"]["x-message-ttl"] == 30_000  # the broker drops stale commands
     conn, channel = device_channel(url_a)
     channel.queue_declare(command_queue(a), passive=True)  # the device declares passively
     channel.basic_consume(command_queue(a), lambda *_: None)
