@@ -12,12 +12,13 @@ def prune() -> None:
     """Prune published outbox rows, processed messages and stats facts past their
     horizons, and expired idempotency keys, in small batches."""
     from models.core.db import Database
-    from models.retention import prune as prune_tables
+    from models.core.retention import prune as prune_tables
+    from models.registry import retained
 
     config = Config.from_env()
     database = Database(config)
     try:
-        deleted = prune_tables(database, config)
+        deleted = prune_tables(database, config, retained(config))
     finally:
         database.dispose()
     for table, n in deleted.items():
@@ -44,8 +45,9 @@ def size(n: int | None) -> str:
 
 def echo_table_sizes(database, config: Config) -> None:
     """The pruned tables' rows, bytes and oldest row, for `venuebus status`."""
-    from models.retention import table_sizes
+    from models.core.retention import table_sizes
+    from models.registry import retained
 
     click.echo(f"{'table':<28}{'rows':>10}{'size':>11}{'oldest':>9}")
-    for t in table_sizes(database, config):
+    for t in table_sizes(database, retained(config)):
         click.echo(f"{t.name:<28}{t.rows:>10}{size(t.bytes):>11}{age(t.oldest_age_s):>9}")

@@ -48,7 +48,8 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
     import pika
 
     from models.core.db import Database
-    from models.retention import Pruner
+    from models.core.retention import Pruner
+    from models.registry import retained
     from producers.broker import TopologyMismatch, connection_parameters
     from producers.declare import declare_all
     from producers.publisher import ConfirmingPublisher
@@ -71,7 +72,7 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
               poll_interval=poll_interval, declare=declare)
     _serve_metrics(metrics_port, r.metrics.registry)
     _on_term(r.stop)
-    pruner = Pruner(r.db, config).start() if prune else None
+    pruner = Pruner(r.db, config, retained(config)).start() if prune else None
     click.echo("relay running")
     try:
         r.run()

@@ -14,7 +14,9 @@ from consumers.registry import Consumer
 from consumers.runtime import Delivery, Outcome
 from consumers.tracking import TrackedWork
 from models.core.outbox import OutboxMessage, ProcessedMessage
-from models.retention import Pruner, prune
+from models.core.retention import Pruner
+from models.core.retention import prune as prune_tables
+from models.registry import retained
 from models.ticketing.stats.tables import StatsAppliedFact
 from models.ticketing.tables import IdempotencyKey
 from tests.support.processes import wait_until
@@ -70,7 +72,7 @@ def test_tables_stay_bounded_over_a_long_run_and_redeliveries_inside_the_horizon
     for day in range(days):
         now = T0 + day * DAY
         ids = one_day_of_traffic(db, now)
-        prune(db, config, now=now)
+        prune_tables(db, config, retained(config), now=now)
         # kept: the outbox for a day, tracking rows and facts for two, keys for 24 h
         # (a row exactly at its horizon stays)
         bound = {"outbox": 2 * PER_DAY + 1, "processed_messages": 3 * PER_DAY,
@@ -85,7 +87,8 @@ def test_tables_stay_bounded_over_a_long_run_and_redeliveries_inside_the_horizon
         d.message_id for d in ds)), max_attempts=3)
     outside = ids[0]  # processed on day 29: three days before the redelivery
     inside = one_day_of_traffic(db, T0 + days * DAY)[0]
-    prune(db, config, now=T0 + (days + 2) * DAY)  # two days later: at the horizon
+    # two days later: at the horizon
+    prune_tables(db, config, retained(config), now=T0 + (days + 2) * DAY)
     assert work([delivery(inside), delivery(outside)]) == [Outcome("ack")] * 2
     assert inside not in ran, "a redelivery inside the dedupe horizon ran its handler again"
     assert ran == [outside]  # past the horizon the record is gone: hence its length
@@ -93,7 +96,7 @@ def test_tables_stay_bounded_over_a_long_run_and_redeliveries_inside_the_horizon
 
 def test_a_running_pruner_prunes_again_and_again(db, config):
     config = config.with_(prune_interval_s=0.2)
-    pruner = Pruner(db, config).start()
+    pruner = Pruner(db, config, retained(config)).start()
     try:
         for _ in range(2):
             one_day_of_traffic(db, datetime.now(UTC) - timedelta(days=30))

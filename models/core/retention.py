@@ -6,8 +6,10 @@
   redelivery path: a redelivery within it is still recognised;
 - idempotency keys, once expired (`models.ticketing.idempotency.KEY_TTL`).
 
-Each batch is one short transaction (`Config.prune_batch_size` rows), so pruning never
-holds locks the request paths wait on for long; several pruners may run at once."""
+Which tables, and their horizons, is `models.registry.retained`: this module is the
+mechanism and knows no domain. Each batch is one short transaction
+(`Config.prune_batch_size` rows), so pruning never holds locks the request paths wait
+on for long; several pruners may run at once."""
 
 from __future__ import annotations
 
@@ -22,10 +24,6 @@ from sqlalchemy.orm import Session
 from models.core.base import utcnow
 from models.core.config import Config
 from models.core.db import Database
-from models.core.outbox import OutboxMessage, ProcessedMessage
-from models.ticketing.idempotency import KEY_TTL
-from models.ticketing.stats.tables import StatsAppliedFact
-from models.ticketing.tables import IdempotencyKey
 
 log = logging.getLogger("venuebus.retention")
 
@@ -47,18 +45,6 @@ class Retained:
         return [self.stamp < now - self.keep, *([self.only] if self.only is not None else [])]
 
 
-def retained(config: Config) -> list[Retained]:
-    horizon = timedelta(seconds=config.dedupe_horizon_s)
-    return [
-        Retained(OutboxMessage, OutboxMessage.published_at,
-                 timedelta(seconds=config.outbox_retention_s),
-                 OutboxMessage.published_at.is_not(None)),
-        Retained(ProcessedMessage, ProcessedMessage.processed_at, horizon),
-        Retained(StatsAppliedFact, StatsAppliedFact.applied_at, horizon),
-        Retained(IdempotencyKey, IdempotencyKey.created_at, KEY_TTL),
-    ]
-
-
 def _prune_batch(session: Session, table: Retained, now: datetime, size: int) -> int:
     keys = list(table.model.__table__.primary_key.columns)
     victims = select(*keys).where(*table.expired(now)).limit(size)
@@ -68,7 +54,8 @@ def _prune_batch(session: Session, table: Retained, now: datetime, size: int) ->
     return session.execute(delete(table.model).where(target.in_(victims))).rowcount
 
 
-def prune(db: Database, config: Config, *, now: datetime | None = None,
+def prune(db: Database, config: Config, tables: list[Retained], *,
+          now: datetime | None = None,
           max_batches: int | None = None,
           stop: threading.Event | None = None) -> dict[str, int]:
     """Delete what is past its horizon, `config.prune_batch_size` rows per transaction,
@@ -76,7 +63,7 @@ def prune(db: Database, config: Config, *, now: datetime | None = None,
     batch checking `stop`. Returns the rows deleted per table."""
     now = now or utcnow()
     deleted: dict[str, int] = {}
-    for table in retained(config):
+    for table in tables:
         deleted[table.name] = batches = 0
         while (max_batches is None or batches < max_batches) \
                 and not (stop is not None and stop.is_set()):
@@ -98,14 +85,14 @@ class TableSize:
     oldest_age_s: float | None  # None when empty
 
 
-def table_sizes(db: Database, config: Config, *, now: datetime | None = None
+def table_sizes(db: Database, tables: list[Retained], *, now: datetime | None = None
                 ) -> list[TableSize]:
     """Rows, bytes on disk and the age of the oldest row of every pruned table (the
     outbox's oldest published row), for `venuebus status`."""
     now = now or utcnow()
     out = []
     with db.session() as session:
-        for table in retained(config):
+        for table in tables:
             # every row counts; min() skips unpublished outbox rows (no published_at)
             rows, oldest = session.execute(
                 select(func.count(), func.min(table.stamp)).select_from(table.model)).one()
@@ -122,8 +109,8 @@ class Pruner:
     relay), apart from its main work. A failed round (the database away) is logged and
     tried again next interval."""
 
-    def __init__(self, db: Database, config: Config) -> None:
-        self.db, self.config = db, config
+    def __init__(self, db: Database, config: Config, tables: list[Retained]) -> None:
+        self.db, self.config, self.tables = db, config, tables
         self.stopping = threading.Event()
         self.rounds = 0
         self._thread = threading.Thread(target=self._run, name="pruner", daemon=True)
@@ -140,7 +127,7 @@ class Pruner:
     def _run(self) -> None:
         while not self.stopping.is_set():
             try:
-                deleted = prune(self.db, self.config, stop=self.stopping)
+                deleted = prune(self.db, self.config, self.tables, stop=self.stopping)
                 if any(deleted.values()):
                     log.info("pruned %s", ", ".join(f"{n} {t}" for t, n in deleted.items()))
             except Exception as exc:  # noqa: BLE001 - the next round tries again
