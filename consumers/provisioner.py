@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 
-from consumers.broker_admin import BrokerAdmin
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
@@ -28,6 +27,7 @@ from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_user
 from models.speakers.service import broker_password_hash_of
+from producers.broker_admin import BrokerAdmin
 
 CLOSE_ON = ("speaker.token_rotated", "speaker.deleted")
 

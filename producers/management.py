@@ -5,10 +5,6 @@ AMQP_URL's host and credentials on port 15672); the vhost is AMQP_URL's."""
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +13,7 @@ from urllib.parse import quote
 
 from contracts.topology import dead_queue, queue_name
 from models.core.config import Config
+from producers.broker_admin import BrokerAdmin, BrokerAdminError
 
 # the connection name ConfirmingPublisher gives the relay (a test holds the two equal)
 RELAY_CONNECTION_NAME = "venuebus-relay"
@@ -67,15 +64,15 @@ class BrokerOverview:
     relays: list[ConnectionSeen]
 
 
-class ManagementClient:
-    """GETs against one vhost of the management API; every call has a timeout and raises
-    ManagementUnavailable on any failure (never hangs, never leaks urllib's errors)."""
+class ManagementClient(BrokerAdmin):
+    """GETs against one vhost of the management API, through the provisioner's client;
+    every call has a timeout and raises ManagementUnavailable on any failure (never
+    hangs, never leaks urllib's errors)."""
 
     def __init__(self, base_url: str, user: str, password: str, vhost: str,
                  timeout: float = 5.0) -> None:
-        self.base_url, self.vhost, self.timeout = base_url.rstrip("/"), vhost, timeout
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        self._auth = f"Basic {token}"
+        super().__init__(base_url, user, password, timeout=timeout)
+        self.vhost = vhost
 
     @classmethod
     def from_config(cls, config: Config, timeout: float = 5.0) -> ManagementClient:
@@ -87,16 +84,11 @@ class ManagementClient:
     def get(self, path: str) -> Any:
         """The JSON answer to GET `path` (e.g. "/api/queues/{vhost}", where {vhost} is
         replaced by this client's vhost, quoted)."""
-        url = self.base_url + path.replace("{vhost}", quote(self.vhost, safe=""))
-        request = urllib.request.Request(url, headers={"Authorization": self._auth,
-                                                       "Accept": "application/json"})
+        api_path = path.removeprefix("/api/").replace("{vhost}", quote(self.vhost, safe=""))
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                return json.load(answer)
-        except urllib.error.HTTPError as exc:
-            raise ManagementUnavailable(f"{url} answered {exc.code} {exc.reason}") from exc
-        except (OSError, ValueError) as exc:  # URLError, timeouts, refused, bad JSON
-            raise ManagementUnavailable(f"{url} did not answer: {exc}") from exc
+            return self.call("GET", api_path)
+        except (BrokerAdminError, ValueError) as exc:  # refused, unreachable, bad JSON
+            raise ManagementUnavailable(f"{self.base_url}: {exc}") from exc
 
     def connections(self) -> list[ConnectionSeen]:
         return [ConnectionSeen(

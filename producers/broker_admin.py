@@ -1,5 +1,6 @@
 """A small client of the RabbitMQ management HTTP API: the users, permissions, queues and
-connections the provisioner manages. Standard library only (urllib); every call has a
+connections the speaker provisioner manages (the operator page reads through it too:
+producers/management.py). Standard library only (urllib); every call has a
 timeout. Deleting what is already gone is a success, so every call is idempotent."""
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ class BrokerAdmin:
             raise BrokerAdminError(f"{method} /api/{path}: HTTP {exc.code} "
                                    f"{exc.read()[:200]!r}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise BrokerAdminError(f"{method} /api/{path}: {exc!r} (is the management "
-                                   "plugin enabled? rabbitmq-plugins enable "
-                                   "rabbitmq_management)") from None
+            raise BrokerAdminError(f"{method} /api/{path}: the management API did not "
+                                   f"answer ({exc!r}); is the plugin enabled? "
+                                   "rabbitmq-plugins enable rabbitmq_management") from None
         return json.loads(raw) if raw else None
 
     # -- users and permissions ------------------------------------------------------------
