@@ -3,7 +3,8 @@
 The signature (`Stripe-Signature`, HMAC of the raw body with the endpoint secret
 `STRIPE_WEBHOOK_SECRET`) is checked by the official library before anything is read.
 `checkout.session.completed` and `payment_intent.succeeded` whose `metadata.order_id`
-names an order are applied once per Stripe event id (models/ticketing/payments.py);
+names an order are applied once per Stripe event id (models/ticketing/payments.py); a
+payment that completes nothing (late, twice, or short) is recorded with `needs_refund`;
 other event types are acknowledged and ignored, so Stripe stops resending them."""
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ def _amount(obj: dict[str, Any]) -> tuple[Decimal | None, str | None]:
         return None, currency
     exponent = 0 if (currency or "").lower() in ZERO_DECIMAL else 2
     return Decimal(raw).scaleb(-exponent), currency
+
+
+def _reference(kind: str, obj: dict[str, Any]) -> str | None:
+    """The payment intent both events of one checkout name: the session's
+    `payment_intent`, or the intent's own id."""
+    raw = obj.get("id") if kind == "payment_intent.succeeded" else obj.get("payment_intent")
+    if isinstance(raw, dict):  # an expanded object
+        raw = raw.get("id")
+    return raw[:255] if isinstance(raw, str) and raw else None
 
 
 def _order_id(obj: dict[str, Any]) -> int:
@@ -72,6 +82,6 @@ def stripe_webhook():
         provider="stripe", provider_event_id=event_id, event_type=kind,
         order_id=_order_id(obj), amount=amount,
         currency=currency[:3].lower() if isinstance(currency, str) else None,
-        pointer=ORDER_POINTER))
+        pointer=ORDER_POINTER, reference=_reference(kind, obj)))
     return jsonify(received=True, payment_id=outcome.payment_id, outcome=outcome.outcome,
                    needs_refund=outcome.needs_refund, replayed=outcome.replayed)

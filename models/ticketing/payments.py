@@ -1,9 +1,10 @@
 """Payments reported by a payment provider (its webhook), each applied exactly once.
 
 A payment and its effect commit together: the `payments` row (unique per provider event
-id) and the order's completion, or the `needs_refund` flag when the order had already
-expired or was cancelled: money never silently completes an order whose units were given
-back. The order's row lock orders a payment against expiry, cancel and a replay."""
+id) and the order's completion, or the `needs_refund` flag when the money completes
+nothing: the order had expired or was cancelled (its units were given back), another
+payment or the organiser had completed it, or the amount falls short of the order's.
+The order's row lock orders a payment against expiry, cancel and a replay."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models.core.db import Database
 from models.core.errors import Invalid
@@ -30,21 +32,22 @@ class PaymentNotice:
     amount: Decimal | None = None
     currency: str | None = None
     pointer: str | None = None  # where the order id was in the provider's document
+    reference: str | None = None  # the money movement (Stripe: the payment intent)
 
 
 @dataclass(frozen=True)
 class PaymentOutcome:
     payment_id: int
-    outcome: str  # completed, needs_refund or already_completed
+    outcome: str  # one of models.ticketing.tables.PAYMENT_OUTCOMES
     needs_refund: bool
     replayed: bool  # this provider event was recorded before: nothing was done now
 
 
 def record_payment(db: Database, notice: PaymentNotice) -> PaymentOutcome:
     """Apply a provider's payment to its order, once per provider event id: a pending or
-    placed order is completed (`order.completed`, no acting user); a completed one stays
-    so; an expired or cancelled one is flagged `needs_refund`. Invalid `unknown_order`
-    when no such order exists (nothing recorded)."""
+    placed order is completed (`order.completed`, no acting user) unless the amount falls
+    short; anything else is recorded and flagged `needs_refund` (see `_outcome`). Invalid
+    `unknown_order` when no such order exists (nothing recorded)."""
     with UnitOfWork(db) as uow:
         s = uow.session
         order = s.scalar(select(Order).where(Order.id == notice.order_id).with_for_update())
@@ -57,16 +60,12 @@ def record_payment(db: Database, notice: PaymentNotice) -> PaymentOutcome:
             Payment.provider_event_id == notice.provider_event_id))
         if earlier is not None:
             return PaymentOutcome(earlier.id, earlier.outcome, earlier.needs_refund, True)
-        if order.status in COMPLETABLE:
-            outcome = "completed"
-        elif order.status == "completed":
-            outcome = "already_completed"
-        else:
-            outcome = "needs_refund"
+        outcome = _outcome(s, order, notice)
         payment = Payment(provider=notice.provider, provider_event_id=notice.provider_event_id,
                           event_type=notice.event_type, order_id=order.id,
-                          amount=notice.amount, currency=notice.currency, outcome=outcome,
-                          needs_refund=outcome == "needs_refund")
+                          amount=notice.amount, currency=notice.currency,
+                          reference=notice.reference, outcome=outcome,
+                          needs_refund=outcome in NEEDS_REFUND)
         s.add(payment)
         s.flush()
         if outcome == "completed":
@@ -75,3 +74,20 @@ def record_payment(db: Database, notice: PaymentNotice) -> PaymentOutcome:
             mark_completed(uow, order, lines, by_id=None, payment_id=payment.id)
         uow.commit()
         return PaymentOutcome(payment.id, outcome, payment.needs_refund, False)
+
+
+NEEDS_REFUND = ("needs_refund", "paid_twice", "underpaid")
+
+
+def _outcome(s: Session, order: Order, notice: PaymentNotice) -> str:
+    """What this payment does to `order` (locked by the caller)."""
+    if order.status in COMPLETABLE:
+        short = notice.amount is not None and notice.amount < order.amount
+        return "underpaid" if short else "completed"
+    if order.status != "completed":
+        return "needs_refund"  # expired or cancelled: its units were given back
+    # completed already: by this same payment told again, or by other money
+    paid_by = s.scalars(select(Payment.reference).where(
+        Payment.order_id == order.id, Payment.outcome == "completed")).all()
+    same = notice.reference is not None and notice.reference in paid_by
+    return "already_completed" if same else "paid_twice"

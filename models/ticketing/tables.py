@@ -24,8 +24,13 @@ from models.core.base import Base, BigId, UTCDateTime, utcnow
 DISCOUNT_USES = ("ticket", "event")
 ORDER_STATUSES = ("pending", "placed", "completed", "cancelled", "expired")
 PAYMENT_MODES = ("free", "onsite", "online", "bank", "cheque")
-PAYMENT_OUTCOMES = ("completed", "needs_refund", "already_completed")
 DISCOUNT_TYPES = ("amount", "percent")
+# completed: it paid the order; already_completed: the same payment told again (Stripe
+# reports one checkout as two events); the rest need a refund: needs_refund (the order
+# expired or was cancelled), paid_twice (another payment or the organiser completed it),
+# underpaid (less than the order's amount: the order stays unpaid)
+PAYMENT_OUTCOMES = ("completed", "already_completed", "needs_refund", "paid_twice",
+                    "underpaid")
 
 
 class Order(Base):
@@ -71,13 +76,15 @@ class Order(Base):
 
 class Payment(Base):
     """One payment provider event, recorded once (a replay finds its row) in the same
-    transaction as its effect on the order. `needs_refund`: money came for an order
-    that had expired or was cancelled, so its units were given back."""
+    transaction as its effect on the order. `reference` names the money movement (Stripe's
+    payment intent), which several provider events can report. `needs_refund`: money came
+    that completes nothing: the order had expired or was cancelled (its units were given
+    back), was already paid by another payment, or the amount falls short."""
 
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("provider", "provider_event_id"),
-        CheckConstraint("outcome IN ('completed', 'needs_refund', 'already_completed')",
+        CheckConstraint(f"outcome IN ({', '.join(repr(o) for o in PAYMENT_OUTCOMES)})",
                         name="outcome_known"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
     )
@@ -90,6 +97,7 @@ class Payment(Base):
                                           index=True)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
+    reference: Mapped[str | None] = mapped_column(String(255))
     outcome: Mapped[str] = mapped_column(String(32))
     needs_refund: Mapped[bool] = mapped_column(Boolean, default=False,
                                                server_default=text("false"))

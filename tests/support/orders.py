@@ -45,9 +45,16 @@ def patch_status(client, token: str, order_id: Any, status: Any):
 
 
 def stripe_event(order_id: Any, event_id: str = "evt_1", kind: str = "checkout.session.completed",
-                 amount: int = 5000) -> str:
-    obj = {"id": "cs_test_1", "object": "checkout.session", "amount_total": amount,
-           "currency": "eur", "metadata": {"order_id": str(order_id)}}
+                 amount: int = 5000, intent: str = "pi_test_1") -> str:
+    """A Stripe event as Stripe shapes it: a checkout session names its payment intent,
+    `payment_intent.succeeded` carries the intent itself."""
+    meta = {"order_id": str(order_id)}
+    if kind.startswith("payment_intent."):
+        obj = {"id": intent, "object": "payment_intent", "amount_received": amount,
+               "currency": "eur", "metadata": meta}
+    else:
+        obj = {"id": "cs_test_1", "object": "checkout.session", "amount_total": amount,
+               "currency": "eur", "payment_intent": intent, "metadata": meta}
     return json.dumps({"id": event_id, "object": "event", "type": kind,
                        "data": {"object": obj}})
 

@@ -20,6 +20,7 @@ from tests.support.orders import (
     make_due,
     order_row,
     outbox,
+    patch_status,
     payments,
     post_webhook,
     signed,
@@ -89,6 +90,39 @@ def test_a_payment_for_an_expired_order_is_recorded_and_flagged_needs_refund(cli
     shown = client.get(f"/v1/orders/{oid}", headers=auth(shop.owner_token)).get_json()
     assert shown["data"]["attributes"]["needs-refund"] is True
     assert shown["data"]["attributes"]["status"] == "expired"
+
+
+def test_a_second_payment_for_a_completed_order_is_flagged_paid_twice(client, db, shop):
+    """The buyer pays twice (two checkouts), or pays online after the organiser took
+    cash: the second money is recorded for a refund, the order completes once."""
+    oid = pending_order(client, shop)
+    assert post_webhook(client, stripe_event(oid, "evt_a", intent="pi_a")).get_json()[
+        "outcome"] == "completed"
+    r = post_webhook(client, stripe_event(oid, "evt_b", intent="pi_b"))
+    assert r.get_json()["outcome"] == "paid_twice" and r.get_json()["needs_refund"] is True
+    by_hand = pending_order(client, shop)
+    assert patch_status(client, shop.owner_token, by_hand, "completed").status_code == 200
+    r = post_webhook(client, stripe_event(by_hand, "evt_c", kind="payment_intent.succeeded",
+                                          intent="pi_c"))
+    assert r.get_json()["outcome"] == "paid_twice"
+    assert [(p.outcome, p.reference, p.needs_refund) for p in payments(db)] == [
+        ("completed", "pi_a", False), ("paid_twice", "pi_b", True),
+        ("paid_twice", "pi_c", True)]
+    assert len(outbox(db, "order.completed")) == 2 and sold(db, shop.ticket_id) == 4
+    shown = client.get(f"/v1/orders/{oid}", headers=auth(shop.owner_token)).get_json()
+    assert shown["data"]["attributes"]["needs-refund"] is True
+
+
+def test_a_payment_short_of_the_order_amount_completes_nothing(client, db, shop):
+    oid = pending_order(client, shop)  # 2 x 25.00
+    r = post_webhook(client, stripe_event(oid, "evt_short", amount=4999))
+    assert r.get_json()["outcome"] == "underpaid" and r.get_json()["needs_refund"] is True
+    assert order_row(db, oid).status == "pending" and outbox(db, "order.completed") == []
+    [payment] = payments(db)
+    assert payment.amount == Decimal("49.99") and payment.needs_refund
+    # the full amount, later, completes it
+    r = post_webhook(client, stripe_event(oid, "evt_full", amount=5000, intent="pi_full"))
+    assert r.get_json()["outcome"] == "completed" and order_row(db, oid).status == "completed"
 
 
 @pytest.mark.parametrize("headers", [
