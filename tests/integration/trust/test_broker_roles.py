@@ -14,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli.broker import broker_users
+from consumers.provisioner import grant_device, revoke_device
+from contracts.speakers import command_queue
 from contracts.topology import EXCHANGE, QUEUES, dead_queue, queue_name
 from models.core.config import Config, with_login
-from models.speakers.identity import broker_password_hash
+from models.speakers.identity import broker_password_hash, device_amqp_url
 from producers.broker import connection_parameters
 from producers.broker_admin import BrokerAdmin, BrokerAdminError
 from producers.broker_roles import backend_roles, grant_roles
@@ -113,17 +115,22 @@ def test_the_api_role_lists_and_replays_dead_letters_and_configures_nothing(
 
 
 def test_only_the_provisioner_manages_broker_users(own_vhost, prefix, passwords):
-    device = prefix + "speaker-1"
-    BrokerAdmin.from_config(as_role(own_vhost, prefix, "provisioner",
-                                    passwords["provisioner"])).put_user(
-        device, broker_password_hash(secrets.token_urlsafe(32)))
+    provisioner = as_role(own_vhost, prefix, "provisioner", passwords["provisioner"]).with_(
+        speaker_user_prefix=prefix + "speaker-")
+    token = secrets.token_urlsafe(32)
+    grant_device(BrokerAdmin.from_config(provisioner), provisioner, 1,
+                 broker_password_hash(token))
+    device = device_amqp_url(provisioner.with_(amqp_url=own_vhost), 1, token)
+    connect(Config(amqp_url=device)).close()  # the device's own user, with its rights
+    assert depth(own_vhost, command_queue(1)) == 0
     admin = BrokerAdmin.from_config(Config(amqp_url=own_vhost))
-    assert admin.user_exists(device)
     for role in ("relay", "api", "ratings", "speakers"):
         with pytest.raises(BrokerAdminError):
             BrokerAdmin.from_config(as_role(own_vhost, prefix, role, passwords[role])
-                                    ).delete_user(device)
-    assert admin.user_exists(device)
+                                    ).delete_user(prefix + "speaker-1")
+    assert admin.user_exists(prefix + "speaker-1")
+    revoke_device(BrokerAdmin.from_config(provisioner), provisioner, 1)
+    assert not admin.user_exists(prefix + "speaker-1")
 
 
 def test_granting_again_replaces_a_role_password(own_vhost, prefix, passwords):
