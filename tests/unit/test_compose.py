@@ -148,6 +148,9 @@ def test_the_cluster_nodes_share_cookie_and_peer_list():
         assert len(conf) == 1
         mounts.add(conf[0].split(":")[0])
     assert len(mounts) == 1
+    first = [n for n, s in nodes.items() if "depends_on" not in s]
+    assert len(first) == 1  # the others join it once it is up
+    assert all(set(s["depends_on"]) == set(first) for n, s in nodes.items() if n != first[0])
     conf = (DOCKER / mounts.pop()).read_text()
     settings = dict(line.split(" = ") for line in conf.splitlines()
                     if line and not line.startswith("#"))
