@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import click
 
-from cli.spine import _on_term
+from cli.spine import _on_term, _serve_metrics
 from models.core.config import Config
+
+
+def _metrics(loop):
+    from prometheus_client import CollectorRegistry, Gauge
+
+    registry = CollectorRegistry()
+    Gauge("venuebus_orders_expired", "Orders this process expired",
+          registry=registry).set_function(lambda: loop.expired)
+    return registry
 
 
 @click.command("expire-orders")
@@ -14,7 +23,8 @@ from models.core.config import Config
               help="seconds between looks for newly placed orders")
 @click.option("--batch-size", default=100, show_default=True,
               help="orders expired per pass (one transaction each)")
-def expire_orders(poll_interval: float, batch_size: int) -> None:
+@click.option("--metrics-port", type=int, default=None)
+def expire_orders(poll_interval: float, batch_size: int, metrics_port: int | None) -> None:
     """Expire pending orders past their expires-at (several may run on PostgreSQL)."""
     from models.core.db import Database
     from models.ticketing.expiry import ExpiryLoop
@@ -23,6 +33,7 @@ def expire_orders(poll_interval: float, batch_size: int) -> None:
     if config.is_sqlite:
         click.echo("SQLite: run one expire-orders process (no SKIP LOCKED)")
     loop = ExpiryLoop(Database(config), poll_interval=poll_interval, batch_size=batch_size)
+    _serve_metrics(metrics_port, _metrics(loop))
     _on_term(loop.stop)
     click.echo("expire-orders running")
     loop.run()

@@ -25,6 +25,8 @@ COMMANDS = {
     "devsmtp": "cli.devsmtp:devsmtp",
     "speakers": "cli.speakers:speakers",
     "asyncapi": "cli.spine:asyncapi",
+    "broker-users": "cli.broker:broker_users",
+    "health": "cli.health:health",
 }
 
 

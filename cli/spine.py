@@ -10,6 +10,7 @@ import sys
 import click
 
 from cli.secret_key import checked_config
+from contracts.topology import QUEUES
 from models.core.config import Config
 
 EX_CONFIG = os.EX_CONFIG  # a configuration problem: supervisors must not restart in a loop
@@ -85,7 +86,7 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", type=click.Choice(list(QUEUES)))
 @click.option("--prefetch", type=int, default=None, help=f"default PREFETCH or {Config.prefetch}")
 @click.option("--metrics-port", type=int, default=None)
 @click.option("--drain-deadline", default=30.0, show_default=True, help="seconds")
@@ -94,11 +95,8 @@ def consume(name: str, prefetch: int | None, metrics_port: int | None,
             drain_deadline: float, dev: bool) -> None:
     """Run consumer NAME (start more processes to scale it)."""
     from consumers.app import build_consumer
-    from contracts.topology import QUEUES
     from producers.broker import TopologyMismatch
 
-    if name not in QUEUES:
-        raise click.BadParameter(f"unknown consumer; one of {', '.join(QUEUES)}")
     loop, metrics = build_consumer(checked_config(dev), name, prefetch=prefetch,
                                    drain_deadline=drain_deadline)
     _serve_metrics(metrics_port, metrics.registry)
@@ -167,7 +165,7 @@ def status() -> None:
     """Outbox lag, the pruned tables' sizes and oldest rows, and, per queue, depth,
     consumers and dead letters."""
     from cli.retention import echo_table_sizes
-    from contracts.topology import QUEUES, dead_queue, queue_name
+    from contracts.topology import dead_queue, queue_name
     from models.core.db import Database
     from models.core.outbox import count_quarantined, outbox_lag
     from producers.broker import queue_counts

@@ -58,9 +58,9 @@ class BrokerAdmin:
         return json.loads(raw) if raw else None
 
     # -- users and permissions ------------------------------------------------------------
-    def put_user(self, name: str, password_hash: str) -> None:
+    def put_user(self, name: str, password_hash: str, tags: str = "") -> None:
         self.call("PUT", f"users/{_q(name)}", {
-            "password_hash": password_hash, "tags": "",
+            "password_hash": password_hash, "tags": tags,
             "hashing_algorithm": "rabbit_password_hashing_sha256"})
 
     def delete_user(self, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from contracts.topology import node_urls
 
@@ -30,6 +30,18 @@ def driver_url(url: str) -> str:
         if url.startswith(scheme):
             return "postgresql+psycopg2://" + url[len(scheme):]
     return url
+
+
+def with_login(amqp_url: str, user: str | None, password: str | None) -> str:
+    """`amqp_url` (one URL or a cluster's node list) with `user` and `password` put into
+    every node's URL, replacing what it named; unchanged when `user` is unset. A
+    deployment then lists its nodes once and gives each process its own broker user
+    (AMQP_USER, AMQP_PASSWORD)."""
+    if not user:
+        return amqp_url
+    login = quote(user, safe="") + (":" + quote(password, safe="") if password else "") + "@"
+    return ",".join(urlunsplit(parts._replace(netloc=login + parts.netloc.rpartition("@")[2]))
+                    for parts in map(urlsplit, node_urls(amqp_url)))
 
 
 def _delays(raw: str) -> tuple[int, ...]:
@@ -117,7 +129,8 @@ class Config:
         host = env.get("API_HOST", base.api_host)
         return cls(
             database_url=env.get("DATABASE_URL", base.database_url),
-            amqp_url=env.get("AMQP_URL", base.amqp_url),
+            amqp_url=with_login(env.get("AMQP_URL", base.amqp_url), env.get("AMQP_USER"),
+                                env.get("AMQP_PASSWORD")),
             secret_key=env.get("SECRET_KEY", base.secret_key),
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", base.token_ttl_seconds),
             api_host=host,

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, inspect, select, text
 
 from cli.main import main
 from consumers.registry import Consumer
@@ -126,3 +126,14 @@ def test_prune_and_status_on_the_command_line(db, amqp_url):
     status = runner.invoke(main, ["status"], env=env)
     line = next(x for x in status.output.splitlines() if x.startswith("processed_messages "))
     assert line.split()[1] == str(len(fresh)) and line.split()[-1] == "2.0h"
+
+
+def test_every_pruned_table_has_an_index_that_starts_with_its_stamp(db, config):
+    """A prune batch finds its rows by the stamp; without such an index every batch of
+    every table reads the whole table."""
+    with db.engine.connect() as conn:
+        inspector = inspect(conn)
+        unindexed = [t.name for t in retained(config)
+                     if not any(ix["column_names"][:1] == [t.stamp.name]
+                                for ix in inspector.get_indexes(t.name))]
+    assert unindexed == []

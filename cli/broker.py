@@ -1,0 +1,43 @@
+"""`venuebus broker-users`: the backend's broker users, one per role (the compose
+deployment's `broker-users` service runs it once before the other processes start)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from cli.secret_key import MAKE_ONE, secret_key_problem
+from models.core.config import Config
+
+
+@click.command("broker-users")
+@click.option("--prefix", default="venuebus-", show_default=True,
+              help="user names are <prefix><role>")
+def broker_users(prefix: str) -> None:
+    """Create or update the broker user of every backend role (relay, api, each
+    consumer) with its permissions on AMQP_URL's vhost, through the management API
+    (BROKER_API_URL/USER/PASSWORD, by default AMQP_URL's host and an administrator's
+    credentials there). Each password comes from <ROLE>_AMQP_PASSWORD and must be strong.
+    Idempotent: run it again to change passwords."""
+    from producers.broker_admin import BrokerAdmin, BrokerAdminError
+    from producers.broker_roles import backend_roles, grant_roles
+
+    roles = backend_roles()
+    weak = {r.password_variable: secret_key_problem(os.environ.get(r.password_variable, ""))
+            for r in roles}
+    weak = {name: problem for name, problem in weak.items() if problem}
+    if weak:
+        for name, problem in weak.items():
+            click.secho(f"{name} is {problem}", fg="red", err=True)
+        click.echo(f"Make each password with\n    {MAKE_ONE}", err=True)
+        sys.exit(os.EX_CONFIG)
+    config = Config.from_env()
+    try:
+        users = grant_roles(BrokerAdmin.from_config(config), config.broker_vhost,
+                            {r.name: os.environ[r.password_variable] for r in roles},
+                            prefix=prefix)
+    except BrokerAdminError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"broker users on vhost {config.broker_vhost}: {', '.join(users)}")
