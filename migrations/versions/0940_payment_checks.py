@@ -7,7 +7,7 @@ the order's amount; the order stays unpaid) are flagged `needs_refund` like a pa
 an expired order.
 
 Revision ID: 0940_payment_checks
-Revises: 0900_speaker_broker_identity
+Revises: 0930_idempotency_created_index
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0940_payment_checks"
-down_revision = "0900_speaker_broker_identity"
+down_revision = "0930_idempotency_created_index"
 branch_labels = None
 depends_on = None
 
