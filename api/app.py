@@ -13,6 +13,7 @@ from api import (
     discount_codes,
     events,
     feedbacks,
+    headers,
     health,
     openapi,
     orders,
@@ -74,6 +75,7 @@ def create_app(config: Config | None = None, db: Database | None = None) -> Flas
         ext = app.extensions["venuebus"]
         ext.token_verifiers.append(FirebaseTokenVerifier(ext.db, firebase_auth(config)))
     metrics.install(app)
+    headers.install(app)
     register_error_handlers(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
