@@ -35,13 +35,14 @@ def style_hash(css: str) -> str:
 
 
 def _secure(response: Response) -> Response:
+    response = absolute_location(response)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     html = response.mimetype == "text/html"
     response.headers.setdefault("Content-Security-Policy", PAGE_CSP if html else API_CSP)
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
-    return absolute_location(response)
+    return response
 
 
 def install(app: Flask) -> None:

@@ -7,7 +7,7 @@ routes (url_for without `_external`), the origin only from the config."""
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response, redirect, request, url_for
 
 from api import deps
 
@@ -26,8 +26,13 @@ def link_for(endpoint: str, **values: object) -> str:
 
 
 def absolute_location(response: Response) -> Response:
-    """A redirect's relative `Location` made absolute under BASE_URL (after_request)."""
+    """A redirect's `Location` under BASE_URL (after_request): a relative one, and one
+    werkzeug built from the request's Host (its 308 to a path with merged slashes)."""
     location = response.headers.get("Location")
+    if location and location.startswith(request.host_url):
+        # its body names the Host too: a new redirect, the same status
+        return redirect(absolute("/" + location[len(request.host_url):]),
+                        response.status_code)
     if location:
         response.headers["Location"] = absolute(location)
     return response
