@@ -13,6 +13,7 @@ from api import (
     discount_codes,
     events,
     feedbacks,
+    headers,
     health,
     openapi,
     orders,
@@ -59,7 +60,10 @@ def _database(config: Config) -> Database:
     return db
 
 
-def create_app(config: Config | None = None, db: Database | None = None) -> Flask:
+def create_app(config: Config | None = None, db: Database | None = None, *,
+               metrics_route: bool = False) -> Flask:
+    """The API. `metrics_route` serves /metrics on the app's own port (--dev, tests); a
+    deployment serves them on METRICS_PORT instead (cli/server.py)."""
     config = config or Config.from_env()
     app = Flask(__name__)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
@@ -74,6 +78,9 @@ def create_app(config: Config | None = None, db: Database | None = None) -> Flas
         ext = app.extensions["venuebus"]
         ext.token_verifiers.append(FirebaseTokenVerifier(ext.db, firebase_auth(config)))
     metrics.install(app)
+    if metrics_route:
+        metrics.serve_on(app, app.extensions["venuebus"].db)
+    headers.install(app)
     register_error_handlers(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

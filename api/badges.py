@@ -16,6 +16,7 @@ from api.jsonapi import (
     relationship_id,
     resource,
 )
+from api.links import link_for
 from api.openapi import doc
 from models.badges import requests as badges
 from models.badges.tables import BadgeMail
@@ -51,13 +52,13 @@ def _mail(mail: BadgeMail | None) -> dict | None:
 def badge_resource(view: badges.BadgeView) -> dict:
     badge = view.badge
     attrs = BadgeSchema.one().dump(badge)
-    attrs["file-url"] = (url_for("badges.get_badge_file", badge_id=badge.id, _external=True)
+    attrs["file-url"] = (link_for("badges.get_badge_file", badge_id=badge.id)
                          if badge.status == "generated" else None)
     attrs["mail"] = _mail(view.mail)
     return resource("badge", badge.id, attrs,
                     relationships={"owner": ("user", badge.owner_id),
                                    "event": ("event", badge.event_id)},
-                    self_link=url_for("badges.get_badge", badge_id=badge.id, _external=True))
+                    self_link=url_for("badges.get_badge", badge_id=badge.id))
 
 
 @bp.post("/v1/badges")

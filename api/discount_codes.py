@@ -22,6 +22,7 @@ from api.jsonapi import (
     request_json,
     resource,
 )
+from api.links import link_for
 from api.openapi import doc
 from api.tickets import ticket_resource
 from models.ticketing import discounts
@@ -57,8 +58,8 @@ def code_resource(view: DiscountView) -> dict:
                                    "tickets": ("ticket", view.ticket_ids)},
                     self_link=url_for("discount_codes.get_code", code_id=c.id))
     data["relationships"]["tickets"]["links"] = {
-        "self": url_for("discount_codes.ticket_linkage", code_id=c.id),
-        "related": url_for("discount_codes.code_tickets", code_id=c.id)}
+        "self": link_for("discount_codes.ticket_linkage", code_id=c.id),
+        "related": link_for("discount_codes.code_tickets", code_id=c.id)}
     return data
 
 

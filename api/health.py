@@ -1,9 +1,8 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness and readiness (the metrics are in api/metrics.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 bp = Blueprint("health", __name__)
@@ -24,9 +23,3 @@ def readyz():
         return jsonify(status="unavailable", database=str(exc.__class__.__name__)), 503
     return jsonify(status="ok", database="ok")
 
-
-@bp.get("/metrics")
-def metrics():
-    ext = current_app.extensions["venuebus"]
-    ext.metrics.refresh(ext.db)
-    return Response(generate_latest(ext.metrics.registry), mimetype=CONTENT_TYPE_LATEST)

@@ -12,6 +12,7 @@ from flask import Response, json, request
 from marshmallow import EXCLUDE, Schema
 
 from api.errors import JSONAPI, ApiError
+from api.links import absolute
 from models.core.queries import ALL_ROWS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
 ACCEPTED_TYPES = (JSONAPI, "application/json")
@@ -118,7 +119,8 @@ def relationship_id(relationships: dict[str, Any], name: str, expected_type: str
 def resource(type_: str, id_: Any, attributes: dict[str, Any],
              relationships: dict[str, tuple[str, Any]] | None = None,
              self_link: str | None = None) -> dict[str, Any]:
-    """A resource object; `relationships` maps name → (type, id or list of ids)."""
+    """A resource object; `relationships` maps name → (type, id or list of ids); a
+    `self_link` path becomes absolute under BASE_URL."""
     obj: dict[str, Any] = {"type": type_, "id": str(id_), "attributes": attributes}
     if relationships:
         rels = {}
@@ -129,7 +131,7 @@ def resource(type_: str, id_: Any, attributes: dict[str, Any],
                 rels[name] = {"data": None if rid is None else {"type": rtype, "id": str(rid)}}
         obj["relationships"] = rels
     if self_link:
-        obj["links"] = {"self": self_link}
+        obj["links"] = {"self": absolute(self_link)}
     return obj
 
 
@@ -319,7 +321,7 @@ def page_document(page: Page, items: list[dict], *, type_: str | None = None,
 
     def link(number: int) -> str:
         query = other + [("page[number]", str(number)), ("page[size]", str(page.size))]
-        return f"{request.base_url}?{urlencode(query)}"
+        return f"{absolute(request.path)}?{urlencode(query)}"
 
     links = {"self": link(page.number), "first": link(1), "last": link(page.last),
              "prev": link(page.number - 1) if page.number > 1 else None,

@@ -119,7 +119,8 @@ def pipeline(n: int, folder: Path) -> dict:
             s.execute(update(User).where(User.id == user.id).values(allowed_usage=n))
             s.commit()
         env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "SMTP_URL": smtp_url,
-               "BADGE_STORAGE": str(folder / "badges"), "LOG_LEVEL": "WARNING"}
+               "BADGE_STORAGE": str(folder / "badges"), "LOG_LEVEL": "WARNING",
+               "BASE_URL": "http://127.0.0.1:8000"}
         with processes(env, folder) as procs:
             procs.start("relay", ready="relay running")
             badges = procs.start("consume", "badges", ready="consumer badges running")

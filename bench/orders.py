@@ -202,9 +202,10 @@ def main() -> None:
         with engine.begin() as conn:
             conn.execute(sa.text(DDL))
         engine.dispose()
-        env = {"DATABASE_URL": db_url, "SECRET_KEY": secrets.token_urlsafe(48),
-               "LOG_LEVEL": "WARNING"}
         ports = free_port(), free_port()
+        env = {"DATABASE_URL": db_url, "SECRET_KEY": secrets.token_urlsafe(48),
+               "LOG_LEVEL": "WARNING", "BASE_URL": f"http://127.0.0.1:{ports[1]}",
+               "METRICS_PORT": "0"}
         servers = [
             serve(["-m", "gunicorn", "-w", str(2 * multiprocessing.cpu_count()), "-b",
                    f"127.0.0.1:{ports[0]}", "bench.baseline_app:create_app()"], env, ports[0],

@@ -114,7 +114,8 @@ def run(runs: int) -> dict[str, list[float]]:
         port = _free_port()
         env = {"DATABASE_URL": db_url, "AMQP_URL": vhost_url, "API_PORT": str(port),
                "SECRET_KEY": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING",
-               "SPEAKER_MEDIA_HOSTS": "127.0.0.1", "SPEAKER_USER_PREFIX": PREFIX}
+               "SPEAKER_MEDIA_HOSTS": "127.0.0.1", "SPEAKER_USER_PREFIX": PREFIX,
+               "BASE_URL": f"http://127.0.0.1:{port}", "METRICS_PORT": "0"}
         procs = [start(["api", "--workers", "2"], env, "listening", tmp / "api.log"),
                  start(["relay"], env, "relay running", tmp / "relay.log"),
                  start(["consume", "provisioner"], env, "running", tmp / "prov.log")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 import click
 
@@ -13,32 +14,27 @@ from models.core.config import Config
 @click.option("--host", default=None, help="Bind address (default API_HOST or 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="Port (default API_PORT or 8000)")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default 2 per core)")
-@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn; "
-              "starts even with a weak or unset SECRET_KEY")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn, "
+              "/metrics on the same port; starts even with a weak or unset SECRET_KEY or an "
+              "unset BASE_URL")
 def api(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
-    """Serve the HTTP API (gunicorn)."""
-    from api.app import create_app
+    """Serve the HTTP API (gunicorn); metrics on METRICS_HOST:METRICS_PORT."""
+    from cli.base_url import checked_base_url
     from cli.secret_key import checked_config
 
     config = checked_config(dev)
     host, port = host or config.api_host, port or config.api_port
+    config = checked_base_url(config, dev, host, port)
+    if not os.environ.get("METRICS_PORT"):  # beside the port actually served
+        config = config.with_(metrics_port=port + 100)
     if dev:
-        create_app(config).run(host=host, port=port)
+        from api.app import create_app
+
+        create_app(config, metrics_route=True).run(host=host, port=port)
         return
-    from gunicorn.app.base import BaseApplication
+    from cli.api_server import serve_api
 
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers or 2 * multiprocessing.cpu_count())
-            self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("accesslog", None)
-
-        def load(self):
-            return create_app(config)
-
-    click.echo(f"venuebus api listening on http://{host}:{port} (docs: /docs)")
-    Server().run()
+    serve_api(config, host, port, workers or 2 * multiprocessing.cpu_count())
 
 
 @click.group()

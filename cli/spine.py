@@ -90,14 +90,20 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
 @click.option("--prefetch", type=int, default=None, help=f"default PREFETCH or {Config.prefetch}")
 @click.option("--metrics-port", type=int, default=None)
 @click.option("--drain-deadline", default=30.0, show_default=True, help="seconds")
-@click.option("--dev", is_flag=True, help="Start even with a weak or unset SECRET_KEY")
+@click.option("--dev", is_flag=True, help="Start even with a weak or unset SECRET_KEY "
+              "(and, for mail, BASE_URL)")
 def consume(name: str, prefetch: int | None, metrics_port: int | None,
             drain_deadline: float, dev: bool) -> None:
     """Run consumer NAME (start more processes to scale it)."""
     from consumers.app import build_consumer
     from producers.broker import TopologyMismatch
 
-    loop, metrics = build_consumer(checked_config(dev), name, prefetch=prefetch,
+    config = checked_config(dev)
+    if name == "mail":  # its badge links are built from BASE_URL
+        from cli.base_url import checked_base_url
+
+        config = checked_base_url(config, dev, config.api_host, config.api_port)
+    loop, metrics = build_consumer(config, name, prefetch=prefetch,
                                    drain_deadline=drain_deadline)
     _serve_metrics(metrics_port, metrics.registry)
     _on_term(loop.stop)

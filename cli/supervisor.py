@@ -42,7 +42,8 @@ def plan(config: Config, workers: int) -> list[Child]:
     port = config.api_port
     children = [
         Child("api", ["api", "--workers", str(workers)],
-              f"http://{config.api_host}:{port} (docs /docs, metrics /metrics)"),
+              f"http://{config.api_host}:{port} (docs /docs), metrics "
+              f"http://{config.metrics_host}:{config.metrics_port}/metrics"),
         Child("relay", ["relay", "--metrics-port", str(port + 101)],
               f"metrics http://127.0.0.1:{port + 101}/metrics"),
         Child("expire-orders", ["expire-orders"], "gives back unpaid orders' tickets"),
@@ -121,6 +122,8 @@ def run(workers: int, secret_file: Path) -> None:
         os.environ["SECRET_KEY"] = kept_secret_key(secret_file)
         click.echo(f"SECRET_KEY from {secret_file}")
     config = Config.from_env()
+    if not os.environ.get("BASE_URL"):  # the API and mail consumer refuse to start without
+        os.environ["BASE_URL"] = config.base_url  # it: locally, the API's own address
     problem = broker_reachable(config.amqp_url)
     if problem:
         nodes = ", ".join(url.split("@")[-1] for url in node_urls(config.amqp_url))

@@ -94,6 +94,15 @@ def create_setup_app(settings: SetupSettings) -> Flask:
     def refused(exc: Refused):
         return _error(exc)
 
+    @app.after_request
+    def private(response: Response) -> Response:
+        # answers may carry pairing details: no cache keeps them, no page frames them
+        response.headers.update({"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                                 "X-Content-Type-Options": "nosniff",
+                                 "Content-Security-Policy": "default-src 'none'; "
+                                                            "frame-ancestors 'none'"})
+        return response
+
     @app.errorhandler(404)
     @app.errorhandler(405)
     @app.errorhandler(413)

@@ -44,6 +44,17 @@ def with_login(amqp_url: str, user: str | None, password: str | None) -> str:
                     for parts in map(urlsplit, node_urls(amqp_url)))
 
 
+def checked_base_url(url: str) -> str:
+    """`url` without a trailing slash, if it is an http(s) URL of a host (and maybe a path
+    prefix) with no credentials, query or fragment; else ValueError."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc \
+            or parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError(f"BASE_URL must be http(s)://host[:port][/prefix] without "
+                         f"credentials, query or fragment, not {url!r}")
+    return url.rstrip("/")
+
+
 def _delays(raw: str) -> tuple[int, ...]:
     return tuple(int(x) for x in raw.split(",") if x.strip())
 
@@ -57,7 +68,13 @@ class Config:
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     max_content_length: int = 1024 * 1024
+    # the public URL of the API's root: every link, Location and file URL is built from it,
+    # never from the request's Host header (`venuebus api` refuses to start without it
+    # unless --dev)
     base_url: str = "http://127.0.0.1:8000"
+    # the API's Prometheus metrics listen here, not on the public port (0: not served)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 8100
     # consumers: retry delays in milliseconds, one TTL retry queue per step
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     delivery_limit: int = 20
@@ -97,6 +114,7 @@ class Config:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
+        object.__setattr__(self, "base_url", checked_base_url(self.base_url))
         if self.dedupe_horizon_s <= self.redelivery_path_s:
             raise ValueError(
                 f"DEDUPE_HORIZON_S ({self.dedupe_horizon_s}s) must exceed the longest "
@@ -136,7 +154,9 @@ class Config:
             api_host=host,
             api_port=port,
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", base.max_content_length),
-            base_url=env.get("BASE_URL", f"http://{host}:{port}"),
+            base_url=env.get("BASE_URL") or f"http://{host}:{port}",
+            metrics_host=env.get("METRICS_HOST", base.metrics_host),
+            metrics_port=_int(env, "METRICS_PORT", port + 100),
             retry_delays_ms=_delays(env["RETRY_DELAYS_MS"])
             if env.get("RETRY_DELAYS_MS")
             else base.retry_delays_ms,

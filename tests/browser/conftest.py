@@ -43,12 +43,15 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def live_app(config, db) -> Iterator[str]:
-    """The app on a free port, its base URL."""
-    app = create_app(config, db)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """The app on a free port, its base URL (its BASE_URL too: redirects go there)."""
+    app = {}
+    server = make_server("127.0.0.1", 0, lambda env, start: app["wsgi"](env, start),
+                         threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app["wsgi"] = create_app(config.with_(base_url=base_url), db)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield base_url
     server.shutdown()
     thread.join(10)
 

@@ -30,6 +30,7 @@ def _spine_env(database_url: str, amqp_url: str) -> dict[str, str]:
     short retry delays so retry and dead-letter paths finish within a test."""
     return {"DATABASE_URL": database_url, "AMQP_URL": amqp_url,
             "SECRET_KEY": SECRET_KEY, "SPEAKER_USER_PREFIX": RUN_PREFIX,
+            "BASE_URL": "https://venuebus.test", "METRICS_PORT": "0",
             "SPEAKER_MEDIA_HOSTS": "127.0.0.1",
             "RETRY_DELAYS_MS": "200,400", "DELIVERY_LIMIT": "5", "LOG_LEVEL": "INFO"}
 

@@ -50,10 +50,11 @@ def sign_in(client, email: str) -> str:
     return csrf_token(client, "/home")
 
 
-def test_signed_out_browsers_are_sent_to_sign_in(client, db):
+def test_signed_out_browsers_are_sent_to_sign_in(client, db, config):
     for path in ("/ops", "/ops/overview", "/ops/dead/ratings"):
         r = client.get(path)
-        assert r.status_code == 302 and r.headers["Location"].startswith("/signin?next=/ops")
+        assert r.status_code == 302
+        assert r.headers["Location"].startswith(f"{config.base_url}/signin?next=/ops")
 
 
 def test_non_admins_get_403_and_replay_nothing(client, db, config):

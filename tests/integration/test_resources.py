@@ -123,7 +123,6 @@ def test_openapi_and_docs_are_served(client):
 def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json()["database"] == "ok"
-    assert b"venuebus_outbox_pending" in client.get("/metrics").data
 
 
 def test_patch_changes_only_the_members_sent_never_resets_to_defaults(client):

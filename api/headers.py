@@ -1,0 +1,49 @@
+"""Headers every answer carries: no sniffing, no framing, a Content-Security-Policy, and
+`Cache-Control: no-store` on everything but static files.
+
+no-store is the default rather than a list of secret-bearing views: the API's answers
+are per user (tokens from login, a speaker's device token and broker URL, the pages'
+CSRF tokens), and a list would miss the next view that hands out a secret. Static files
+keep Flask's own caching. A view may set its own policy (the /docs page does); this
+only fills in what is missing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from flask import Flask, Response, request
+
+from api.links import absolute_location
+
+# JSON answers load nothing and may be framed by nobody
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# the pages: their own scripts (htmx vendored under /static/vendor, door.js, ops.js) and
+# stylesheet, fetches back to this site, forms posted here; no inline script or style,
+# no eval (htmx runs with allowEval false)
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "connect-src 'self'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "same-origin"}
+
+
+def style_hash(css: str) -> str:
+    """The CSP source that allows exactly this inline <style> content."""
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+def _secure(response: Response) -> Response:
+    response = absolute_location(response)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    html = response.mimetype == "text/html"
+    response.headers.setdefault("Content-Security-Policy", PAGE_CSP if html else API_CSP)
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(app: Flask) -> None:
+    app.after_request(_secure)
