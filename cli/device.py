@@ -7,6 +7,7 @@ import logging
 import os
 import shlex
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -19,13 +20,24 @@ def device() -> None:
     """Smart speaker (runs on the Pi)."""
 
 
+def agent_amqp_url(given: str | None, paired: bool, env: Mapping[str, str]) -> str | None:
+    """The broker URL the agent overrides its config with (None: keep the config's).
+    `--amqp-url` wins; a paired config's own URL (the device's broker user) wins over
+    AMQP_URL, which `venuebus run` sets for the backend: taking it would connect the
+    device with the backend's credentials, and its states would not be its own."""
+    if given is not None or paired:
+        return given
+    return env.get("AMQP_URL")
+
+
 @device.command()
 @click.option("--id", "device_id", help="Device id from POST /v1/speakers.")
 @click.option("--token", "device_token", help="Device token from POST /v1/speakers.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Agent config written at pairing (id, token, broker URL).")
-@click.option("--amqp-url", envvar="AMQP_URL",
-              help="Broker URL, or the nodes' URLs comma-separated [env AMQP_URL].")
+@click.option("--amqp-url",
+              help="Broker URL, or the nodes' URLs comma-separated [the config's, else env "
+                   "AMQP_URL].")
 @click.option("--aout", help="libvlc audio output module (default: the system's).")
 @click.option("--audio-file", type=click.Path(path_type=Path),
               help="Write decoded audio to this WAV file (implies --aout afile).")
@@ -45,7 +57,8 @@ def run(device_id, device_token, config_path, amqp_url, aout, audio_file, state_
         raise click.UsageError("give --id (and --token) or --config")
     config = (base or AgentConfig(device_id=str(device_id))).with_overrides(
         device_id=str(device_id) if device_id else None, device_token=device_token,
-        amqp_url=amqp_url, aout=aout, audio_file=str(audio_file) if audio_file else None,
+        amqp_url=agent_amqp_url(amqp_url, base is not None, os.environ),
+        aout=aout, audio_file=str(audio_file) if audio_file else None,
         state_dir=str(state_dir) if state_dir else None,
         media_hosts=tuple(h.strip() for h in media_hosts.split(",") if h.strip())
         if media_hosts is not None else None)

@@ -138,7 +138,7 @@ def run(workers: int, secret_file: Path) -> None:
                     "runs; the demo speaker connects once the provisioner has created its "
                     "user.", fg="yellow", err=True)
     if config.is_sqlite:
-        click.echo(f"database: {config.database_url} (SQLite: one relay, polling; "
+        click.echo(f"database: {config.database_url} (SQLite: one relay, woken by commits; "
                    "PostgreSQL gives SKIP LOCKED and LISTEN/NOTIFY)")
     children = plan(config, workers)
     for child in children:

@@ -35,6 +35,7 @@ from models.core.outbox import (
 from producers.broker import TopologyMismatch, properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
+from producers.sqlite_wake import WAKE_INTERVAL_S, SqliteCommits
 
 log = logging.getLogger("venuebus.relay")
 
@@ -100,7 +101,8 @@ class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
                  poll_interval: float = 1.0, metrics: RelayMetrics | None = None,
                  declare: Callable[[], None] | None = None,
-                 max_attempts: int | None = None) -> None:
+                 max_attempts: int | None = None,
+                 wake_interval: float = WAKE_INTERVAL_S) -> None:
         self.db = db
         # refusals after which a row is quarantined (Config.outbox_max_attempts)
         self.max_attempts = max_attempts or db.config.outbox_max_attempts
@@ -112,6 +114,8 @@ class Relay:
         self.stopping = threading.Event()
         self._listener = None
         self._lag_read_at = 0.0
+        # SQLite has no NOTIFY: a look at its commit counter every `wake_interval`
+        self._commits = None if db.is_postgres else SqliteCommits(db.engine, wake_interval)
 
     def relay_once(self) -> int:
         """Publish one batch; returns how many rows were marked published."""
@@ -214,14 +218,14 @@ class Relay:
         self._lag_read_at = time.monotonic()
 
     def run(self) -> None:
-        """Relay until stop(): drain, then sleep until NOTIFY (PostgreSQL) or the poll
-        interval. Broker or DB trouble: back off and retry. Exits only on stop(), or
-        with TopologyMismatch when a (re)declaration finds queues with other arguments:
-        restarting will not fix that."""
+        """Relay until stop(): drain, then sleep until NOTIFY (PostgreSQL), a commit
+        (SQLite, `_wait_sqlite`) or the poll interval. Broker or DB trouble: back off and
+        retry. Exits only on stop(), or with TopologyMismatch when a (re)declaration finds
+        queues with other arguments: restarting will not fix that."""
         backoff = 0.5
-        if not self.db.is_postgres:
-            log.info("SQLite: one relay, polling every %.1fs (no SKIP LOCKED, no NOTIFY)",
-                     self.poll_interval)
+        if self._commits is not None:
+            log.info("SQLite: one relay (no SKIP LOCKED); woken by commits, looked for "
+                     "every %.0f ms (no NOTIFY)", self._commits.interval * 1000)
         while not self.stopping.is_set():
             try:
                 if self.publisher.start() and self.declare is not None:
@@ -251,6 +255,8 @@ class Relay:
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 10)
         self._unlisten()
+        if self._commits is not None:
+            self._commits.close()
         self.publisher.close()
 
     def stop(self) -> None:
@@ -276,6 +282,9 @@ class Relay:
 
     def _wait(self) -> None:
         self._refresh_gauges()
+        if self._commits is not None:
+            self._wait_sqlite()
+            return
         if self._listener is None:
             self.stopping.wait(self.poll_interval)
             return
@@ -284,3 +293,8 @@ class Relay:
         if ready:
             raw.poll()
             raw.notifies.clear()
+
+    def _wait_sqlite(self) -> None:
+        """Until any connection commits to the database (a row may be in the outbox), at
+        most the poll interval; a commit made while the relay drained wakes it at once."""
+        self._commits.wait(self.poll_interval, self.stopping)
