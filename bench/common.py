@@ -11,11 +11,17 @@ from tests.support.services import fresh_database, fresh_vhost, postgres_server,
 
 
 @contextlib.contextmanager
+def database() -> Iterator[str]:
+    """The URL of a fresh migrated PostgreSQL database, dropped afterwards."""
+    with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url:
+        upgrade(db_url)
+        yield db_url
+
+
+@contextlib.contextmanager
 def services() -> Iterator[tuple[str, str]]:
     """(database URL, AMQP URL): a fresh migrated PostgreSQL database and a fresh vhost."""
-    with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url, \
-            rabbitmq_server() as server, fresh_vhost(server) as amqp_url:
-        upgrade(db_url)
+    with database() as db_url, rabbitmq_server() as server, fresh_vhost(server) as amqp_url:
         yield db_url, amqp_url
 
 
