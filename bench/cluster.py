@@ -1,7 +1,9 @@
 """Scale figures: the event spine (bench/pipeline.py's measurements) on a private single
 RabbitMQ node and on a private 3-node cluster, one after the other in the same run, with
-1, 2 and 4 ratings consumer processes. Each node kind gets its own raw pika baseline.
-Not a test: it prints a table.
+1, 2 and 4 ratings consumer processes. Each node kind gets its own raw pika baseline,
+and each role's CPU time (consumers, relay, broker nodes, database backends) is read
+from /proc, for sizing on other machines. Not a test: it prints tables. About 6 minutes
+on a busy 2-core machine, most of it booting nodes and starting processes.
 
     python -m bench cluster
 
