@@ -11,19 +11,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import table
+from bench.common import group_pids, table
 from tests.support.rabbit_nodes import RabbitNode, rabbit_nodes, rabbitmq_installed
 
 
 def _rss_mb(node: RabbitNode) -> float:
     """Resident memory of the node's process group (script, VM and helpers)."""
     total = 0
-    for proc in Path("/proc").iterdir():
+    for pid in group_pids(node.process.pid):
         try:
-            stat = (proc / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[2]) != node.process.pid:  # its pgid
-                continue
-            rss = next(x for x in (proc / "status").read_text().splitlines()
+            rss = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines()
                        if x.startswith("VmRSS:"))
             total += int(rss.split()[1])
         except (OSError, ValueError, StopIteration):

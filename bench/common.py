@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from models.core.migrate import upgrade
 from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
 
 
 @contextlib.contextmanager
+def database() -> Iterator[str]:
+    """The URL of a fresh migrated PostgreSQL database, dropped afterwards."""
+    with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url:
+        upgrade(db_url)
+        yield db_url
+
+
+@contextlib.contextmanager
 def services() -> Iterator[tuple[str, str]]:
     """(database URL, AMQP URL): a fresh migrated PostgreSQL database and a fresh vhost."""
-    with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url, \
-            rabbitmq_server() as server, fresh_vhost(server) as amqp_url:
-        upgrade(db_url)
+    with database() as db_url, rabbitmq_server() as server, fresh_vhost(server) as amqp_url:
         yield db_url, amqp_url
 
 
@@ -45,3 +53,30 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> None:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The live processes of process group `pgid` (Linux /proc)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                pids.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU time the processes `pids` have used so far (Linux /proc); one that
+    has exited counts nothing."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")

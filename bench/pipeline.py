@@ -57,8 +57,9 @@ def _baseline_consumer(url: str, queue: str, n: int, done) -> None:
     conn.close()
 
 
-def baseline(amqp_url: str) -> float:
-    """Raw pika: pipelined confirms into a quorum queue, one consumer acking each."""
+def baseline(amqp_url: str, n: int = N_BASELINE) -> float:
+    """Raw pika: pipelined confirms into a quorum queue, one consumer acking each; n
+    messages (a multiple of 1,000)."""
     conn = pika.BlockingConnection(connection_parameters(amqp_url))
     ch = conn.channel()
     ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
@@ -68,17 +69,17 @@ def baseline(amqp_url: str) -> float:
     body = dumps(envelope(_event(0))).encode()
     done = mp.Value("d", 0.0)
     consumer = mp.get_context("fork").Process(
-        target=_baseline_consumer, args=(amqp_url, "bench.baseline", N_BASELINE, done))
+        target=_baseline_consumer, args=(amqp_url, "bench.baseline", n, done))
     consumer.start()
     publisher = ConfirmingPublisher(amqp_url)
     publisher.start()
     started = time.time()
-    for start in range(0, N_BASELINE, 1000):
+    for start in range(0, n, 1000):
         publisher.publish([Outgoing("bench.baseline", body, properties(str(i), "bench"))
                            for i in range(start, start + 1000)])
     consumer.join(300)
     publisher.close()
-    return N_BASELINE / (done.value - started)
+    return n / (done.value - started)
 
 
 def seed(db: Database) -> None:
@@ -134,14 +135,14 @@ def processed(db: Database) -> int:
         return s.scalar(select(func.count()).select_from(ProcessedMessage))
 
 
-def e2e_throughput(db: Database, procs: Processes, consumers: int) -> float:
+def e2e_throughput(db: Database, procs: Processes, consumers: int, n: int = N_E2E) -> float:
     for _ in range(consumers):
         procs.start("consume", "ratings", ready="consuming venuebus.ratings")
     started = time.perf_counter()
-    commit_events(db, N_E2E)
-    wait_until(lambda: processed(db) >= N_E2E, timeout=300, interval=0.02,
+    commit_events(db, n)
+    wait_until(lambda: processed(db) >= n, timeout=300, interval=0.02,
                what="backlog applied")
-    return N_E2E / (time.perf_counter() - started)
+    return n / (time.perf_counter() - started)
 
 
 def latencies(db: Database, rate: int, seconds: float = 8.0) -> list[float]:
