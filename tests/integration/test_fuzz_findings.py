@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.api import assert_error, auth, doc
 from tests.support.fuzz import make_fuzz_world, replay
 
 
@@ -25,3 +26,23 @@ def test_a_new_speaker_matches_its_documented_schema(app, world):
     r = replay(app, world.token, "POST", "/v1/speakers", media_type="application/vnd.api+json",
                body={"data": {"type": "speaker", "attributes": {"name": "Hall B"}}})
     assert r.status_code == 201
+
+
+def test_patching_an_order_by_a_non_numeric_id_is_404_not_405(client, db, world):
+    # was: 405 (only GET /v1/orders/<identifier> matched the path)
+    r = client.patch("/v1/orders/127.0.0.1", headers=auth(world.token),
+                     json=doc("order", {"status": "cancelled"}))
+    assert_error(r, 404, "not_found")
+    order = client.get(f"/v1/orders/{world.path_ids['order_id']}", headers=auth(world.token))
+    assert order.get_json()["data"]["attributes"]["status"] == "completed"
+
+
+def test_an_order_is_patched_by_its_identifier_as_by_its_id(client, world):
+    identifier = world.path_ids["identifier"]
+    r = client.patch(f"/v1/orders/{identifier}", headers=auth(world.token),
+                     json=doc("order", {"status": "cancelled"}, id_=world.path_ids["order_id"]))
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["data"]["attributes"]["status"] == "cancelled"
+    forged = identifier[:-1] + ("0" if identifier[-1] != "0" else "1")
+    assert_error(client.patch(f"/v1/orders/{forged}", headers=auth(world.token),
+                              json=doc("order", {"status": "completed"})), 404)
