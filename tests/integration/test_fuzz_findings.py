@@ -4,7 +4,9 @@ answer is now what the document says, and a refused request changes nothing."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from models.ticketing.tables import CheckInScan
 from tests.support.api import assert_error, auth, doc
 from tests.support.fuzz import make_fuzz_world, replay
 
@@ -12,6 +14,11 @@ from tests.support.fuzz import make_fuzz_world, replay
 @pytest.fixture
 def world(client, db):
     return make_fuzz_world(client, db)
+
+
+def scans(db) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(CheckInScan))
 
 
 def test_a_speaker_that_never_reported_matches_its_documented_schema(app, world):
@@ -46,3 +53,18 @@ def test_an_order_is_patched_by_its_identifier_as_by_its_id(client, world):
     forged = identifier[:-1] + ("0" if identifier[-1] != "0" else "1")
     assert_error(client.patch(f"/v1/orders/{forged}", headers=auth(world.token),
                               json=doc("order", {"status": "completed"})), 404)
+
+
+@pytest.mark.parametrize("path", ["/v1/attendees/99999999999/check-in",
+                                  "/v1/attendees/2147483648/check-out"])
+def test_scanning_an_attendee_id_beyond_the_column_is_404(client, db, world, path):
+    # was: 422 value_out_of_range (the prepared statement's INTEGER parameter overflowed)
+    before = scans(db)
+    assert_error(client.post(path, headers=auth(world.token)), 404, "not_found")
+    assert scans(db) == before
+
+
+def test_patching_an_attendee_id_beyond_the_column_is_404(client, world):
+    r = client.patch("/v1/attendees/99999999999", headers=auth(world.token),
+                     json=doc("attendee", {"is-checked-in": True}))
+    assert_error(r, 404, "not_found")
