@@ -35,6 +35,13 @@ def test_a_new_speaker_matches_its_documented_schema(app, world):
     assert r.status_code == 201
 
 
+def test_a_path_id_the_route_refuses_is_a_documented_404(app, world):
+    # was: 404 from the router, absent from the operation's statuses
+    r = replay(app, world.token, "GET", "/v1/users/{user_id}/events",
+               path_parameters={"user_id": -3297268234790})
+    assert r.status_code == 404
+
+
 def test_patching_an_order_by_a_non_numeric_id_is_404_not_405(client, db, world):
     # was: 405 (only GET /v1/orders/<identifier> matched the path)
     r = client.patch("/v1/orders/127.0.0.1", headers=auth(world.token),
@@ -68,3 +75,36 @@ def test_patching_an_attendee_id_beyond_the_column_is_404(client, world):
     r = client.patch("/v1/attendees/99999999999", headers=auth(world.token),
                      json=doc("attendee", {"is-checked-in": True}))
     assert_error(r, 404, "not_found")
+
+
+def test_every_error_status_is_documented_as_a_jsonapi_errors_document(client):
+    # was: {"errors": [{}]} at best, so any error body passed; path ids typed string
+    spec = client.get("/v1/openapi.json").get_json()
+    errors = spec["components"]["schemas"]["Errors"]
+    assert errors["required"] == ["errors"]
+    assert errors["properties"]["errors"]["items"]["required"] == [
+        "status", "code", "title", "detail"]
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for status, answer in op["responses"].items():
+                if status[0] in "45":
+                    ref = answer["content"]["application/vnd.api+json"]["schema"]["$ref"]
+                    assert ref == "#/components/schemas/Errors", (method, path, status)
+            if "{" in path:
+                assert "404" in op["responses"], (method, path)
+    event_id = spec["paths"]["/v1/events/{event_id}"]["get"]["parameters"][0]
+    assert event_id["schema"] == {"type": "integer", "minimum": 0}
+
+
+def test_bodies_that_are_no_resource_document_are_documented(client):
+    paths = client.get("/v1/openapi.json").get_json()["paths"]
+    login = paths["/v1/auth/login"]["post"]
+    assert login["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "email", "password"]
+    assert "access_token" in login["responses"]["200"]["content"]["application/json"][
+        "schema"]["properties"]
+    assert paths["/v1/check-in"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"]["required"] == ["secret"]
+    linkage = paths["/v1/discount-codes/{code_id}/relationships/tickets"]["patch"]
+    assert linkage["requestBody"]["content"]["application/vnd.api+json"]["schema"][
+        "required"] == ["data"]
