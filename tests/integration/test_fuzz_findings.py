@@ -6,9 +6,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from models.ticketing import door
 from models.ticketing.tables import CheckInScan
 from tests.support.api import assert_error, auth, doc
+from tests.support.door import make_door_world
 from tests.support.fuzz import make_fuzz_world, replay
+from tests.support.orders import SECRET, payments, post_webhook, stripe_event
+
+
+@pytest.fixture
+def config(base_config):
+    return base_config.with_(stripe_webhook_secret=SECRET)
 
 
 @pytest.fixture
@@ -108,3 +116,26 @@ def test_bodies_that_are_no_resource_document_are_documented(client):
     linkage = paths["/v1/discount-codes/{code_id}/relationships/tickets"]["patch"]
     assert linkage["requestBody"]["content"]["application/vnd.api+json"]["schema"][
         "required"] == ["data"]
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/v1/orders/³"),
+                                          ("GET", "/v1/orders/³/attendees"),
+                                          ("GET", "/v1/orders/³.0123456789abcdef0123"),
+                                          ("PATCH", "/v1/orders/³")])
+def test_an_order_id_of_unicode_digits_is_404_not_500(client, world, method, path):
+    # was: 500 ("³".isdigit() is true, int("³") raises)
+    r = client.open(path, method=method, headers=auth(world.token),
+                    json=doc("order", {"status": "cancelled"}) if method == "PATCH" else None)
+    assert_error(r, 404, "not_found")
+
+
+def test_a_signed_payment_for_order_unicode_digits_is_422_and_records_nothing(client, db):
+    r = post_webhook(client, stripe_event("³"))
+    assert_error(r, 422, "order_id_missing", "/data/object/metadata/order_id")
+    assert payments(db) == []
+
+
+def test_door_search_for_unicode_digits_finds_nothing_instead_of_failing(db):
+    world = make_door_world(db)
+    assert door.search_attendees(db, world.staff, world.event.id, "³³") == []
+
