@@ -110,6 +110,13 @@ ERROR_DOCUMENT = {"type": "object", "required": ["errors"], "properties": {
     "jsonapi": {"type": "object"}}}
 
 
+# A token that does not verify is refused even where none is needed (a public read
+# honours a valid one: include= shows more to the owner).
+ALWAYS_POSSIBLE = {401}
+# empty or not JSON, over MAX_CONTENT_LENGTH, not JSON by its Content-Type
+BODY_ERRORS = {400, 413, 415}
+
+
 def path_parameters(rule: Rule, path: str) -> list[dict]:
     """The path's parameters; `<int:...>` ones are non-negative integers (anything else
     does not match the route: 404)."""
@@ -153,8 +160,13 @@ def build_spec(app: Flask) -> dict[str, Any]:
             op["responses"][str(meta["status"])] = ok
             params = path_parameters(rule, path) + query_parameters(meta["include_of"],
                                                                     meta["list_of"])
-            # a path parameter that does not fit the route is a 404 on every operation
-            errors = set(meta["errors"]) | ({404} if "{" in path else set())
+            errors = set(meta["errors"]) | ALWAYS_POSSIBLE
+            if "{" in path:  # a path parameter that does not fit the route
+                errors.add(404)
+            if "requestBody" in op:
+                errors |= BODY_ERRORS
+            if meta["body"] is not None:  # a resource of another type (or id): 409
+                errors.add(409)
             for status in sorted(errors):
                 op["responses"][str(status)] = {"description": "Error", **error_ref}
             if getattr(view, "_venuebus_auth", False):

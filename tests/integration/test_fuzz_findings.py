@@ -4,13 +4,14 @@ answer is now what the document says, and a refused request changes nothing."""
 from __future__ import annotations
 
 import pytest
+import schemathesis
 from sqlalchemy import func, select
 
 from models.ticketing import door
 from models.ticketing.tables import CheckInScan
 from tests.support.api import assert_error, auth, doc
 from tests.support.door import make_door_world
-from tests.support.fuzz import make_fuzz_world, replay
+from tests.support.fuzz import CHECKS, make_fuzz_world, replay
 from tests.support.orders import SECRET, payments, post_webhook, stripe_event
 
 
@@ -138,4 +139,30 @@ def test_a_signed_payment_for_order_unicode_digits_is_422_and_records_nothing(cl
 def test_door_search_for_unicode_digits_finds_nothing_instead_of_failing(db):
     world = make_door_world(db)
     assert door.search_attendees(db, world.staff, world.event.id, "³³") == []
+
+
+def test_a_resource_document_without_its_type_is_a_documented_409(app, world):
+    # was: 409 type_mismatch, absent from POST /v1/speakers' statuses
+    r = replay(app, world.token, "POST", "/v1/speakers", media_type="application/vnd.api+json",
+               body={"data": {"attributes": {"name": "Hall C"}}})
+    assert r.json()["errors"][0]["code"] == "type_mismatch"
+
+
+@pytest.mark.parametrize("authorization", ["Bearer forged", "Basic b3duZXI="])
+def test_a_public_read_with_a_token_that_does_not_verify_is_a_documented_401(
+        app, world, authorization):
+    # was: 401 on GET /v1/events/{event_id}, which documented 200, 400 and 404 only
+    operation = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)[
+        "/v1/events/{event_id}"]["GET"]
+    r = operation.Case(path_parameters={"event_id": world.path_ids["event_id"]}) \
+        .call_and_validate(app=app, headers={"Authorization": authorization}, checks=CHECKS)
+    assert r.status_code == 401
+
+
+def test_a_body_that_is_not_json_is_a_documented_415(app, world):
+    operation = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)["/v1/events"]["POST"]
+    r = operation.Case(body="name=PyCon", media_type="text/plain").call_and_validate(
+        app=app, headers={"Authorization": f"Bearer {world.token}",
+                          "Content-Type": "text/plain"}, checks=CHECKS)
+    assert r.status_code == 415
 
