@@ -111,8 +111,9 @@ ERROR_DOCUMENT = {"type": "object", "required": ["errors"], "properties": {
 
 
 # A token that does not verify is refused even where none is needed (a public read
-# honours a valid one: include= shows more to the owner).
-ALWAYS_POSSIBLE = {401}
+# honours a valid one: include= shows more to the owner); with the database down every
+# operation answers 503 database_unavailable (Retry-After: 1).
+ALWAYS_POSSIBLE = {401, 503}
 # empty or not JSON, over MAX_CONTENT_LENGTH, not JSON by its Content-Type
 BODY_ERRORS = {400, 413, 415}
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from schemathesis.checks import not_a_server_error
 from sqlalchemy import func, select
 
+from api.app import create_app
+from models.core.db import Database
 from models.ticketing import door
 from models.ticketing.tables import CheckInScan
 from tests.support.api import assert_error, auth, doc
 from tests.support.door import make_door_world
 from tests.support.fuzz import CHECKS, make_fuzz_world, replay
 from tests.support.orders import SECRET, payments, post_webhook, stripe_event
+from tests.support.processes import free_port
 
 
 @pytest.fixture
@@ -165,4 +169,18 @@ def test_a_body_that_is_not_json_is_a_documented_415(app, world):
         app=app, headers={"Authorization": f"Bearer {world.token}",
                           "Content-Type": "text/plain"}, checks=CHECKS)
     assert r.status_code == 415
+
+
+def test_the_database_down_is_a_documented_503(config):
+    down = Database(config.with_(
+        database_url=f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/venuebus"))
+    try:
+        app = create_app(down.config, down)
+        operation = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)[
+            "/v1/events/{event_id}"]["GET"]
+        r = operation.Case(path_parameters={"event_id": 1}).call_and_validate(
+            app=app, checks=[c for c in CHECKS if c is not not_a_server_error])
+    finally:
+        down.dispose()
+    assert r.status_code == 503
 
