@@ -35,6 +35,17 @@ class ScanSchema(ResourceSchema):
     secret = fields.String(validate=validate.Length(min=1, max=64))
 
 
+def _scan_json(*required: str) -> tuple[str, dict]:
+    """ScanSchema's members as the plain JSON object the scanners send."""
+    text = {"type": "string", "minLength": 1}
+    members = {"device-name": {**text, "maxLength": 255, "nullable": True},
+               "nonce": {**text, "maxLength": 128, "nullable": True}}
+    if "secret" in required:
+        members["secret"] = {**text, "maxLength": 64}
+    return "application/json", {"type": "object", "required": list(required),
+                                "properties": members}
+
+
 def _scan_body() -> dict[str, Any]:
     """`{device-name, nonce}` as a plain object or a JSON:API document; body optional."""
     if not request.get_data(cache=True):
@@ -82,7 +93,8 @@ def update_attendee(attendee_id: int):
 @bp.post("/v1/attendees/<int:attendee_id>/check-in")
 @token_required
 @doc("Scan an attendee in ({device-name, nonce}; a repeated nonce returns the first scan)",
-     type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+     type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422),
+     raw_body=_scan_json())
 def check_in(attendee_id: int):
     body = _scan_body()
     return _scanned(checkin.check_in_attendee(deps.db(), signed_in_id(), attendee_id,
@@ -93,7 +105,8 @@ def check_in(attendee_id: int):
 @bp.post("/v1/attendees/<int:attendee_id>/check-out")
 @token_required
 @doc("Scan an attendee out ({device-name, nonce})", type_="attendee",
-     response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+     response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422),
+     raw_body=_scan_json())
 def check_out(attendee_id: int):
     body = _scan_body()
     return _scanned(checkin.check_out_attendee(deps.db(), signed_in_id(), attendee_id,
@@ -104,7 +117,8 @@ def check_out(attendee_id: int):
 @bp.post("/v1/check-in")
 @token_required
 @doc("Scan in by the QR code's check-in secret ({secret, device-name, nonce})",
-     type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422))
+     type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422),
+     raw_body=_scan_json("secret"))
 def check_in_by_secret():
     body = _scan_body()
     if not body.get("secret"):

@@ -10,7 +10,7 @@ from marshmallow import fields, post_load, validate
 
 from api import deps
 from api.auth import login_required, require_user
-from api.errors import ApiError
+from api.errors import JSONAPI, ApiError
 from api.jsonapi import (
     ResourceSchema,
     document,
@@ -79,6 +79,11 @@ def _to_many(value: object, pointer: str) -> list[int]:
             raise ApiError(422, "invalid_linkage", "ticket id must be an integer",
                            pointer=f"{pointer}/{i}/id") from exc
     return ids
+
+
+LINKAGE = (JSONAPI, {"type": "object", "required": ["data"], "properties": {"data": {
+    "type": "array", "items": {"type": "object", "required": ["type", "id"], "properties": {
+        "type": {"type": "string", "enum": ["ticket"]}, "id": {"type": "string"}}}}}})
 
 
 def _linkage(ids: list[int]) -> Response:
@@ -156,7 +161,7 @@ def code_tickets(code_id: int):
           methods=["GET", "POST", "PATCH", "DELETE"])
 @login_required
 @doc("Ticket linkage of a ticket-level code: GET, PATCH (replace), POST (add), DELETE "
-     "(remove)", errors=(400, 401, 403, 404, 422))
+     "(remove)", errors=(400, 401, 403, 404, 422), raw_body=LINKAGE, raw_response=LINKAGE)
 def ticket_linkage(code_id: int):
     actor = require_user()
     if request.method == "GET":

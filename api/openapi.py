@@ -10,6 +10,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
+from werkzeug.routing import IntegerConverter, Rule
 
 from api.errors import JSONAPI
 from api.headers import style_hash
@@ -28,15 +29,18 @@ DOCS_CSP = (f"default-src 'none'; style-src {style_hash(DOCS_STYLE)}; base-uri '
 def doc(summary: str, *, type_: str | None = None, body: type | None = None,
         response: type | None = None, status: int = 200, many: bool = False,
         errors: tuple[int, ...] = (), include_of: str | None = None,
-        list_of: str | None = None) -> Callable:
+        list_of: str | None = None, raw_body: tuple[str, dict] | None = None,
+        raw_response: tuple[str, dict] | None = None) -> Callable:
     """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
-    wrapped in the JSON:API envelope of resource type `type_`. `include_of` documents
-    `include=` and `fields[type]=` for that primary type; `list_of` those and the list
-    parameters (paging, `filter=`, `sort=`)."""
+    wrapped in the JSON:API envelope of resource type `type_`; `raw_body`/`raw_response`
+    (media type, JSON Schema) describe bodies that are no resource document. `include_of`
+    documents `include=` and `fields[type]=` for that primary type; `list_of` those and
+    the list parameters (paging, `filter=`, `sort=`)."""
     def wrap(view: Callable) -> Callable:
         view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
                                   status=status, many=many, errors=errors,
-                                  include_of=include_of or list_of, list_of=list_of)
+                                  include_of=include_of or list_of, list_of=list_of,
+                                  raw_body=raw_body, raw_response=raw_response)
         return view
     return wrap
 
@@ -80,17 +84,54 @@ def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
     return out
 
 
-def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool) -> dict:
+def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool, *,
+              response: bool) -> dict:
+    """A JSON:API document whose `data` is one resource (or a list) of `type_`; a response's
+    resources always carry their id."""
     name = schema.__name__.removesuffix("Schema")
     if name not in spec.components.schemas:
         spec.components.schema(name, schema=schema)
-    resource = {"type": "object", "required": ["type"], "properties": {
-        "type": {"type": "string", "enum": [type_] if type_ else None},
-        "id": {"type": "string"},
-        "attributes": {"$ref": f"#/components/schemas/{name}"},
-        "relationships": {"type": "object"}}}
+    type_schema: dict[str, Any] = {"type": "string"}
+    if type_:
+        type_schema["enum"] = [type_]
+    resource = {"type": "object", "required": ["type", "id"] if response else ["type"],
+                "properties": {
+                    "type": type_schema, "id": {"type": "string"},
+                    "attributes": {"$ref": f"#/components/schemas/{name}"},
+                    "relationships": {"type": "object"}, "links": {"type": "object"}}}
     data = {"type": "array", "items": resource} if many else resource
-    return {"content": {JSONAPI: {"schema": {"type": "object", "properties": {"data": data}}}}}
+    return {"content": {JSONAPI: {"schema": {"type": "object", "required": ["data"],
+                                             "properties": {"data": data}}}}}
+
+
+# What api/errors.py sends for every error: a JSON:API errors document.
+ERROR_DOCUMENT = {"type": "object", "required": ["errors"], "properties": {
+    "errors": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["status", "code", "title", "detail"], "properties": {
+            "status": {"type": "string", "pattern": "^[45][0-9][0-9]$"},
+            "code": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+            "title": {"type": "string"}, "detail": {"type": "string"},
+            "source": {"type": "object", "properties": {"pointer": {"type": "string"},
+                                                        "parameter": {"type": "string"}}}}}},
+    "jsonapi": {"type": "object"}}}
+
+
+# A token that does not verify is refused even where none is needed (a public read
+# honours a valid one: include= shows more to the owner); with the database down every
+# operation answers 503 database_unavailable (Retry-After: 1).
+ALWAYS_POSSIBLE = {401, 503}
+# empty or not JSON, over MAX_CONTENT_LENGTH, not JSON by its Content-Type
+BODY_ERRORS = {400, 413, 415}
+
+
+def path_parameters(rule: Rule, path: str) -> list[dict]:
+    """The path's parameters; `<int:...>` ones are non-negative integers (anything else
+    does not match the route: 404)."""
+    converters = getattr(rule, "_converters", {})
+    return [{"name": p, "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 0}
+             if isinstance(converters.get(p), IntegerConverter) else {"type": "string"}}
+            for p in re.findall(r"{(\w+)}", path)]
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
@@ -99,8 +140,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                    info={"description": "JSON:API 1.0 endpoints of venuebus"})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
-    error_ref = {"content": {JSONAPI: {"schema": {"type": "object", "properties": {
-        "errors": {"type": "array", "items": {"type": "object"}}}}}}}
+    spec.components.schema("Errors", ERROR_DOCUMENT)
+    error_ref = {"content": {JSONAPI: {"schema": {"$ref": "#/components/schemas/Errors"}}}}
     paths: dict[str, dict] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
@@ -111,18 +152,32 @@ def build_spec(app: Flask) -> dict[str, Any]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {"summary": meta["summary"], "responses": {}}
             if meta["body"] is not None:
-                op["requestBody"] = _envelope(spec, meta["body"], meta["type"], False)
+                op["requestBody"] = _envelope(spec, meta["body"], meta["type"], False,
+                                              response=False)
+            elif meta["raw_body"] is not None:
+                media_type, schema = meta["raw_body"]
+                op["requestBody"] = {"content": {media_type: {"schema": schema}}}
             ok: dict[str, Any] = {"description": "Success"}
+            if meta["raw_response"] is not None:
+                media_type, schema = meta["raw_response"]
+                ok["content"] = {media_type: {"schema": schema}}
             if meta["response"] is not None:
-                ok.update(_envelope(spec, meta["response"], meta["type"], meta["many"]))
+                ok.update(_envelope(spec, meta["response"], meta["type"], meta["many"],
+                                    response=True))
             op["responses"][str(meta["status"])] = ok
-            for status in meta["errors"]:
+            params = path_parameters(rule, path) + query_parameters(meta["include_of"],
+                                                                    meta["list_of"])
+            errors = set(meta["errors"]) | ALWAYS_POSSIBLE
+            if "{" in path:  # a path parameter that does not fit the route
+                errors.add(404)
+            if "requestBody" in op:
+                errors |= BODY_ERRORS
+            if meta["body"] is not None:  # a resource of another type (or id): 409
+                errors.add(409)
+            for status in sorted(errors):
                 op["responses"][str(status)] = {"description": "Error", **error_ref}
             if getattr(view, "_venuebus_auth", False):
                 op["security"] = [{"bearer": []}]
-            params = [{"name": p, "in": "path", "required": True,
-                       "schema": {"type": "string"}} for p in re.findall(r"{(\w+)}", path)]
-            params += query_parameters(meta["include_of"], meta["list_of"])
             if params:
                 op["parameters"] = params
             paths.setdefault(path, {})[method.lower()] = op

@@ -27,9 +27,14 @@ def order_identifier(order_id: int) -> str:
 
 def order_id_of(identifier: str) -> int:
     """The order id an identifier (or a plain order id) names; NotFound when forged."""
-    if identifier.isdigit():
+    if _decimal(identifier):
         return int(identifier)
     id_part, _, mac = identifier.partition(".")
-    if not id_part.isdigit() or not hmac.compare_digest(mac, _mac(int(id_part))):
+    if not _decimal(id_part) or not hmac.compare_digest(mac, _mac(int(id_part))):
         raise NotFound(f"Order {identifier} not found")
     return int(id_part)
+
+
+def _decimal(text: str) -> bool:
+    """ASCII digits only: str.isdigit() is true for "³", which int() refuses."""
+    return text.isascii() and text.isdigit()

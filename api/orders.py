@@ -109,16 +109,15 @@ def create_order():
 
 @bp.get("/v1/orders/<int:order_id>")
 @login_required
-@doc("An order with its attendees (buyer, event owner, admins)", type_="order",
-     response=OrderSchema, errors=(400, 401, 403, 404), include_of="order")
 def get_order_view(order_id: int):
+    """Documented as `/v1/orders/{identifier}`: OpenAPI allows one template per path."""
     return order_document(get_order(deps.db(), require_user(), order_id))
 
 
 @bp.get("/v1/orders/<identifier>")
 @login_required
-@doc("An order by its identifier (buyer, event owner, admins)", type_="order",
-     response=OrderSchema, errors=(400, 401, 403, 404), include_of="order")
+@doc("An order with its attendees, by its identifier or id (buyer, event owner, admins)",
+     type_="order", response=OrderSchema, errors=(400, 401, 403, 404), include_of="order")
 def get_order_by_identifier(identifier: str):
     return order_document(get_order(deps.db(), require_user(), order_id_of(identifier)))
 
@@ -144,12 +143,14 @@ def list_event_orders(event_id: int):
     return page_document(page, [order_resource(o) for o in page.items], type_="order")
 
 
-@bp.patch("/v1/orders/<int:order_id>")
+@bp.patch("/v1/orders/<identifier>")
 @login_required
 @doc("Mark an order paid (status: completed, from pending or placed) or cancel it "
-     "(status: cancelled, frees its capacity); event owner or admin", type_="order",
-     body=OrderSchema, response=OrderSchema, errors=(400, 401, 403, 404, 409, 422))
-def update_order(order_id: int):
+     "(status: cancelled, frees its capacity), by its identifier or id; event owner or "
+     "admin", type_="order", body=OrderSchema, response=OrderSchema,
+     errors=(400, 401, 403, 404, 409, 422))
+def update_order(identifier: str):
+    order_id = order_id_of(identifier)
     attrs, _ = parse_resource("order", resource_id=order_id)
     return order_document(change_order_status(deps.db(), require_user(), order_id,
                                               attrs.get("status")))

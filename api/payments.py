@@ -50,7 +50,7 @@ def _reference(kind: str, obj: dict[str, Any]) -> str | None:
 
 def _order_id(obj: dict[str, Any]) -> int:
     raw = (obj.get("metadata") or {}).get("order_id")
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():  # not "³"
         return int(raw)
     raise ApiError(422, "order_id_missing", "The payment's metadata.order_id must name an "
                    "order", pointer=ORDER_POINTER)

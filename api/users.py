@@ -82,7 +82,14 @@ def get_user_view(user_id: int):
 
 @bp.post("/v1/auth/login")
 @bp.post("/auth/session")
-@doc("Log in with email and password: returns a bearer token", errors=(400, 401, 422))
+@doc("Log in with email and password: returns a bearer token", errors=(400, 401, 422),
+     raw_body=("application/json", {"type": "object", "required": ["email", "password"],
+                                     "properties": {"email": {"type": "string"},
+                                                    "password": {"type": "string"}}}),
+     raw_response=("application/json", {
+         "type": "object", "required": ["access_token", "token_type", "expires_in", "user_id"],
+         "properties": {"access_token": {"type": "string"}, "token_type": {"type": "string"},
+                        "expires_in": {"type": "integer"}, "user_id": {"type": "string"}}}))
 def login():
     body = request_json()
     if not isinstance(body, dict):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
-from models.core.base import Base
 from models.core.config import Config
 from models.core.db import Database
 from models.core.migrate import upgrade
-from tests.support.services import fresh_database, fresh_vhost, postgres_server, rabbitmq_server
+from tests.support.services import (
+    empty_tables,
+    fresh_database,
+    fresh_vhost,
+    postgres_server,
+    rabbitmq_server,
+)
 from tests.support.smtp import Inbox, smtp_server
 from tests.support.speaker_identity import RUN_PREFIX, random_secret_key, remove_run_users
 
@@ -76,9 +80,5 @@ def session_db(base_config: Config) -> Iterator[Database]:
 @pytest.fixture
 def db(session_db: Database) -> Iterator[Database]:
     """The run's database, emptied before each test."""
-    import models.registry  # noqa: F401
-
-    names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
-    with session_db.engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty_tables(session_db)
     yield session_db

@@ -70,6 +70,7 @@ def _lock_statement(next_scan_id: ColumnElement) -> Select:
 _LOCK = _lock_statement(select(func.nextval(func.pg_get_serial_sequence(
     SCANS.name, SCANS.c.id.name))).scalar_subquery())
 _LOCK_ELSEWHERE = _lock_statement(null())  # SQLite: no sequences, the INSERT gives the id
+MAX_ATTENDEE_ID = 2**31 - 1  # attendees.id is an INTEGER
 _BY_ID = ATTENDEES.c.id == bindparam("attendee_id")
 _BY_SECRET = ATTENDEES.c.checkin_secret == bindparam("secret")
 LOCK_BY_ID = HotStatement("door_lock_by_id", _LOCK.where(_BY_ID),
@@ -148,8 +149,11 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
     in come from the snapshot taken before any wait for the lock, while the locked row
     is re-read at its newest version: if a scan committed meanwhile, `scan_count` (every
     scan bumps it) differs from the scans read, and they are read again."""
-    rows = (LOCK_BY_SECRET if secret is not None else LOCK_BY_ID)(
-        conn, {"actor_id": actor_id, "attendee_id": attendee_id, "secret": secret})
+    if attendee_id is not None and not 0 <= attendee_id <= MAX_ATTENDEE_ID:
+        rows = []  # the prepared statement's INTEGER parameter cannot even hold it
+    else:
+        rows = (LOCK_BY_SECRET if secret is not None else LOCK_BY_ID)(
+            conn, {"actor_id": actor_id, "attendee_id": attendee_id, "secret": secret})
     row = rows[0] if rows else None
     if row is None or row["actor_is_admin"] is None:
         if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id}).first():

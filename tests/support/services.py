@@ -109,3 +109,13 @@ def fresh_vhost(amqp_url: str) -> Iterator[str]:
     finally:
         with contextlib.suppress(Exception):
             rabbitmqctl("delete_vhost", vhost)
+
+
+def empty_tables(database) -> None:
+    """Every table of the run's database emptied, ids restarting at 1."""
+    import models.registry  # noqa: F401 - every table registered on the metadata
+    from models.core.base import Base
+
+    names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -9,7 +9,7 @@ from models.core.queries import ALL_ROWS_CAP
 LISTS = ["/v1/events", "/v1/users/{user_id}/events", "/v1/events/{event_id}/attendees",
          "/v1/events/{event_id}/tickets", "/v1/events/{event_id}/orders",
          "/v1/events/{event_id}/feedbacks"]
-ONES = ["/v1/events/{event_id}", "/v1/orders/{identifier}", "/v1/orders/{order_id}",
+ONES = ["/v1/events/{event_id}", "/v1/orders/{identifier}",
         "/v1/orders/{identifier}/attendees", "/v1/attendees/{attendee_id}"]
 
 
