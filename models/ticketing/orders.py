@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -116,16 +118,17 @@ def _start(order: Order, expiry_minutes: int) -> None:
 def _place(db: Database, actor: User | int, event_id: int,
            holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
            idem: Idempotency | None, pointer: str) -> PlacedOrder:
-    """Check and write the order in one transaction: on PostgreSQL an order of one
-    ticket is BEGIN, `READ`, `WRITE_AT_ONCE`, COMMIT. A unique index that refuses the
-    write (a concurrent request with the same Idempotency-Key won, or units given back
-    made the at-once units collide) sends it round again, read anew and written in steps:
-    the winner's order is then answered, or the lowest free units are taken."""
+    """Check and write the order, all or nothing. On PostgreSQL an order of one ticket
+    is two round trips: `READ`, then `WRITE_AT_ONCE`, a single statement and so a
+    transaction of its own (`_connection`). A unique index that refuses the write (a
+    concurrent request with the same Idempotency-Key won, or units given back made the
+    at-once units collide) sends it round again, read anew and written in steps in one
+    transaction: the winner's order is then answered, or the lowest free units taken."""
     actor_id = actor if isinstance(actor, int) else actor.id
     at_once = db.is_postgres and len(holders) == 1
     for _attempt in range(3):
         try:
-            with db.engine.begin() as conn:
+            with _connection(db, single_statement=at_once and not code) as conn:
                 return _place_in(conn, actor_id, event_id, holders, mode=mode, code=code,
                                  idem=idem, pointer=pointer, at_once=at_once)
         except IntegrityError as exc:
@@ -133,6 +136,21 @@ def _place(db: Database, actor: User | int, event_id: int,
                 raise
             at_once = False
     raise Busy("The order is being placed by a concurrent request; retry", code="busy")
+
+
+@contextmanager
+def _connection(db: Database, *, single_statement: bool) -> Iterator[Connection]:
+    """A transaction, or with `single_statement` a connection in autocommit: the order is
+    then written by one statement, atomic by itself, which writes nothing unless it took
+    the units (and the discount code, with its second UPDATE, takes a transaction). The
+    read before it locks nothing, so no BEGIN and COMMIT round trips wrap them, and the
+    ticket's row lock is held for that statement alone, not until a COMMIT sent after."""
+    if not single_statement:
+        with db.engine.begin() as conn:
+            yield conn
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
 
 
 def _place_in(conn: Connection, actor_id: int, event_id: int,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import psycopg2.extensions
 from sqlalchemy import event
 
 
@@ -29,28 +30,44 @@ def statements(db) -> Iterator[list[str]]:
 
 @dataclass
 class Traffic:
-    statements: list[str] = field(default_factory=list)  # as `statements` records them
-    transactions: list[str] = field(default_factory=list)  # "commit" / "rollback"
-    checkouts: int = 0
+    round_trips: list[str] = field(default_factory=list)  # what psycopg2 sends, in order
+    checkouts: int = 0  # connections taken from the pool
 
 
 @contextmanager
 def traffic(db) -> Iterator[Traffic]:
-    """`statements`, plus the transactions ended and the connections checked out."""
+    """What goes over the wire to PostgreSQL meanwhile, as psycopg2 sends it: a BEGIN
+    before the first statement of a transaction (none in autocommit), each statement up
+    to its first "(" (PREPAREs left out), a COMMIT or ROLLBACK only for a transaction
+    that began; and the connections checked out."""
     seen = Traffic()
+
+    def in_transaction(conn) -> bool:
+        raw = conn.connection.dbapi_connection
+        return raw.status == psycopg2.extensions.STATUS_BEGIN
+
+    def statement(conn, cursor, text, *_):
+        raw = conn.connection.dbapi_connection
+        if not raw.autocommit and not in_transaction(conn):
+            seen.round_trips.append("BEGIN")
+        if not text.startswith("PREPARE"):
+            seen.round_trips.append(text.split("(")[0].strip())
+
+    def ending(word: str):
+        def end(conn) -> None:
+            if in_transaction(conn):
+                seen.round_trips.append(word)
+        return end
 
     def checkout(*_):
         seen.checkouts += 1
 
-    ends = {"commit": lambda conn: seen.transactions.append("commit"),
-            "rollback": lambda conn: seen.transactions.append("rollback")}
-    event.listen(db.engine, "checkout", checkout)
-    for name, fn in ends.items():
+    hooks = {"before_cursor_execute": statement, "commit": ending("COMMIT"),
+             "rollback": ending("ROLLBACK"), "checkout": checkout}
+    for name, fn in hooks.items():
         event.listen(db.engine, name, fn)
     try:
-        with statements(db) as seen.statements:
-            yield seen
+        yield seen
     finally:
-        event.remove(db.engine, "checkout", checkout)
-        for name, fn in ends.items():
+        for name, fn in hooks.items():
             event.remove(db.engine, name, fn)
