@@ -1,7 +1,10 @@
-"""`python -m bench.orders`: onsite orders/s and check-ins/s through HTTP with 1, 8 and 32
-concurrent clients against the API under gunicorn (workers per core), p50/p99 latency,
-oversells (must be 0), and a bare Flask one-INSERT endpoint on the same server type and
-database as the baseline. Creates and drops its own PostgreSQL database.
+"""`python -m bench.orders`: orders/s of both kinds (on-site: the owner sells at the door,
+completed at once; online paid: a buyer's order, pending until paid, with expires-at) and
+check-ins/s through HTTP with 1, 8 and 32 concurrent clients against the API under
+gunicorn (workers per core), p50/p99 latency, oversells (must be 0, both kinds racing for
+the last units), and a bare Flask one-INSERT endpoint on the same server type and
+database as the baseline. Each ratio is printed next to its target with a pass/fail mark.
+Creates and drops its own PostgreSQL database.
 
 Environment: BENCH_SECONDS per level (5), BENCH_LEVELS ("1,8,32"); the PostgreSQL server
 is the tests' (TEST_DATABASE_URL or the local one)."""
@@ -32,6 +35,9 @@ from tests.support.services import fresh_database, postgres_server
 ROOT = Path(__file__).resolve().parent.parent
 JSONAPI = "application/vnd.api+json"
 RACE_CAPACITY = 200
+# ratio to the baseline each scenario must reach, per client count (issue #12)
+TARGETS = {"onsite order": {8: 0.5, 32: 0.5}, "online order": {8: 0.5, 32: 0.5},
+           "check-in": {1: 0.6, 8: 0.6, 32: 0.6}}
 
 
 @dataclass
@@ -125,9 +131,10 @@ class Api:
         r.raise_for_status()
         return r.json()
 
-    def ticket(self, quantity: int) -> str:
+    def ticket(self, quantity: int, price: float = 0) -> str:
         return self.post("/v1/tickets", {"data": {"type": "ticket", "attributes": {
-            "name": f"T{quantity}", "quantity": quantity, "max-order": 100},
+            "name": f"T{quantity}", "quantity": quantity, "max-order": 100, "price": price,
+            "type": "paid" if price else "free"},
             "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}}
         )["data"]["id"]
 
@@ -137,15 +144,24 @@ class Api:
                 {"id": ticket, "quantity": quantity}]},
                 "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}})
 
+    def online(self, session: requests.Session, ticket: str, i: int):
+        """One paid attendee, paid online: the order is pending until paid."""
+        return session.post(f"{self.base}/v1/orders", headers=self.headers, json={
+            "data": {"type": "order", "attributes": {"payment-mode": "online", "attendees": [
+                {"ticket-id": ticket, "first-name": "Ada", "last-name": f"Buyer {i}",
+                 "email": f"ada{i}@example.com"}]},
+                "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}})
+
 
 def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
               levels: tuple[int, ...]) -> tuple[list[Result], list[Result], int]:
-    """Per level: the baseline, then onsite orders, then check-ins, one after the other,
-    so each ratio compares runs a few seconds apart (this machine's speed drifts)."""
+    """Per level: the baseline, then onsite orders, online orders and check-ins, one after
+    the other, so each ratio compares runs a few seconds apart (this machine's speed
+    drifts). Then per level both kinds race for the last units of a ticket."""
     api = Api(base)
     baseline: list[Result] = []
     results: list[Result] = []
-    roomy = api.ticket(10**7)
+    roomy, paid = api.ticket(10**7), api.ticket(10**7, price=25)
     holders = api.ticket(10**6)
     ids = []
     for _ in range(40):
@@ -155,14 +171,15 @@ def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
         baseline.append(load("baseline INSERT", n, seconds,
                              lambda s, i: s.post(f"{baseline_base}/insert")))
         results.append(load("onsite order", n, seconds, lambda s, i: api.onsite(s, roomy)))
+        results.append(load("online order", n, seconds, lambda s, i: api.online(s, paid, i)))
         results.append(load("check-in", n, seconds, lambda s, i: s.post(
             f"{base}/v1/attendees/{ids[i % len(ids)]}/check-in", headers=api.headers,
             json={"device-name": f"gate-{i % 4}", "nonce": uuid.uuid4().hex})))
     oversold = 0
     for n in levels:
-        scarce = api.ticket(RACE_CAPACITY)
-        race = load("race for capacity", n, 60, lambda s, i, t=scarce: api.onsite(s, t),
-                    stop_on_409=True)
+        scarce = api.ticket(RACE_CAPACITY, price=25)
+        race = load("race for capacity", n, 60, lambda s, i, t=scarce: (
+            api.onsite(s, t) if i % 2 else api.online(s, t, i)), stop_on_409=True)
         # drain: every client keeps going until it sees the 409, so capacity is exhausted
         while api.onsite(api.http, scarce).status_code != 409:
             race.statuses[201] = race.statuses.get(201, 0) + 1
@@ -179,15 +196,18 @@ def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
 def report(results: list[Result], baseline: dict[int, float], oversold: int,
            seconds: float) -> str:
     lines = [f"{'scenario':<20}{'clients':>8}{'ok/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-             f"{'non-2xx':>9}{'vs base':>9}"]
+             f"{'non-2xx':>9}{'vs base':>9}{'target':>12}"]
     for r in results:
         base = baseline.get(r.clients)
-        ratio = f"{r.rate / base:.2f}" if base and r.name != "baseline INSERT" else ""
+        ratio = f"{r.rate / base:.3f}" if base and r.name != "baseline INSERT" else ""
+        target = TARGETS.get(r.name, {}).get(r.clients)
+        mark = "" if target is None or not base else \
+            f">={target:.2f} {'pass' if r.rate / base >= target else 'FAIL'}"
         bad = sum(n for s, n in r.statuses.items() if not 200 <= s < 300)
         lines.append(f"{r.name:<20}{r.clients:>8}{r.rate:>10.1f}{r.pct(0.5):>9.1f}"
-                     f"{r.pct(0.99):>9.1f}{bad:>9}{ratio:>9}")
-    lines.append(f"oversold units: {oversold} (must be 0); workers: "
-                 f"{2 * multiprocessing.cpu_count()}; {seconds:g}s per level")
+                     f"{r.pct(0.99):>9.1f}{bad:>9}{ratio:>9}{mark:>12}")
+    lines.append(f"oversold units: {oversold} (must be 0: {'pass' if not oversold else 'FAIL'})"
+                 f"; workers: {2 * multiprocessing.cpu_count()}; {seconds:g}s per level")
     return "\n".join(lines)
 
 

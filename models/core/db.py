@@ -72,6 +72,12 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             cursor.close()
 
 
+def unique_violation(error: exc.IntegrityError) -> bool:
+    """Whether a unique index refused the write (PostgreSQL 23505, SQLite's message)."""
+    return getattr(error.orig, "pgcode", None) == "23505" or \
+        "UNIQUE constraint failed" in str(error.orig)
+
+
 class Database:
     """Owns the engine and the session factory of one process."""
 

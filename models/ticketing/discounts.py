@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,12 @@ def find_discount(s: Session, event_id: int, code: str, ticket_ids: list[int]) -
     return Discount(code=row, ticket_ids=applies)
 
 
-def take_uses(s: Session, code: DiscountCode, n: int) -> None:
+def exhausted(code: DiscountCode) -> Conflict:
+    return Conflict(f"Discount code {code.code} has no uses left", code="discount_exhausted",
+                    pointer=CODE_POINTER)
+
+
+def take_uses(s: Session | Connection, code: DiscountCode, n: int) -> None:
     """Use the code for `n` tickets, atomically within `tickets-number`, or Conflict."""
     limit = DiscountCode.tickets_number
     done = s.execute(update(DiscountCode)
@@ -74,8 +79,7 @@ def take_uses(s: Session, code: DiscountCode, n: int) -> None:
                      .values(used_count=DiscountCode.used_count + n)
                      .execution_options(synchronize_session=False)).rowcount
     if not done:
-        raise Conflict(f"Discount code {code.code} has no uses left",
-                       code="discount_exhausted", pointer=CODE_POINTER)
+        raise exhausted(code)
 
 
 def give_back_uses(s: Session, code_id: int, n: int) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete
 
 from models.core.base import utcnow
 from models.core.errors import Invalid
@@ -29,25 +29,27 @@ class Idempotency:
                           code="invalid_idempotency_key")
 
 
-def earlier_order_id(session: Session, user_id: int, idem: Idempotency) -> int | None:
+class StoredKey(NamedTuple):
+    """The row of a key used before, as the order's first statement reads it."""
+
+    id: int
+    fingerprint: str
+    order_id: int
+    created_at: datetime
+
+
+def earlier_order_id(conn: Connection, stored: StoredKey | None,
+                     idem: Idempotency) -> int | None:
     """The order a live key already made, None if the key is new (an expired key is
-    dropped). Raises Invalid when the key was used with a different request."""
-    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
-                                                      IdempotencyKey.key == idem.key))
-    if row is None:
+    dropped). Raises Invalid when the key was used with a different request. The order
+    writes the key in its own transaction: a concurrent request with the same key blocks
+    on the unique index and fails once the first commits, then reads it here."""
+    if stored is None:
         return None
-    if row.created_at < utcnow() - KEY_TTL:
-        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
+    if stored.created_at < utcnow() - KEY_TTL:
+        conn.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
         return None
-    if row.fingerprint != idem.fingerprint:
+    if stored.fingerprint != idem.fingerprint:
         raise Invalid("This Idempotency-Key was used with a different request",
                       code="idempotency_key_reused")
-    return row.order_id
-
-
-def remember(session: Session, user_id: int, idem: Idempotency, order_id: int) -> None:
-    """Insert the key in the order's transaction. A concurrent request with the same key
-    blocks on the unique index here and fails once this one commits."""
-    session.add(IdempotencyKey(user_id=user_id, key=idem.key, fingerprint=idem.fingerprint,
-                               order_id=order_id))
-    session.flush()
+    return stored.order_id

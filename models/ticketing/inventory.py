@@ -6,7 +6,7 @@ unit numbers are allocated under that lock. The CHECK `sold_within_capacity` bac
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from models.catalog.tables import Ticket
@@ -16,7 +16,15 @@ from models.ticketing.tables import Attendee
 SOLD_OUT = "Ticket with id: {} already sold out. You can buy at most {} tickets"
 
 
-def reserve_units(session: Session, wanted: dict[int, int], *,
+def sold_out(session: Session | Connection, ticket_id: int, pointer: str) -> Conflict:
+    """The 409 for a ticket without room for an order, saying how many units are left."""
+    left = session.scalar(select(Ticket.quantity - Ticket.sold_count)
+                          .where(Ticket.id == ticket_id))
+    return Conflict(SOLD_OUT.format(ticket_id, max(0, left or 0)), code="ticket_sold_out",
+                    pointer=pointer)
+
+
+def reserve_units(session: Session | Connection, wanted: dict[int, int], *,
                   pointer: str) -> dict[int, list[int]]:
     """Take `wanted[ticket_id]` units of each ticket; returns the unit numbers taken per
     ticket. Raises Conflict (`ticket_sold_out`, with how many are left) on the first ticket
@@ -32,16 +40,13 @@ def reserve_units(session: Session, wanted: dict[int, int], *,
             .execution_options(synchronize_session=False)
         ).one_or_none()
         if row is None:
-            left = session.scalar(select(Ticket.quantity - Ticket.sold_count)
-                                  .where(Ticket.id == ticket_id))
-            raise Conflict(SOLD_OUT.format(ticket_id, max(0, left or 0)),
-                           code="ticket_sold_out", pointer=pointer)
+            raise sold_out(session, ticket_id, pointer)
         sold, quantity = row
         units[ticket_id] = _free_units(session, ticket_id, sold - n, n, quantity)
     return units
 
 
-def _free_units(session: Session, ticket_id: int, sold_before: int, n: int,
+def _free_units(session: Session | Connection, ticket_id: int, sold_before: int, n: int,
                 quantity: int) -> list[int]:
     """The `n` lowest free unit numbers (caller holds the ticket row lock). Without
     cancellations the units are dense, so the next ones follow the highest."""

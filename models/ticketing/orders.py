@@ -13,25 +13,25 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from contracts.ticketing import OrderPlaced
 from models.accounts.tables import User
-from models.catalog.events import can_manage, load_event
-from models.catalog.tables import Event, Ticket
+from models.catalog.tables import Ticket
 from models.core.base import utcnow
-from models.core.db import Database
+from models.core.db import Database, unique_violation
 from models.core.errors import Busy, Forbidden, Invalid
-from models.core.uow import UnitOfWork
-from models.ticketing.discounts import find_discount, take_uses
-from models.ticketing.idempotency import Idempotency, earlier_order_id, remember
-from models.ticketing.inventory import reserve_units
+from models.ticketing.discounts import find_discount
+from models.ticketing.idempotency import Idempotency, earlier_order_id
+from models.ticketing.order_statements import OrderFacts, read_order_facts
+from models.ticketing.order_steps import Draft, write_at_once, write_in_steps
 from models.ticketing.order_views import PlacedOrder, load_placed
 from models.ticketing.tables import Attendee, Order, OrderLine
 
@@ -55,13 +55,15 @@ MAX_UNITS_PER_LINE = 10_000  # also the most max-order a ticket may have
 OFFLINE_PAYMENT_MODES = ("bank", "cheque")  # the organiser completes or cancels the order
 
 
-def place_onsite_order(db: Database, actor: User, event_id: int,
+def place_onsite_order(db: Database, actor: User | int, event_id: int,
                        tickets: list[tuple[int, int]], *,
                        idempotency: Idempotency | None = None) -> PlacedOrder:
     """The event's owner (or an admin) sells `(ticket_id, quantity)` at the door: one
     order, paid onsite, with exactly `quantity` placeholder attendees per ticket. The sales
-    window is not checked; min/max per order and capacity are. Raises Invalid (422) on
-    missing or bad ticket data, Conflict `ticket_sold_out` (409) past capacity."""
+    window is not checked; min/max per order and capacity are. `actor` is a user or the
+    id of one (the API's token), confirmed in the order's transaction: Unauthorized when
+    the account is gone. Raises Invalid (422) on missing or bad ticket data, Conflict
+    `ticket_sold_out` (409) past capacity."""
     if not tickets:
         raise Invalid("on-site-tickets info missing", code="on_site_tickets_missing",
                       pointer=ONSITE_POINTER)
@@ -79,14 +81,15 @@ def place_onsite_order(db: Database, actor: User, event_id: int,
                   idem=idempotency, pointer=ONSITE_POINTER)
 
 
-def place_order(db: Database, actor: User, event_id: int, attendees: list[AttendeeDetails],
+def place_order(db: Database, actor: User | int, event_id: int,
+                attendees: list[AttendeeDetails],
                 *, discount_code: str | None = None, payment_mode: str = "online",
                 idempotency: Idempotency | None = None) -> PlacedOrder:
     """A signed-in user buys one unit per attendee given, within each ticket's sales window
     and min/max per order, with an optional discount code (valid now, uses left). A paid
     order is pending (`online`, expires) or placed (`bank` / `cheque`); a free one is
-    completed. Raises Invalid (422), Conflict `ticket_sold_out` / `discount_exhausted`
-    (409)."""
+    completed. `actor` as for `place_onsite_order`. Raises Invalid (422), Conflict
+    `ticket_sold_out` / `discount_exhausted` (409)."""
     if payment_mode not in ("online", *OFFLINE_PAYMENT_MODES):
         raise Invalid(f"payment-mode must be online, bank or cheque, not {payment_mode!r}",
                       code="invalid_payment_mode", pointer="/data/attributes/payment-mode")
@@ -100,87 +103,105 @@ def place_order(db: Database, actor: User, event_id: int, attendees: list[Attend
                   idem=idempotency, pointer=ATTENDEES_POINTER)
 
 
-def _start(order: Order, event: Event) -> None:
+def _start(order: Order, expiry_minutes: int) -> None:
     """The order's first state, from its payment mode and amount (set by `_price`)."""
+    order.completed_at = order.expires_at = None
     if order.payment_mode in ("free", "onsite"):
         order.status, order.completed_at = "completed", order.created_at
     elif order.payment_mode in OFFLINE_PAYMENT_MODES:
         order.status = "placed"
     else:
         order.status = "pending"
-        order.expires_at = order.created_at + timedelta(minutes=event.order_expiry_time)
+        order.expires_at = order.created_at + timedelta(minutes=expiry_minutes)
 
 
-def _place(db: Database, actor: User, event_id: int,
+def _place(db: Database, actor: User | int, event_id: int,
            holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
            idem: Idempotency | None, pointer: str) -> PlacedOrder:
-    onsite = mode == "onsite"
-    for attempt in (1, 2):
-        with UnitOfWork(db) as uow:
-            s = uow.session
-            event = load_event(s, event_id)
-            if onsite and not can_manage(actor, event):
-                raise Forbidden("Only the event's owner or an admin can sell onsite")
-            if idem is not None:
-                earlier = earlier_order_id(s, actor.id, idem)
-                if earlier is not None:
-                    return load_placed(s, earlier, replayed=True)
-            tickets = _tickets(s, actor, event, sorted(holders), pointer)
-            for ticket in tickets:
-                _check_line(ticket, len(holders[ticket.id]), window=not onsite, pointer=pointer)
-            discount = find_discount(s, event_id, code, [t.id for t in tickets]) if code \
-                else None
-            order = Order(event_id=event_id, user_id=actor.id, payment_mode=mode,
-                          discount_code_id=discount.code.id if discount else None,
-                          created_at=utcnow())
-            lines = _price(order, tickets, holders, discount)
-            _start(order, event)
-            s.add(order)
-            s.flush()
-            if idem is not None:
-                try:
-                    remember(s, actor.id, idem, order.id)
-                except IntegrityError:
-                    if attempt == 1:  # a concurrent retry with this key won: answer with it
-                        continue
-                    raise
-            for line in lines:  # written before the ticket locks are taken
-                line.order_id = order.id
-            s.add_all(lines)
-            units = reserve_units(s, {t.id: len(holders[t.id]) for t in tickets},
-                                  pointer=pointer)
-            placed = _attendees(s, order, lines, holders, units)
-            if discount is not None:
-                # stored: a cancel gives back exactly these, whatever the code covers then
-                order.discount_uses = sum(ln.quantity for ln in placed.lines
-                                          if ln.ticket_id in discount.ticket_ids)
-                take_uses(s, discount.code, order.discount_uses)
-            uow.record(OrderPlaced(
-                order_id=order.id, event_id=event_id, user_id=actor.id,
-                payment_mode=order.payment_mode, amount=str(order.amount),
-                discount_code_id=order.discount_code_id,
-                lines=[{"ticket_id": ln.ticket_id, "quantity": ln.quantity}
-                       for ln in placed.lines],
-                attendee_ids=[a.id for a in placed.attendees],
-                placed_at=order.created_at.isoformat(), status=order.status,
-                expires_at=order.expires_at.isoformat() if order.expires_at else None))
-            uow.commit()
-            return placed
+    """Check and write the order, all or nothing. On PostgreSQL an order of one ticket
+    is two round trips: `READ`, then `WRITE_AT_ONCE`, a single statement and so a
+    transaction of its own (`_connection`). A unique index that refuses the write (a
+    concurrent request with the same Idempotency-Key won, or units given back made the
+    at-once units collide) sends it round again, read anew and written in steps in one
+    transaction: the winner's order is then answered, or the lowest free units taken."""
+    actor_id = actor if isinstance(actor, int) else actor.id
+    at_once = db.is_postgres and len(holders) == 1
+    for _attempt in range(3):
+        try:
+            with _connection(db, single_statement=at_once and not code) as conn:
+                return _place_in(conn, actor_id, event_id, holders, mode=mode, code=code,
+                                 idem=idem, pointer=pointer, at_once=at_once)
+        except IntegrityError as exc:
+            if not unique_violation(exc):
+                raise
+            at_once = False
     raise Busy("The order is being placed by a concurrent request; retry", code="busy")
 
 
-def _tickets(s: Session, actor: User, event: Event, ids: list[int],
-             pointer: str) -> list[Ticket]:
-    found = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
+@contextmanager
+def _connection(db: Database, *, single_statement: bool) -> Iterator[Connection]:
+    """A transaction, or with `single_statement` a connection in autocommit: the order is
+    then written by one statement, atomic by itself, which writes nothing unless it took
+    the units (and the discount code, with its second UPDATE, takes a transaction). The
+    read before it locks nothing, so no BEGIN and COMMIT round trips wrap them, and the
+    ticket's row lock is held for that statement alone, not until a COMMIT sent after."""
+    if not single_statement:
+        with db.engine.begin() as conn:
+            yield conn
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
+
+
+def _place_in(conn: Connection, actor_id: int, event_id: int,
+              holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
+              idem: Idempotency | None, pointer: str, at_once: bool) -> PlacedOrder:
+    onsite = mode == "onsite"
+    units = sum(map(len, holders.values())) if at_once else 0
+    facts = read_order_facts(conn, actor_id, event_id, sorted(holders), idem, units)
+    if onsite and not facts.actor_manages:
+        raise Forbidden("Only the event's owner or an admin can sell onsite")
+    if idem is not None:
+        earlier = earlier_order_id(conn, facts.key, idem)
+        if earlier is not None:
+            with Session(bind=conn) as s:
+                return load_placed(s, earlier, replayed=True)
+    tickets = _tickets(facts, sorted(holders), pointer)
+    for ticket in tickets:
+        _check_line(ticket, len(holders[ticket.id]), window=not onsite, pointer=pointer)
+    discount = None
+    if code:
+        with Session(bind=conn) as s:
+            discount = find_discount(s, event_id, code, [t.id for t in tickets])
+    order = Order(event_id=event_id, user_id=actor_id, payment_mode=mode,
+                  discount_code_id=discount.code.id if discount else None,
+                  created_at=utcnow(), discount_uses=0)
+    lines = _price(order, tickets, holders, discount)
+    _start(order, facts.order_expiry_time)
+    if discount is not None:
+        # stored: a cancel gives back exactly these, whatever the code covers then
+        order.discount_uses = sum(ln.quantity for ln in lines
+                                  if ln.ticket_id in discount.ticket_ids)
+    draft = Draft(PlacedOrder(order=order, lines=lines, attendees=_attendees(order, lines,
+                                                                              holders)),
+                  discount, idem, pointer)
+    if at_once:
+        write_at_once(conn, draft, facts.new_order_id, facts.new_attendee_ids)
+    else:
+        write_in_steps(conn, draft)
+    return draft.placed
+
+
+def _tickets(facts: OrderFacts, ids: list[int], pointer: str) -> list[Ticket]:
     for ticket_id in ids:
-        ticket = found.get(ticket_id)
-        if ticket is None or (ticket.is_hidden and not can_manage(actor, event)):
+        ticket = facts.tickets.get(ticket_id)
+        if ticket is None or (ticket.is_hidden and not facts.actor_manages):
             raise Invalid(f"Ticket with id: {ticket_id} not found", code="unknown_ticket",
                           pointer=pointer)
-        if ticket.event_id != event.id:
+        if ticket.event_id != facts.event_id:
             raise Invalid(f"Ticket with id: {ticket_id} belongs to another event",
                           code="ticket_of_other_event", pointer=pointer)
-    return [found[i] for i in ids]
+    return [facts.tickets[i] for i in ids]
 
 
 def _check_line(ticket: Ticket, quantity: int, *, window: bool, pointer: str) -> None:
@@ -215,14 +236,12 @@ def _price(order: Order, tickets: list[Ticket], holders: dict[int, list[Attendee
     return lines
 
 
-def _attendees(s: Session, order: Order, lines: list[OrderLine],
-               holders: dict[int, list[AttendeeDetails]],
-               units: dict[int, list[int]]) -> PlacedOrder:
-    attendees = [Attendee(order_id=order.id, event_id=order.event_id, ticket_id=ln.ticket_id,
-                          unit=unit, first_name=p.first_name, last_name=p.last_name,
-                          email=p.email, checkin_secret=secrets.token_urlsafe(24))
-                 for ln in lines
-                 for p, unit in zip(holders[ln.ticket_id], units[ln.ticket_id], strict=True)]
-    s.add_all(attendees)
-    s.flush()
-    return PlacedOrder(order=order, lines=lines, attendees=attendees, replayed=False)
+def _attendees(order: Order, lines: list[OrderLine],
+               holders: dict[int, list[AttendeeDetails]]) -> list[Attendee]:
+    """The order's attendees, line by line; the write sets their ids and units."""
+    return [Attendee(order_id=None, event_id=order.event_id, ticket_id=ln.ticket_id,
+                     first_name=p.first_name, last_name=p.last_name, email=p.email,
+                     checkin_secret=secrets.token_urlsafe(24), is_checked_in=False,
+                     is_checked_out=False, is_cancelled=False, scan_count=0,
+                     created_at=order.created_at)
+            for ln in lines for p in holders[ln.ticket_id]]

@@ -1,0 +1,73 @@
+"""Watching what the engine sends: the statements a request runs, and how many
+connections it checks out (each checkout of an idle API connection may cost a ping)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import psycopg2.extensions
+from sqlalchemy import event
+
+
+@contextmanager
+def statements(db) -> Iterator[list[str]]:
+    """The SQL statements the engine runs meanwhile, each up to its first "(" (PREPAREs
+    left out: once per connection, not per request)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *_):
+        if not statement.startswith("PREPARE"):
+            seen.append(statement.split("(")[0].strip())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+@dataclass
+class Traffic:
+    round_trips: list[str] = field(default_factory=list)  # what psycopg2 sends, in order
+    checkouts: int = 0  # connections taken from the pool
+
+
+@contextmanager
+def traffic(db) -> Iterator[Traffic]:
+    """What goes over the wire to PostgreSQL meanwhile, as psycopg2 sends it: a BEGIN
+    before the first statement of a transaction (none in autocommit), each statement up
+    to its first "(" (PREPAREs left out), a COMMIT or ROLLBACK only for a transaction
+    that began; and the connections checked out."""
+    seen = Traffic()
+
+    def in_transaction(conn) -> bool:
+        raw = conn.connection.dbapi_connection
+        return raw.status == psycopg2.extensions.STATUS_BEGIN
+
+    def statement(conn, cursor, text, *_):
+        raw = conn.connection.dbapi_connection
+        if not raw.autocommit and not in_transaction(conn):
+            seen.round_trips.append("BEGIN")
+        if not text.startswith("PREPARE"):
+            seen.round_trips.append(text.split("(")[0].strip())
+
+    def ending(word: str):
+        def end(conn) -> None:
+            if in_transaction(conn):
+                seen.round_trips.append(word)
+        return end
+
+    def checkout(*_):
+        seen.checkouts += 1
+
+    hooks = {"before_cursor_execute": statement, "commit": ending("COMMIT"),
+             "rollback": ending("ROLLBACK"), "checkout": checkout}
+    for name, fn in hooks.items():
+        event.listen(db.engine, name, fn)
+    try:
+        yield seen
+    finally:
+        for name, fn in hooks.items():
+            event.remove(db.engine, name, fn)
