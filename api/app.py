@@ -26,6 +26,7 @@ from api import (
 )
 from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
+from api.limits import BoundedInt
 from api.metrics import ApiMetrics
 from models.core.config import Config
 from models.core.db import Database, lock_timeout_args, ping_when_idle
@@ -64,6 +65,7 @@ def create_app(config: Config | None = None, db: Database | None = None) -> Flas
     app = Flask(__name__)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
     app.json.sort_keys = False
+    app.url_map.converters["int"] = BoundedInt  # before any rule is added
     metrics = ApiMetrics()
     app.extensions["venuebus"] = Venuebus(config=config, db=db or _database(config),
                                           metrics=metrics)
