@@ -34,7 +34,7 @@ from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from models.core.hot import HotStatement
 from models.core.uow import OUTBOX, outbox_row, record_on
-from models.ticketing.attendees import SCAN_COLUMNS, AttendeeView, Scan
+from models.ticketing.attendees import ATTENDEE_NOT_FOUND, SCAN_COLUMNS, AttendeeView, Scan
 from models.ticketing.tables import Attendee, CheckInScan, EventStaff, Order
 
 NEEDS_CHECK_IN = "Attendee needs to be checked in first"
@@ -157,9 +157,7 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
     row = rows[0] if rows else None
     if row is None or row["actor_is_admin"] is None:
         if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id}).first():
-            if secret is not None:
-                raise NotFound("No attendee has this check-in secret", code="unknown_secret")
-            raise NotFound(f"Attendee {attendee_id} not found")
+            raise _not_found(secret is not None)
         raise Unauthorized("Invalid token", code="bad_token")  # deleted since it was issued
     scans = [Scan(r["scan_id"], r["scan_kind"], r["scan_at"], r["scan_device_name"],
                   r["scan_nonce"]) for r in rows if r["scan_id"] is not None]
@@ -170,8 +168,17 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
                    bool(row["actor_is_staff"]), (row["starts_at"], row["ends_at"]))
 
 
-def _may_scan(locked: _Locked) -> None:
+def _not_found(by_secret: bool) -> NotFound:
+    """What an attendee the actor may not see answers: the same as one that is not."""
+    if by_secret:
+        return NotFound("No attendee has this check-in secret", code="unknown_secret")
+    return NotFound(ATTENDEE_NOT_FOUND)
+
+
+def _may_scan(locked: _Locked, *, by_secret: bool = False) -> None:
     if not locked.actor_may_scan:
+        if locked.buyer_id != locked.actor_id:  # may not even see it
+            raise _not_found(by_secret)
         raise Forbidden("Only the event's owner or its staff can check attendees in")
     if locked.attendee.is_cancelled:
         raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
@@ -243,7 +250,7 @@ def _scan_once(db: Database, actor_id: int, attendee_id: int | None, kind: str, 
                device: str | None, nonce: str | None, secret: str | None = None) -> ScanResult:
     with db.engine.begin() as conn:  # Core only: the door needs no ORM session
         locked = _lock(conn, actor_id, attendee_id=attendee_id, secret=secret)
-        _may_scan(locked)
+        _may_scan(locked, by_secret=secret is not None)
         scan, replayed = _scan(conn, locked, kind, at=utcnow(), device=device, nonce=nonce)
     return ScanResult(locked.view(), scan, replayed)
 
@@ -366,8 +373,7 @@ def update_attendee(db: Database, actor_id: int, attendee_id: int,
         is_buyer = locked.buyer_id == actor_id
         if not is_buyer and not locked.actor_may_scan:
             # whatever the members sent (even none): the answer carries the QR secret
-            raise Forbidden("Only the buyer, the event's owner or its staff can change an "
-                            "attendee")
+            raise _not_found(False)
         if changes.get("checkin_times") is not None:
             _times(changes["checkin_times"], locked.window)  # every time, before any change
         details = _changed_details(locked.attendee, changes)
