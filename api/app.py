@@ -14,6 +14,7 @@ from api import (
     events,
     feedbacks,
     health,
+    invitations,
     openapi,
     orders,
     pages,
@@ -35,7 +36,7 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
               orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
-              badges.bp, allowed_usage.bp, payments.bp,
+              badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
               pages.bp]
 
 
