@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from api.app import create_app
@@ -18,6 +19,7 @@ from tests.support.speaker_identity import random_secret_key
 
 
 class Api(NamedTuple):
+    app: Flask
     client: FlaskClient
     db: Database
 
@@ -25,10 +27,11 @@ class Api(NamedTuple):
 @pytest.fixture(params=["postgresql", "sqlite"])
 def api(request, tmp_path) -> Iterator[Api]:
     if request.param == "postgresql":
-        yield Api(request.getfixturevalue("client"), request.getfixturevalue("db"))
+        yield Api(request.getfixturevalue("app"), request.getfixturevalue("client"),
+                  request.getfixturevalue("db"))
         return
     url = f"sqlite:///{tmp_path}/edges.db"
     upgrade(url)
     app = create_app(Config(database_url=url, secret_key=random_secret_key()))
-    yield Api(app.test_client(), app.extensions["venuebus"].db)
+    yield Api(app, app.test_client(), app.extensions["venuebus"].db)
     app.extensions["venuebus"].db.dispose()

@@ -19,8 +19,8 @@ MISSING = "999999"
 
 
 @pytest.fixture
-def world(client, db) -> World:
-    return make_world(client)
+def world(api) -> World:
+    return make_world(api.client)
 
 
 def walk(app, client, token: str, world: World) -> dict[str, tuple[int, str]]:
@@ -56,7 +56,8 @@ def mentions(answers: dict[str, tuple[int, str]], text: str) -> list[str]:
 
 
 def test_a_second_user_walking_every_endpoint_never_reads_the_first_users_address(
-        app, client, world):
+        api, world):
+    app, client = api.app, api.client
     sign_in_pages(client, BOB)
     answers = walk(app, client, world.bob, world)
     assert mentions(answers, ALICE) == []
@@ -68,10 +69,11 @@ def test_a_second_user_walking_every_endpoint_never_reads_the_first_users_addres
     assert '"type": "staff-invitation"' in answers["/v1/staff-invitations?include=event"][1]
 
 
-def test_the_walk_finds_an_address_where_it_may_be_read(app, client, world):
+def test_the_walk_finds_an_address_where_it_may_be_read(api, world):
     """The same walk as the owner and as accepted staff: Alice reads her own address,
     and Carol (staff) reads the attendee emails Alice typed into her order; neither
     reads the other's account address in a staff list."""
+    app, client = api.app, api.client
     answers = walk(app, client, world.alice, world)
     assert "/v1/users/1" in mentions(answers, ALICE)
     staff = answers[f"/v1/events/{world.event_id}/staff"]
@@ -89,7 +91,8 @@ def same_answer(client, token: str, method: str, real: str, missing: str, **kw) 
     assert (a.status_code, a.get_data()) == (b.status_code, b.get_data()), (method, real)
 
 
-def test_what_a_user_may_not_see_answers_as_what_does_not_exist(client, db, world):
+def test_what_a_user_may_not_see_answers_as_what_does_not_exist(api, world):
+    client, db = api.client, api.db
     before = database_rows(db)
     bob = world.bob
     for kind, real in (("attendees", world.attendee_id), ("orders", world.order_id),
@@ -133,8 +136,8 @@ def normalised(r) -> dict:
     return body
 
 
-def test_an_invitation_answers_the_same_whether_the_address_has_an_account(client, db,
-                                                                           world):
+def test_an_invitation_answers_the_same_whether_the_address_has_an_account(api, world):
+    client, db = api.client, api.db
     before = {t: len(rows) for t, rows in database_rows(db).items()}
     client.post("/v1/users", json=doc("user", {"email": "dave@example.com",
                                                "password": "password123"}))
@@ -153,8 +156,8 @@ def staff_may_list(client, token: str, event_id: str) -> int:
     return client.get(f"/v1/events/{event_id}/attendees", headers=auth(token)).status_code
 
 
-def test_the_invitee_sees_pending_invitations_and_only_accepting_makes_them_staff(client,
-                                                                                  world):
+def test_the_invitee_sees_pending_invitations_and_only_accepting_makes_them_staff(api, world):
+    client = api.client
     assert staff_may_list(client, world.bob, world.event_id) == 403
     mine = client.get("/v1/staff-invitations", headers=auth(world.bob)).get_json()["data"]
     assert [(i["id"], i["attributes"]["email"], i["attributes"]["status"]) for i in mine] \
@@ -170,7 +173,8 @@ def test_the_invitee_sees_pending_invitations_and_only_accepting_makes_them_staf
         == []
 
 
-def test_declining_leaves_them_out_and_inviting_again_asks_again(client, world):
+def test_declining_leaves_them_out_and_inviting_again_asks_again(api, world):
+    client = api.client
     url = f"/v1/staff-invitations/{world.bob_invitation_id}"
     r = client.post(f"{url}/decline", headers=auth(world.bob))
     assert r.get_json()["data"]["attributes"]["status"] == "declined"
@@ -185,7 +189,8 @@ def test_declining_leaves_them_out_and_inviting_again_asks_again(client, world):
     assert staff_may_list(client, world.bob, world.event_id) == 200
 
 
-def test_revoking_or_removing_ends_the_staff_role(client, world):
+def test_revoking_or_removing_ends_the_staff_role(api, world):
+    client = api.client
     assert staff_may_list(client, world.carol, world.event_id) == 200
     r = client.delete(f"/v1/events/{world.event_id}/staff-invitations/"
                       f"{world.carol_invitation_id}", headers=auth(world.alice))
@@ -202,7 +207,8 @@ def test_revoking_or_removing_ends_the_staff_role(client, world):
         == []  # the invitation went with the role: a new one must ask her again
 
 
-def test_only_the_owner_invites_and_naming_a_user_by_id_is_gone(client, db, world):
+def test_only_the_owner_invites_and_naming_a_user_by_id_is_gone(api, world):
+    client, db = api.client, api.db
     before = database_rows(db)
     assert_error(invite(client, world.bob, world.event_id, BOB), 403)
     assert_error(invite(client, world.alice, world.event_id, "not-an-address"), 422)
