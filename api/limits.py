@@ -52,29 +52,26 @@ def parse_json(raw: bytes | str, *, code: str = "invalid_json", what: str = "The
     """`raw` as JSON, or a 400 `code` naming `what`: not JSON, not UTF-8, or nested deeper
     than MAX_JSON_DEPTH (Python's parser raises RecursionError near 1000 levels; every
     later walk of a document would recurse as deep)."""
+    too_deep = ApiError(400, code, f"{what} nests deeper than {MAX_JSON_DEPTH} levels",
+                        parameter=parameter)
     try:
         value = json.loads(raw)
     except RecursionError:
-        value = None
-        deep = True
+        raise too_deep from None
     except ValueError as exc:
         raise ApiError(400, code, f"{what} is not valid JSON: {exc}",
                        parameter=parameter) from None
-    else:
-        deep = _depth_exceeds(value, MAX_JSON_DEPTH)
-    if deep:
-        raise ApiError(400, code, f"{what} nests deeper than {MAX_JSON_DEPTH} levels",
-                       parameter=parameter)
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise too_deep
     return value
 
 
 def bounded_id(raw: Any, pointer: str, code: str, what: str) -> int:
-    """An id sent as a number or a string of digits, from 1 to MAX_INT, or a 422."""
-    try:
-        value = int(str(raw))
-    except ValueError:
-        value = 0
-    if isinstance(raw, bool) or not 1 <= value <= MAX_INT:
+    """An id sent as a number or a string of ASCII digits, from 1 to MAX_INT, or a 422."""
+    text = raw.strip() if isinstance(raw, str) else None
+    value = raw if isinstance(raw, int) and not isinstance(raw, bool) else \
+        int(text) if text and text.isascii() and text.isdigit() and len(text) <= 10 else 0
+    if not 1 <= value <= MAX_INT:
         raise ApiError(422, code, f"{what} must be an integer id from 1 to {MAX_INT}",
                        pointer=pointer)
     return value
