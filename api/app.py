@@ -15,6 +15,7 @@ from api import (
     feedbacks,
     headers,
     health,
+    invitations,
     openapi,
     orders,
     pages,
@@ -27,6 +28,7 @@ from api import (
 )
 from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
+from api.limits import BoundedInt
 from api.metrics import ApiMetrics
 from models.core.config import Config
 from models.core.db import Database, lock_timeout_args, ping_when_idle
@@ -35,7 +37,7 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
               orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
-              badges.bp, allowed_usage.bp, payments.bp,
+              badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
               pages.bp]
 
 
@@ -68,6 +70,7 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     app = Flask(__name__)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
     app.json.sort_keys = False
+    app.url_map.converters["int"] = BoundedInt  # before any rule is added
     metrics = ApiMetrics()
     app.extensions["venuebus"] = Venuebus(config=config, db=db or _database(config),
                                           metrics=metrics)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from flask import url_for
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from api import deps
 from api.jsonapi import ResourceSchema, resource, resource_type
 from models.ticketing.attendees import AttendeeView, attendees_by_ids
+from models.ticketing.checkin import MAX_TIMES
 
 # Open Event names the attendee's names `firstname`/`lastname`; its clients send and read
 # those, ours `first-name`/`last-name`: both are answered, both accepted.
 OPEN_EVENT_NAMES = {"firstname": "first-name", "lastname": "last-name"}
+
+
+def _csv_items(value: str | None) -> None:
+    """Open Event's CSV members carry at most MAX_TIMES items in one change."""
+    if value is not None and value.count(",") >= MAX_TIMES:
+        raise ValidationError(f"At most {MAX_TIMES} comma-separated items in one change")
 
 
 class AttendeeSchema(ResourceSchema):
@@ -22,10 +29,14 @@ class AttendeeSchema(ResourceSchema):
     checkin_secret = fields.String(dump_only=True)
     is_cancelled = fields.Boolean(dump_only=True)
     is_checked_in = fields.Boolean()
-    checkin_times = fields.String(allow_none=True, validate=validate.Length(max=100_000))
-    device_name_checkin = fields.String(allow_none=True, validate=validate.Length(max=100_000))
+    checkin_times = fields.String(allow_none=True, validate=[
+        validate.Length(max=100_000), _csv_items])
+    device_name_checkin = fields.String(allow_none=True, validate=[
+        validate.Length(max=100_000), _csv_items])
     is_checked_out = fields.Boolean()
-    checkout_times = fields.String(allow_none=True)  # read-only in effect: the server stamps
+    # read-only in effect (the server stamps), but bounded like the others
+    checkout_times = fields.String(allow_none=True, validate=[
+        validate.Length(max=100_000), _csv_items])
 
 
 def our_names(attributes: dict) -> dict:

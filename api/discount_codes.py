@@ -23,6 +23,7 @@ from api.jsonapi import (
     resource,
 )
 from api.links import link_for
+from api.limits import COUNTS, bounded_id, event_filter
 from api.openapi import doc
 from api.tickets import ticket_resource
 from models.ticketing import discounts
@@ -39,7 +40,7 @@ class DiscountCodeSchema(ResourceSchema):
     value = fields.Float(required=True, validate=validate.Range(min=0, max=99_999_999.99))
     valid_from = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     valid_till = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
-    tickets_number = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    tickets_number = fields.Integer(allow_none=True, validate=COUNTS)
     used_count = fields.Integer(dump_only=True)
     is_active = fields.Boolean()
     created_at = fields.AwareDateTime(dump_only=True)
@@ -73,11 +74,8 @@ def _to_many(value: object, pointer: str) -> list[int]:
         if not isinstance(item, dict) or item.get("type") != "ticket":
             raise ApiError(422, "invalid_linkage", "each element must be of type ticket",
                            pointer=f"{pointer}/{i}")
-        try:
-            ids.append(int(str(item.get("id"))))
-        except ValueError as exc:
-            raise ApiError(422, "invalid_linkage", "ticket id must be an integer",
-                           pointer=f"{pointer}/{i}/id") from exc
+        ids.append(bounded_id(item.get("id"), f"{pointer}/{i}/id", "invalid_linkage",
+                              "ticket id"))
     return ids
 
 
@@ -111,11 +109,7 @@ def create_code():
 @doc("An event's discount codes (filter[event]=<id>, owner)", type_="discount-code",
      response=DiscountCodeSchema, many=True, errors=(400, 401, 403, 404))
 def list_codes():
-    try:
-        event_id = int(request.args.get("filter[event]", ""))
-    except ValueError as exc:
-        raise ApiError(400, "invalid_filter", "filter[event]=<event id> is required",
-                       parameter="filter[event]") from exc
+    event_id = event_filter(required=True)
     page = discounts.list_discount_codes(deps.db(), require_user(), event_id, *page_args())
     return page_document(page, [code_resource(v) for v in page.items])
 

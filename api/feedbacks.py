@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, url_for
 from marshmallow import fields, validate
 
 from api import deps
 from api.auth import login_required, require_user
-from api.errors import ApiError
 from api.jsonapi import (
     ResourceSchema,
     document,
@@ -19,6 +18,7 @@ from api.jsonapi import (
     resource,
     resource_type,
 )
+from api.limits import event_filter
 from api.list_query import list_query
 from api.openapi import doc
 from models.catalog import events as catalog
@@ -61,12 +61,7 @@ def create_feedback():
 @doc("List feedbacks (filter[event]=<id>)", type_="feedback", response=FeedbackSchema,
      many=True)
 def list_feedbacks():
-    raw = request.args.get("filter[event]")
-    try:
-        event_id = int(raw) if raw is not None else None
-    except ValueError as exc:
-        raise ApiError(400, "invalid_filter", "filter[event] must be an integer",
-                       parameter="filter[event]") from exc
+    event_id = event_filter(required=False)
     page = feedback.list_feedbacks(deps.db(), event_id, *page_args(),
                                    refine=list_query("feedback"))
     return page_document(page, [feedback_resource(f) for f in page.items], type_="feedback")

@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, Schema
 
 from api.errors import JSONAPI, ApiError
 from api.links import absolute
+from api.limits import bounded_id, parse_json
 from models.core.queries import ALL_ROWS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
 ACCEPTED_TYPES = (JSONAPI, "application/json")
@@ -40,17 +41,15 @@ class ResourceSchema(Schema):
 
 
 def request_json() -> Any:
-    """The request body as JSON, or 400/415. Plain application/json is accepted too."""
+    """The request body as JSON, or 400/415 (see `parse_json`). Plain application/json is
+    accepted too."""
     mimetype = request.mimetype or ""
     if request.content_length == 0 or not request.get_data(cache=True):
         raise ApiError(400, "empty_body", "The request has no body")
     if mimetype and mimetype not in ACCEPTED_TYPES and not mimetype.endswith("+json"):
         raise ApiError(415, "unsupported_media_type",
                        f"Send {JSONAPI} (or application/json), not {mimetype}")
-    try:
-        return json.loads(request.get_data(cache=True))
-    except ValueError as exc:
-        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {exc}") from exc
+    return parse_json(request.get_data(cache=True))
 
 
 def parse_resource(expected_type: str, *, resource_id: str | int | None = None
@@ -109,11 +108,8 @@ def relationship_id(relationships: dict[str, Any], name: str, expected_type: str
         raise ApiError(422, "invalid_relationship",
                        f"{name} must be {{'data': {{'type': '{expected_type}', 'id': ...}}}}",
                        pointer=pointer)
-    try:
-        return int(str(data.get("id")))
-    except ValueError as exc:
-        raise ApiError(422, "invalid_relationship", f"{name} id must be an integer",
-                       pointer=f"{pointer}/data/id") from exc
+    return bounded_id(data.get("id"), f"{pointer}/data/id", "invalid_relationship",
+                      f"{name} id")
 
 
 def resource(type_: str, id_: Any, attributes: dict[str, Any],

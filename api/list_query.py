@@ -10,7 +10,6 @@ names the parameter and whose detail points into the value (`/0/val`); never a 5
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.errors import ApiError
+from api.limits import MAX_INT, parse_json
 from models.catalog.tables import Event, Feedback, Ticket
 from models.core.queries import Refine
 from models.ticketing.tables import Attendee, Order
@@ -87,7 +87,8 @@ def _value(column: InstrumentedAttribute, value: Any, path: str) -> Any:
     try:
         if kind is bool and isinstance(value, bool):
             return value
-        if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        if kind is int and isinstance(value, int) and not isinstance(value, bool) \
+                and -MAX_INT <= value <= MAX_INT:
             return value
         if kind in (Decimal, float) and isinstance(value, int | float | str) \
                 and not isinstance(value, bool):
@@ -147,10 +148,7 @@ def _condition(type_: str, node: Any, path: str, depth: int, budget: list[int]
 
 def compile_filter(type_: str, raw: str) -> ColumnElement:
     """The SQL condition `filter=<raw>` means for a list of `type_`, or 400."""
-    try:
-        nodes = json.loads(raw)
-    except ValueError as exc:
-        raise _bad("filter", f"filter is not JSON: {exc}") from exc
+    nodes = parse_json(raw, code="invalid_filter", what="filter", parameter="filter")
     if isinstance(nodes, dict):
         nodes = [nodes]
     if not isinstance(nodes, list):

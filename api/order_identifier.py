@@ -11,6 +11,7 @@ import hashlib
 import hmac
 
 from api import deps
+from api.limits import MAX_INT
 from models.core.errors import NotFound
 
 MAC_CHARS = 20
@@ -26,15 +27,11 @@ def order_identifier(order_id: int) -> str:
 
 
 def order_id_of(identifier: str) -> int:
-    """The order id an identifier (or a plain order id) names; NotFound when forged."""
-    if _decimal(identifier):
-        return int(identifier)
-    id_part, _, mac = identifier.partition(".")
-    if not _decimal(id_part) or not hmac.compare_digest(mac, _mac(int(id_part))):
-        raise NotFound(f"Order {identifier} not found")
-    return int(id_part)
-
-
-def _decimal(text: str) -> bool:
-    """ASCII digits only: str.isdigit() is true for "³", which int() refuses."""
-    return text.isascii() and text.isdigit()
+    """The order id an identifier (or a plain order id) names; NotFound when forged or
+    past the ids a column holds."""
+    id_part, dot, mac = identifier.partition(".")
+    if id_part.isascii() and id_part.isdigit() and len(id_part) <= 10 and \
+            0 < int(id_part) <= MAX_INT and (not dot or hmac.compare_digest(
+                mac.encode(), _mac(int(id_part)).encode())):
+        return int(id_part)
+    raise NotFound("Order not found")

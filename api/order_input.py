@@ -13,6 +13,7 @@ from marshmallow import fields, validate
 
 from api.errors import ApiError
 from api.jsonapi import ResourceSchema
+from api.limits import IDS, MAX_INT
 from models.ticketing.idempotency import Idempotency
 
 ONSITE_POINTER = "/data/attributes/on-site-tickets"
@@ -20,7 +21,7 @@ _DIGITS = re.compile(r"^\s*\d+\s*$")
 
 
 class AttendeeInSchema(ResourceSchema):
-    ticket_id = fields.Integer(required=True)
+    ticket_id = fields.Integer(required=True, validate=IDS)
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     email = fields.Email(allow_none=True, validate=validate.Length(max=255))
@@ -41,17 +42,18 @@ def is_onsite() -> bool:
 
 
 def _whole(value: Any, what: str) -> int:
-    if isinstance(value, bool) or value is None:
-        raise ApiError(422, "invalid_on_site_ticket", f"{what} must be a positive integer",
-                       pointer=ONSITE_POINTER)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _DIGITS.match(value):
-        return int(value)
-    raise ApiError(422, "invalid_on_site_ticket", f"{what} must be a positive integer, "
-                   f"got {value!r}", pointer=ONSITE_POINTER)
+    """A whole number up to MAX_INT (sent as a number or digits), or a 422."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and len(value) <= 20 and _DIGITS.match(value):
+        number = int(value)
+    if number is None or number > MAX_INT:
+        raise ApiError(422, "invalid_on_site_ticket", f"{what} must be a positive integer "
+                       f"up to {MAX_INT}, got {value!r}"[:200], pointer=ONSITE_POINTER)
+    return number
 
 
 def on_site_tickets(attrs: dict[str, Any]) -> list[tuple[int, int]]:

@@ -18,6 +18,7 @@ from flask import Blueprint, jsonify, request
 
 from api import deps
 from api.errors import ApiError
+from api.limits import bounded_id
 from api.openapi import doc
 from models.ticketing.payments import PaymentNotice, record_payment
 
@@ -50,8 +51,9 @@ def _reference(kind: str, obj: dict[str, Any]) -> str | None:
 
 def _order_id(obj: dict[str, Any]) -> int:
     raw = (obj.get("metadata") or {}).get("order_id")
-    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():  # not "³"
-        return int(raw)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return bounded_id(raw.strip(), ORDER_POINTER, "order_id_missing",
+                          "The payment's metadata.order_id")
     raise ApiError(422, "order_id_missing", "The payment's metadata.order_id must name an "
                    "order", pointer=ORDER_POINTER)
 
@@ -73,7 +75,7 @@ def stripe_webhook():
         kind, event_id = str(event["type"]), str(event["id"])
     except stripe.SignatureVerificationError as exc:
         raise ApiError(400, "bad_signature", "The Stripe-Signature does not verify") from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ApiError(400, "bad_payload", "Not a Stripe event") from exc
     if kind not in ACTED_ON or not isinstance(obj, dict):
         return jsonify(received=True, ignored=True)

@@ -1,4 +1,5 @@
-"""/v1/events/<id>/staff: users the owner names to check attendees in."""
+"""/v1/events/<id>/staff: users who accepted the owner's invitation to check attendees
+in (api/invitations.py). Staff show by id and display name: their addresses are theirs."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ from flask import Blueprint, Response, url_for
 
 from api import deps
 from api.auth import login_required, require_user
-from api.errors import ApiError
-from api.jsonapi import document, request_json, resource
+from api.jsonapi import document, resource
 from api.openapi import doc
 from models.accounts.tables import User
 from models.ticketing import staff
@@ -16,7 +16,7 @@ bp = Blueprint("staff", __name__)
 
 
 def _member(user: User, event_id: int) -> dict:
-    return resource("user", user.id, {"email": user.email, "display-name": user.display_name},
+    return resource("user", user.id, {"display-name": user.display_name},
                     self_link=url_for("staff.list_staff", event_id=event_id))
 
 
@@ -28,28 +28,10 @@ def list_staff(event_id: int):
     return document([_member(u, event_id) for u in users])
 
 
-@bp.post("/v1/events/<int:event_id>/staff")
-@login_required
-@doc("Name a user staff: {\"data\": {\"type\": \"user\", \"id\": ...}}", type_="user",
-     status=201, errors=(400, 401, 403, 404, 422))
-def add_staff(event_id: int):
-    body = request_json()
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict) or data.get("type") != "user":
-        raise ApiError(422, "invalid_linkage", "Send {\"data\": {\"type\": \"user\", \"id\": ...}}",
-                       pointer="/data")
-    try:
-        user_id = int(str(data.get("id")))
-    except ValueError as exc:
-        raise ApiError(422, "invalid_linkage", "id must be an integer",
-                       pointer="/data/id") from exc
-    user = staff.add_staff(deps.db(), require_user(), event_id, user_id)
-    return document(_member(user, event_id), status=201)
-
-
 @bp.delete("/v1/events/<int:event_id>/staff/<int:user_id>")
 @login_required
-@doc("Remove a staff member (owner)", status=204, errors=(401, 403, 404))
+@doc("Remove a staff member (owner), with the invitation that made them staff", status=204,
+     errors=(401, 403, 404))
 def remove_staff(event_id: int, user_id: int):
     staff.remove_staff(deps.db(), require_user(), event_id, user_id)
     return Response(status=204)

@@ -4,7 +4,7 @@ Retention deletes idempotency keys past their 24 h in batches by `created_at`
 (models/core/retention.py); without the index every batch scanned the table.
 
 Revision ID: 0930_idempotency_created_index
-Revises: 0900_speaker_broker_identity
+Revises: 0920_staff_invitations
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0930_idempotency_created_index"
-down_revision = "0900_speaker_broker_identity"
+down_revision = "0920_staff_invitations"
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,8 @@ USERS = User.__table__
 MIN_PASSWORD_LENGTH = 8
 
 
-def _normalise(email: str) -> str:
+def normalise_email(email: str) -> str:
+    """An address as accounts store it (trimmed, lower case); Invalid if it is none."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 255:
         raise Invalid("Not a valid email address", pointer="/data/attributes/email")
@@ -28,7 +29,7 @@ def _normalise(email: str) -> str:
 def create_user(db: Database, email: str, password: str, *, is_admin: bool = False,
                 display_name: str | None = None) -> User:
     """Sign a user up. Raises Conflict when the email is taken, Invalid on a short password."""
-    email = _normalise(email)
+    email = normalise_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"Password must have at least {MIN_PASSWORD_LENGTH} characters",
                       pointer="/data/attributes/password")

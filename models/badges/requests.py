@@ -68,7 +68,7 @@ def get_badge(db: Database, actor: User, badge_id: int) -> BadgeView:
         badge = session.get(Badge, badge_id)
         if badge is None or (badge.owner_id != actor.id and not actor.is_admin):
             # Not found for others too: badge ids must not reveal other users' work.
-            raise NotFound(f"Badge {badge_id} not found")
+            raise NotFound("Badge not found")
         mail = session.scalar(select(BadgeMail).where(BadgeMail.badge_id == badge_id))
         return BadgeView(badge=badge, mail=mail)
 

@@ -25,7 +25,7 @@ from contracts.speakers import (
 from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.db import Database
-from models.core.errors import Forbidden, Invalid, NotFound
+from models.core.errors import Invalid, NotFound
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_password_hash
 from models.speakers.tables import Speaker
@@ -102,10 +102,9 @@ def delete_speaker(db: Database, actor: User, speaker_id: int) -> None:
 def _own_speaker(session: Session, actor: User, speaker_id: int, *,
                  lock: bool = False) -> Speaker:
     speaker = session.get(Speaker, speaker_id, with_for_update=lock)
-    if speaker is None:
-        raise NotFound(f"Speaker {speaker_id} not found", code="speaker_not_found")
-    if speaker.owner_id != actor.id and not actor.is_admin:
-        raise Forbidden("Only its owner can see or command a speaker", code="not_owner")
+    if speaker is None or (speaker.owner_id != actor.id and not actor.is_admin):
+        # one answer for both: speaker ids must not tell others which devices exist
+        raise NotFound("Speaker not found", code="speaker_not_found")
     return speaker
 
 
@@ -119,7 +118,7 @@ def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
                     ttl: timedelta = DEFAULT_COMMAND_TTL) -> IssuedCommand:
     """Record `command` for the speaker's device in the outbox (routed as
     `speaker.<id>.<command>`). The device drops it after `ttl` and never acts on one
-    command id twice. NotFound/Forbidden for an unknown or foreign speaker."""
+    command id twice. NotFound for an unknown or a foreign speaker alike."""
     fields: dict[str, Any] = {}
     if command == "play":
         try:

@@ -18,6 +18,8 @@ from models.core.queries import Page, Refine, paginate, refined
 from models.ticketing.staff import can_check_in
 from models.ticketing.tables import Attendee, CheckInScan, Order
 
+ATTENDEE_NOT_FOUND = "Attendee not found"
+
 
 class Scan(NamedTuple):
     """One check-in scan as views need it (rows of `SCAN_COLUMNS`)."""
@@ -81,14 +83,15 @@ def view_of(s: Session, attendee: Attendee) -> AttendeeView:
 
 
 def get_attendee(db: Database, actor: User, attendee_id: int) -> AttendeeView:
-    """An attendee for its buyer, the event's owner or staff, admins."""
+    """An attendee for its buyer, the event's owner or staff, admins; NotFound for anyone
+    else, the same answer as for an attendee that does not exist."""
     with db.session() as s:
         attendee = s.get(Attendee, attendee_id)
         if attendee is None:
-            raise NotFound(f"Attendee {attendee_id} not found")
+            raise NotFound(ATTENDEE_NOT_FOUND)
         buyer = s.scalar(select(Order.user_id).where(Order.id == attendee.order_id))
         if buyer != actor.id and not can_check_in(s, actor, load_event(s, attendee.event_id)):
-            raise Forbidden("Only the buyer or the event's owner or staff can see an attendee")
+            raise NotFound(ATTENDEE_NOT_FOUND)  # as if it did not exist: ids tell nothing
         return view_of(s, attendee)
 
 

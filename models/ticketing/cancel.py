@@ -10,7 +10,12 @@ from models.core.base import utcnow
 from models.core.db import Database
 from models.core.errors import Conflict
 from models.core.uow import UnitOfWork
-from models.ticketing.order_views import PlacedOrder, load_placed, needs_refund
+from models.ticketing.order_views import (
+    PlacedOrder,
+    check_order_visible,
+    load_placed,
+    needs_refund,
+)
 from models.ticketing.release import release_order
 
 
@@ -23,6 +28,7 @@ def cancel_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         s = uow.session
         placed = load_placed(s, order_id, for_update=True)
         order = placed.order
+        check_order_visible(s, actor, order)  # others: not found, not forbidden
         managed_event(s, actor, order.event_id,
                       "Only the event's owner or an admin can cancel an order")
         placed.needs_refund = needs_refund(s, order_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -34,10 +34,12 @@ from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from models.core.hot import HotStatement
 from models.core.uow import OUTBOX, outbox_row, record_on
-from models.ticketing.attendees import SCAN_COLUMNS, AttendeeView, Scan
+from models.ticketing.attendees import ATTENDEE_NOT_FOUND, SCAN_COLUMNS, AttendeeView, Scan
 from models.ticketing.tables import Attendee, CheckInScan, EventStaff, Order
 
 NEEDS_CHECK_IN = "Attendee needs to be checked in first"
+MAX_TIMES = 50  # times one PATCH may carry: the app sends an attendee's whole list
+TIME_SLACK = timedelta(days=1)  # a check-in time is within the event's days, give or take
 DETAIL_FIELDS = {"first_name", "last_name", "email"}
 SCAN_FIELDS = {"is_checked_in", "checkin_times", "device_name_checkin", "is_checked_out"}
 
@@ -53,7 +55,8 @@ _SCAN_LABELS = tuple(c.label(f"scan_{c.name}") for c in SCAN_COLUMNS)  # scan_id
 
 def _lock_statement(next_scan_id: ColumnElement) -> Select:
     return select(
-        ATTENDEES, EVENTS.c.owner_id, ORDERS.c.user_id.label("buyer_id"),
+        ATTENDEES, EVENTS.c.owner_id, EVENTS.c.starts_at, EVENTS.c.ends_at,
+        ORDERS.c.user_id.label("buyer_id"),
         ORDERS.c.status.label("order_status"),
         select(USERS.c.is_admin).where(USERS.c.id == _ACTOR).scalar_subquery()
         .label("actor_is_admin"),
@@ -121,6 +124,7 @@ class _Locked:
     actor_id: int
     actor_is_admin: bool
     actor_is_staff: bool
+    window: tuple[datetime, datetime]  # the event's start and end
 
     @property
     def actor_manages(self) -> bool:
@@ -157,9 +161,7 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
     row = rows[0] if rows else None
     if row is None or row["actor_is_admin"] is None:
         if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id}).first():
-            if secret is not None:
-                raise NotFound("No attendee has this check-in secret", code="unknown_secret")
-            raise NotFound(f"Attendee {attendee_id} not found")
+            raise _not_found(secret is not None)
         raise Unauthorized("Invalid token", code="bad_token")  # deleted since it was issued
     scans = [Scan(r["scan_id"], r["scan_kind"], r["scan_at"], r["scan_device_name"],
                   r["scan_nonce"]) for r in rows if r["scan_id"] is not None]
@@ -167,11 +169,20 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
         scans = [Scan(**r) for r in SCANS_OF(conn, {"attendee_id": row["id"]})]
     return _Locked(detached(Attendee, row), scans, row["next_scan_id"], row["owner_id"],
                    row["buyer_id"], row["order_status"], actor_id, row["actor_is_admin"],
-                   bool(row["actor_is_staff"]))
+                   bool(row["actor_is_staff"]), (row["starts_at"], row["ends_at"]))
 
 
-def _may_scan(locked: _Locked) -> None:
+def _not_found(by_secret: bool) -> NotFound:
+    """What an attendee the actor may not see answers: the same as one that is not."""
+    if by_secret:
+        return NotFound("No attendee has this check-in secret", code="unknown_secret")
+    return NotFound(ATTENDEE_NOT_FOUND)
+
+
+def _may_scan(locked: _Locked, *, by_secret: bool = False) -> None:
     if not locked.actor_may_scan:
+        if locked.buyer_id != locked.actor_id:  # may not even see it
+            raise _not_found(by_secret)
         raise Forbidden("Only the event's owner or its staff can check attendees in")
     if locked.attendee.is_cancelled:
         raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
@@ -243,7 +254,7 @@ def _scan_once(db: Database, actor_id: int, attendee_id: int | None, kind: str, 
                device: str | None, nonce: str | None, secret: str | None = None) -> ScanResult:
     with db.engine.begin() as conn:  # Core only: the door needs no ORM session
         locked = _lock(conn, actor_id, attendee_id=attendee_id, secret=secret)
-        _may_scan(locked)
+        _may_scan(locked, by_secret=secret is not None)
         scan, replayed = _scan(conn, locked, kind, at=utcnow(), device=device, nonce=nonce)
     return ScanResult(locked.view(), scan, replayed)
 
@@ -273,15 +284,25 @@ def _csv(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",")]
 
 
-def _times(raw: str) -> list[datetime]:
+def _times(raw: str, window: tuple[datetime, datetime] | None = None) -> list[datetime]:
+    """The times of a `checkin-times` list (Invalid past MAX_TIMES, on one that is not an
+    ISO-8601 time, or on one outside `window` give or take TIME_SLACK)."""
+    parts = _csv(raw)
+    if len(parts) > MAX_TIMES:
+        raise Invalid(f"checkin-times holds {len(parts)} times, at most {MAX_TIMES} per "
+                      "change", code="too_many_times", pointer=_pointer("checkin-times"))
     out = []
-    for part in _csv(raw):
+    for part in parts:
         try:
             at = datetime.fromisoformat(part.replace("Z", "+00:00"))
         except ValueError as exc:
             raise Invalid(f"checkin-times holds {part!r}, not an ISO-8601 time",
                           code="invalid_checkin_times", pointer=_pointer("checkin-times")) from exc
-        out.append(at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC))
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        if window is not None and not window[0] - TIME_SLACK <= at <= window[1] + TIME_SLACK:
+            raise Invalid(f"checkin-times holds {part!r}, outside the event's days",
+                          code="time_outside_event", pointer=_pointer("checkin-times"))
+        out.append(at)
     return out
 
 
@@ -356,8 +377,9 @@ def update_attendee(db: Database, actor_id: int, attendee_id: int,
         is_buyer = locked.buyer_id == actor_id
         if not is_buyer and not locked.actor_may_scan:
             # whatever the members sent (even none): the answer carries the QR secret
-            raise Forbidden("Only the buyer, the event's owner or its staff can change an "
-                            "attendee")
+            raise _not_found(False)
+        if changes.get("checkin_times") is not None:
+            _times(changes["checkin_times"], locked.window)  # every time, before any change
         details = _changed_details(locked.attendee, changes)
         if details:
             if not is_buyer and not locked.actor_manages:

@@ -11,7 +11,12 @@ from models.core.db import Database
 from models.core.errors import Conflict, Invalid
 from models.core.uow import UnitOfWork
 from models.ticketing.cancel import cancel_order
-from models.ticketing.order_views import PlacedOrder, load_placed, needs_refund
+from models.ticketing.order_views import (
+    PlacedOrder,
+    check_order_visible,
+    load_placed,
+    needs_refund,
+)
 from models.ticketing.tables import Order, OrderLine
 
 COMPLETABLE = ("pending", "placed")
@@ -40,6 +45,7 @@ def complete_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         s = uow.session
         placed = load_placed(s, order_id, for_update=True)
         order = placed.order
+        check_order_visible(s, actor, order)  # others: not found, not forbidden
         managed_event(s, actor, order.event_id,
                       "Only the event's owner or an admin can mark an order paid")
         if order.status not in (*COMPLETABLE, "completed"):

@@ -8,10 +8,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
-from models.catalog.events import can_manage, load_event
+from models.catalog.events import load_event
 from models.core.db import Database
-from models.core.errors import Forbidden, NotFound
+from models.core.errors import NotFound
 from models.ticketing.attendees import AttendeeView, views_of
+from models.ticketing.staff import can_check_in
 from models.ticketing.tables import Attendee, Order, OrderLine, Payment
 
 
@@ -31,12 +32,22 @@ def needs_refund(s: Session, order_id: int) -> bool:
                                                Payment.needs_refund.is_(True)))))
 
 
+ORDER_NOT_FOUND = "Order not found"  # one answer, whether it exists or is hidden
+
+
+def check_order_visible(s: Session, actor: User, order: Order) -> None:
+    """NotFound, as for an order that does not exist, unless `actor` bought it or is the
+    event's owner, an admin or staff: order ids must not tell others what exists."""
+    if order.user_id != actor.id and not can_check_in(s, actor, load_event(s, order.event_id)):
+        raise NotFound(ORDER_NOT_FOUND)
+
+
 def load_placed(s: Session, order_id: int, *, replayed: bool = False,
                 for_update: bool = False) -> PlacedOrder:
     stmt = select(Order).where(Order.id == order_id)
     order = s.scalar(stmt.with_for_update() if for_update else stmt)
     if order is None:
-        raise NotFound(f"Order {order_id} not found")
+        raise NotFound(ORDER_NOT_FOUND)
     lines = list(s.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
                            .order_by(OrderLine.ticket_id)))
     attendees = list(s.scalars(select(Attendee).where(Attendee.order_id == order_id)
@@ -45,12 +56,11 @@ def load_placed(s: Session, order_id: int, *, replayed: bool = False,
 
 
 def get_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
-    """An order with its lines and attendees: for its buyer, the event's owner, admins."""
+    """An order with its lines and attendees: for its buyer and the event's owner, admins
+    and staff; NotFound for anyone else, as for an order that does not exist."""
     with db.session() as s:
         placed = load_placed(s, order_id)
-        if placed.order.user_id != actor.id and \
-                not can_manage(actor, load_event(s, placed.order.event_id)):
-            raise Forbidden("Only the buyer or the event's owner can see this order")
+        check_order_visible(s, actor, placed.order)
         placed.views = views_of(s, placed.attendees)
         placed.needs_refund = needs_refund(s, order_id)
         return placed

@@ -15,6 +15,7 @@ from models.core.db import Database
 from models.core.errors import Forbidden, NotFound
 from models.core.queries import Page, Refine, paginate, refined
 from models.ticketing.attendees import AttendeeView, views_of
+from models.ticketing.order_views import ORDER_NOT_FOUND, check_order_visible
 from models.ticketing.staff import can_check_in
 from models.ticketing.tables import ORDER_STATUSES, Attendee, EventStaff, Order, OrderLine
 
@@ -57,13 +58,13 @@ def list_event_orders(db: Database, actor: User, event_id: int, number: int, siz
 
 
 def get_event_order(db: Database, actor: User, order_id: int) -> Order:
-    """An order for its buyer and the event's owner, admins and staff."""
+    """An order for its buyer and the event's owner, admins and staff (NotFound for
+    others, as for an order that does not exist)."""
     with db.session() as s:
         order = s.get(Order, order_id)
         if order is None:
-            raise NotFound(f"Order {order_id} not found")
-        if order.user_id != actor.id:
-            _door_event(s, actor, order.event_id, "orders")
+            raise NotFound(ORDER_NOT_FOUND)
+        check_order_visible(s, actor, order)
         return order
 
 

@@ -1,18 +1,17 @@
-"""Event staff: users the owner named to check attendees in."""
+"""Event staff: users who accepted the owner's invitation (models/ticketing/invitations.py)
+to check attendees in."""
 
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
 from models.catalog.events import can_manage, managed_event
 from models.catalog.tables import Event
 from models.core.db import Database
-from models.core.errors import NotFound
 from models.core.uow import UnitOfWork
-from models.ticketing.tables import EventStaff
+from models.ticketing.tables import EventStaff, StaffInvitation
 
 STAFF_ONLY = "Only the event's owner or an admin can manage its staff"
 
@@ -24,29 +23,18 @@ def can_check_in(s: Session, actor: User | None, event: Event) -> bool:
     return can_manage(actor, event) or s.get(EventStaff, (event.id, actor.id)) is not None
 
 
-def add_staff(db: Database, actor: User, event_id: int, user_id: int) -> User:
-    """Name `user_id` staff of the event (idempotent)."""
+def remove_staff(db: Database, actor: User, event_id: int, user_id: int) -> None:
+    """End a staff role (owner or admin), with the invitation that gave it: inviting the
+    address again asks its holder again. Removing one who is not staff changes nothing."""
     with UnitOfWork(db) as uow:
         s = uow.session
         managed_event(s, actor, event_id, STAFF_ONLY)
-        user = s.get(User, user_id)
-        if user is None:
-            raise NotFound(f"User {user_id} not found", pointer="/data/id")
-        if s.get(EventStaff, (event_id, user_id)) is None:
-            s.add(EventStaff(event_id=event_id, user_id=user_id))
-        try:
-            uow.commit()
-        except IntegrityError:  # a concurrent request named them first: as asked
-            s.rollback()
-            user = s.get(User, user_id)  # the failed commit expired it
-        return user
-
-
-def remove_staff(db: Database, actor: User, event_id: int, user_id: int) -> None:
-    with UnitOfWork(db) as uow:
-        managed_event(uow.session, actor, event_id, STAFF_ONLY)
-        uow.session.execute(delete(EventStaff).where(EventStaff.event_id == event_id,
-                                                     EventStaff.user_id == user_id))
+        s.execute(delete(EventStaff).where(EventStaff.event_id == event_id,
+                                           EventStaff.user_id == user_id))
+        s.execute(delete(StaffInvitation).where(
+            StaffInvitation.event_id == event_id,
+            StaffInvitation.email == select(User.email).where(User.id == user_id)
+            .scalar_subquery()))
         uow.commit()
 
 

@@ -1,5 +1,5 @@
 """Ticketing tables: orders, their lines and attendees, check-in scans, discount codes,
-event staff and idempotency keys. Every invariant is a named constraint."""
+event staff, their invitations and idempotency keys. Every invariant is a named constraint."""
 
 from __future__ import annotations
 
@@ -204,6 +204,34 @@ class EventStaff(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+INVITATION_STATUSES = ("pending", "accepted", "declined")
+
+
+class StaffInvitation(Base):
+    """An address the event's owner invited to be staff. Its holder becomes staff by
+    accepting it; until then the invitation says nothing about whether an account with
+    that address exists."""
+
+    __tablename__ = "staff_invitations"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        CheckConstraint("status IN ('pending', 'accepted', 'declined')",
+                        name="invitation_status_known"),
+        CheckConstraint("(status = 'pending') = (responded_at IS NULL)",
+                        name="responded_unless_pending"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(255), index=True)  # normalised, lower case
+    status: Mapped[str] = mapped_column(String(8), default="pending",
+                                        server_default="pending")
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DiscountCode(Base):

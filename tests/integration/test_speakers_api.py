@@ -108,14 +108,14 @@ def test_bad_command_bodies_are_422_and_record_nothing(client, db, command, body
     assert commands(db) == []
 
 
-def test_unknown_speaker_is_404_and_foreign_speaker_is_403(client, db):
+def test_unknown_and_foreign_speakers_are_both_404(client, db):
     owner = sign_up(client, "owner@example.com")
     other = sign_up(client, "other@example.com")
     speaker_id = register(client, owner)["id"]
 
     assert client.post("/v1/speakers/999999/stop", headers=auth(owner)).status_code == 404
-    assert client.post(f"/v1/speakers/{speaker_id}/stop", headers=auth(other)).status_code == 403
-    assert client.get(f"/v1/speakers/{speaker_id}", headers=auth(other)).status_code == 403
+    assert client.post(f"/v1/speakers/{speaker_id}/stop", headers=auth(other)).status_code == 404
+    assert client.get(f"/v1/speakers/{speaker_id}", headers=auth(other)).status_code == 404
     assert client.get("/v1/speakers/999999", headers=auth(owner)).status_code == 404
     assert client.post(f"/v1/speakers/{speaker_id}/stop").status_code == 401
     assert commands(db) == []

@@ -61,3 +61,19 @@ def create_event(client, token: str, name: str = "PyCon") -> str:
         "name": name, "starts-at": "2027-03-01T09:00:00Z", "ends-at": "2027-03-02T18:00:00Z"}))
     assert r.status_code == 201, r.get_json()
     return r.get_json()["data"]["id"]
+
+
+def invite(client, owner: str, event_id: str, email: str):
+    """The owner's invitation of `email` to the event's staff (the response)."""
+    return client.post(f"/v1/events/{event_id}/staff-invitations", headers=auth(owner),
+                       json=doc("staff-invitation", {"email": email}))
+
+
+def make_staff(client, owner: str, event_id: str, email: str, token: str) -> None:
+    """Staff the way people become staff: the owner invites, the holder of `token` (whose
+    address `email` is) accepts."""
+    r = invite(client, owner, event_id, email)
+    assert r.status_code == 201, r.get_json()
+    r = client.post(f"/v1/staff-invitations/{r.get_json()['data']['id']}/accept",
+                    headers=auth(token))
+    assert r.status_code == 200, r.get_json()

@@ -15,8 +15,8 @@ from models.catalog import events as catalog
 from models.catalog.tables import Event
 from models.core.db import Database
 from models.ticketing.cancel import cancel_order
+from models.ticketing.invitations import invite_staff, respond_to_invitation
 from models.ticketing.orders import AttendeeDetails, place_order
-from models.ticketing.staff import add_staff
 from models.ticketing.tables import Attendee, CheckInScan
 
 PASSWORD = "password123"
@@ -51,7 +51,8 @@ def make_door_world(db: Database) -> DoorWorld:
     stranger = create_user(db, "stranger@example.com", PASSWORD)
     buyer = create_user(db, "buyer@example.com", PASSWORD)
     event = _event(db, owner, "PyCon Door Test")
-    add_staff(db, owner, event.id, staff.id)
+    invitation = invite_staff(db, owner, event.id, staff.email)
+    respond_to_invitation(db, staff, invitation.id, accept=True)
     standard = catalog.create_ticket(db, owner, event.id, {"name": "Standard", "quantity": 100,
                                                            "max_order": 50})
     speaker = catalog.create_ticket(db, owner, event.id, {"name": "Speaker", "quantity": 10})

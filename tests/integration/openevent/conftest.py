@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support.api import auth, create_event, doc, sign_up
+from tests.support.api import auth, create_event, doc, make_staff, sign_up
 from tests.support.openevent import identity, session_login
 
 
@@ -39,9 +39,7 @@ def door(client) -> Door:
             {"event": ("event", event_id)}))
         assert r.status_code == 201, r.get_json()
         tickets.append(r.get_json()["data"]["id"])
-    r = client.post(f"/v1/events/{event_id}/staff", headers=auth(owner),
-                    json={"data": {"type": "user", "id": str(staff_id)}})
-    assert r.status_code == 201, r.get_json()
+    make_staff(client, owner, event_id, "door@example.com", staff_token)
     people = [{"ticket-id": tickets[0], "first-name": "Ada", "last-name": "Lovelace",
                "email": "ada@example.com"},
               {"ticket-id": tickets[0], "first-name": "Grace", "last-name": "Hopper",

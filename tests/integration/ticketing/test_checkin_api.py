@@ -9,7 +9,7 @@ import pytest
 from models.accounts.users import authenticate
 from models.ticketing import checkin
 from models.ticketing.tables import CheckInScan
-from tests.support.api import auth, error, sign_up
+from tests.support.api import auth, error, invite, sign_up
 from tests.support.concurrency import race
 from tests.support.outbox import count, outbox_data
 from tests.support.ticketing import make_ticket, onsite
@@ -126,21 +126,24 @@ def test_check_in_by_qr_secret(client, owner, attendee):
                        json={"secret": "nope"}).status_code == 404
 
 
-def test_only_owner_and_named_staff_check_in(client, owner, event_id, attendee):
+def test_only_owner_and_invited_staff_who_accepted_check_in(client, owner, event_id,
+                                                            attendee):
     helper = sign_up(client, "helper@example.com")
     url = f"/v1/attendees/{attendee['id']}/check-in"
-    assert client.post(url, headers=auth(helper), json={}).status_code == 403
-    helper_id = client.get("/v1/users/2", headers=auth(helper)).get_json()["data"]["id"]
-    r = client.post(f"/v1/events/{event_id}/staff", headers=auth(owner),
-                    json={"data": {"type": "user", "id": helper_id}})
+    assert client.post(url, headers=auth(helper), json={}).status_code == 404  # unseen
+    r = invite(client, owner, event_id, "Helper@Example.com")
     assert r.status_code == 201
-    assert client.post(f"/v1/events/{event_id}/staff", headers=auth(helper),
-                       json={"data": {"type": "user", "id": helper_id}}).status_code == 403
+    assert client.post(url, headers=auth(helper), json={}).status_code == 404  # pending
+    assert invite(client, helper, event_id, "helper@example.com").status_code == 403
+    accepted = client.post(f"/v1/staff-invitations/{r.get_json()['data']['id']}/accept",
+                           headers=auth(helper))
+    assert accepted.get_json()["data"]["attributes"]["status"] == "accepted"
     assert client.post(url, headers=auth(helper), json={}).status_code == 200
     staff = client.get(f"/v1/events/{event_id}/staff", headers=auth(owner)).get_json()["data"]
+    helper_id = client.get("/v1/users/2", headers=auth(helper)).get_json()["data"]["id"]
     assert [s["id"] for s in staff] == [helper_id]
     client.delete(f"/v1/events/{event_id}/staff/{helper_id}", headers=auth(owner))
-    assert client.post(url, headers=auth(helper), json={}).status_code == 403
+    assert client.post(url, headers=auth(helper), json={}).status_code == 404
 
 
 def test_event_attendee_list_filters_by_checked_in(client, owner, event_id, attendee):
@@ -189,7 +192,7 @@ def test_a_stranger_can_neither_patch_nor_read_an_attendee_through_patch(client,
                                                                          attrs):
     stranger = sign_up(client, "stranger@example.com")
     r = patch(client, stranger, attendee["id"], attrs)
-    assert r.status_code == 403
+    assert r.status_code == 404  # as for an attendee that does not exist
     assert "checkin-secret" not in r.get_data(as_text=True)
 
 
@@ -253,15 +256,18 @@ def test_a_nonce_reused_for_the_other_kind_of_scan_is_409_not_a_replay(client, d
     assert count(db, CheckInScan) == 1 and not outbox_data(db, "attendee.checked_out")
 
 
-def test_naming_the_same_staff_at_once_from_many_requests_names_them_once(client, db, owner,
-                                                                          event_id):
-    from models.ticketing.staff import add_staff, list_staff
-    from models.ticketing.tables import EventStaff
+def test_inviting_and_accepting_at_once_from_many_requests_names_staff_once(client, db,
+                                                                           owner, event_id):
+    from models.ticketing.invitations import invite_staff, respond_to_invitation
+    from models.ticketing.staff import list_staff
+    from models.ticketing.tables import EventStaff, StaffInvitation
 
     sign_up(client, "helper@example.com")
     actor = authenticate(db, "owner@example.com", "password123")
     helper = authenticate(db, "helper@example.com", "password123")
-    results = race(8, lambda i: add_staff(db, actor, int(event_id), helper.id))
-    assert [r.id for r in results] == [helper.id] * 8  # no IntegrityError escaped
-    assert count(db, EventStaff) == 1
+    invited = race(8, lambda i: invite_staff(db, actor, int(event_id), "helper@example.com"))
+    assert len({r.id for r in invited}) == 1  # no IntegrityError escaped
+    accepted = race(8, lambda i: respond_to_invitation(db, helper, invited[0].id, accept=True))
+    assert {r.status for r in accepted} == {"accepted"}
+    assert count(db, StaffInvitation) == 1 and count(db, EventStaff) == 1
     assert [u.id for u in list_staff(db, actor, int(event_id))] == [helper.id]

@@ -46,7 +46,7 @@ def test_order_with_attendee_details_and_visibility(client, owner, buyer, event_
     assert len(got["included"]) == 2
     assert client.get(f"/v1/orders/{oid}", headers=auth(buyer)).status_code == 200
     stranger = sign_up(client, "x@example.com")
-    assert client.get(f"/v1/orders/{oid}", headers=auth(stranger)).status_code == 403
+    assert client.get(f"/v1/orders/{oid}", headers=auth(stranger)).status_code == 404
 
 
 def test_attendee_details_are_validated_with_pointers(client, db, owner, buyer, event_id):

@@ -48,9 +48,9 @@ def test_registration_rotation_and_deletion_drive_the_device_broker_url(client, 
 
     stranger = sign_up(client, "stranger@example.com")
     assert client.post(f"/v1/speakers/{speaker_id}/token",
-                       headers=auth(stranger)).status_code == 403
+                       headers=auth(stranger)).status_code == 404  # not theirs: not there
     assert client.delete(f"/v1/speakers/{speaker_id}", headers=auth(stranger)).status_code \
-        == 403
+        == 404
     assert client.post("/v1/speakers/999999/token", headers=auth(owner)).status_code == 404
 
     r = client.post(f"/v1/speakers/{speaker_id}/token", headers=auth(owner))

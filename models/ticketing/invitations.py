@@ -1,0 +1,110 @@
+"""Staff invitations: the event's owner invites an email address; the account holding
+that address accepts (and becomes staff) or declines. Inviting reads no account, so its
+answer is the same whether the address has one: owners cannot probe who is signed up,
+and no user's address reaches anyone but themselves."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.accounts.tables import User
+from models.accounts.users import normalise_email
+from models.catalog.events import managed_event
+from models.core.base import utcnow
+from models.core.db import Database
+from models.core.errors import Conflict, NotFound
+from models.core.uow import UnitOfWork
+from models.ticketing.staff import STAFF_ONLY
+from models.ticketing.tables import EventStaff, StaffInvitation
+
+EMAIL_POINTER = "/data/attributes/email"
+NOT_YOURS = "Invitation not found"  # one answer for ids that are not, or not the actor's
+
+
+def invite_staff(db: Database, actor: User, event_id: int, email: str) -> StaffInvitation:
+    """Invite `email` to be staff of the event (its owner or an admin). Inviting an
+    address again returns its invitation, pending again if it had been declined.
+    Raises Invalid for a malformed address, Forbidden/NotFound for the event."""
+    address = normalise_email(email)
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        managed_event(s, actor, event_id, STAFF_ONLY)
+        invitation = _invitation_for(s, event_id, address)
+        if invitation is None:
+            invitation = StaffInvitation(event_id=event_id, email=address,
+                                         invited_by_id=actor.id, created_at=utcnow())
+            s.add(invitation)
+        elif invitation.status == "declined":
+            invitation.status, invitation.responded_at = "pending", None
+        try:
+            uow.commit()
+        except IntegrityError:  # a concurrent request invited the address first: as asked
+            s.rollback()
+            invitation = _invitation_for(s, event_id, address)
+        return invitation
+
+
+def _invitation_for(s: Session, event_id: int, email: str) -> StaffInvitation | None:
+    return s.scalar(select(StaffInvitation).where(StaffInvitation.event_id == event_id,
+                                                  StaffInvitation.email == email))
+
+
+def list_invitations(db: Database, actor: User, event_id: int) -> list[StaffInvitation]:
+    """The event's invitations, every status (its owner or an admin)."""
+    with db.session() as s:
+        managed_event(s, actor, event_id, STAFF_ONLY)
+        return list(s.scalars(select(StaffInvitation)
+                              .where(StaffInvitation.event_id == event_id)
+                              .order_by(StaffInvitation.id)))
+
+
+def revoke_invitation(db: Database, actor: User, event_id: int, invitation_id: int) -> None:
+    """Withdraw an invitation (owner or admin); an accepted one also ends the staff role
+    it gave. Revoking one that is gone changes nothing."""
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        managed_event(s, actor, event_id, STAFF_ONLY)
+        invitation = s.get(StaffInvitation, invitation_id)
+        if invitation is None or invitation.event_id != event_id:
+            return
+        if invitation.status == "accepted":
+            s.execute(delete(EventStaff).where(
+                EventStaff.event_id == event_id,
+                EventStaff.user_id.in_(select(User.id).where(User.email == invitation.email))))
+        s.delete(invitation)
+        uow.commit()
+
+
+def my_invitations(db: Database, actor: User) -> list[StaffInvitation]:
+    """The pending invitations addressed to the actor's email."""
+    with db.session() as s:
+        return list(s.scalars(select(StaffInvitation)
+                              .where(StaffInvitation.email == actor.email.lower(),
+                                     StaffInvitation.status == "pending")
+                              .order_by(StaffInvitation.id)))
+
+
+def respond_to_invitation(db: Database, actor: User, invitation_id: int, *,
+                          accept: bool) -> StaffInvitation:
+    """Accept (the actor becomes staff) or decline an invitation addressed to the actor's
+    email. Answering as before changes nothing; answering the other way afterwards is a
+    Conflict (`invitation_answered`). NotFound for an invitation to another address,
+    exactly as for one that does not exist."""
+    status = "accepted" if accept else "declined"
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        invitation = s.get(StaffInvitation, invitation_id, with_for_update=True)
+        if invitation is None or invitation.email != actor.email.lower():
+            raise NotFound(NOT_YOURS)
+        if invitation.status == status:
+            return invitation
+        if invitation.status != "pending":
+            raise Conflict(f"The invitation was {invitation.status} already",
+                           code="invitation_answered")
+        invitation.status, invitation.responded_at = status, utcnow()
+        if accept and s.get(EventStaff, (invitation.event_id, actor.id)) is None:
+            s.add(EventStaff(event_id=invitation.event_id, user_id=actor.id))
+        uow.commit()
+        return invitation
