@@ -22,8 +22,8 @@ from api.jsonapi import (
     request_json,
     resource,
 )
-from api.links import link_for
 from api.limits import COUNTS, bounded_id, event_filter
+from api.links import link_for
 from api.openapi import doc
 from api.tickets import ticket_resource
 from models.ticketing import discounts

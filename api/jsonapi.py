@@ -12,8 +12,8 @@ from flask import Response, json, request
 from marshmallow import EXCLUDE, Schema
 
 from api.errors import JSONAPI, ApiError
-from api.links import absolute
 from api.limits import bounded_id, parse_json
+from api.links import absolute
 from models.core.queries import ALL_ROWS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
 ACCEPTED_TYPES = (JSONAPI, "application/json")
