@@ -3,12 +3,9 @@ attribute it holds, the toggled `is-checked-in` and `checkin-times` set to now."
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from tests.support.openevent import app_headers, session_login
 from tests.support.outbox import outbox_data as events
+from tests.support.sql import statements
 
 PATCH = "/v1/attendees/{}?include=ticket,event,order&fields[event]=id&fields[ticket]=id"
 SYNC = ("/v1/events/{}/attendees?include=order,ticket,event&fields[event]=id"
@@ -32,21 +29,6 @@ def app_body(attendee: dict, checked_in: bool, now: str) -> dict:
         "is-checked-in": checked_in, "checkin-times": now}}}
 
 
-@contextmanager
-def statements(db):
-    """The SQL statements the engine runs meanwhile (PREPAREs left out: once per
-    connection, not per request)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *_):
-        if not statement.startswith("PREPARE"):
-            seen.append(statement.split("(")[0].strip())
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_staff_check_in_then_replay_counts_once(client, db, door):
