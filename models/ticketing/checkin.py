@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 
 from contracts.ticketing import AttendeeCheckedIn, AttendeeCheckedOut
 from models.accounts.tables import User
+from models.accounts.tokens import REVOKED
 from models.catalog.tables import Event
 from models.core.base import detached, utcnow
 from models.core.db import Database
@@ -86,6 +87,7 @@ LOCK_BY_SECRET = HotStatement("door_lock_by_secret", _LOCK.where(_BY_SECRET),
 SCANS_OF = HotStatement("door_scans_of", select(*SCAN_COLUMNS).where(
     SCANS.c.attendee_id == bindparam("attendee_id")).order_by(SCANS.c.at, SCANS.c.id))
 USER_EXISTS = select(USERS.c.id).where(_ACTOR_VALID)
+ACCOUNT_EXISTS = select(USERS.c.id).where(USERS.c.id == _ACTOR)
 SCAN_VALUES = ("attendee_id", "kind", "at", "device_name", "nonce", "scanned_by_id",
                "created_at")
 ADD_SCAN = insert(SCANS).returning(SCANS.c.id)
@@ -166,8 +168,11 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
             if secret is not None:
                 raise NotFound("No attendee has this check-in secret", code="unknown_secret")
             raise NotFound(f"Attendee {attendee_id} not found")
-        # deleted, deactivated or signed out since the token was issued
-        raise Unauthorized("Invalid or revoked token", code="token_revoked")
+        # deleted, or deactivated or signed out, since the token was issued (the refusal
+        # alone pays for telling which)
+        if conn.execute(ACCOUNT_EXISTS, {"actor_id": actor_id}).first():
+            raise Unauthorized(REVOKED, code="token_revoked")
+        raise Unauthorized("Invalid token", code="bad_token")
     scans = [Scan(r["scan_id"], r["scan_kind"], r["scan_at"], r["scan_device_name"],
                   r["scan_nonce"]) for r in rows if r["scan_id"] is not None]
     if len(scans) != row["scan_count"]:
