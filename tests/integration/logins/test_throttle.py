@@ -198,3 +198,19 @@ def test_the_throttle_counts_and_restarts_its_window_on_sqlite_too(tmp_path, con
         check_limits(sdb, limits, now=later)
     finally:
         sdb.dispose()
+
+
+def test_counts_whose_window_ended_are_pruned_and_live_ones_kept(client, db, config,
+                                                                accounts):
+    from models.accounts.tables import AuthThrottle
+    from models.core.retention import prune
+    from models.registry import retained
+
+    assert_error(login(client, accounts[0], "wrong-guess"), 401)
+    assert_error(login(client, accounts[1], "wrong-guess", address="10.5.0.1"), 401)
+    let_time_pass(db, WINDOW_S + 1)
+    assert_error(login(client, accounts[2], "wrong-guess", address="10.5.0.2"), 401)
+    prune(db, config, retained(config))
+    with db.session() as s:
+        keys = set(s.scalars(select(AuthThrottle.key)))
+    assert keys == {f"login:account:{accounts[2]}", "login:address:10.5.0.2"}
