@@ -115,3 +115,22 @@ def test_firebase_saying_email_verified_verifies_the_local_user_once(fb_client, 
         me = fb_client.get("/v1/users/1", headers=auth(fresh)).get_json()["data"]
         assert me["attributes"]["email-verified-at"]
     assert len(recorded(db, "user.email_verified")) == 1
+
+
+def test_an_address_firebase_has_not_verified_gets_no_mail(fb_client, fb_config, db,
+                                                          emulator):
+    from models.badges.tables import BadgeMail
+
+    _, token = fb.sign_up(emulator, "unverified@example.com", "secret-pass-1", "U")
+    r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
+    assert r.status_code == 202
+    with smtp_server() as (url, inbox):
+        consumer_db = Database(fb_config.with_(smtp_url=url))
+        try:
+            handle(consumer_db, render_badge, recorded(db, "badge.requested"))
+            handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
+        finally:
+            consumer_db.dispose()
+        assert inbox.messages == []
+    with db.session() as s:
+        assert s.scalar(select(BadgeMail.status)) == "held"
