@@ -121,3 +121,30 @@ def test_a_page_session_ends_with_an_api_logout_and_a_page_sign_out_revokes_toke
     assert client.post("/signout", data={"csrf_token": csrf_token(client, "/home")}
                        ).status_code == 302
     assert_error(_me(client, token, world.staff.id), 401, "token_revoked")
+
+
+def test_the_door_refuses_a_revoked_token_on_sqlite_too(tmp_path):
+    from api.app import create_app
+    from models.core.config import Config
+    from models.core.migrate import upgrade
+    from tests.support.api import create_event, sign_up
+    from tests.support.speaker_identity import random_secret_key
+    from tests.support.ticketing import make_ticket, onsite
+
+    url = f"sqlite:///{tmp_path}/door.db"
+    upgrade(url)
+    app = create_app(Config(database_url=url, secret_key=random_secret_key()))
+    client = app.test_client()
+    try:
+        owner = sign_up(client, "owner@example.com")
+        event_id = create_event(client, owner)
+        ticket = make_ticket(client, owner, event_id, 5)
+        aid = onsite(client, owner, event_id, [{"id": ticket, "quantity": 2}]) \
+            .get_json()["included"][0]["id"]
+        assert client.post(f"/v1/attendees/{aid}/check-in", headers=auth(owner),
+                           json={}).status_code == 200
+        client.post("/v1/auth/logout", headers=auth(owner))
+        r = client.post(f"/v1/attendees/{aid}/check-out", headers=auth(owner), json={})
+        assert_error(r, 401, "token_revoked")
+    finally:
+        app.extensions["venuebus"].db.dispose()
