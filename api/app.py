@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from api import (
+    account_security,
     allowed_usage,
     attendees,
     badges,
@@ -35,9 +36,9 @@ from models.core.db import Database, lock_timeout_args, ping_when_idle
 
 API_PING_IDLE_SECONDS = 1.0
 
-BLUEPRINTS = [health.bp, openapi.bp, users.bp, events.bp, tickets.bp, feedbacks.bp,
-              orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp, speakers.bp,
-              badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
+BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
+              feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
+              speakers.bp, badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
               pages.bp]
 
 
@@ -71,6 +72,11 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
     app.json.sort_keys = False
     app.url_map.converters["int"] = BoundedInt  # before any rule is added
+    if config.trusted_proxies:  # X-Forwarded-For names the client only behind our proxies
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies,
+                                x_proto=config.trusted_proxies, x_host=config.trusted_proxies)
     metrics = ApiMetrics()
     app.extensions["venuebus"] = Venuebus(config=config, db=db or _database(config),
                                           metrics=metrics)

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from api import deps
 from api.attendee_resource import AttendeeSchema, attendee_resource, our_names
-from api.auth import login_required, require_user, signed_in_id, token_required
+from api.auth import login_required, require_user, signed_in, token_required
 from api.errors import ApiError
 from api.jsonapi import (
     ResourceSchema,
@@ -86,7 +86,9 @@ def update_attendee(attendee_id: int):
     changes = load_attributes(AttendeeSchema.one(), our_names(attrs), partial=True)
     # the server stamps check-outs: Open Event's app echoes the list it was given
     changes.pop("checkout_times", None)
-    view = checkin.update_attendee(deps.db(), signed_in_id(), attendee_id, changes)
+    actor_id, version = signed_in()
+    view = checkin.update_attendee(deps.db(), actor_id, attendee_id, changes,
+                                   token_version=version)
     return document(attendee_resource(view), type_="attendee")
 
 
@@ -97,9 +99,10 @@ def update_attendee(attendee_id: int):
      raw_body=_scan_json())
 def check_in(attendee_id: int):
     body = _scan_body()
-    return _scanned(checkin.check_in_attendee(deps.db(), signed_in_id(), attendee_id,
+    actor_id, version = signed_in()
+    return _scanned(checkin.check_in_attendee(deps.db(), actor_id, attendee_id,
                                               device_name=body.get("device_name"),
-                                              nonce=body.get("nonce")))
+                                              nonce=body.get("nonce"), token_version=version))
 
 
 @bp.post("/v1/attendees/<int:attendee_id>/check-out")
@@ -109,9 +112,10 @@ def check_in(attendee_id: int):
      raw_body=_scan_json())
 def check_out(attendee_id: int):
     body = _scan_body()
-    return _scanned(checkin.check_out_attendee(deps.db(), signed_in_id(), attendee_id,
+    actor_id, version = signed_in()
+    return _scanned(checkin.check_out_attendee(deps.db(), actor_id, attendee_id,
                                                device_name=body.get("device_name"),
-                                               nonce=body.get("nonce")))
+                                               nonce=body.get("nonce"), token_version=version))
 
 
 @bp.post("/v1/check-in")
@@ -124,9 +128,10 @@ def check_in_by_secret():
     if not body.get("secret"):
         raise ApiError(422, "missing_secret", "secret is required",
                        pointer="/data/attributes/secret")
-    return _scanned(checkin.check_in_by_secret(deps.db(), signed_in_id(), body["secret"],
+    actor_id, version = signed_in()
+    return _scanned(checkin.check_in_by_secret(deps.db(), actor_id, body["secret"],
                                                device_name=body.get("device_name"),
-                                               nonce=body.get("nonce")))
+                                               nonce=body.get("nonce"), token_version=version))
 
 
 @bp.get("/v1/events/<int:event_id>/attendees")

@@ -12,6 +12,7 @@ import jwt
 from flask import current_app, g, request
 
 from models.accounts.tables import User
+from models.accounts.tokens import confirm_token
 from models.accounts.users import get_user
 from models.core.base import utcnow
 from models.core.errors import NotFound, Unauthorized
@@ -30,7 +31,9 @@ def issue_token(user: User) -> str:
     cfg = current_app.extensions["venuebus"].config
     now = utcnow()
     # `identity`: Open Event's clients (the organizer app) read the user id from it
-    claims = {"sub": str(user.id), "identity": user.id, "iat": now,
+    # `ver`: the user's token version at issue; a logout, a password change or
+    # deactivation bumps it and so revokes this token
+    claims = {"sub": str(user.id), "identity": user.id, "ver": user.token_version, "iat": now,
               "exp": now + timedelta(seconds=cfg.token_ttl_seconds), "iss": "venuebus"}
     return jwt.encode(claims, cfg.secret_key, algorithm=ALGORITHM)
 
@@ -47,65 +50,67 @@ def _bearer() -> str | None:
 
 
 class VerifiedTokens:
-    """Our own tokens already verified by this process: token → (user id, expiry). A
-    scanner sends the same token thousands of times; its signature needs checking once.
-    Only the expiry is checked again (the claims of a given token never change). One per
-    app: it holds what that app's secret verified."""
+    """Our own tokens already verified by this process: token → (user id, token version,
+    expiry). A scanner sends the same token thousands of times; its signature needs
+    checking once. Only the expiry is checked again (the claims of a given token never
+    change); whether the version is still the user's is checked with the user, on every
+    request. One per app: it holds what that app's secret verified."""
 
     LIMIT = 4096
 
     def __init__(self) -> None:
-        self.tokens: dict[str, tuple[int, float]] = {}
+        self.tokens: dict[str, tuple[int, int, float]] = {}
 
-    def get(self, token: str) -> int | None:
+    def get(self, token: str) -> tuple[int, int] | None:
         hit = self.tokens.get(token)
         if hit is None:
             return None
-        if hit[1] <= time.time():
+        if hit[2] <= time.time():
             self.tokens.pop(token, None)
             return None
-        return hit[0]
+        return hit[0], hit[1]
 
-    def put(self, token: str, user_id: int, expires: float) -> None:
+    def put(self, token: str, user_id: int, version: int, expires: float) -> None:
         if len(self.tokens) >= self.LIMIT:
             self.tokens.clear()
-        self.tokens[token] = (user_id, expires)
+        self.tokens[token] = (user_id, version, expires)
 
 
-def _subject(token: str) -> tuple[int, User | None]:
-    """(user id, user): the id our own JWT names (the user not looked up: None), or the
-    user a verifier (Firebase) found for a foreign token."""
+def _subject(token: str) -> tuple[int, int, User | None]:
+    """(user id, token version, user): what our own JWT names (the user not looked up:
+    None), or the user a verifier (Firebase) found for a foreign token, with its current
+    version."""
     ext = current_app.extensions["venuebus"]
     cached = ext.verified_tokens.get(token)
     if cached is not None:
-        return cached, None
+        return (*cached, None)
     try:
         claims = jwt.decode(token, ext.config.secret_key, algorithms=[ALGORITHM],
-                            issuer="venuebus", options={"require": ["exp", "sub"]})
+                            issuer="venuebus", options={"require": ["exp", "sub", "ver"]})
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("Token expired", code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
         for verify in ext.token_verifiers:
             user = verify(token)
             if user is not None:
-                return user.id, user
+                return user.id, user.token_version, user
         raise Unauthorized("Invalid token", code="bad_token") from exc
     try:
-        user_id = int(claims["sub"])
-    except ValueError as exc:
+        user_id, version = int(claims["sub"]), int(claims["ver"])
+    except (TypeError, ValueError) as exc:
         raise Unauthorized("Invalid token", code="bad_token") from exc
-    ext.verified_tokens.put(token, user_id, float(claims["exp"]))
-    return user_id, None
+    ext.verified_tokens.put(token, user_id, version, float(claims["exp"]))
+    return user_id, version, None
 
 
 def _user_from_token(token: str) -> User:
-    user_id, user = _subject(token)
-    if user is not None:
-        return user
-    try:
-        return get_user(current_app.extensions["venuebus"].db, user_id)
-    except NotFound as exc:  # user deleted since the token was issued
-        raise Unauthorized("Invalid token", code="bad_token") from exc
+    user_id, version, user = _subject(token)
+    if user is None:
+        try:
+            user = get_user(current_app.extensions["venuebus"].db, user_id)
+        except NotFound as exc:  # user deleted since the token was issued
+            raise Unauthorized("Invalid token", code="bad_token") from exc
+    return confirm_token(user, version)
     # a database error goes on to the 503 handler: the token itself may be fine
 
 
@@ -121,20 +126,21 @@ def _missing() -> Unauthorized:
     return Unauthorized("Sign in: send 'Authorization: Bearer <token>'", code="missing_token")
 
 
-def signed_in_id() -> int:
-    """The signed-in user's id from the token alone (401 without one). For the hot paths
-    whose service confirms the user in its own transaction (`models.ticketing.checkin`): that
-    saves the request a connection checkout and three round trips."""
+def signed_in() -> tuple[int, int]:
+    """(user id, token version) from the token alone (401 without one). For the hot paths
+    whose service confirms the user and the version in its own transaction
+    (`models.ticketing.checkin`): that saves the request a connection checkout and three
+    round trips."""
     if g.get("user") is not None:
-        return g.user.id
+        return g.user.id, g.user.token_version
     if "user_id" not in g:
         token = _bearer()
         if not token:
             raise _missing()
-        g.user_id, user = _subject(token)
+        g.user_id, g.token_version, user = _subject(token)
         if user is not None:
-            g.user = user
-    return g.user_id
+            g.user = confirm_token(user, g.token_version)
+    return g.user_id, g.token_version
 
 
 def require_user() -> User:
@@ -155,11 +161,11 @@ def login_required(view: Callable) -> Callable:
 
 
 def token_required(view: Callable) -> Callable:
-    """`login_required` that checks the token only; the view passes `signed_in_id()` to a
-    service that confirms the user itself."""
+    """`login_required` that checks the token only; the view passes `signed_in()` to a
+    service that confirms the user (and the token's version) itself."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        signed_in_id()
+        signed_in()
         return view(*args, **kwargs)
 
     wrapper._venuebus_auth = True

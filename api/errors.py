@@ -17,6 +17,7 @@ from models.core.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    Throttled,
     Unauthorized,
 )
 
@@ -31,6 +32,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     Unauthorized: 401,
     Conflict: 409,
     Busy: 503,
+    Throttled: 429,
     BadParameter: 400,
 }
 
@@ -48,7 +50,7 @@ class ApiError(Exception):
 
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 409: "Conflict", 413: "Payload too large",
-           415: "Unsupported media type", 422: "Unprocessable entity",
+           415: "Unsupported media type", 422: "Unprocessable entity", 429: "Too many requests",
            500: "Internal server error", 503: "Service unavailable"}
 
 
@@ -99,6 +101,8 @@ def register_error_handlers(app: Flask) -> None:
         headers = {"Retry-After": "1"} if status == 503 else None
         if status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="venuebus"'}
+        if isinstance(exc, Throttled):
+            headers = {"Retry-After": str(exc.retry_after)}
         return error_response(status, [error_object(status, exc.code, exc.title, exc.detail,
                                                     exc.pointer, getattr(exc, "parameter",
                                                                          None))], headers)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from models.accounts.firebase import IdTokenVerifier
 from models.accounts.tables import User
 from models.accounts.users import get_or_create_firebase_user
+from models.accounts.verification import mark_email_verified
+from models.core.base import utcnow
 from models.core.db import Database
 
 
@@ -19,5 +21,10 @@ class FirebaseTokenVerifier:
         identity = self.tokens.verify(token)
         if identity is None:
             return None
-        return get_or_create_firebase_user(self.db, identity.uid, identity.email,
+        user = get_or_create_firebase_user(self.db, identity.uid, identity.email,
                                            identity.display_name)
+        if identity.email_verified and user.email_verified_at is None:
+            # Firebase verified the address: the mail held for it may go (once)
+            mark_email_verified(self.db, user.id)
+            user.email_verified_at = utcnow()
+        return user

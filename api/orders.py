@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from api import deps
 from api.attendee_resource import AttendeeSchema, attendee_resource
-from api.auth import login_required, require_user, signed_in_id, token_required
+from api.auth import login_required, require_user, signed_in, token_required
 from api.jsonapi import (
     ResourceSchema,
     document,
@@ -94,10 +94,10 @@ def create_order():
     event_id = relationship_id(rels, "event", "event")
     # the service confirms the user in the order's own transaction (models.ticketing.
     # order_statements.READ): no separate user lookup, as at the door
-    actor, idem = signed_in_id(), idempotency()
+    (actor, version), idem = signed_in(), idempotency()
     if is_onsite():
         placed = place_onsite_order(deps.db(), actor, event_id, on_site_tickets(attrs),
-                                    idempotency=idem)
+                                    idempotency=idem, token_version=version)
     else:
         values = load_attributes(OrderInSchema.one(), attrs)
         people = [AttendeeDetails(p["ticket_id"], p["first_name"], p["last_name"],
@@ -105,7 +105,7 @@ def create_order():
         placed = place_order(deps.db(), actor, event_id, people,
                              discount_code=values.get("discount_code"),
                              payment_mode=values.get("payment_mode", "online"),
-                             idempotency=idem)
+                             idempotency=idem, token_version=version)
     return order_document(placed, status=201)
 
 

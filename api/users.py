@@ -18,8 +18,10 @@ from api.jsonapi import (
     resource_type,
 )
 from api.openapi import doc
+from models.accounts.signin import sign_in
+from models.accounts.signin import sign_up as sign_up_user
 from models.accounts.tables import User
-from models.accounts.users import authenticate, create_user, users_by_ids, view_user
+from models.accounts.users import users_by_ids, view_user
 
 bp = Blueprint("users", __name__)
 
@@ -30,6 +32,8 @@ class UserSchema(ResourceSchema):
     display_name = fields.String(allow_none=True, validate=validate.Length(max=255))
     is_admin = fields.Boolean(dump_only=True)
     allowed_usage = fields.Integer(dump_only=True)
+    is_active = fields.Boolean(dump_only=True)
+    email_verified_at = fields.AwareDateTime(dump_only=True)
 
 
 class LoginSchema(Schema):
@@ -63,12 +67,13 @@ resource_type("user", {}, load=_included_users)
 
 @bp.post("/v1/users")
 @doc("Sign up", type_="user", body=UserSchema, response=UserSchema, status=201,
-     errors=(400, 409, 422))
+     errors=(400, 409, 422, 429))
 def sign_up():
+    """A verification link goes to the address (mail is held until it is followed)."""
     attrs, _ = parse_resource("user")
     values = load_attributes(UserSchema.one(), attrs)
-    user = create_user(deps.db(), values["email"], values["password"],
-                       display_name=values.get("display_name"))
+    user = sign_up_user(deps.db(), deps.config(), values["email"], values["password"],
+                        deps.client_address(), display_name=values.get("display_name"))
     return document(user_resource(user, user), status=201)
 
 
@@ -82,7 +87,9 @@ def get_user_view(user_id: int):
 
 @bp.post("/v1/auth/login")
 @bp.post("/auth/session")
-@doc("Log in with email and password: returns a bearer token", errors=(400, 401, 422),
+@doc("Log in with email and password: returns a bearer token; 429 with Retry-After after "
+     "too many failures for the account or the client address",
+     errors=(400, 401, 403, 422, 429),
      raw_body=("application/json", {"type": "object", "required": ["email", "password"],
                                      "properties": {"email": {"type": "string"},
                                                     "password": {"type": "string"}}}),
@@ -100,7 +107,12 @@ def login():
         raise ApiError(422, "invalid_credentials_body",
                        "; ".join(f"{k}: {v[0]}" for k, v in exc.messages.items()),
                        pointer=f"/{next(iter(exc.messages))}") from exc
-    user = authenticate(deps.db(), creds["email"], creds["password"])
+    user = sign_in(deps.db(), deps.config(), creds["email"], creds["password"],
+                   deps.client_address())
+    return token_response(user)
+
+
+def token_response(user: User) -> Response:
     body = {"access_token": issue_token(user), "token_type": "bearer",
             "expires_in": deps.config().token_ttl_seconds, "user_id": str(user.id)}
     return Response(json.dumps(body), mimetype="application/json")

@@ -81,7 +81,7 @@ def sqlite_consumers(n: int, folder: Path) -> dict:
     with smtp_server() as (smtp_url, inbox):
         db = Database(Config(database_url=db_url, smtp_url=smtp_url,
                              badge_storage=str(folder / "sqlite-badges")))
-        user = create_user(db, "bench@example.com", "bench-password")
+        user = create_user(db, "bench@example.com", "bench-password", verified=True)
         with db.session() as s:
             s.execute(update(User).where(User.id == user.id).values(allowed_usage=n))
             s.commit()
@@ -114,7 +114,7 @@ def pipeline(n: int, folder: Path) -> dict:
         config = Config(database_url=db_url, amqp_url=amqp_url, smtp_url=smtp_url,
                         badge_storage=str(folder / "badges"))
         db = Database(config)
-        user = create_user(db, "bench@example.com", "bench-password")
+        user = create_user(db, "bench@example.com", "bench-password", verified=True)
         with db.session() as s:
             s.execute(update(User).where(User.id == user.id).values(allowed_usage=n))
             s.commit()

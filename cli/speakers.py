@@ -43,7 +43,7 @@ def demo(config_path: Path, email: str) -> None:
             user = session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             password = secrets.token_urlsafe(12)
-            user = create_user(db, email, password)
+            user = create_user(db, email, password, verified=True)  # mail works at once
             click.echo(f"demo user {email} created; password (shown once): {password}")
         if config_path.exists():
             current = load_config(config_path)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import contracts.registry  # noqa: F401
 from models.accounts import tables as accounts_tables  # noqa: F401
+from models.accounts.tables import AuthThrottle
 from models.badges import tables as badges_tables  # noqa: F401
 from models.catalog import tables as catalog_tables  # noqa: F401
 from models.core import outbox  # noqa: F401
@@ -28,4 +29,7 @@ def retained(config: Config) -> list[Retained]:
         Retained(ProcessedMessage, ProcessedMessage.processed_at, horizon),
         Retained(StatsAppliedFact, StatsAppliedFact.applied_at, horizon),
         Retained(IdempotencyKey, IdempotencyKey.created_at, KEY_TTL),
+        # a throttle row whose window ended counts nothing any more
+        Retained(AuthThrottle, AuthThrottle.window_started_at,
+                 timedelta(seconds=config.login_window_seconds)),
     ]

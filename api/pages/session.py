@@ -22,22 +22,30 @@ from wtforms import ValidationError
 
 from api import deps
 from api.errors import STATUS_OF
+from models.accounts.signin import sign_in as sign_in_user
 from models.accounts.tables import User
-from models.accounts.users import authenticate, get_user
-from models.core.errors import DomainError, NotFound, Unauthorized
+from models.accounts.tokens import revoke_tokens
+from models.accounts.users import get_user
+from models.core.errors import DomainError, Forbidden, NotFound, Throttled, Unauthorized
 
 bp = Blueprint("session", __name__)
 
 
 def page_user() -> User | None:
-    """The user the session cookie names, or None (also when that account is gone)."""
+    """The user the session cookie names, or None (also when that account is gone or
+    deactivated, or the session was revoked: a sign-out or a password change since)."""
     if "page_user" not in g:
         user_id = session.get("user_id")
         g.page_user = None
         if isinstance(user_id, int):
             try:
-                g.page_user = get_user(deps.db(), user_id)
+                user = get_user(deps.db(), user_id)
             except NotFound:
+                user = None
+            if user is not None and user.is_active and \
+                    session.get("token_version") == user.token_version:
+                g.page_user = user
+            else:
                 session.clear()
     return g.page_user
 
@@ -67,18 +75,22 @@ def _local(target: str | None) -> str | None:
 
 @bp.route("/signin", methods=["GET", "POST"])
 def sign_in():
-    error, email = None, ""
+    error, email, status, headers = None, "", 200, {}
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
-            user = authenticate(deps.db(), email, request.form.get("password", ""))
-        except Unauthorized as exc:
-            error = exc.detail
+            user = sign_in_user(deps.db(), deps.config(), email,
+                                request.form.get("password", ""), deps.client_address())
+        except Throttled as exc:
+            error, status = f"Too many failed sign-ins: try again in {exc.retry_after} s.", 429
+            headers["Retry-After"] = str(exc.retry_after)
+        except (Unauthorized, Forbidden) as exc:
+            error, status = exc.detail, 401 if isinstance(exc, Unauthorized) else 403
         else:
             session.clear()  # a new session id for the new user (no fixation)
-            session["user_id"] = user.id
+            session["user_id"], session["token_version"] = user.id, user.token_version
             return redirect(_local(request.args.get("next")) or url_for("pages.session.home"))
-    return render_template("signin.html", error=error, email=email), 401 if error else 200
+    return render_template("signin.html", error=error, email=email), status, headers
 
 
 @bp.get("/home")
@@ -89,6 +101,11 @@ def home(user: User):
 
 @bp.post("/signout")
 def sign_out():
+    """Signs out everywhere: the session and every token of the user are revoked (a copy
+    of this cookie is refused too)."""
+    user = page_user()
+    if user is not None:
+        revoke_tokens(deps.db(), user.id)
     session.clear()
     return redirect(url_for("pages.session.sign_in"))
 

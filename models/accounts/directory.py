@@ -11,6 +11,7 @@ from typing import Protocol
 class Recipient:
     email: str
     display_name: str | None
+    verified: bool = False  # mail goes only to a verified address
 
 
 class UserDirectory(Protocol):

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from models.accounts.directory import Recipient
 from models.core.config import Config
-from models.core.errors import Busy
+from models.core.errors import Busy, Unauthorized
 
 log = logging.getLogger("venuebus.firebase")
 
@@ -25,6 +25,7 @@ class FirebaseIdentity:
     uid: str
     email: str | None
     display_name: str | None
+    email_verified: bool = False
 
 
 class IdTokenVerifier(Protocol):
@@ -51,18 +52,30 @@ class FirebaseAuth:
                     None, options={"projectId": project_id}, name=name)
 
     def verify(self, token: str) -> FirebaseIdentity | None:
+        """The identity of a valid ID token whose user's refresh tokens were not revoked
+        since it was issued (`check_revoked`: one more call to Firebase Auth); Unauthorized
+        (`token_revoked`) for a revoked token or a disabled account."""
         from firebase_admin import auth, exceptions
+        from google.auth.exceptions import DefaultCredentialsError
 
         try:
-            claims = auth.verify_id_token(token, app=self.app)
+            claims = auth.verify_id_token(token, app=self.app, check_revoked=True)
         except auth.CertificateFetchError as exc:  # Google's keys out of reach: not the token
             raise Busy("Firebase's signing keys cannot be fetched; retry",
+                       code="firebase_unavailable") from exc
+        except (auth.RevokedIdTokenError, auth.UserDisabledError) as exc:
+            raise Unauthorized("This Firebase token was revoked or its account disabled",
+                               code="token_revoked") from exc
+        except DefaultCredentialsError as exc:  # check_revoked reads the user: needs them
+            log.error("Firebase revocation check needs GOOGLE_APPLICATION_CREDENTIALS: %s", exc)
+            raise Busy("Firebase sign-in is not configured on this server",
                        code="firebase_unavailable") from exc
         except (ValueError, exceptions.FirebaseError) as exc:
             log.debug("not a valid Firebase ID token: %s", exc)
             return None
         return FirebaseIdentity(uid=claims["uid"], email=claims.get("email"),
-                                display_name=claims.get("name"))
+                                display_name=claims.get("name"),
+                                email_verified=bool(claims.get("email_verified")))
 
     def lookup(self, uid: str) -> Recipient | None:
         """UserDirectory: the account's current email and display name."""
@@ -80,7 +93,8 @@ class FirebaseAuth:
             return None
         if not record.email:
             return None
-        return Recipient(email=record.email, display_name=record.display_name)
+        return Recipient(email=record.email, display_name=record.display_name,
+                         verified=bool(record.email_verified))
 
 
 _instances: dict[str, FirebaseAuth] = {}

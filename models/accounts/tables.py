@@ -32,3 +32,22 @@ class User(Base):
     )
     firebase_uid: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # revocation: every token names the version it was issued under; logout, a password
+    # change and deactivation bump it, so every token issued before is refused
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # mail goes only to a verified address (a link mailed at sign-up, or Firebase's word)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthThrottle(Base):
+    """Failed sign-ins (and sign-ups) counted per key (`login:account:<email>`,
+    `login:address:<ip>`, ...) in a fixed window, in the database so that every API
+    process sees one count."""
+
+    __tablename__ = "auth_throttles"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from contracts.accounts import UserSignedUp
 from models.accounts.tables import User
-from models.core.base import detached
+from models.core.base import detached, utcnow
 from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from models.core.uow import UnitOfWork
@@ -18,28 +22,47 @@ USERS = User.__table__
 MIN_PASSWORD_LENGTH = 8
 
 
-def normalise_email(email: str) -> str:
+def valid_email(email: str) -> str:
     """An address as accounts store it (trimmed, lower case); Invalid if it is none."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     if "@" not in email or len(email) > 255:
         raise Invalid("Not a valid email address", pointer="/data/attributes/email")
     return email
 
 
-def create_user(db: Database, email: str, password: str, *, is_admin: bool = False,
-                display_name: str | None = None) -> User:
-    """Sign a user up. Raises Conflict when the email is taken, Invalid on a short password."""
-    email = normalise_email(email)
+def normalise_email(email: str) -> str:
+    """The form an address is stored and looked up in (no validation: a lookup key)."""
+    return email.strip().lower()
+
+
+def check_password_length(password: str, pointer: str = "/data/attributes/password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"Password must have at least {MIN_PASSWORD_LENGTH} characters",
-                      pointer="/data/attributes/password")
+                      pointer=pointer)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(db: Database, email: str, password: str, *, is_admin: bool = False,
+                display_name: str | None = None, verified: bool = False) -> User:
+    """Sign a user up. Raises Conflict when the email is taken, Invalid on a short password.
+    An unverified account records `user.signed_up` (the mail consumer mails it a link on
+    BASE_URL); `verified` (accounts an operator makes) does not."""
+    email = valid_email(email)
+    check_password_length(password)
     with UnitOfWork(db) as uow:
         taken = uow.session.scalar(select(func.count()).where(User.email == email))
         if taken:
             raise Conflict("A user with this email already exists", code="email_taken")
+        now = utcnow()
         user = User(email=email, password_hash=_hasher.hash(password), is_admin=is_admin,
-                    display_name=display_name)
+                    display_name=display_name, email_verified_at=now if verified else None)
         uow.session.add(user)
+        if not verified:
+            uow.session.flush()
+            uow.record(UserSignedUp(user_id=user.id, signed_up_at=now.isoformat()))
         try:
             uow.commit()
         except IntegrityError as exc:  # a concurrent sign-up won the race
@@ -47,16 +70,34 @@ def create_user(db: Database, email: str, password: str, *, is_admin: bool = Fal
         return user
 
 
-def authenticate(db: Database, email: str, password: str) -> User:
-    """The user with these credentials. Raises Unauthorized, never says which part failed."""
-    with db.session() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.password_hash:
-        raise Unauthorized("Invalid email or password", code="invalid_credentials")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, made with the same parameters as the real ones."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Whether `password` is `user`'s. Takes as long for no user (or one without a
+    password) as for a wrong password: an unknown email is checked against a dummy hash,
+    so the time does not tell which accounts exist."""
     try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError) as exc:
-        raise Unauthorized("Invalid email or password", code="invalid_credentials") from exc
+        _hasher.verify(user.password_hash if user and user.password_hash else _dummy_hash(),
+                       password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return user is not None and bool(user.password_hash)
+
+
+def authenticate(db: Database, email: str, password: str) -> User:
+    """The user with these credentials. Raises Unauthorized, never says which part failed;
+    Forbidden (`account_deactivated`) for a deactivated account with the right password."""
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if not verify_password(user, password):
+        raise Unauthorized("Invalid email or password", code="invalid_credentials")
+    if not user.is_active:
+        raise Forbidden("This account was deactivated by an administrator",
+                        code="account_deactivated")
     return user
 
 

@@ -1,9 +1,11 @@
 """The one mail of a badge: an intent recorded before the SMTP hand-over, checked on
 redelivery, so no badge is ever mailed twice.
 
-States: `sending` (intent committed, hand-over started: the outcome is unknown until it
-is marked), `sent`, `failed` (the last attempt was refused: nothing went out, so a retry
-may send). A delivery that finds `sending` was preceded by a consumer that died inside
+States: `held` (the owner's address is not verified: nothing sent; the owner's
+verification sends it), `sending` (intent committed, hand-over started: the outcome is
+unknown until it is marked), `sent`, `failed` (the last attempt was refused: nothing
+went out, so a retry may send). A delivery that finds `sending` was preceded by a
+consumer that died inside
 the hand-over; it does not send again (at most once beats twice).
 
 On SQLite (development) the intent cannot commit apart from the handler's transaction
@@ -64,6 +66,26 @@ def claim_badge_mail(outer: UnitOfWork, badge_id: int, recipient: str) -> MailCl
         mail.updated_at = utcnow()
         uow.commit()
         return MailClaim(Claim.SEND, mail.id, mail.attempts)
+
+
+def hold_badge_mail(uow: UnitOfWork, badge_id: int, recipient: str) -> None:
+    """In the caller's transaction: the badge's mail waits (`held`) for its owner to
+    verify the address. A mail already sent, or being sent, stays as it is."""
+    mail = uow.session.scalar(select(BadgeMail).where(BadgeMail.badge_id == badge_id)
+                              .with_for_update())
+    if mail is None:
+        uow.session.add(BadgeMail(badge_id=badge_id, recipient=recipient, status="held",
+                                  attempts=0))
+    elif mail.status == "failed":
+        mail.status, mail.recipient, mail.updated_at = "held", recipient, utcnow()
+
+
+def held_badges(uow: UnitOfWork, owner_id: int) -> list[int]:
+    """The badges of `owner_id` whose mail is held, oldest first."""
+    return list(uow.session.scalars(
+        select(BadgeMail.badge_id).join(Badge, Badge.id == BadgeMail.badge_id)
+        .where(Badge.owner_id == owner_id, BadgeMail.status == "held")
+        .order_by(BadgeMail.badge_id)))
 
 
 def mark_mail_sent(outer: UnitOfWork, mail_id: int) -> None:

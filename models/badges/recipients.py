@@ -14,12 +14,13 @@ def badge_recipient(session: Session, owner_id: int,
                     directory: UserDirectory | None = None) -> Recipient:
     """Firebase users are looked up in the directory (their address may have changed
     there); everyone else, and Firebase users the directory does not know, from the
-    users table."""
-    user = session.get(User, owner_id)
+    users table. `verified` says whether mail may go to the address."""
+    user = session.get(User, owner_id, with_for_update=True)  # see verify_email: no lost hold
     if user is None:
         raise NotFound(f"User {owner_id} not found")
     if user.firebase_uid and directory is not None:
         found = directory.lookup(user.firebase_uid)
         if found is not None and found.email:
-            return found
-    return Recipient(email=user.email, display_name=user.display_name)
+            return found  # verified as Firebase says it is now
+    return Recipient(email=user.email, display_name=user.display_name,
+                     verified=user.email_verified_at is not None)

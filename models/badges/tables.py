@@ -48,11 +48,12 @@ class Badge(Base):
 
 class BadgeMail(Base):
     """The one mail of a badge. `sending` is written (own transaction) before the SMTP
-    call; a redelivery that finds it never sends again."""
+    call; a redelivery that finds it never sends again. `held`: the owner's address is
+    not verified yet; it goes once they verify it."""
 
     __tablename__ = "badge_mails"
     __table_args__ = (
-        CheckConstraint("status IN ('sending', 'sent', 'failed')", name="status_known"),
+        CheckConstraint("status IN ('held', 'sending', 'sent', 'failed')", name="status_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
 from models.core.db import Database
-from models.core.errors import Forbidden, Invalid, NotFound
+from models.core.errors import Conflict, Forbidden, Invalid, NotFound
 from models.core.uow import UnitOfWork
 
 MAX_TOP_UP = 1_000_000
@@ -48,7 +48,9 @@ def require_admin(actor: User) -> None:
 
 def add_allowed_usage(db: Database, actor: User, user_id: int, n: int) -> User:
     """Admins add `n` (a positive integer) to a user's allowed usage. An atomic increment:
-    concurrent top-ups all count. Forbidden for non-admins, NotFound for no such user."""
+    concurrent top-ups all count. Forbidden for non-admins, NotFound for no such user,
+    Conflict (`email_not_verified`, nothing changed) while the user's address is not
+    verified: badges are mailed, and mail waits for a verified address."""
     require_admin(actor)
     if isinstance(n, bool) or not isinstance(n, int) or not 0 < n <= MAX_TOP_UP:
         raise Invalid(f"allowed-usage must be an integer from 1 to {MAX_TOP_UP}",
@@ -59,5 +61,8 @@ def add_allowed_usage(db: Database, actor: User, user_id: int, n: int) -> User:
                                   .execution_options(populate_existing=True))
         if user is None:
             raise NotFound(f"User {user_id} not found")
+        if user.email_verified_at is None:
+            raise Conflict(f"User {user_id} has not verified their email address yet",
+                           code="email_not_verified")
         uow.commit()
         return user

@@ -111,6 +111,19 @@ class Config:
     # quorum members of each new consumer queue; 0: one per node listed in AMQP_URL, at
     # most MAX_REPLICAS (a majority of 3 survives one node loss, of 5 two)
     quorum_group_size: int = 0
+    # sign-in throttle (models/accounts/throttle.py): after LOGIN_MAX_FAILURES failures on
+    # one account, or LOGIN_MAX_FAILURES_PER_ADDRESS from one client address, within
+    # LOGIN_WINDOW_SECONDS, sign-in answers 429 until the window ends; sign-up takes
+    # SIGNUP_MAX_PER_ADDRESS attempts per address (and LOGIN_MAX_FAILURES per email)
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_seconds: int = 900
+    signup_max_per_address: int = 20
+    # X-Forwarded-For is trusted from this many proxies in front of the API (0: none;
+    # the client address is the peer's)
+    trusted_proxies: int = 0
+    # how long the link mailed at sign-up verifies the address
+    verify_email_ttl_seconds: int = 3 * DAY_S
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -182,6 +195,15 @@ class Config:
                                       if h.strip())
             if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
             quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", base.login_max_failures),
+            login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS",
+                                                base.login_max_failures_per_address),
+            login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", base.login_window_seconds),
+            signup_max_per_address=_int(env, "SIGNUP_MAX_PER_ADDRESS",
+                                        base.signup_max_per_address),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", base.trusted_proxies),
+            verify_email_ttl_seconds=_int(env, "VERIFY_EMAIL_TTL_SECONDS",
+                                          base.verify_email_ttl_seconds),
         )
 
     def with_(self, **changes: object) -> Config:

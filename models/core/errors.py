@@ -48,6 +48,17 @@ class Busy(DomainError):
     title = "Busy, retry"
 
 
+class Throttled(DomainError):
+    """Too many attempts: `retry_after` seconds until they are taken again (HTTP 429)."""
+
+    code = "too_many_attempts"
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
+
 class BadParameter(DomainError):
     """A query parameter the request cannot be answered with (`parameter` names it)."""
 

@@ -15,7 +15,9 @@ from sqlalchemy import (
     BindParameter,
     Column,
     ColumnElement,
+    Integer,
     Select,
+    and_,
     bindparam,
     exists,
     func,
@@ -28,6 +30,7 @@ from sqlalchemy.engine import Connection
 
 from contracts.ticketing import AttendeeCheckedIn, AttendeeCheckedOut
 from models.accounts.tables import User
+from models.accounts.tokens import REVOKED
 from models.catalog.tables import Event
 from models.core.base import detached, utcnow
 from models.core.db import Database
@@ -50,6 +53,11 @@ SCAN_FIELDS = {"is_checked_in", "checkin_times", "device_name_checkin", "is_chec
 ATTENDEES, SCANS, USERS = Attendee.__table__, CheckInScan.__table__, User.__table__
 EVENTS, ORDERS, STAFF = Event.__table__, Order.__table__, EventStaff.__table__
 _ACTOR = bindparam("actor_id")
+# the token's version (None: the caller confirmed the user itself): a revoked token, or a
+# deactivated user, makes the actor unknown, in the same statement (no round trip added)
+_VERSION = bindparam("token_version", type_=Integer)
+_ACTOR_VALID = and_(USERS.c.id == _ACTOR, USERS.c.is_active,
+                    USERS.c.token_version == func.coalesce(_VERSION, USERS.c.token_version))
 _SCAN_LABELS = tuple(c.label(f"scan_{c.name}") for c in SCAN_COLUMNS)  # scan_id, ...
 
 
@@ -58,7 +66,7 @@ def _lock_statement(next_scan_id: ColumnElement) -> Select:
         ATTENDEES, EVENTS.c.owner_id, EVENTS.c.starts_at, EVENTS.c.ends_at,
         ORDERS.c.user_id.label("buyer_id"),
         ORDERS.c.status.label("order_status"),
-        select(USERS.c.is_admin).where(USERS.c.id == _ACTOR).scalar_subquery()
+        select(USERS.c.is_admin).where(_ACTOR_VALID).scalar_subquery()
         .label("actor_is_admin"),
         exists().where(STAFF.c.event_id == ATTENDEES.c.event_id, STAFF.c.user_id == _ACTOR)
         .label("actor_is_staff"),
@@ -82,7 +90,8 @@ LOCK_BY_SECRET = HotStatement("door_lock_by_secret", _LOCK.where(_BY_SECRET),
                               _LOCK_ELSEWHERE.where(_BY_SECRET))
 SCANS_OF = HotStatement("door_scans_of", select(*SCAN_COLUMNS).where(
     SCANS.c.attendee_id == bindparam("attendee_id")).order_by(SCANS.c.at, SCANS.c.id))
-USER_EXISTS = select(USERS.c.id).where(USERS.c.id == _ACTOR)
+USER_EXISTS = select(USERS.c.id).where(_ACTOR_VALID)
+ACCOUNT_EXISTS = select(USERS.c.id).where(USERS.c.id == _ACTOR)
 SCAN_VALUES = ("attendee_id", "kind", "at", "device_name", "nonce", "scanned_by_id",
                "created_at")
 ADD_SCAN = insert(SCANS).returning(SCANS.c.id)
@@ -147,9 +156,10 @@ def _pointer(member: str) -> str:
 
 
 def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
-          secret: str | None = None) -> _Locked:
+          secret: str | None = None, token_version: int | None = None) -> _Locked:
     """The attendee (row locked: its scans are taken one at a time) and its scans so far;
-    Unauthorized if the actor's account is gone. Under READ COMMITTED the scans joined
+    Unauthorized if the actor's account is gone or deactivated, or `token_version` is no
+    longer theirs (the token was revoked). Under READ COMMITTED the scans joined
     in come from the snapshot taken before any wait for the lock, while the locked row
     is re-read at its newest version: if a scan committed meanwhile, `scan_count` (every
     scan bumps it) differs from the scans read, and they are read again."""
@@ -157,12 +167,18 @@ def _lock(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
         rows = []  # the prepared statement's INTEGER parameter cannot even hold it
     else:
         rows = (LOCK_BY_SECRET if secret is not None else LOCK_BY_ID)(
-            conn, {"actor_id": actor_id, "attendee_id": attendee_id, "secret": secret})
+            conn, {"actor_id": actor_id, "attendee_id": attendee_id, "secret": secret,
+                   "token_version": token_version})
     row = rows[0] if rows else None
     if row is None or row["actor_is_admin"] is None:
-        if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id}).first():
+        if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id,
+                                                      "token_version": token_version}).first():
             raise _not_found(secret is not None)
-        raise Unauthorized("Invalid token", code="bad_token")  # deleted since it was issued
+        # deleted, or deactivated or signed out, since the token was issued (the refusal
+        # alone pays for telling which)
+        if conn.execute(ACCOUNT_EXISTS, {"actor_id": actor_id}).first():
+            raise Unauthorized(REVOKED, code="token_revoked")
+        raise Unauthorized("Invalid token", code="bad_token")
     scans = [Scan(r["scan_id"], r["scan_kind"], r["scan_at"], r["scan_device_name"],
                   r["scan_nonce"]) for r in rows if r["scan_id"] is not None]
     if len(scans) != row["scan_count"]:
@@ -251,33 +267,42 @@ def _scan(conn: Connection, locked: _Locked, kind: str, *, at: datetime,
 
 
 def _scan_once(db: Database, actor_id: int, attendee_id: int | None, kind: str, *,
-               device: str | None, nonce: str | None, secret: str | None = None) -> ScanResult:
+               device: str | None, nonce: str | None, secret: str | None = None,
+               token_version: int | None = None) -> ScanResult:
     with db.engine.begin() as conn:  # Core only: the door needs no ORM session
-        locked = _lock(conn, actor_id, attendee_id=attendee_id, secret=secret)
+        locked = _lock(conn, actor_id, attendee_id=attendee_id, secret=secret,
+                       token_version=token_version)
         _may_scan(locked, by_secret=secret is not None)
         scan, replayed = _scan(conn, locked, kind, at=utcnow(), device=device, nonce=nonce)
     return ScanResult(locked.view(), scan, replayed)
 
 
 def check_in_attendee(db: Database, actor_id: int, attendee_id: int, *,
-                      device_name: str | None = None, nonce: str | None = None) -> ScanResult:
+                      device_name: str | None = None, nonce: str | None = None,
+                      token_version: int | None = None) -> ScanResult:
     """An entry scan stamped now by the owner or staff (the user `actor_id`, confirmed
     here); a nonce seen before for this attendee returns the first scan and records
-    nothing. Records `attendee.checked_in`."""
-    return _scan_once(db, actor_id, attendee_id, "entry", device=device_name, nonce=nonce)
+    nothing. Records `attendee.checked_in`. `token_version`: the version the actor's token
+    names (Unauthorized `token_revoked` unless it is still theirs); None when the caller
+    confirmed the user itself."""
+    return _scan_once(db, actor_id, attendee_id, "entry", device=device_name, nonce=nonce,
+                      token_version=token_version)
 
 
 def check_out_attendee(db: Database, actor_id: int, attendee_id: int, *,
-                       device_name: str | None = None, nonce: str | None = None) -> ScanResult:
+                       device_name: str | None = None, nonce: str | None = None,
+                       token_version: int | None = None) -> ScanResult:
     """An exit scan (Invalid `not_checked_in` unless inside). Records `attendee.checked_out`."""
-    return _scan_once(db, actor_id, attendee_id, "exit", device=device_name, nonce=nonce)
+    return _scan_once(db, actor_id, attendee_id, "exit", device=device_name, nonce=nonce,
+                      token_version=token_version)
 
 
 def check_in_by_secret(db: Database, actor_id: int, secret: str, *,
-                       device_name: str | None = None, nonce: str | None = None) -> ScanResult:
+                       device_name: str | None = None, nonce: str | None = None,
+                       token_version: int | None = None) -> ScanResult:
     """`check_in_attendee` for the attendee whose QR code carries `secret`."""
     return _scan_once(db, actor_id, None, "entry", device=device_name, nonce=nonce,
-                      secret=secret)
+                      secret=secret, token_version=token_version)
 
 
 def _csv(raw: str) -> list[str]:
@@ -361,7 +386,8 @@ def _check_out_at(conn: Connection, locked: _Locked, changes: dict[str, Any]) ->
 
 
 def update_attendee(db: Database, actor_id: int, attendee_id: int,
-                    changes: dict[str, Any]) -> AttendeeView:
+                    changes: dict[str, Any], *, token_version: int | None = None
+                    ) -> AttendeeView:
     """PATCH an attendee. Names/email: its buyer or the event's owner (a value equal to
     the stored one is no change). Check-in members (owner or staff) follow Open Event:
     device names need `is-checked-in` and `checkin-times` of equal length; new times are
@@ -371,7 +397,7 @@ def update_attendee(db: Database, actor_id: int, attendee_id: int,
     the door's four round trips: no statement is added for what does not change."""
     check_device_rules(changes)
     with db.engine.begin() as conn:
-        locked = _lock(conn, actor_id, attendee_id=attendee_id)
+        locked = _lock(conn, actor_id, attendee_id=attendee_id, token_version=token_version)
         if SCAN_FIELDS & changes.keys():
             _may_scan(locked)
         is_buyer = locked.buyer_id == actor_id

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
-from models.accounts.users import normalise_email
+from models.accounts.users import valid_email
 from models.catalog.events import managed_event
 from models.core.base import utcnow
 from models.core.db import Database
@@ -27,7 +27,7 @@ def invite_staff(db: Database, actor: User, event_id: int, email: str) -> StaffI
     """Invite `email` to be staff of the event (its owner or an admin). Inviting an
     address again returns its invitation, pending again if it had been declined.
     Raises Invalid for a malformed address, Forbidden/NotFound for the event."""
-    address = normalise_email(email)
+    address = valid_email(email)
     with UnitOfWork(db) as uow:
         s = uow.session
         managed_event(s, actor, event_id, STAFF_ONLY)

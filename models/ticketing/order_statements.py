@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.accounts.tables import User
+from models.accounts.tokens import REVOKED
 from models.catalog.tables import Event, Ticket
 from models.core.errors import NotFound, Unauthorized
 from models.core.hot import HotStatement
@@ -72,9 +73,14 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
           attendee_ids: ColumnElement):
     one = select(literal_column("1").label("one")).subquery("one")
     actor = bindparam("actor_id", type_=Integer)
+    version = cast(bindparam("token_version", type_=Integer), Integer)
     return select(
-        select(USERS.c.is_admin).where(USERS.c.id == actor).scalar_subquery()
-        .label("actor_is_admin"),
+        # the token's account, still active and not signed out since (NULL version: the
+        # caller confirmed the user itself)
+        select(USERS.c.is_admin).where(
+            USERS.c.id == actor, USERS.c.is_active,
+            USERS.c.token_version == func.coalesce(version, USERS.c.token_version))
+        .scalar_subquery().label("actor_is_admin"),
         EVENTS.c.id.label("event_id"), EVENTS.c.owner_id, EVENTS.c.order_expiry_time,
         *(TICKETS.c[n].label(f"ticket_{n}") for n in TICKET_FIELDS),
         KEYS.c.id.label("key_id"), KEYS.c.fingerprint.label("key_fingerprint"),
@@ -119,14 +125,19 @@ class OrderFacts:
 
 
 def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids: list[int],
-                     idem: Idempotency | None, units: int) -> OrderFacts:
+                     idem: Idempotency | None, units: int,
+                     token_version: int | None = None) -> OrderFacts:
     """One statement; `units` ids are taken for the attendees (0 when the order will be
     written in steps). Raises Unauthorized when the actor's account is gone (deleted
-    since its token was issued), NotFound when the event is."""
+    since its token was issued) or the token revoked (deactivated, signed out, password
+    changed: `token_version` is not the account's), NotFound when the event is."""
     rows = READ(conn, {"actor_id": actor_id, "event_id": event_id, "ticket_ids": ticket_ids,
-                       "idem_key": idem.key if idem else None, "units": units})
+                       "idem_key": idem.key if idem else None, "units": units,
+                       "token_version": token_version})
     row = rows[0]
-    if row["actor_is_admin"] is None:
+    if row["actor_is_admin"] is None:  # the refusal alone pays for telling which
+        if conn.execute(select(USERS.c.id).where(USERS.c.id == actor_id)).first():
+            raise Unauthorized(REVOKED, code="token_revoked")
         raise Unauthorized("Invalid token", code="bad_token")
     if row["event_id"] is None:
         raise NotFound(f"Event {event_id} not found")

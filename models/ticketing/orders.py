@@ -57,13 +57,15 @@ OFFLINE_PAYMENT_MODES = ("bank", "cheque")  # the organiser completes or cancels
 
 def place_onsite_order(db: Database, actor: User | int, event_id: int,
                        tickets: list[tuple[int, int]], *,
-                       idempotency: Idempotency | None = None) -> PlacedOrder:
+                       idempotency: Idempotency | None = None,
+                       token_version: int | None = None) -> PlacedOrder:
     """The event's owner (or an admin) sells `(ticket_id, quantity)` at the door: one
     order, paid onsite, with exactly `quantity` placeholder attendees per ticket. The sales
     window is not checked; min/max per order and capacity are. `actor` is a user or the
-    id of one (the API's token), confirmed in the order's transaction: Unauthorized when
-    the account is gone. Raises Invalid (422) on missing or bad ticket data, Conflict
-    `ticket_sold_out` (409) past capacity."""
+    id of one (the API's token, with its `token_version`), confirmed in the order's
+    transaction: Unauthorized when the account is gone, deactivated or signed out since.
+    Raises Invalid (422) on missing or bad ticket data, Conflict `ticket_sold_out` (409)
+    past capacity."""
     if not tickets:
         raise Invalid("on-site-tickets info missing", code="on_site_tickets_missing",
                       pointer=ONSITE_POINTER)
@@ -78,13 +80,14 @@ def place_onsite_order(db: Database, actor: User | int, event_id: int,
                           code="invalid_quantity", pointer=ONSITE_POINTER)
         holders[ticket_id] += [AttendeeDetails(ticket_id, *ONSITE_NAME)] * quantity
     return _place(db, actor, event_id, holders, mode="onsite", code=None,
-                  idem=idempotency, pointer=ONSITE_POINTER)
+                  idem=idempotency, pointer=ONSITE_POINTER, token_version=token_version)
 
 
 def place_order(db: Database, actor: User | int, event_id: int,
                 attendees: list[AttendeeDetails],
                 *, discount_code: str | None = None, payment_mode: str = "online",
-                idempotency: Idempotency | None = None) -> PlacedOrder:
+                idempotency: Idempotency | None = None,
+                token_version: int | None = None) -> PlacedOrder:
     """A signed-in user buys one unit per attendee given, within each ticket's sales window
     and min/max per order, with an optional discount code (valid now, uses left). A paid
     order is pending (`online`, expires) or placed (`bank` / `cheque`); a free one is
@@ -100,7 +103,7 @@ def place_order(db: Database, actor: User | int, event_id: int,
     for person in attendees:
         holders[person.ticket_id].append(person)
     return _place(db, actor, event_id, holders, mode=payment_mode, code=discount_code,
-                  idem=idempotency, pointer=ATTENDEES_POINTER)
+                  idem=idempotency, pointer=ATTENDEES_POINTER, token_version=token_version)
 
 
 def _start(order: Order, expiry_minutes: int) -> None:
@@ -117,7 +120,8 @@ def _start(order: Order, expiry_minutes: int) -> None:
 
 def _place(db: Database, actor: User | int, event_id: int,
            holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
-           idem: Idempotency | None, pointer: str) -> PlacedOrder:
+           idem: Idempotency | None, pointer: str,
+           token_version: int | None = None) -> PlacedOrder:
     """Check and write the order, all or nothing. On PostgreSQL an order of one ticket
     is two round trips: `READ`, then `WRITE_AT_ONCE`, a single statement and so a
     transaction of its own (`_connection`). A unique index that refuses the write (a
@@ -130,7 +134,8 @@ def _place(db: Database, actor: User | int, event_id: int,
         try:
             with _connection(db, single_statement=at_once and not code) as conn:
                 return _place_in(conn, actor_id, event_id, holders, mode=mode, code=code,
-                                 idem=idem, pointer=pointer, at_once=at_once)
+                                 idem=idem, pointer=pointer, at_once=at_once,
+                                 token_version=token_version)
         except IntegrityError as exc:
             if not unique_violation(exc):
                 raise
@@ -155,10 +160,12 @@ def _connection(db: Database, *, single_statement: bool) -> Iterator[Connection]
 
 def _place_in(conn: Connection, actor_id: int, event_id: int,
               holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
-              idem: Idempotency | None, pointer: str, at_once: bool) -> PlacedOrder:
+              idem: Idempotency | None, pointer: str, at_once: bool,
+              token_version: int | None) -> PlacedOrder:
     onsite = mode == "onsite"
     units = sum(map(len, holders.values())) if at_once else 0
-    facts = read_order_facts(conn, actor_id, event_id, sorted(holders), idem, units)
+    facts = read_order_facts(conn, actor_id, event_id, sorted(holders), idem, units,
+                             token_version)
     if onsite and not facts.actor_manages:
         raise Forbidden("Only the event's owner or an admin can sell onsite")
     if idem is not None:

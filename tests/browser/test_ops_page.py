@@ -46,7 +46,8 @@ def row(page: Page, consumer: str):
 
 def test_admin_sees_counts_change_and_replays_a_dead_letter(page: Page, live_app: str, db,
                                                             spine):
-    admin = create_user(db, "root@example.com", PASSWORD, is_admin=True)
+    admin = create_user(db, "root@example.com", PASSWORD, is_admin=True,
+                        verified=True)  # as `venuebus users create --admin`: no sign-up mail
     message_id = rate_missing_event(db)
     sign_in(page, live_app, "root@example.com", PASSWORD, "/ops")
     expect(page.locator("[data-count=outbox-pending]")).to_have_text("1")
@@ -112,7 +113,7 @@ def test_a_non_admin_is_refused(page: Page, live_app: str, db):
 
 
 def test_the_pause_switch_stops_the_refresh(page: Page, live_app: str, db):
-    create_user(db, "root@example.com", PASSWORD, is_admin=True)
+    create_user(db, "root@example.com", PASSWORD, is_admin=True, verified=True)  # as `users create`
     polls: list[str] = []
     page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/ops/overview")
             else None)

@@ -10,7 +10,7 @@ from api.app import create_app
 from models.badges.tables import Badge, BadgeMail
 from models.core.outbox import ProcessedMessage
 from tests.support.api import auth
-from tests.support.badges import badge_doc, rows, usage_of, user_with_usage
+from tests.support.badges import badge_doc, rows, usage_of, vouched_user_with_usage
 from tests.support.pdfs import has_qr_tools, pdf_pages_text, qr_codes
 from tests.support.processes import wait_until
 from tests.support.smtp import html_part
@@ -43,7 +43,7 @@ def _badge(db, badge_id: int) -> tuple[Badge, BadgeMail | None]:
 
 def test_badge_request_ends_with_a_valid_pdf_and_exactly_one_mail(
         system, client, db, smtp, tmp_path):
-    _, token = user_with_usage(client, db, "ada@example.com", 50)
+    _, token = vouched_user_with_usage(client, db, "ada@example.com", 50)
     r = client.post("/v1/badges", headers=auth(token),
                     json=badge_doc({"rows": rows(10, secrets=True)}))
     badge_id = int(r.get_json()["data"]["id"])
@@ -71,7 +71,7 @@ def test_mail_consumer_killed_after_sending_before_ack_still_yields_one_mail(
     procs.start("consume", "badges", ready="consumer badges running", env=env)
     mail = procs.start("consume", "mail", ready="consumer mail running", env=env)
     smtp[1].hold_s = 30  # the message is in; the consumer waits for the final reply
-    _, token = user_with_usage(client, db, "ada@example.com", 5)
+    _, token = vouched_user_with_usage(client, db, "ada@example.com", 5)
     r = client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
     badge_id = int(r.get_json()["data"]["id"])
     smtp[1].wait_for(1, timeout=30)
@@ -92,7 +92,7 @@ def test_mail_consumer_killed_after_sending_before_ack_still_yields_one_mail(
 
 def test_smtp_refusing_then_accepting_yields_one_mail_after_retries(system, client, db, smtp):
     smtp[1].refuse = 2
-    _, token = user_with_usage(client, db, "ada@example.com", 5)
+    _, token = vouched_user_with_usage(client, db, "ada@example.com", 5)
     r = client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
     badge_id = int(r.get_json()["data"]["id"])
     smtp[1].wait_for(1, timeout=30)
@@ -109,7 +109,7 @@ def test_render_failing_every_retry_fails_the_badge_and_gives_usage_back(
     env = {"BADGE_STORAGE": str(blocker / "badges")}
     procs.start("relay", ready="relay running", env=env)
     procs.start("consume", "badges", ready="consumer badges running", env=env)
-    user_id, token = user_with_usage(client, db, "ada@example.com", 5)
+    user_id, token = vouched_user_with_usage(client, db, "ada@example.com", 5)
     r = client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(3)}))
     badge_id = int(r.get_json()["data"]["id"])
     assert usage_of(db, user_id) == 2

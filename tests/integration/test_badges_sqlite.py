@@ -19,9 +19,11 @@ from models.badges.tables import Badge, BadgeMail
 from models.core.config import Config
 from models.core.db import Database
 from models.core.migrate import upgrade
+from tests.support.accounts import verify_user
 from tests.support.badges import rows
 from tests.support.deliveries import recorded
 from tests.support.smtp import smtp_server
+from tests.support.speaker_identity import random_secret_key
 
 
 def _no_busy_wait(dbapi_conn, _record) -> None:
@@ -33,7 +35,7 @@ def sqlite_db(tmp_path):
     with smtp_server() as (url, inbox):
         db_url = f"sqlite:///{tmp_path}/v.db"
         upgrade(db_url)
-        db = Database(Config(database_url=db_url, smtp_url=url,
+        db = Database(Config(database_url=db_url, smtp_url=url, secret_key=random_secret_key(),
                              badge_storage=str(tmp_path / "badges")))
         event.listen(db.engine, "connect", _no_busy_wait)  # after make_engine's pragmas
         yield db, inbox
@@ -43,6 +45,7 @@ def sqlite_db(tmp_path):
 def test_badge_is_rendered_and_mailed_once_on_sqlite(sqlite_db):
     db, inbox = sqlite_db
     owner = create_user(db, "ada@example.com", "password123")
+    verify_user(db, owner)
     badge = request_badges(db, owner, rows=rows(5, secrets=True))
     outcomes = TrackedWork(db, BADGES, max_attempts=3)(recorded(db, "badge.requested"))
     outcomes += TrackedWork(db, MAIL, max_attempts=3)(recorded(db, "badge.generated"))
@@ -57,6 +60,7 @@ def test_badge_is_rendered_and_mailed_once_on_sqlite(sqlite_db):
 def test_refused_mail_is_retried_and_given_up_with_the_error_on_sqlite(sqlite_db):
     db, inbox = sqlite_db
     owner = create_user(db, "ada@example.com", "password123")
+    verify_user(db, owner)
     request_badges(db, owner, rows=rows(1))
     TrackedWork(db, BADGES, max_attempts=2)(recorded(db, "badge.requested"))
     inbox.refuse = 5

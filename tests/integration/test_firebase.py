@@ -79,6 +79,7 @@ def test_mail_goes_to_the_address_firebase_has_now(fb_client, fb_config, db, emu
     r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
     assert r.status_code == 202
     fb.change_email(emulator, token, "new@example.com")  # the users table still says old@
+    fb.mark_email_verified(emulator, uid)  # mail goes only to a verified address
     with smtp_server() as (url, inbox):
         consumer_db = Database(fb_config.with_(smtp_url=url))
         try:
@@ -89,3 +90,47 @@ def test_mail_goes_to_the_address_firebase_has_now(fb_client, fb_config, db, emu
         [mail] = inbox.messages
     assert mail["To"] == "Grace Hopper <new@example.com>"
     assert "Hello Grace Hopper!" in html_part(mail)
+
+
+def test_a_firebase_token_issued_before_a_revocation_is_refused(fb_client, emulator):
+    import time
+
+    uid, token = fb.sign_up(emulator, "rev@example.com", "secret-pass-1", "Rev")
+    assert fb_client.get("/v1/users/1", headers=auth(token)).status_code == 200
+    time.sleep(1.1)  # Firebase compares whole seconds: revoke after the token's second
+    fb.revoke_refresh_tokens(emulator, uid)
+    r = fb_client.get("/v1/users/1", headers=auth(token))
+    assert r.status_code == 401 and error(r)["code"] == "token_revoked"
+    fresh = fb.sign_in(emulator, "rev@example.com", "secret-pass-1")
+    assert fb_client.get("/v1/users/1", headers=auth(fresh)).status_code == 200
+
+
+def test_firebase_saying_email_verified_verifies_the_local_user_once(fb_client, db, emulator):
+    uid, token = fb.sign_up(emulator, "v@example.com", "secret-pass-1", "V")
+    assert fb_client.get("/v1/users/1", headers=auth(token)).get_json()["data"][
+        "attributes"]["email-verified-at"] is None
+    fb.mark_email_verified(emulator, uid)
+    fresh = fb.sign_in(emulator, "v@example.com", "secret-pass-1")
+    for _ in range(2):
+        me = fb_client.get("/v1/users/1", headers=auth(fresh)).get_json()["data"]
+        assert me["attributes"]["email-verified-at"]
+    assert len(recorded(db, "user.email_verified")) == 1
+
+
+def test_an_address_firebase_has_not_verified_gets_no_mail(fb_client, fb_config, db,
+                                                          emulator):
+    from models.badges.tables import BadgeMail
+
+    _, token = fb.sign_up(emulator, "unverified@example.com", "secret-pass-1", "U")
+    r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
+    assert r.status_code == 202
+    with smtp_server() as (url, inbox):
+        consumer_db = Database(fb_config.with_(smtp_url=url))
+        try:
+            handle(consumer_db, render_badge, recorded(db, "badge.requested"))
+            handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
+        finally:
+            consumer_db.dispose()
+        assert inbox.messages == []
+    with db.session() as s:
+        assert s.scalar(select(BadgeMail.status)) == "held"

@@ -71,7 +71,7 @@ def test_non_admins_get_403_and_replay_nothing(client, db, config):
 
 
 def test_admin_replays_only_with_the_csrf_token_and_an_existing_letter(client, db, config):
-    create_user(db, "root@example.com", PASSWORD, is_admin=True)
+    create_user(db, "root@example.com", PASSWORD, is_admin=True, verified=True)  # as `users create`
     kill(config, "m-1")
     kill(config, "m-2")
     token = sign_in(client, "root@example.com")
@@ -96,7 +96,7 @@ def test_admin_replays_only_with_the_csrf_token_and_an_existing_letter(client, d
 
 def test_the_overview_shows_the_outbox_even_when_the_management_api_is_down(client, db,
                                                                               config, app):
-    create_user(db, "root@example.com", PASSWORD, is_admin=True)
+    create_user(db, "root@example.com", PASSWORD, is_admin=True, verified=True)  # as `users create`
     app.extensions["venuebus"].config = config.with_(
         broker_api_url="http://127.0.0.1:9")  # nothing listens on the discard port
     sign_in(client, "root@example.com")

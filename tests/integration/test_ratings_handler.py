@@ -46,7 +46,7 @@ def read(db, event_id):
 
 
 def test_average_is_exact_in_any_order(db, event_with_feedback):
-    messages = recorded(db)
+    messages = recorded(db, "rating.changed")  # the users' sign-ups left out
     work = TrackedWork(db, CONSUMER, max_attempts=3)
     for msg in reversed(messages):
         assert work([msg]) == [Outcome("ack")]
@@ -54,7 +54,7 @@ def test_average_is_exact_in_any_order(db, event_with_feedback):
 
 
 def test_duplicates_in_and_across_batches_apply_once(db, event_with_feedback):
-    messages = recorded(db)
+    messages = recorded(db, "rating.changed")  # the users' sign-ups left out
     work = TrackedWork(db, CONSUMER, max_attempts=3)
     doubled = list(itertools.chain.from_iterable(zip(messages, messages, strict=True)))
     assert all(o.action == "ack" for o in work(doubled))
@@ -64,7 +64,7 @@ def test_duplicates_in_and_across_batches_apply_once(db, event_with_feedback):
 
 def test_malformed_message_is_dead_lettered_and_the_rest_of_the_batch_applies(
         db, event_with_feedback):
-    messages = recorded(db)
+    messages = recorded(db, "rating.changed")  # the users' sign-ups left out
     bad = delivery({"event_id": event_with_feedback.id, "change": "exploded"})
     outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([*messages[:2], bad, *messages[2:]])
     assert [o.action for o in outcomes] == ["ack", "ack", "dead", "ack", "ack", "ack", "ack"]
@@ -101,7 +101,7 @@ def test_handler_runs_on_sqlite_too(tmp_path):
     for i, r in enumerate([5, 4]):
         feedback.create_feedback(sdb, create_user(sdb, f"s{i}@example.com", "password123"),
                                  event.id, r)
-    outcomes = TrackedWork(sdb, CONSUMER, max_attempts=3)(recorded(sdb))
+    outcomes = TrackedWork(sdb, CONSUMER, max_attempts=3)(recorded(sdb, "rating.changed"))
     assert [o.action for o in outcomes] == ["ack", "ack"]
     assert read(sdb, event.id) == (4.5, 2)
     sdb.dispose()
@@ -109,7 +109,7 @@ def test_handler_runs_on_sqlite_too(tmp_path):
 
 def test_message_without_an_id_is_dead_lettered_not_taken_for_a_duplicate(db,
                                                                           event_with_feedback):
-    messages = recorded(db)
+    messages = recorded(db, "rating.changed")  # the users' sign-ups left out
     nameless = dataclasses.replace(messages[0], message_id="")
     outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([nameless, *messages])
     assert [o.action for o in outcomes] == ["dead"] + ["ack"] * len(messages)

@@ -29,3 +29,17 @@ def test_demo_speaker_is_registered_once_and_its_config_kept(db, database_url, t
         rows = s.query(Speaker).all()
     assert [str(r.id) for r in rows] == [config.device_id]
     assert rows[0].token_hash == hash_token(config.device_token)
+
+
+def test_the_demo_user_is_verified_so_its_mail_goes_and_usage_can_be_granted(
+        db, database_url, tmp_path, monkeypatch):
+    from sqlalchemy import select
+
+    from models.accounts.tables import User
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    result = CliRunner().invoke(speakers, ["demo", "--config", str(tmp_path / "agent.json")])
+    assert result.exit_code == 0, result.output
+    with db.session() as s:
+        demo = s.scalar(select(User).where(User.email == "demo@venuebus.local"))
+    assert demo.email_verified_at is not None

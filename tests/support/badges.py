@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from models.accounts.tables import User
 from models.catalog.tables import Event
+from tests.support.accounts import verify_address
 from tests.support.api import auth, doc, login, sign_up
 
 
@@ -25,12 +26,26 @@ def usage_of(db, user_id: int) -> int:
         return s.scalar(select(User.allowed_usage).where(User.id == user_id))
 
 
-def user_with_usage(client, db, email: str, n: int, *, admin: bool = False
-                    ) -> tuple[int, str]:
-    """Sign up `email` through the API, then set its usage (and admin flag)."""
+def user_with_usage(client, db, email: str, n: int, *, admin: bool = False,
+                    verified: bool = True) -> tuple[int, str]:
+    """Sign up `email` through the API, verify the address through the verification
+    endpoint (unless `verified` is False: its badge mail is then held), then set its
+    usage (and admin flag)."""
     sign_up(client, email)
+    if verified:
+        verify_address(client, email)
     user_id = set_usage(db, email, n, admin=admin)
     return user_id, login(client, email)
+
+
+def vouched_user_with_usage(client, db, email: str, n: int) -> tuple[int, str]:
+    """A user an operator created (`venuebus users create`: the address counts as
+    verified, no verification mail is sent) with `n` usage; for running systems whose
+    mail consumer would otherwise mail a verification link too."""
+    from models.accounts.users import create_user
+
+    create_user(db, email, "password123", verified=True)
+    return set_usage(db, email, n), login(client, email)
 
 
 def attendees_for(client, db, token: str, event_id: str, names: list[str], *,

@@ -24,6 +24,15 @@ def recorded(db, routing_key: str | None = None) -> list[Delivery]:
     return out
 
 
+def routed_to(db, consumer: str) -> list[Delivery]:
+    """`recorded`, but only what the broker routes to `consumer`'s queue (its bindings in
+    contracts.topology)."""
+    from contracts.topology import QUEUES, matches
+
+    return [d for d in recorded(db)
+            if any(matches(p, d.routing_key) for p in QUEUES[consumer])]
+
+
 def handle(db, handler: Callable[[UnitOfWork, list], Any], deliveries: list,
            *, commit: bool = True, consumer: str | None = "test") -> None:
     """Run `handler` in one transaction after the runtime's tracking rows (so, as in

@@ -94,3 +94,31 @@ def sign_up(host: str, email: str, password: str, display_name: str) -> tuple[st
 
 def change_email(host: str, id_token: str, email: str) -> None:
     _call(host, "update", {"idToken": id_token, "email": email})
+
+
+def _admin(host: str, op: str, body: dict) -> dict:
+    """An Admin API call: the emulator takes `Bearer owner` as the project's owner."""
+    r = requests.post(f"http://{host}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}"
+                      f"/accounts:{op}", json=body, headers={"Authorization": "Bearer owner"},
+                      timeout=10)
+    assert r.ok, r.text
+    return r.json()
+
+
+def mark_email_verified(host: str, uid: str) -> None:
+    """Firebase marks the user's address verified (as following its own link does)."""
+    _admin(host, "update", {"localId": uid, "emailVerified": True})
+
+
+def revoke_refresh_tokens(host: str, uid: str) -> None:
+    """What `auth.revoke_refresh_tokens` does: ID tokens issued before now are revoked
+    (Firebase counts in whole seconds: a token of this very second stays valid)."""
+    import time
+
+    _admin(host, "update", {"localId": uid, "validSince": str(int(time.time()))})
+
+
+def sign_in(host: str, email: str, password: str) -> str:
+    """A fresh ID token (with the claims Firebase holds now)."""
+    return _call(host, "signInWithPassword", {"email": email, "password": password,
+                                              "returnSecureToken": True})["idToken"]

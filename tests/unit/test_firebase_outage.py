@@ -12,7 +12,7 @@ from models.core.errors import Busy
 def test_keys_that_cannot_be_fetched_are_busy_not_an_invalid_token(monkeypatch):
     fb = FirebaseAuth("demo-outage")
 
-    def unreachable(token, app=None):
+    def unreachable(token, app=None, check_revoked=False):
         raise auth.CertificateFetchError("keys unreachable", cause=OSError("no route"))
 
     monkeypatch.setattr(auth, "verify_id_token", unreachable)
@@ -20,7 +20,7 @@ def test_keys_that_cannot_be_fetched_are_busy_not_an_invalid_token(monkeypatch):
         fb.verify("some.id.token")
     assert caught.value.code == "firebase_unavailable"
 
-    def forged(token, app=None):
+    def forged(token, app=None, check_revoked=False):
         raise auth.InvalidIdTokenError("bad signature")
 
     monkeypatch.setattr(auth, "verify_id_token", forged)

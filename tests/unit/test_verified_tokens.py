@@ -1,5 +1,5 @@
 """The per-app cache of our own verified tokens: it saves the signature check, never the
-expiry check."""
+expiry check; it holds the token's version for the revocation check with the user."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from api.auth import VerifiedTokens
 
 def test_a_verified_token_is_remembered_until_it_expires():
     cache = VerifiedTokens()
-    cache.put("t", 7, time.time() + 60)
-    assert cache.get("t") == 7
+    cache.put("t", 7, 3, time.time() + 60)
+    assert cache.get("t") == (7, 3)
     assert cache.get("other") is None
-    cache.put("old", 8, time.time() - 1)
+    cache.put("old", 8, 0, time.time() - 1)
     assert cache.get("old") is None
     assert "old" not in cache.tokens
 
@@ -21,6 +21,6 @@ def test_a_verified_token_is_remembered_until_it_expires():
 def test_the_cache_stays_bounded():
     cache = VerifiedTokens()
     for i in range(VerifiedTokens.LIMIT + 10):
-        cache.put(f"t{i}", i, time.time() + 60)
+        cache.put(f"t{i}", i, 0, time.time() + 60)
     assert len(cache.tokens) <= VerifiedTokens.LIMIT
-    assert cache.get(f"t{VerifiedTokens.LIMIT + 9}") == VerifiedTokens.LIMIT + 9
+    assert cache.get(f"t{VerifiedTokens.LIMIT + 9}") == (VerifiedTokens.LIMIT + 9, 0)

@@ -29,7 +29,7 @@ from producers.publisher import ConfirmingPublisher
 from producers.relay import Relay
 from tests.support.api import auth
 from tests.support.broker import bound_keys, declare_topology, take_all
-from tests.support.deliveries import recorded
+from tests.support.deliveries import routed_to
 from tests.support.services import has_rabbitmqctl
 
 
@@ -117,7 +117,7 @@ def test_the_broker_routes_to_the_stats_queue_exactly_the_events_the_handler_cou
             pass
     finally:
         publisher.close()
-    everything = recorded(db)
+    everything = routed_to(db, "stats")
     needed = kinds_counted_by_stats(db, everything)
     # the probe tells them apart: the six ticketing kinds, not the rating
     assert "rating.changed" not in needed and len(needed) == 6
@@ -137,7 +137,7 @@ def test_the_broker_routes_to_the_stats_queue_exactly_the_events_the_handler_cou
 
 def test_handler_counts_each_fact_once_even_with_duplicates_in_one_batch(db, shop):
     vip = activity(db, shop)
-    messages = recorded(db)
+    messages = routed_to(db, "stats")
     renamed = [Delivery(**{**m.__dict__, "message_id": str(uuid.uuid4())}) for m in messages]
     with UnitOfWork(db) as uow:
         update_ticketing_stats(uow, messages + messages[::-1] + renamed)
@@ -150,7 +150,7 @@ def test_handler_counts_each_fact_once_even_with_duplicates_in_one_batch(db, sho
 
 def test_counts_are_exact_in_any_batching_through_the_runtimes_tracking(db, shop):
     vip = activity(db, shop)
-    messages = recorded(db)
+    messages = routed_to(db, "stats")
     work = TrackedWork(db, CONSUMER, max_attempts=3)
     for i in range(0, len(messages), 3):
         assert {o.action for o in work(messages[i:i + 3])} == {"ack"}
@@ -160,7 +160,7 @@ def test_counts_are_exact_in_any_batching_through_the_runtimes_tracking(db, shop
 
 def test_malformed_event_is_dead_lettered_without_losing_the_rest(db, shop):
     vip = activity(db, shop)
-    messages = recorded(db)
+    messages = routed_to(db, "stats")
     bad = Delivery(**{**messages[0].__dict__, "message_id": "bad", "data": {"event_id": 1}})
     outcomes = TrackedWork(db, CONSUMER, max_attempts=3)([bad, *messages])
     assert outcomes[0].action == "dead"
@@ -173,7 +173,7 @@ def test_stats_endpoint_serves_the_counts(client, db, shop):
 
     activity(db, shop)
     with UnitOfWork(db) as uow:
-        update_ticketing_stats(uow, recorded(db))
+        update_ticketing_stats(uow, routed_to(db, "stats"))
         uow.commit()
     with client.application.test_request_context():
         owner, buyer = issue_token(shop.owner), issue_token(shop.buyer)

@@ -1,0 +1,77 @@
+"""The sign-in throttle: failures counted per key in a fixed window, in the database (every
+API process, on every host, sees one count).
+
+A key names what is counted: `login:account:<email>`, `login:address:<ip>`,
+`signup:address:<ip>`... Each key's row holds its window's start and its failures; a
+failure after the window starts a new one. Checking and counting are separate
+statements: concurrent attempts may each pass the check before any is counted, so a
+burst of k parallel requests may exceed a limit by up to k - 1, never more."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from models.accounts.tables import AuthThrottle
+from models.core.base import UTCDateTime, utcnow
+from models.core.db import Database
+from models.core.errors import Throttled
+
+THROTTLES = AuthThrottle.__table__
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `max_failures` for `key` per `window_s` seconds."""
+
+    key: str
+    max_failures: int
+    window_s: int
+
+
+def check_limits(db: Database, limits: list[Limit], *, now: datetime | None = None) -> None:
+    """Raises Throttled (with the longest wait of the keys over their limit) when any
+    key has used up its failures in its current window; changes nothing."""
+    now = now or utcnow()
+    by_key = {limit.key: limit for limit in limits}
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(THROTTLES).where(THROTTLES.c.key.in_(by_key))).all()
+    waits = []
+    for row in rows:
+        limit = by_key[row.key]
+        ends = row.window_started_at + timedelta(seconds=limit.window_s)
+        if row.failures >= limit.max_failures and ends > now:
+            waits.append(math.ceil((ends - now).total_seconds()))
+    if waits:
+        raise Throttled("Too many attempts: wait before trying again",
+                        retry_after=max(1, max(waits)))
+
+
+def _upsert(dialect: str):
+    return (postgresql if dialect == "postgresql" else sqlite).insert(THROTTLES)
+
+
+def count_failure(db: Database, limits: list[Limit], *, now: datetime | None = None) -> None:
+    """One more failure for each key (a key whose window ended starts a new one with 1),
+    one atomic upsert per key, in one transaction."""
+    now = now or utcnow()
+    with db.engine.begin() as conn:
+        for limit in limits:
+            stmt = _upsert(conn.dialect.name).values(key=limit.key, window_started_at=now,
+                                                     failures=1)
+            cutoff = literal(now - timedelta(seconds=limit.window_s), UTCDateTime())
+            expired = THROTTLES.c.window_started_at <= cutoff
+            conn.execute(stmt.on_conflict_do_update(index_elements=[THROTTLES.c.key], set_={
+                "failures": case((expired, 1), else_=THROTTLES.c.failures + 1),
+                "window_started_at": case((expired, literal(now, UTCDateTime())),
+                                          else_=THROTTLES.c.window_started_at)}))
+
+
+def clear_limits(db: Database, keys: list[str]) -> None:
+    """Forget the failures of `keys` (an account's, after its owner signed in)."""
+    with db.engine.begin() as conn:
+        conn.execute(delete(THROTTLES).where(THROTTLES.c.key.in_(keys)))

@@ -1,0 +1,74 @@
+"""Verifying addresses the way their owners do: through the verification endpoint with
+the signed token the sign-up mail carries (mail is held until then), or by following
+the link in that mail."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from models.accounts.tables import User
+from models.accounts.verification import verification_token, verify_email
+from models.core.db import Database
+from tests.support.processes import wait_until
+from tests.support.smtp import Inbox
+
+LINK = re.compile(r"https?://\S+/v1/auth/verify-email\?token=[\w.-]+")
+
+
+def verify_address(client, email: str) -> None:
+    """Verify `email`'s account through `GET /v1/auth/verify-email` with the token its
+    sign-up mail would carry (signed with the app's key)."""
+    ext = client.application.extensions["venuebus"]
+    with ext.db.session() as s:
+        user_id = s.scalar(select(User.id).where(User.email == email.lower()))
+    token = verification_token(ext.config, user_id, email.lower())
+    r = client.get(f"/v1/auth/verify-email?token={token}")
+    assert r.status_code == 200, r.get_json()
+
+
+def verify_user(db: Database, user: User) -> None:
+    """`verify_address` for service-level tests: the service the endpoint calls."""
+    verify_email(db, db.config, verification_token(db.config, user.id, user.email))
+
+
+def link_in(mail) -> str:
+    """The verification link of a sign-up mail."""
+    found = LINK.search(mail.get_body(("plain",)).get_content())
+    assert found, "no verification link in the mail"
+    return found.group(0)
+
+
+def follow_link(client, inbox: Inbox, email: str, timeout: float = 30.0) -> None:
+    """Wait for `email`'s verification mail and follow its link (on this client)."""
+    def mine():
+        return [m for m in inbox.messages if m["To"] == email and
+                m["Subject"].startswith("Verify")]
+
+    wait_until(lambda: mine(), timeout=timeout, what=f"the verification mail to {email}")
+    link = urlsplit(link_in(mine()[0]))
+    r = client.get(f"{link.path}?{link.query}")
+    assert r.status_code == 200, r.get_json()
+
+
+def verified_by_mail(client, inbox: Inbox, email: str) -> None:
+    """For a running system: follow `email`'s verification link, then empty the inbox,
+    so that what arrives next is what the test is about."""
+    follow_link(client, inbox, email)
+    with inbox.lock:
+        inbox.messages.clear()
+
+
+def let_time_pass(db: Database, seconds: float) -> None:
+    """The throttle's windows started `seconds` earlier: as if that much time passed
+    (argon2 on a loaded machine makes a real short window flaky)."""
+    from datetime import timedelta
+
+    from models.accounts.tables import AuthThrottle
+
+    with db.session() as s:
+        for row in s.scalars(select(AuthThrottle)):
+            row.window_started_at -= timedelta(seconds=seconds)
+        s.commit()
