@@ -5,7 +5,7 @@ could read every account's address. Staff now come only from accepted invitation
 Existing staff rows stay as they are.
 
 Revision ID: 0920_staff_invitations
-Revises: 0900_speaker_broker_identity
+Revises: 0910_login_security
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0920_staff_invitations"
-down_revision = "0900_speaker_broker_identity"
+down_revision = "0910_login_security"
 branch_labels = None
 depends_on = None
 

@@ -79,6 +79,21 @@ def test_a_deleted_accounts_token_places_nothing(client, db, shop):
     assert outbox_data(db, "order.placed") == []
 
 
+def test_a_token_revoked_by_logout_places_nothing(client, db, shop):
+    """Order placement confirms the token in its own READ statement (no user lookup):
+    that statement refuses a token issued before the account signed out."""
+    assert buy(client, shop.buyer_token, shop.event_id, shop.ticket_id, 1).status_code == 201
+    for token in (shop.buyer_token, shop.owner_token):
+        assert client.post("/v1/auth/logout", headers=auth(token)).status_code == 204
+    r = buy(client, shop.buyer_token, shop.event_id, shop.ticket_id, 1)
+    assert_error(r, 401, "token_revoked")
+    r = onsite(client, shop.owner_token, shop.event_id, [{"id": shop.ticket_id,
+                                                          "quantity": 1}])
+    assert_error(r, 401, "token_revoked")
+    assert (count(db, Order), sold(db, shop.ticket_id)) == (1, 1)
+    assert len(outbox_data(db, "order.placed")) == 1
+
+
 def test_another_users_idempotency_key_never_answers_their_order(client, db, shop):
     key = {"Idempotency-Key": "order-1"}
     mine = client.post("/v1/orders", headers={**auth(shop.buyer_token), **key},
