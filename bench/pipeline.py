@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import secrets
 import threading
 import time
 from datetime import UTC, datetime
@@ -187,7 +188,8 @@ def main() -> None:
         config = Config(database_url=db_url, amqp_url=amqp_url)
         db = Database(config, pool_size=8)
         seed(db)
-        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO"}
+        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
+               "SECRET_KEY": secrets.token_urlsafe(48)}
         log_dir = os.path.join("var", "bench-logs")
         os.makedirs(log_dir, exist_ok=True)
         from pathlib import Path
