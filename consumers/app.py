@@ -13,6 +13,7 @@ from models.core.config import Config
 from models.core.db import Database
 from producers.broker import connection_parameters, queue_counts
 from producers.declare import declare_all
+from producers.stages import StageLog
 
 
 def dead_letter_depth(amqp_url: str, consumer: str) -> float:
@@ -46,4 +47,5 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
     metrics.watch_dead_letters(lambda: dead_letter_depth(config.amqp_url, name))
     work = TrackedWork(db, consumer, max_attempts=steps + 1,
                        delivery_limit=config.delivery_limit)
-    return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record), metrics
+    return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record,
+                        stages=StageLog.open(config.stage_log_dir, f"consume-{name}")), metrics

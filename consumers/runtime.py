@@ -34,6 +34,7 @@ from producers.broker import (
     TopologyMismatch,
     connection_parameters,
 )
+from producers.stages import StageLog
 
 log = logging.getLogger("venuebus.consumer")
 
@@ -148,12 +149,14 @@ class ConsumerLoop:
     """Consumes `settings.queue` with manual acks until stop(); reconnects on broker loss."""
 
     def __init__(self, amqp_url: str, settings: LoopSettings, work: Work,
-                 on_outcome: Callable[[Delivery, Outcome, float], None] | None = None) -> None:
+                 on_outcome: Callable[[Delivery, Outcome, float], None] | None = None,
+                 stages: StageLog | None = None) -> None:
         self.params = connection_parameters(amqp_url, name=settings.name)
         self.user = self.params[0].credentials.username  # stamps (and recognises) our retries
         self.s = settings
         self.work = work
         self.on_outcome = on_outcome
+        self.stages = stages
         self.stopping = threading.Event()
         self.connected = threading.Event()
         self._jobs: queue.Queue = queue.Queue()
@@ -243,7 +246,7 @@ class ConsumerLoop:
     def _apply_results(self, channel) -> None:
         while True:
             try:
-                generation, batch, outcomes, elapsed = self._results.get_nowait()
+                generation, batch, outcomes, elapsed, stamps = self._results.get_nowait()
             except queue.Empty:
                 return
             self._busy = False
@@ -260,17 +263,24 @@ class ConsumerLoop:
                     continue
                 if self.on_outcome:
                     self.on_outcome(delivery, outcome, elapsed / len(batch))
-            if not kept:
-                channel.basic_ack(batch[-1].delivery_tag, multiple=True)
-                continue
-            for delivery in batch:
-                if delivery.delivery_tag in kept:
-                    # back to the queue: the broker's delivery limit bounds the loop
-                    channel.basic_nack(delivery.delivery_tag, requeue=True)
-                else:
-                    channel.basic_ack(delivery.delivery_tag)
-            if self.s.declare:
-                self.s.declare(channel)  # the missing queue comes back for the next try
+            self._answer(channel, batch, kept)
+            if self.stages is not None:
+                self.stages.batch([d.message_id for d in batch],
+                                  delivered=[d.received_at for d in batch], **stamps,
+                                  acked=time.time())
+
+    def _answer(self, channel, batch: list[Delivery], kept: set[int]) -> None:
+        if not kept:
+            channel.basic_ack(batch[-1].delivery_tag, multiple=True)
+            return
+        for delivery in batch:
+            if delivery.delivery_tag in kept:
+                # back to the queue: the broker's delivery limit bounds the loop
+                channel.basic_nack(delivery.delivery_tag, requeue=True)
+            else:
+                channel.basic_ack(delivery.delivery_tag)
+        if self.s.declare:
+            self.s.declare(channel)  # the missing queue comes back for the next try
 
     def _republish(self, d: Delivery, error: str | None, *, retry: bool) -> bool:
         """Send `d` to its next retry queue or to the dead letters (mandatory, confirmed).
@@ -331,9 +341,10 @@ class ConsumerLoop:
             if job is None:
                 return
             generation, batch = job
-            started = time.perf_counter()
+            started, started_at = time.perf_counter(), time.time()
             outcomes = self._run_work(batch)
-            self._results.put((generation, batch, outcomes, time.perf_counter() - started))
+            self._results.put((generation, batch, outcomes, time.perf_counter() - started,
+                               {"started": started_at, "worked": time.time()}))
 
     def _run_work(self, batch: list[Delivery]) -> list[Outcome]:
         """The work's outcomes; a delivery with malformed retry headers is dead-lettered

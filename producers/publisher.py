@@ -13,6 +13,8 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pika
@@ -60,6 +62,10 @@ class Pending:
     error: str | None = None
     answered: set[str] = field(default_factory=set)  # message ids the broker answered
     refused: set[str] = field(default_factory=set)  # ... with a nack or a return
+    # called (in the I/O thread) once `done` is set: lets a waiter select on a pipe
+    on_done: Callable[[], None] | None = None
+    sent_at: float = 0.0  # wall-clock times: handed to the channel, settled
+    done_at: float = 0.0
 
     def settle(self, ok: bool, message_id: str = "") -> None:
         self.confirmed += 1
@@ -70,11 +76,17 @@ class Pending:
             if message_id:
                 self.refused.add(message_id)
         if self.confirmed >= self.size:
-            self.done.set()
+            self._finish()
 
     def fail(self, reason: str) -> None:
         self.error = self.error or reason
+        self._finish()
+
+    def _finish(self) -> None:
+        self.done_at = self.done_at or time.time()
         self.done.set()
+        if self.on_done is not None:
+            self.on_done()
 
 
 class ConfirmingPublisher:
@@ -120,12 +132,14 @@ class ConfirmingPublisher:
         """Publish `messages` (persistent, mandatory) and wait for all their confirms."""
         self.wait(self.publish_async(messages), timeout)
 
-    def publish_async(self, messages: list[Outgoing]) -> Pending:
-        """Hand `messages` to the I/O thread; `wait` on the result for their confirms.
+    def publish_async(self, messages: list[Outgoing],
+                      on_done: Callable[[], None] | None = None) -> Pending:
+        """Hand `messages` to the I/O thread; `wait` on the result for their confirms
+        (`on_done` is called in the I/O thread when they are all in, or the batch failed).
         Messages are sent in call order on one channel."""
         if not self.connected or self._ioloop is None:
             raise PublishFailed("not connected")
-        batch = Pending(size=len(messages))
+        batch = Pending(size=len(messages), on_done=on_done)
         if not messages:
             batch.done.set()
             return batch
@@ -235,6 +249,7 @@ class ConfirmingPublisher:
             return
         for sent in fresh:
             self._publish(sent)
+        batch.sent_at = time.time()
 
     def _publish(self, sent: _Sent) -> None:
         self._tag += 1

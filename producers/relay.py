@@ -15,6 +15,7 @@ apply commutative deltas; speaker state keeps the newest by its report time)."""
 from __future__ import annotations
 
 import logging
+import os
 import select as io_select
 import threading
 import time
@@ -35,6 +36,7 @@ from models.core.outbox import (
 from producers.broker import TopologyMismatch, properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
+from producers.stages import StageLog
 
 log = logging.getLogger("venuebus.relay")
 
@@ -58,6 +60,8 @@ _COUNT_FAILED = update(_T).where(
                         else_=_T.c.quarantined_at)).returning(
     _T.c.id, _T.c.routing_key, _T.c.attempts, _T.c.quarantined_at)
 GAUGE_INTERVAL_S = 1.0  # gauges cost a query: at most one per second, also mid-drain
+# batches in flight at once on PostgreSQL (each holds its rows' locks and a connection)
+PG_WINDOW = 4
 
 
 def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]],
@@ -87,6 +91,8 @@ class _InFlight:
     ids: list[int]
     pending: Pending
     started: float
+    message_ids: list[str]
+    stamps: dict[str, float]  # wall-clock times of its stages (producers/stages.py)
 
     def close(self) -> None:
         try:
@@ -100,7 +106,8 @@ class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
                  poll_interval: float = 1.0, metrics: RelayMetrics | None = None,
                  declare: Callable[[], None] | None = None,
-                 max_attempts: int | None = None) -> None:
+                 max_attempts: int | None = None, window: int = PG_WINDOW,
+                 claim_on_notify: bool = True, stages: StageLog | None = None) -> None:
         self.db = db
         # refusals after which a row is quarantined (Config.outbox_max_attempts)
         self.max_attempts = max_attempts or db.config.outbox_max_attempts
@@ -109,8 +116,14 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.metrics = metrics or RelayMetrics()
+        self.window = window
+        # while the oldest batch awaits its confirm, a NOTIFY claims the next one at once
+        self.claim_on_notify = claim_on_notify
+        self.stages = stages
         self.stopping = threading.Event()
         self._listener = None
+        self._bell: tuple[int, int] | None = None  # a pipe: a confirmed batch rings it
+        self._woke_at = 0.0
         self._lag_read_at = 0.0
 
     def relay_once(self) -> int:
@@ -120,31 +133,62 @@ class Relay:
     def drain(self, max_batches: int | None = None) -> int:
         """Publish until nothing is claimable, `max_batches` were claimed or stop() was
         called, with up to `window` batches in flight; returns how many rows were marked
-        published. On any failure every batch in flight is rolled back: its rows go out
-        again later (a row the broker refused counts an attempt first)."""
-        window = 2 if self.db.is_postgres else 1  # SQLite cannot lock what is in flight
+        published. While listening (`run`), a NOTIFY that comes before the oldest batch's
+        confirm claims the next batch at once. On any failure every batch in flight is
+        rolled back: its rows go out again later (a row the broker refused counts an
+        attempt first)."""
+        window = self.window if self.db.is_postgres else 1  # SQLite cannot lock in flight
         in_flight: deque[_InFlight] = deque()
         total = batches = 0
         try:
             while True:
                 claimed = None
-                if (max_batches is None or batches < max_batches) \
-                        and not self.stopping.is_set():
+                may_claim = (max_batches is None or batches < max_batches) \
+                    and not self.stopping.is_set()
+                if may_claim:
                     claimed = self._claim(in_flight)
                 if claimed is not None:
                     in_flight.append(claimed)
                     batches += 1
-                if in_flight and (len(in_flight) >= window or claimed is None):
-                    total += self._settle(in_flight.popleft())
-                    self._refresh_gauges()
-                elif not in_flight:
+                if not in_flight:
                     return total
+                if len(in_flight) < window and (claimed is not None or (
+                        may_claim and self._notified_first(in_flight[0].pending))):
+                    continue
+                total += self._settle(in_flight.popleft())
+                self._refresh_gauges()
         finally:
             for batch in in_flight:
                 batch.close()
 
+    def _notified_first(self, oldest: Pending) -> bool:
+        """Wait for the oldest batch's confirm or a NOTIFY, whichever comes first; True
+        for a NOTIFY (claim the rows it announces). Not listening: False at once."""
+        if not self.claim_on_notify or self._listener is None or self._bell is None \
+                or oldest.done.is_set():
+            return False
+        raw = self._listener.dbapi_connection
+        ready, _, _ = io_select.select([raw, self._bell[0]], [], [], self.poll_interval)
+        if self._bell[0] in ready:
+            _drain_pipe(self._bell[0])
+        if raw not in ready:
+            return False
+        self._woke_at = time.time()
+        raw.poll()
+        raw.notifies.clear()
+        return not oldest.done.is_set()
+
+    def _ring(self) -> None:
+        bell = self._bell
+        if bell is not None:
+            try:
+                os.write(bell[1], b".")
+            except OSError:  # full (the relay will look anyway) or closed by _unlisten
+                pass
+
     def _claim(self, in_flight: deque[_InFlight]) -> _InFlight | None:
         pg = self.db.is_postgres
+        claiming = time.time()
         conn = self.db.engine.connect()
         txn = conn.begin()
         try:
@@ -158,12 +202,15 @@ class Relay:
                 txn.rollback()
                 conn.close()
                 return None
+            claimed = time.time()
             pending = self.publisher.publish_async([Outgoing(
                 r.routing_key, r.payload.encode(), properties(
                     r.message_id, r.type,
                     timestamp=int(r.created_at.timestamp()) if r.created_at else None))
-                for r in rows])
-            return _InFlight(conn, txn, [r.id for r in rows], pending, time.perf_counter())
+                for r in rows], on_done=self._ring)
+            return _InFlight(conn, txn, [r.id for r in rows], pending, time.perf_counter(),
+                             [r.message_id for r in rows],
+                             {"woke": self._woke_at, "claiming": claiming, "claimed": claimed})
         except BaseException:
             txn.rollback()
             conn.close()
@@ -181,6 +228,9 @@ class Relay:
             batch.txn.commit()
         finally:
             batch.close()
+        if self.stages is not None:
+            self.stages.batch(batch.message_ids, **batch.stamps, sent=batch.pending.sent_at,
+                              confirmed=batch.pending.done_at, marked=time.time())
         self.metrics.published.inc(len(batch.ids))
         self.metrics.returned.set(self.publisher.returned)
         return len(batch.ids)
@@ -234,6 +284,7 @@ class Relay:
                 self.drain()
                 backoff = 0.5
                 self._wait()
+                self._woke_at = time.time()
             except TopologyMismatch:
                 self._unlisten()
                 self.publisher.close()
@@ -252,6 +303,9 @@ class Relay:
                 backoff = min(backoff * 2, 10)
         self._unlisten()
         self.publisher.close()
+        bell, self._bell = self._bell, None
+        for fd in bell or ():
+            os.close(fd)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -265,6 +319,10 @@ class Relay:
         with raw.cursor() as cur:
             cur.execute(f"LISTEN {NOTIFY_CHANNEL}")
         self._listener = conn
+        if self._bell is None:  # kept until run() ends: the I/O thread may still ring it
+            self._bell = os.pipe()
+            for fd in self._bell:
+                os.set_blocking(fd, False)
 
     def _unlisten(self) -> None:
         if self._listener is not None:
@@ -284,3 +342,11 @@ class Relay:
         if ready:
             raw.poll()
             raw.notifies.clear()
+
+
+def _drain_pipe(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass

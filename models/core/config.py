@@ -82,6 +82,14 @@ class Config:
     # quorum members of each new consumer queue; 0: one per node listed in AMQP_URL, at
     # most MAX_REPLICAS (a majority of 3 survives one node loss, of 5 two)
     quorum_group_size: int = 0
+    # where the relay and the consumers write their stage stamps (producers/stages.py);
+    # empty: they write none. For benchmarks: the bench reads them back
+    stage_log_dir: str = ""
+    # the relay on PostgreSQL: batches in flight at once (each holds a connection and its
+    # rows' locks until confirmed), and whether a NOTIFY claims the next batch while the
+    # oldest awaits its confirm (otherwise new rows wait for that confirm)
+    relay_window: int = 4
+    relay_claim_on_notify: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -149,6 +157,10 @@ class Config:
                                       if h.strip())
             if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
             quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
+            stage_log_dir=env.get("STAGE_LOG_DIR", base.stage_log_dir),
+            relay_window=max(1, _int(env, "RELAY_WINDOW", base.relay_window)),
+            relay_claim_on_notify=env.get("RELAY_CLAIM_ON_NOTIFY", "1").strip().lower()
+            not in ("0", "false", "no", "off"),
         )
 
     def with_(self, **changes: object) -> Config:
