@@ -44,9 +44,19 @@ _T = OutboxMessage.__table__
 _CLAIM = select(_T.c.id, _T.c.message_id, _T.c.routing_key, _T.c.type, _T.c.aggregate,
                 _T.c.payload, _T.c.created_at).where(
     _T.c.published_at.is_(None), _T.c.quarantined_at.is_(None)).order_by(_T.c.id)
-# a quarantined row no longer holds back the later events of its aggregate
-_OLDER_PG = text("""SELECT id, aggregate FROM outbox WHERE published_at IS NULL
-  AND quarantined_at IS NULL AND id <= :max_id AND aggregate = ANY(:aggs) ORDER BY id""")
+# PostgreSQL, one round trip: the rows claimed (`mine`), and beside them every older
+# unpublished row of their aggregates (those someone else holds keep theirs back); a
+# quarantined row no longer holds back the later events of its aggregate
+_CLAIM_PG = text("""WITH claimed AS (
+  SELECT id, message_id, routing_key, type, aggregate, payload, created_at FROM outbox
+  WHERE published_at IS NULL AND quarantined_at IS NULL ORDER BY id LIMIT :n
+  FOR UPDATE SKIP LOCKED)
+SELECT o.id, o.aggregate, c.message_id, c.routing_key, c.type, c.payload, c.created_at,
+  c.id IS NOT NULL AS mine
+FROM outbox o LEFT JOIN claimed c ON c.id = o.id
+WHERE o.published_at IS NULL AND o.quarantined_at IS NULL
+  AND o.id <= (SELECT max(id) FROM claimed) AND o.aggregate IN (SELECT aggregate FROM claimed)
+ORDER BY o.id""").columns(created_at=_T.c.created_at.type)
 _MARK = update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True))).values(
     published_at=bindparam("at", type_=_T.c.published_at.type), attempts=_T.c.attempts + 1)
 # a failed batch: count the attempts the broker answered; quarantine the rows it refused
@@ -93,6 +103,7 @@ class _InFlight:
     started: float
     message_ids: list[str]
     stamps: dict[str, float]  # wall-clock times of its stages (producers/stages.py)
+    full: bool  # the claim hit batch_size: more rows may be waiting
 
     def close(self) -> None:
         try:
@@ -152,20 +163,26 @@ class Relay:
                     batches += 1
                 if not in_flight:
                     return total
-                if len(in_flight) < window and (claimed is not None or (
-                        may_claim and self._notified_first(in_flight[0].pending))):
-                    continue
+                if len(in_flight) < window and may_claim:
+                    if claimed is not None and (claimed.full or not self._eager):
+                        continue
+                    # a short claim took every committed row: the next are NOTIFYed
+                    if self._notified_first(in_flight[0].pending):
+                        continue
                 total += self._settle(in_flight.popleft())
                 self._refresh_gauges()
         finally:
             for batch in in_flight:
                 batch.close()
 
+    @property
+    def _eager(self) -> bool:
+        return self.claim_on_notify and self._listener is not None and self._bell is not None
+
     def _notified_first(self, oldest: Pending) -> bool:
         """Wait for the oldest batch's confirm or a NOTIFY, whichever comes first; True
         for a NOTIFY (claim the rows it announces). Not listening: False at once."""
-        if not self.claim_on_notify or self._listener is None or self._bell is None \
-                or oldest.done.is_set():
+        if not self._eager or oldest.done.is_set():
             return False
         raw = self._listener.dbapi_connection
         ready, _, _ = io_select.select([raw, self._bell[0]], [], [], self.poll_interval)
@@ -192,12 +209,15 @@ class Relay:
         conn = self.db.engine.connect()
         txn = conn.begin()
         try:
-            claim = _CLAIM.limit(self.batch_size)
-            rows = conn.execute(claim.with_for_update(skip_locked=True) if pg else claim).all()
-            if rows and pg:
-                aggs = sorted({r.aggregate for r in rows})
-                older = conn.execute(_OLDER_PG, {"max_id": rows[-1].id, "aggs": aggs}).all()
-                rows = in_aggregate_order(rows, older, (i for b in in_flight for i in b.ids))
+            if pg:
+                seen = conn.execute(_CLAIM_PG, {"n": self.batch_size}).all()
+                rows = [r for r in seen if r.mine]
+                full = len(rows) >= self.batch_size
+                rows = in_aggregate_order(rows, [(r.id, r.aggregate) for r in seen],
+                                          (i for b in in_flight for i in b.ids))
+            else:
+                rows = conn.execute(_CLAIM.limit(self.batch_size)).all()
+                full = len(rows) >= self.batch_size
             if not rows:
                 txn.rollback()
                 conn.close()
@@ -210,7 +230,8 @@ class Relay:
                 for r in rows], on_done=self._ring)
             return _InFlight(conn, txn, [r.id for r in rows], pending, time.perf_counter(),
                              [r.message_id for r in rows],
-                             {"woke": self._woke_at, "claiming": claiming, "claimed": claimed})
+                             {"woke": self._woke_at, "claiming": claiming, "claimed": claimed},
+                             full)
         except BaseException:
             txn.rollback()
             conn.close()
