@@ -47,7 +47,7 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
     """Publish the outbox to RabbitMQ (several may run on PostgreSQL), and prune."""
     import pika
 
-    from models.core.db import Database
+    from models.core.db import async_commit_args, background_database
     from models.core.retention import Pruner
     from models.registry import retained
     from producers.broker import TopologyMismatch, connection_parameters
@@ -69,7 +69,9 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
         sys.exit(EX_CONFIG)
     except pika.exceptions.AMQPError as exc:
         log.warning("broker not reachable yet (%r): the relay will keep trying", exc)
-    r = Relay(Database(config), ConfirmingPublisher(config.amqp_url), batch_size=batch_size,
+    pg = config.database_url.startswith("postgresql")
+    db = background_database(config, **(async_commit_args() if pg else {}))
+    r = Relay(db, ConfirmingPublisher(config.amqp_url), batch_size=batch_size,
               poll_interval=poll_interval, declare=declare, window=config.relay_window,
               claim_on_notify=config.relay_claim_on_notify,
               stages=StageLog.open(config.stage_log_dir, "relay"))

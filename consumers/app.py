@@ -10,7 +10,7 @@ from consumers.runtime import ConsumerLoop, LoopSettings
 from consumers.tracking import TrackedWork
 from contracts.topology import dead_queue, queue_name, retry_queue
 from models.core.config import Config
-from models.core.db import Database
+from models.core.db import Database, background_database
 from producers.broker import connection_parameters, queue_counts
 from producers.declare import declare_all
 from producers.stages import StageLog
@@ -31,7 +31,7 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
                    ) -> tuple[ConsumerLoop, ConsumerMetrics]:
     """The loop for consumer `name`. Raises KeyError for an unknown name."""
     consumer = consumer_named(name)
-    db = db or Database(config)
+    db = db or background_database(config)
     steps = len(config.retry_delays_ms)
     metrics = ConsumerMetrics(name)
     settings = LoopSettings(

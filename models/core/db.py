@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.core.config import Config, driver_url
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+BACKGROUND_PING_IDLE_S = 10.0
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -47,6 +48,15 @@ def lock_timeout_args(lock_timeout_ms: int) -> dict:
     return {"connect_args": {"options": f"-c lock_timeout={int(lock_timeout_ms)}"}}
 
 
+def async_commit_args() -> dict:
+    """Engine arguments (PostgreSQL) for a process whose commits may be lost in a crash
+    of the database without harm: COMMIT returns without waiting for the WAL flush (at
+    most ~3 x wal_writer_delay of commits are lost, never a torn one). The relay's marks
+    are such: a mark lost is a row published again, which the consumers' tracking
+    drops; so are its attempt counts and its pruning."""
+    return {"connect_args": {"options": "-c synchronous_commit=off"}}
+
+
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     """Ping a pooled connection on checkout only when it sat idle for `idle_seconds`
     (SQLAlchemy's custom pessimistic recipe), instead of `pool_pre_ping`'s round trip on
@@ -70,6 +80,18 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise exc.DisconnectionError() from err
         finally:
             cursor.close()
+
+
+def background_database(config: Config, idle_seconds: float = BACKGROUND_PING_IDLE_S,
+                        **engine_kwargs) -> Database:
+    """The database of a relay or consumer process: a pooled connection is pinged on
+    checkout only after `idle_seconds` idle, not on every checkout (a round trip per
+    batch). A connection the server dropped meanwhile fails its batch, which the relay
+    and the consumers retry on a fresh connection (the pool is replaced)."""
+    db = Database(config, pool_pre_ping=False, **engine_kwargs)
+    if db.is_postgres:
+        ping_when_idle(db.engine, idle_seconds)
+    return db
 
 
 class Database:
