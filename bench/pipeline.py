@@ -27,7 +27,7 @@ from contracts.topology import EXCHANGE
 from models.accounts.tables import User
 from models.catalog.tables import Event
 from models.core.config import Config
-from models.core.db import Database
+from models.core.db import Database, ping_when_idle
 from models.core.outbox import OutboxMessage, ProcessedMessage
 from models.core.uow import UnitOfWork
 from producers.broker import connection_parameters, properties
@@ -83,6 +83,14 @@ def baseline(amqp_url: str) -> float:
     consumer.join(300)
     publisher.close()
     return N_BASELINE / (done.value - started)
+
+
+def load_database(config: Config) -> Database:
+    """The load generator's database: it plays the API, so its engine is built as the
+    API's is (a connection pinged only after sitting idle, not on every checkout)."""
+    db = Database(config, pool_size=8, pool_pre_ping=False)
+    ping_when_idle(db.engine, 10.0)
+    return db
 
 
 def seed(db: Database) -> None:
@@ -209,12 +217,14 @@ VARIANTS = {"before #16 (relay window 2, new rows wait for the oldest confirm)":
             {"RELAY_WINDOW": "2", "RELAY_CLAIM_ON_NOTIFY": "0"}}
 
 
-def latency_runs(db: Database, env: dict[str, str], log_dir: Path, rates: tuple[int, ...]
+def latency_runs(db: Database, env: dict[str, str], log_dir: Path, rates: tuple[int, ...],
+                 root: Path | None = None
                  ) -> tuple[list[list[object]], dict[int, list[list[object]]]]:
     """(latency rows, stage rows by rate) with a relay and one consumer started with `env`,
-    which names the stage log directory (STAGE_LOG_DIR)."""
+    which names the stage log directory (STAGE_LOG_DIR), from the code under `root` (this
+    checkout unless told)."""
     lat_rows, stage_rows = [], {}
-    procs = Processes(env, log_dir)
+    procs = Processes(env, log_dir) if root is None else Processes(env, log_dir, root)
     procs.start("relay", ready="relay running")
     procs.start("consume", "ratings", ready="consuming venuebus.ratings")
     latencies(db, 200, seconds=2.0)  # warm-up: pools, caches, first batches
@@ -236,8 +246,7 @@ def main() -> None:
     stage_dir = log_dir / f"stages-{os.getpid()}"
     log_dir.mkdir(parents=True, exist_ok=True)
     with services() as (db_url, amqp_url):
-        config = Config(database_url=db_url, amqp_url=amqp_url)
-        db = Database(config, pool_size=8)
+        db = load_database(Config(database_url=db_url, amqp_url=amqp_url))
         seed(db)
         env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
                "SECRET_KEY": secrets.token_urlsafe(48)}
@@ -270,7 +279,7 @@ def quick(rates: tuple[int, ...] = (500,)) -> None:
     """`python -m bench.pipeline quick`: the latency runs and their variants alone (no
     baseline, no throughput), for trying a change."""
     with services() as (db_url, amqp_url):
-        db = Database(Config(database_url=db_url, amqp_url=amqp_url), pool_size=8)
+        db = load_database(Config(database_url=db_url, amqp_url=amqp_url))
         seed(db)
         log_dir = Path("var", "bench-logs")
         env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
