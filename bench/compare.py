@@ -23,7 +23,7 @@ from models.core.config import Config
 def checkout(rev: str, into: Path) -> Path:
     """The tree of `rev` (this repository) under `into`."""
     tree = into / rev.replace("/", "_")
-    tree.mkdir()
+    tree.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", rev], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     return tree
@@ -33,7 +33,8 @@ def run(revs: list[str], rounds: int, rate: int) -> None:
     log_dir = Path("var", "bench-logs")
     results: dict[str, list] = {rev: [] for rev in revs}
     with tempfile.TemporaryDirectory() as tmp, services() as (db_url, amqp_url):
-        trees = {rev: checkout(rev.partition(":")[0], Path(tmp)) for rev in revs}
+        trees = {rev: checkout(rev.partition(":")[0], Path(tmp) / str(i))
+                 for i, rev in enumerate(revs)}
         db = load_database(Config(database_url=db_url, amqp_url=amqp_url))
         seed(db)
         env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
