@@ -143,6 +143,9 @@ class LoopSettings:
     drain_deadline: float = 30.0
     declare: Callable[[BlockingChannel], None] | None = None
     name: str = "venuebus-consumer"
+    # the longest the connection thread waits for the broker before it looks at stop();
+    # a delivery or a finished batch wakes it at once
+    poll_seconds: float = 0.05
 
 
 class ConsumerLoop:
@@ -163,6 +166,7 @@ class ConsumerLoop:
         self._results: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._work_loop, name="worker", daemon=True)
         self._busy = False
+        self._conn: BlockingConnection | None = None  # the session's, for the worker's wake-up
         self._generation = 0  # one per broker session: delivery tags belong to a channel
         self._side: BlockingChannel | None = None  # retries and dead letters go out here
 
@@ -194,7 +198,7 @@ class ConsumerLoop:
 
     def _session(self) -> None:
         self._generation += 1
-        conn = BlockingConnection(self.params)
+        conn = self._conn = BlockingConnection(self.params)
         try:
             channel = conn.channel()
             if self.s.declare:
@@ -226,7 +230,8 @@ class ConsumerLoop:
     def _pump(self, conn, channel, buffer: list[Delivery], tag: str) -> None:
         deadline = None
         while True:
-            conn.process_data_events(time_limit=0.005 if self._busy else 0.05)
+            # returns at once on a delivery, or when the worker rings (`_wake`)
+            conn.process_data_events(time_limit=self.s.poll_seconds)
             self._apply_results(channel)
             if self.stopping.is_set():
                 if deadline is None:
@@ -345,6 +350,18 @@ class ConsumerLoop:
             outcomes = self._run_work(batch)
             self._results.put((generation, batch, outcomes, time.perf_counter() - started,
                                {"started": started_at, "worked": time.time()}))
+            self._wake()
+
+    def _wake(self) -> None:
+        """Have the connection thread pick the result up now (it acks it), instead of
+        at its next look."""
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            conn.add_callback_threadsafe(_nothing)
+        except Exception:  # noqa: BLE001 - the connection is gone: the result is dropped
+            pass
 
     def _run_work(self, batch: list[Delivery]) -> list[Outcome]:
         """The work's outcomes; a delivery with malformed retry headers is dead-lettered
@@ -356,3 +373,7 @@ class ConsumerLoop:
             log.exception("work failed for a batch of %d", len(good))
             done = iter([Outcome("retry", repr(exc))] * len(good))
         return [Outcome("dead", d.malformed) if d.malformed else next(done) for d in batch]
+
+
+def _nothing() -> None:
+    """A callback that only wakes the connection thread."""
