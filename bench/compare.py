@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import subprocess
 import tempfile
 from pathlib import Path
 
 from bench.common import services, table
-from bench.pipeline import latency_runs, load_database, seed
+from bench.pipeline import latency_runs, load_database, process_env, seed
 from models.core.config import Config
 
 
@@ -37,8 +36,7 @@ def run(revs: list[str], rounds: int, rate: int) -> None:
                  for i, rev in enumerate(revs)}
         db = load_database(Config(database_url=db_url, amqp_url=amqp_url))
         seed(db)
-        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
-               "SECRET_KEY": secrets.token_urlsafe(48)}
+        env = process_env(db_url, amqp_url)
         for n in range(rounds):
             for i, rev in enumerate(revs):
                 stage_dir = log_dir / f"stages-{os.getpid()}-{i}-{n}"

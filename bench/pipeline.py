@@ -10,7 +10,6 @@ import json
 import multiprocessing as mp
 import os
 import secrets
-import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -83,6 +82,12 @@ def baseline(amqp_url: str) -> float:
     consumer.join(300)
     publisher.close()
     return N_BASELINE / (done.value - started)
+
+
+def process_env(db_url: str, amqp_url: str) -> dict[str, str]:
+    """The environment of the relay and consumer processes the bench starts."""
+    return {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
+            "SECRET_KEY": secrets.token_urlsafe(48)}
 
 
 def load_database(config: Config) -> Database:
@@ -248,8 +253,7 @@ def main() -> None:
     with services() as (db_url, amqp_url):
         db = load_database(Config(database_url=db_url, amqp_url=amqp_url))
         seed(db)
-        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
-               "SECRET_KEY": secrets.token_urlsafe(48)}
+        env = process_env(db_url, amqp_url)
         base = baseline(amqp_url)
         purge(amqp_url)
         # the relay declares the consumer queues, so the drain fills venuebus.ratings
@@ -272,26 +276,6 @@ def main() -> None:
                     for name, settings in VARIANTS.items()}
         db.dispose()
     report(base, drain, rows, lat_rows, stage_rows)
-    compare(lat_rows, variants)
-
-
-def quick(rates: tuple[int, ...] = (500,)) -> None:
-    """`python -m bench.pipeline quick`: the latency runs and their variants alone (no
-    baseline, no throughput), for trying a change."""
-    with services() as (db_url, amqp_url):
-        db = load_database(Config(database_url=db_url, amqp_url=amqp_url))
-        seed(db)
-        log_dir = Path("var", "bench-logs")
-        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "LOG_LEVEL": "INFO",
-               "SECRET_KEY": secrets.token_urlsafe(48),
-               "STAGE_LOG_DIR": str(log_dir / f"stages-{os.getpid()}")}
-        lat_rows, stage_rows = latency_runs(db, env, log_dir, rates)
-        variants = {name: latency_runs(db, {**env, **settings}, log_dir, (500,))
-                    for name, settings in VARIANTS.items()}
-        db.dispose()
-    for rate, stage in stage_rows.items():
-        table(f"Where the time goes at {rate} events/s, shipped",
-              ["stage", "p50", "p99", "median events", "slowest 1%"], stage)
     compare(lat_rows, variants)
 
 
@@ -337,7 +321,4 @@ def report(base: float, drain: float, rows: list, lat_rows: list, stage_rows: di
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["quick"]:
-        quick()
-    else:
-        main()
+    main()
