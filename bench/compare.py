@@ -29,7 +29,7 @@ def checkout(rev: str, into: Path) -> Path:
 
 
 def run(revs: list[str], rounds: int, rate: int) -> None:
-    log_dir = Path("var", "bench-logs")
+    log_dir = Path("var", "bench-logs").resolve()  # the revisions run in their own trees
     results: dict[str, list] = {rev: [] for rev in revs}
     with tempfile.TemporaryDirectory() as tmp, services() as (db_url, amqp_url):
         trees = {rev: checkout(rev.partition(":")[0], Path(tmp) / str(i))

@@ -247,7 +247,7 @@ def latency_runs(db: Database, env: dict[str, str], log_dir: Path, rates: tuple[
 
 
 def main() -> None:
-    log_dir = Path("var", "bench-logs")
+    log_dir = Path("var", "bench-logs").resolve()
     stage_dir = log_dir / f"stages-{os.getpid()}"
     log_dir.mkdir(parents=True, exist_ok=True)
     with services() as (db_url, amqp_url):
