@@ -118,8 +118,11 @@ def commit_events(db: Database, n: int, chunk: int = 500) -> None:
 
 
 def reset(db: Database) -> None:
+    """Empty the outbox and the tracking rows. DELETE, not TRUNCATE: a table lock would
+    wait for the relay's batches in flight while the relay's next claim waited for it."""
     with db.engine.begin() as conn:
-        conn.execute(text("TRUNCATE outbox, processed_messages"))
+        conn.execute(text("DELETE FROM outbox"))
+        conn.execute(text("DELETE FROM processed_messages"))
         conn.execute(text("UPDATE events SET rating_count = 0, rating_sum = 0, "
                           "average_rating = NULL"))
 

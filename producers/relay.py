@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Transaction, bindparam, case, select, text, update
 
 from models.core.base import utcnow
-from models.core.db import Database
+from models.core.config import Config
+from models.core.db import Database, background_database
 from models.core.outbox import (
     NOTIFY_CHANNEL,
     OutboxMessage,
@@ -72,6 +73,23 @@ _COUNT_FAILED = update(_T).where(
 GAUGE_INTERVAL_S = 1.0  # gauges cost a query: at most one per second, also mid-drain
 # batches in flight at once on PostgreSQL (each holds its rows' locks and a connection)
 PG_WINDOW = 4
+# how long a relay's statement waits for a lock before it fails (see relay_database)
+LOCK_TIMEOUT_MS = 5000
+
+
+def relay_database(config: Config) -> Database:
+    """The relay's database. On PostgreSQL its connections:
+    - commit without waiting for the WAL flush (`synchronous_commit=off`): a database
+      crash may forget its last marks (never a torn one), and those rows are published
+      again, which the consumers' tracking drops; so too its attempt counts and pruning;
+    - give up a lock wait after LOCK_TIMEOUT_MS: a claim never waits for a row (SKIP
+      LOCKED), only behind a table lock (a migration, a TRUNCATE), which itself waits for
+      the batches in flight that only this relay can finish; failing the claim rolls
+      those back and lets the table lock through, where waiting would hang both."""
+    if not config.database_url.startswith("postgresql"):
+        return background_database(config)
+    options = f"-c synchronous_commit=off -c lock_timeout={LOCK_TIMEOUT_MS}"
+    return background_database(config, connect_args={"options": options})
 
 
 def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]],

@@ -48,15 +48,6 @@ def lock_timeout_args(lock_timeout_ms: int) -> dict:
     return {"connect_args": {"options": f"-c lock_timeout={int(lock_timeout_ms)}"}}
 
 
-def async_commit_args() -> dict:
-    """Engine arguments (PostgreSQL) for a process whose commits may be lost in a crash
-    of the database without harm: COMMIT returns without waiting for the WAL flush (at
-    most ~3 x wal_writer_delay of commits are lost, never a torn one). The relay's marks
-    are such: a mark lost is a row published again, which the consumers' tracking
-    drops; so are its attempt counts and its pruning."""
-    return {"connect_args": {"options": "-c synchronous_commit=off"}}
-
-
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     """Ping a pooled connection on checkout only when it sat idle for `idle_seconds`
     (SQLAlchemy's custom pessimistic recipe), instead of `pool_pre_ping`'s round trip on

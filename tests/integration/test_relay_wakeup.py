@@ -7,15 +7,18 @@ import json
 import threading
 
 import pytest
+from sqlalchemy import text
 
 from bench import stages
 from contracts.ratings import RatingChanged
 from contracts.topology import queue_name
 from models.core.db import Database
+from models.core.outbox import NOTIFY_CHANNEL
 from models.core.uow import UnitOfWork
-from producers.relay import Relay
+from producers.relay import LOCK_TIMEOUT_MS, Relay, relay_database
 from producers.stages import StageLog
 from tests.support.broker import declare_topology, queue_depth, take_all
+from tests.support.in_flight import waiting_on_a_lock
 from tests.support.outbox import unpublished
 from tests.support.processes import wait_until
 from tests.support.slow_confirms import SlowConfirms
@@ -64,3 +67,41 @@ def test_a_notify_claims_new_rows_while_the_oldest_batch_awaits_its_confirm(
     got = take_all(own_vhost, queue_name("ratings"))
     assert [d.message_id for d in got] == [first, second]
     assert [json.loads(d.body)["data"]["feedback_id"] for d in got] == [1, 2]
+
+
+def test_a_table_lock_queued_behind_the_batches_in_flight_does_not_hang_the_relay(
+        db, config, own_vhost):
+    """A migration's LOCK TABLE waits for the relay's batch in flight; the relay's next
+    claim waits behind that lock. Only the relay can finish its batch: without a lock
+    timeout on its connections both would wait for ever."""
+    declare_topology(own_vhost, config)
+    relay_db = relay_database(config)
+    # batch_size 1: a full claim, so the relay claims again while the first is in flight
+    relay = Relay(relay_db, SlowConfirms(own_vhost, 2.0), batch_size=1, poll_interval=2)
+    rate(db, 1)
+    runner = threading.Thread(target=relay.run)
+    runner.start()
+    locked = threading.Event()
+
+    def migrate() -> None:
+        with db.engine.connect() as conn, conn.begin():
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))  # fail the test, not hang
+            conn.execute(text("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE"))
+            locked.set()
+
+    try:
+        wait_until(lambda: queue_depth(own_vhost, queue_name("ratings")) == 1, timeout=10,
+                   interval=0.01, what="the first row in flight")
+        migration = threading.Thread(target=migrate)
+        migration.start()
+        wait_until(lambda: waiting_on_a_lock(db), timeout=10, what="the lock queued")
+        with db.engine.connect() as conn:  # new rows announced: the relay claims
+            conn.execute(text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"))
+            conn.commit()
+        migration.join(LOCK_TIMEOUT_MS / 1000 + 10)
+        assert locked.is_set(), "the table lock never came: the relay held it off"
+        wait_until(lambda: unpublished(db) == 0, timeout=30, what="the row published")
+    finally:
+        relay.stop()
+        runner.join(40)
+        relay_db.dispose()
