@@ -45,19 +45,9 @@ _T = OutboxMessage.__table__
 _CLAIM = select(_T.c.id, _T.c.message_id, _T.c.routing_key, _T.c.type, _T.c.aggregate,
                 _T.c.payload, _T.c.created_at).where(
     _T.c.published_at.is_(None), _T.c.quarantined_at.is_(None)).order_by(_T.c.id)
-# PostgreSQL, one round trip: the rows claimed (`mine`), and beside them every older
-# unpublished row of their aggregates (those someone else holds keep theirs back); a
-# quarantined row no longer holds back the later events of its aggregate
-_CLAIM_PG = text("""WITH claimed AS (
-  SELECT id, message_id, routing_key, type, aggregate, payload, created_at FROM outbox
-  WHERE published_at IS NULL AND quarantined_at IS NULL ORDER BY id LIMIT :n
-  FOR UPDATE SKIP LOCKED)
-SELECT o.id, o.aggregate, c.message_id, c.routing_key, c.type, c.payload, c.created_at,
-  c.id IS NOT NULL AS mine
-FROM outbox o LEFT JOIN claimed c ON c.id = o.id
-WHERE o.published_at IS NULL AND o.quarantined_at IS NULL
-  AND o.id <= (SELECT max(id) FROM claimed) AND o.aggregate IN (SELECT aggregate FROM claimed)
-ORDER BY o.id""").columns(created_at=_T.c.created_at.type)
+# a quarantined row no longer holds back the later events of its aggregate
+_OLDER_PG = text("""SELECT id, aggregate FROM outbox WHERE published_at IS NULL
+  AND quarantined_at IS NULL AND id <= :max_id AND aggregate = ANY(:aggs) ORDER BY id""")
 _MARK = update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True))).values(
     published_at=bindparam("at", type_=_T.c.published_at.type), attempts=_T.c.attempts + 1)
 # a failed batch: count the attempts the broker answered; quarantine the rows it refused
@@ -227,15 +217,13 @@ class Relay:
         conn = self.db.engine.connect()
         txn = conn.begin()
         try:
-            if pg:
-                seen = conn.execute(_CLAIM_PG, {"n": self.batch_size}).all()
-                rows = [r for r in seen if r.mine]
-                full = len(rows) >= self.batch_size
-                rows = in_aggregate_order(rows, [(r.id, r.aggregate) for r in seen],
-                                          (i for b in in_flight for i in b.ids))
-            else:
-                rows = conn.execute(_CLAIM.limit(self.batch_size)).all()
-                full = len(rows) >= self.batch_size
+            claim = _CLAIM.limit(self.batch_size)
+            rows = conn.execute(claim.with_for_update(skip_locked=True) if pg else claim).all()
+            full = len(rows) >= self.batch_size
+            if rows and pg:
+                aggs = sorted({r.aggregate for r in rows})
+                older = conn.execute(_OLDER_PG, {"max_id": rows[-1].id, "aggs": aggs}).all()
+                rows = in_aggregate_order(rows, older, (i for b in in_flight for i in b.ids))
             if not rows:
                 txn.rollback()
                 conn.close()
