@@ -107,6 +107,11 @@ class ConfirmingPublisher:
         self._resend: list[_Sent] = []  # nacked or unconfirmed, for the next channel
         self._reopening = False
         self._open_error: str | None = None
+        # batches handed to the I/O thread that it has not sent yet: failed if its loop
+        # ends first (a callback added to a stopped loop never runs)
+        self._handed: set[Pending] = set()
+        self._handed_lock = threading.Lock()
+        self._loop_over = False
         self.returned = 0  # unroutable messages (no queue bound to their key)
         self.resent = 0  # messages sent again on a new channel after a nack
 
@@ -121,6 +126,7 @@ class ConfirmingPublisher:
             return False
         self._ready.clear()
         self._open_error = None
+        self._loop_over = False
         self._thread = threading.Thread(target=self._io, name="publisher-io", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout) or self._open_error:
@@ -143,6 +149,10 @@ class ConfirmingPublisher:
         if not messages:
             batch.done.set()
             return batch
+        with self._handed_lock:
+            if self._loop_over:
+                raise PublishFailed("not connected")
+            self._handed.add(batch)
         self._ioloop.add_callback_threadsafe(lambda: self._send(batch, messages))
         return batch
 
@@ -177,6 +187,11 @@ class ConfirmingPublisher:
         SelectConnection.create_connection(self._params, self._on_connected,
                                            custom_ioloop=ioloop)
         ioloop.start()
+        with self._handed_lock:
+            self._loop_over = True
+            lost, self._handed = self._handed, set()
+        for batch in lost:
+            batch.fail("connection closed before the batch was sent")
         ioloop.close()
 
     def _on_connected(self, result) -> None:
@@ -234,6 +249,8 @@ class ConfirmingPublisher:
         self._in_flight.clear()
 
     def _send(self, batch: Pending, messages: list[Outgoing]) -> None:
+        with self._handed_lock:
+            self._handed.discard(batch)
         fresh = []
         for msg in messages:
             self._seq += 1
