@@ -48,13 +48,13 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
     """Publish the outbox to RabbitMQ (several may run on PostgreSQL), and prune."""
     import pika
 
-    from models.core.db import Database
     from models.core.retention import Pruner
     from models.registry import retained
     from producers.broker import TopologyMismatch, connection_parameters
     from producers.declare import declare_all
     from producers.publisher import ConfirmingPublisher
-    from producers.relay import Relay
+    from producers.relay import Relay, relay_database
+    from producers.stages import StageLog
 
     config = checked_config(dev)
 
@@ -69,8 +69,10 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
         sys.exit(EX_CONFIG)
     except pika.exceptions.AMQPError as exc:
         log.warning("broker not reachable yet (%r): the relay will keep trying", exc)
-    r = Relay(Database(config), ConfirmingPublisher(config.amqp_url), batch_size=batch_size,
-              poll_interval=poll_interval, declare=declare)
+    r = Relay(relay_database(config), ConfirmingPublisher(config.amqp_url), batch_size=batch_size,
+              poll_interval=poll_interval, declare=declare, window=config.relay_window,
+              claim_on_notify=config.relay_claim_on_notify,
+              stages=StageLog.open(config.stage_log_dir, "relay"))
     _serve_metrics(metrics_port, r.metrics.registry)
     _on_term(r.stop)
     pruner = Pruner(r.db, config, retained(config)).start() if prune else None

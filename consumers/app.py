@@ -10,9 +10,10 @@ from consumers.runtime import ConsumerLoop, LoopSettings
 from consumers.tracking import TrackedWork
 from contracts.topology import dead_queue, queue_name, retry_queue
 from models.core.config import Config
-from models.core.db import Database
+from models.core.db import Database, background_database
 from producers.broker import connection_parameters, queue_counts
 from producers.declare import declare_all
+from producers.stages import StageLog
 
 
 def dead_letter_depth(amqp_url: str, consumer: str) -> float:
@@ -30,7 +31,7 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
                    ) -> tuple[ConsumerLoop, ConsumerMetrics]:
     """The loop for consumer `name`. Raises KeyError for an unknown name."""
     consumer = consumer_named(name)
-    db = db or Database(config)
+    db = db or background_database(config)
     steps = len(config.retry_delays_ms)
     metrics = ConsumerMetrics(name)
     settings = LoopSettings(
@@ -46,4 +47,5 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
     metrics.watch_dead_letters(lambda: dead_letter_depth(config.amqp_url, name))
     work = TrackedWork(db, consumer, max_attempts=steps + 1,
                        delivery_limit=config.delivery_limit)
-    return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record), metrics
+    return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record,
+                        stages=StageLog.open(config.stage_log_dir, f"consume-{name}")), metrics

@@ -42,29 +42,35 @@ def update_average_rating(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         deltas[event_id][0] += dc
         deltas[event_id][1] += ds
     ids = sorted(deltas)
-    session = uow.session
-    if uow.db.is_postgres:  # one lock order for concurrent consumers
-        session.execute(text("SELECT id FROM events WHERE id = ANY(:ids) ORDER BY id "
-                             "FOR UPDATE"), {"ids": ids})
-    # one statement for the whole batch, however many events it touches
+    # one statement for the whole batch, however many events it touches; on PostgreSQL
+    # it first locks their rows in id order (one lock order for concurrent consumers)
     rows = ", ".join(f"(:id{i}, :dc{i}, :ds{i})" for i in range(len(ids)))
     params = {}
     for i, event_id in enumerate(ids):
         params.update({f"id{i}": event_id, f"dc{i}": deltas[event_id][0],
                        f"ds{i}": deltas[event_id][1]})
-    updated = set(session.scalars(text(_APPLY.format(rows=rows)), params))
+    apply = _APPLY_PG if uow.db.is_postgres else _APPLY
+    updated = set(uow.session.scalars(text(apply.format(rows=rows)), params))
     missing = set(ids) - updated
     if missing:
         # Retried, then dead-lettered: a delta is never dropped silently.
         raise UnknownEvent(f"events {sorted(missing)} not found for rating.changed")
 
 
-_APPLY = """WITH d(id, dc, ds) AS (VALUES {rows})
-UPDATE events SET rating_count = events.rating_count + d.dc,
+_SET = """UPDATE events SET rating_count = events.rating_count + d.dc,
   rating_sum = events.rating_sum + d.ds,
   average_rating = CASE WHEN events.rating_count + d.dc > 0 THEN
-    ROUND((events.rating_sum + d.ds) * 1.0 / (events.rating_count + d.dc), 3) END
+    ROUND((events.rating_sum + d.ds) * 1.0 / (events.rating_count + d.dc), 3) END"""
+_APPLY = """WITH d(id, dc, ds) AS (VALUES {rows})
+""" + _SET + """
 FROM d WHERE events.id = d.id RETURNING events.id"""
+# the update reaches a row only through `locked`, which takes the locks in id order; a
+# row changed meanwhile by another consumer is updated from its newest version
+_APPLY_PG = """WITH d(id, dc, ds) AS (VALUES {rows}),
+locked AS (SELECT events.id FROM events JOIN d ON d.id = events.id ORDER BY events.id
+  FOR UPDATE OF events)
+""" + _SET + """
+FROM d, locked WHERE events.id = d.id AND locked.id = d.id RETURNING events.id"""
 
 
 class UnknownEvent(LookupError):

@@ -34,6 +34,7 @@ from producers.broker import (
     TopologyMismatch,
     connection_parameters,
 )
+from producers.stages import StageLog
 
 log = logging.getLogger("venuebus.consumer")
 
@@ -142,24 +143,30 @@ class LoopSettings:
     drain_deadline: float = 30.0
     declare: Callable[[BlockingChannel], None] | None = None
     name: str = "venuebus-consumer"
+    # the longest the connection thread waits for the broker before it looks at stop();
+    # a delivery or a finished batch wakes it at once
+    poll_seconds: float = 0.05
 
 
 class ConsumerLoop:
     """Consumes `settings.queue` with manual acks until stop(); reconnects on broker loss."""
 
     def __init__(self, amqp_url: str, settings: LoopSettings, work: Work,
-                 on_outcome: Callable[[Delivery, Outcome, float], None] | None = None) -> None:
+                 on_outcome: Callable[[Delivery, Outcome, float], None] | None = None,
+                 stages: StageLog | None = None) -> None:
         self.params = connection_parameters(amqp_url, name=settings.name)
         self.user = self.params[0].credentials.username  # stamps (and recognises) our retries
         self.s = settings
         self.work = work
         self.on_outcome = on_outcome
+        self.stages = stages
         self.stopping = threading.Event()
         self.connected = threading.Event()
         self._jobs: queue.Queue = queue.Queue()
         self._results: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._work_loop, name="worker", daemon=True)
         self._busy = False
+        self._conn: BlockingConnection | None = None  # the session's, for the worker's wake-up
         self._generation = 0  # one per broker session: delivery tags belong to a channel
         self._side: BlockingChannel | None = None  # retries and dead letters go out here
 
@@ -191,7 +198,7 @@ class ConsumerLoop:
 
     def _session(self) -> None:
         self._generation += 1
-        conn = BlockingConnection(self.params)
+        conn = self._conn = BlockingConnection(self.params)
         try:
             channel = conn.channel()
             if self.s.declare:
@@ -223,7 +230,8 @@ class ConsumerLoop:
     def _pump(self, conn, channel, buffer: list[Delivery], tag: str) -> None:
         deadline = None
         while True:
-            conn.process_data_events(time_limit=0.005 if self._busy else 0.05)
+            # returns at once on a delivery, or when the worker rings (`_wake`)
+            conn.process_data_events(time_limit=self.s.poll_seconds)
             self._apply_results(channel)
             if self.stopping.is_set():
                 if deadline is None:
@@ -243,7 +251,7 @@ class ConsumerLoop:
     def _apply_results(self, channel) -> None:
         while True:
             try:
-                generation, batch, outcomes, elapsed = self._results.get_nowait()
+                generation, batch, outcomes, elapsed, stamps = self._results.get_nowait()
             except queue.Empty:
                 return
             self._busy = False
@@ -260,17 +268,24 @@ class ConsumerLoop:
                     continue
                 if self.on_outcome:
                     self.on_outcome(delivery, outcome, elapsed / len(batch))
-            if not kept:
-                channel.basic_ack(batch[-1].delivery_tag, multiple=True)
-                continue
-            for delivery in batch:
-                if delivery.delivery_tag in kept:
-                    # back to the queue: the broker's delivery limit bounds the loop
-                    channel.basic_nack(delivery.delivery_tag, requeue=True)
-                else:
-                    channel.basic_ack(delivery.delivery_tag)
-            if self.s.declare:
-                self.s.declare(channel)  # the missing queue comes back for the next try
+            self._answer(channel, batch, kept)
+            if self.stages is not None:
+                self.stages.batch([d.message_id for d in batch],
+                                  delivered=[d.received_at for d in batch], **stamps,
+                                  acked=time.time())
+
+    def _answer(self, channel, batch: list[Delivery], kept: set[int]) -> None:
+        if not kept:
+            channel.basic_ack(batch[-1].delivery_tag, multiple=True)
+            return
+        for delivery in batch:
+            if delivery.delivery_tag in kept:
+                # back to the queue: the broker's delivery limit bounds the loop
+                channel.basic_nack(delivery.delivery_tag, requeue=True)
+            else:
+                channel.basic_ack(delivery.delivery_tag)
+        if self.s.declare:
+            self.s.declare(channel)  # the missing queue comes back for the next try
 
     def _republish(self, d: Delivery, error: str | None, *, retry: bool) -> bool:
         """Send `d` to its next retry queue or to the dead letters (mandatory, confirmed).
@@ -331,9 +346,22 @@ class ConsumerLoop:
             if job is None:
                 return
             generation, batch = job
-            started = time.perf_counter()
+            started, started_at = time.perf_counter(), time.time()
             outcomes = self._run_work(batch)
-            self._results.put((generation, batch, outcomes, time.perf_counter() - started))
+            self._results.put((generation, batch, outcomes, time.perf_counter() - started,
+                               {"started": started_at, "worked": time.time()}))
+            self._wake()
+
+    def _wake(self) -> None:
+        """Have the connection thread pick the result up now (it acks it), instead of
+        at its next look."""
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            conn.add_callback_threadsafe(_nothing)
+        except Exception:  # noqa: BLE001 - the connection is gone: the result is dropped
+            pass
 
     def _run_work(self, batch: list[Delivery]) -> list[Outcome]:
         """The work's outcomes; a delivery with malformed retry headers is dead-lettered
@@ -345,3 +373,7 @@ class ConsumerLoop:
             log.exception("work failed for a batch of %d", len(good))
             done = iter([Outcome("retry", repr(exc))] * len(good))
         return [Outcome("dead", d.malformed) if d.malformed else next(done) for d in batch]
+
+
+def _nothing() -> None:
+    """A callback that only wakes the connection thread."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pika
@@ -60,6 +62,10 @@ class Pending:
     error: str | None = None
     answered: set[str] = field(default_factory=set)  # message ids the broker answered
     refused: set[str] = field(default_factory=set)  # ... with a nack or a return
+    # called (in the I/O thread) once `done` is set: lets a waiter select on a pipe
+    on_done: Callable[[], None] | None = None
+    sent_at: float = 0.0  # wall-clock times: handed to the channel, settled
+    done_at: float = 0.0
 
     def settle(self, ok: bool, message_id: str = "") -> None:
         self.confirmed += 1
@@ -70,11 +76,17 @@ class Pending:
             if message_id:
                 self.refused.add(message_id)
         if self.confirmed >= self.size:
-            self.done.set()
+            self._finish()
 
     def fail(self, reason: str) -> None:
         self.error = self.error or reason
+        self._finish()
+
+    def _finish(self) -> None:
+        self.done_at = self.done_at or time.time()
         self.done.set()
+        if self.on_done is not None:
+            self.on_done()
 
 
 class ConfirmingPublisher:
@@ -95,6 +107,11 @@ class ConfirmingPublisher:
         self._resend: list[_Sent] = []  # nacked or unconfirmed, for the next channel
         self._reopening = False
         self._open_error: str | None = None
+        # batches handed to the I/O thread that it has not sent yet: failed if its loop
+        # ends first (a callback added to a stopped loop never runs)
+        self._handed: set[Pending] = set()
+        self._handed_lock = threading.Lock()
+        self._loop_over = False
         self.returned = 0  # unroutable messages (no queue bound to their key)
         self.resent = 0  # messages sent again on a new channel after a nack
 
@@ -109,6 +126,7 @@ class ConfirmingPublisher:
             return False
         self._ready.clear()
         self._open_error = None
+        self._loop_over = False
         self._thread = threading.Thread(target=self._io, name="publisher-io", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout) or self._open_error:
@@ -120,15 +138,21 @@ class ConfirmingPublisher:
         """Publish `messages` (persistent, mandatory) and wait for all their confirms."""
         self.wait(self.publish_async(messages), timeout)
 
-    def publish_async(self, messages: list[Outgoing]) -> Pending:
-        """Hand `messages` to the I/O thread; `wait` on the result for their confirms.
+    def publish_async(self, messages: list[Outgoing],
+                      on_done: Callable[[], None] | None = None) -> Pending:
+        """Hand `messages` to the I/O thread; `wait` on the result for their confirms
+        (`on_done` is called in the I/O thread when they are all in, or the batch failed).
         Messages are sent in call order on one channel."""
         if not self.connected or self._ioloop is None:
             raise PublishFailed("not connected")
-        batch = Pending(size=len(messages))
+        batch = Pending(size=len(messages), on_done=on_done)
         if not messages:
             batch.done.set()
             return batch
+        with self._handed_lock:
+            if self._loop_over:
+                raise PublishFailed("not connected")
+            self._handed.add(batch)
         self._ioloop.add_callback_threadsafe(lambda: self._send(batch, messages))
         return batch
 
@@ -163,6 +187,11 @@ class ConfirmingPublisher:
         SelectConnection.create_connection(self._params, self._on_connected,
                                            custom_ioloop=ioloop)
         ioloop.start()
+        with self._handed_lock:
+            self._loop_over = True
+            lost, self._handed = self._handed, set()
+        for batch in lost:
+            batch.fail("connection closed before the batch was sent")
         ioloop.close()
 
     def _on_connected(self, result) -> None:
@@ -220,6 +249,8 @@ class ConfirmingPublisher:
         self._in_flight.clear()
 
     def _send(self, batch: Pending, messages: list[Outgoing]) -> None:
+        with self._handed_lock:
+            self._handed.discard(batch)
         fresh = []
         for msg in messages:
             self._seq += 1
@@ -235,6 +266,7 @@ class ConfirmingPublisher:
             return
         for sent in fresh:
             self._publish(sent)
+        batch.sent_at = time.time()
 
     def _publish(self, sent: _Sent) -> None:
         self._tag += 1

@@ -15,6 +15,7 @@ apply commutative deltas; speaker state keeps the newest by its report time)."""
 from __future__ import annotations
 
 import logging
+import os
 import select as io_select
 import threading
 import time
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Transaction, bindparam, case, select, text, update
 
 from models.core.base import utcnow
-from models.core.db import Database
+from models.core.config import Config
+from models.core.db import Database, background_database
 from models.core.outbox import (
     NOTIFY_CHANNEL,
     OutboxMessage,
@@ -36,6 +38,7 @@ from producers.broker import TopologyMismatch, properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
 from producers.sqlite_wake import WAKE_INTERVAL_S, SqliteCommits
+from producers.stages import StageLog
 
 log = logging.getLogger("venuebus.relay")
 
@@ -59,6 +62,25 @@ _COUNT_FAILED = update(_T).where(
                         else_=_T.c.quarantined_at)).returning(
     _T.c.id, _T.c.routing_key, _T.c.attempts, _T.c.quarantined_at)
 GAUGE_INTERVAL_S = 1.0  # gauges cost a query: at most one per second, also mid-drain
+# batches in flight at once on PostgreSQL (each holds its rows' locks and a connection)
+PG_WINDOW = 4
+# how long a relay's statement waits for a lock before it fails (see relay_database)
+LOCK_TIMEOUT_MS = 5000
+
+
+def relay_database(config: Config) -> Database:
+    """The relay's database. On PostgreSQL its connections:
+    - commit without waiting for the WAL flush (`synchronous_commit=off`): a database
+      crash may forget its last marks (never a torn one), and those rows are published
+      again, which the consumers' tracking drops; so too its attempt counts and pruning;
+    - give up a lock wait after LOCK_TIMEOUT_MS: a claim never waits for a row (SKIP
+      LOCKED), only behind a table lock (a migration, a TRUNCATE), which itself waits for
+      the batches in flight that only this relay can finish; failing the claim rolls
+      those back and lets the table lock through, where waiting would hang both."""
+    if not config.database_url.startswith("postgresql"):
+        return background_database(config)
+    options = f"-c synchronous_commit=off -c lock_timeout={LOCK_TIMEOUT_MS}"
+    return background_database(config, connect_args={"options": options})
 
 
 def in_aggregate_order(rows: Sequence, unpublished: Sequence[tuple[int, str]],
@@ -88,6 +110,9 @@ class _InFlight:
     ids: list[int]
     pending: Pending
     started: float
+    message_ids: list[str]
+    stamps: dict[str, float]  # wall-clock times of its stages (producers/stages.py)
+    full: bool  # the claim hit batch_size: more rows may be waiting
 
     def close(self) -> None:
         try:
@@ -101,7 +126,8 @@ class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
                  poll_interval: float = 1.0, metrics: RelayMetrics | None = None,
                  declare: Callable[[], None] | None = None,
-                 max_attempts: int | None = None,
+                 max_attempts: int | None = None, window: int = PG_WINDOW,
+                 claim_on_notify: bool = True, stages: StageLog | None = None,
                  wake_interval: float = WAKE_INTERVAL_S) -> None:
         self.db = db
         # refusals after which a row is quarantined (Config.outbox_max_attempts)
@@ -111,8 +137,14 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.metrics = metrics or RelayMetrics()
+        self.window = window
+        # while the oldest batch awaits its confirm, a NOTIFY claims the next one at once
+        self.claim_on_notify = claim_on_notify
+        self.stages = stages
         self.stopping = threading.Event()
         self._listener = None
+        self._bell: tuple[int, int] | None = None  # a pipe: a confirmed batch rings it
+        self._woke_at = 0.0
         self._lag_read_at = 0.0
         # SQLite has no NOTIFY: a look at its commit counter every `wake_interval`
         self._commits = None if db.is_postgres else SqliteCommits(db.engine, wake_interval)
@@ -124,36 +156,74 @@ class Relay:
     def drain(self, max_batches: int | None = None) -> int:
         """Publish until nothing is claimable, `max_batches` were claimed or stop() was
         called, with up to `window` batches in flight; returns how many rows were marked
-        published. On any failure every batch in flight is rolled back: its rows go out
-        again later (a row the broker refused counts an attempt first)."""
-        window = 2 if self.db.is_postgres else 1  # SQLite cannot lock what is in flight
+        published. While listening (`run`), a NOTIFY that comes before the oldest batch's
+        confirm claims the next batch at once. On any failure every batch in flight is
+        rolled back: its rows go out again later (a row the broker refused counts an
+        attempt first)."""
+        window = self.window if self.db.is_postgres else 1  # SQLite cannot lock in flight
         in_flight: deque[_InFlight] = deque()
         total = batches = 0
         try:
             while True:
                 claimed = None
-                if (max_batches is None or batches < max_batches) \
-                        and not self.stopping.is_set():
+                may_claim = (max_batches is None or batches < max_batches) \
+                    and not self.stopping.is_set()
+                if may_claim:
                     claimed = self._claim(in_flight)
                 if claimed is not None:
                     in_flight.append(claimed)
                     batches += 1
-                if in_flight and (len(in_flight) >= window or claimed is None):
-                    total += self._settle(in_flight.popleft())
-                    self._refresh_gauges()
-                elif not in_flight:
+                if not in_flight:
                     return total
+                if len(in_flight) < window and may_claim:
+                    if claimed is not None and (claimed.full or not self._eager):
+                        continue
+                    # a short claim took every committed row: the next are NOTIFYed
+                    if self._notified_first(in_flight[0].pending):
+                        continue
+                total += self._settle(in_flight.popleft())
+                self._refresh_gauges()
         finally:
             for batch in in_flight:
                 batch.close()
 
+    @property
+    def _eager(self) -> bool:
+        return self.claim_on_notify and self._listener is not None and self._bell is not None
+
+    def _notified_first(self, oldest: Pending) -> bool:
+        """Wait for the oldest batch's confirm or a NOTIFY, whichever comes first; True
+        for a NOTIFY (claim the rows it announces). Not listening: False at once."""
+        if not self._eager or oldest.done.is_set():
+            return False
+        raw = self._listener.dbapi_connection
+        ready, _, _ = io_select.select([raw, self._bell[0]], [], [], self.poll_interval)
+        if self._bell[0] in ready:
+            _drain_pipe(self._bell[0])
+        if raw not in ready:
+            return False
+        self._woke_at = time.time()
+        raw.poll()
+        raw.notifies.clear()
+        return not oldest.done.is_set()
+
+    def _ring(self) -> None:
+        bell = self._bell
+        if bell is not None:
+            try:
+                os.write(bell[1], b".")
+            except OSError:  # full (the relay will look anyway) or closed by _unlisten
+                pass
+
     def _claim(self, in_flight: deque[_InFlight]) -> _InFlight | None:
         pg = self.db.is_postgres
+        claiming = time.time()
         conn = self.db.engine.connect()
         txn = conn.begin()
         try:
             claim = _CLAIM.limit(self.batch_size)
             rows = conn.execute(claim.with_for_update(skip_locked=True) if pg else claim).all()
+            full = len(rows) >= self.batch_size
             if rows and pg:
                 aggs = sorted({r.aggregate for r in rows})
                 older = conn.execute(_OLDER_PG, {"max_id": rows[-1].id, "aggs": aggs}).all()
@@ -162,12 +232,16 @@ class Relay:
                 txn.rollback()
                 conn.close()
                 return None
+            claimed = time.time()
             pending = self.publisher.publish_async([Outgoing(
                 r.routing_key, r.payload.encode(), properties(
                     r.message_id, r.type,
                     timestamp=int(r.created_at.timestamp()) if r.created_at else None))
-                for r in rows])
-            return _InFlight(conn, txn, [r.id for r in rows], pending, time.perf_counter())
+                for r in rows], on_done=self._ring)
+            return _InFlight(conn, txn, [r.id for r in rows], pending, time.perf_counter(),
+                             [r.message_id for r in rows],
+                             {"woke": self._woke_at, "claiming": claiming, "claimed": claimed},
+                             full)
         except BaseException:
             txn.rollback()
             conn.close()
@@ -185,6 +259,9 @@ class Relay:
             batch.txn.commit()
         finally:
             batch.close()
+        if self.stages is not None:
+            self.stages.batch(batch.message_ids, **batch.stamps, sent=batch.pending.sent_at,
+                              confirmed=batch.pending.done_at, marked=time.time())
         self.metrics.published.inc(len(batch.ids))
         self.metrics.returned.set(self.publisher.returned)
         return len(batch.ids)
@@ -238,6 +315,7 @@ class Relay:
                 self.drain()
                 backoff = 0.5
                 self._wait()
+                self._woke_at = time.time()
             except TopologyMismatch:
                 self._unlisten()
                 self.publisher.close()
@@ -258,6 +336,9 @@ class Relay:
         if self._commits is not None:
             self._commits.close()
         self.publisher.close()
+        bell, self._bell = self._bell, None
+        for fd in bell or ():
+            os.close(fd)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -271,6 +352,10 @@ class Relay:
         with raw.cursor() as cur:
             cur.execute(f"LISTEN {NOTIFY_CHANNEL}")
         self._listener = conn
+        if self._bell is None:  # kept until run() ends: the I/O thread may still ring it
+            self._bell = os.pipe()
+            for fd in self._bell:
+                os.set_blocking(fd, False)
 
     def _unlisten(self) -> None:
         if self._listener is not None:
@@ -298,3 +383,11 @@ class Relay:
         """Until any connection commits to the database (a row may be in the outbox), at
         most the poll interval; a commit made while the relay drained wakes it at once."""
         self._commits.wait(self.poll_interval, self.stopping)
+
+
+def _drain_pipe(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass

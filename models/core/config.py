@@ -124,6 +124,14 @@ class Config:
     trusted_proxies: int = 0
     # how long the link mailed at sign-up verifies the address
     verify_email_ttl_seconds: int = 3 * DAY_S
+    # where the relay and the consumers write their stage stamps (producers/stages.py);
+    # empty: they write none. For benchmarks: the bench reads them back
+    stage_log_dir: str = ""
+    # the relay on PostgreSQL: batches in flight at once (each holds a connection and its
+    # rows' locks until confirmed), and whether a NOTIFY claims the next batch while the
+    # oldest awaits its confirm (otherwise new rows wait for that confirm)
+    relay_window: int = 4
+    relay_claim_on_notify: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -204,6 +212,10 @@ class Config:
             trusted_proxies=_int(env, "TRUSTED_PROXIES", base.trusted_proxies),
             verify_email_ttl_seconds=_int(env, "VERIFY_EMAIL_TTL_SECONDS",
                                           base.verify_email_ttl_seconds),
+            stage_log_dir=env.get("STAGE_LOG_DIR", base.stage_log_dir),
+            relay_window=max(1, _int(env, "RELAY_WINDOW", base.relay_window)),
+            relay_claim_on_notify=env.get("RELAY_CLAIM_ON_NOTIFY", "1").strip().lower()
+            not in ("0", "false", "no", "off"),
         )
 
     def with_(self, **changes: object) -> Config:

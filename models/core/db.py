@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.core.config import Config, driver_url
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+BACKGROUND_PING_IDLE_S = 10.0
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -76,6 +77,18 @@ def unique_violation(error: exc.IntegrityError) -> bool:
     """Whether a unique index refused the write (PostgreSQL 23505, SQLite's message)."""
     return getattr(error.orig, "pgcode", None) == "23505" or \
         "UNIQUE constraint failed" in str(error.orig)
+
+
+def background_database(config: Config, idle_seconds: float = BACKGROUND_PING_IDLE_S,
+                        **engine_kwargs) -> Database:
+    """The database of a relay or consumer process: a pooled connection is pinged on
+    checkout only after `idle_seconds` idle, not on every checkout (a round trip per
+    batch). A connection the server dropped meanwhile fails its batch, which the relay
+    and the consumers retry on a fresh connection (the pool is replaced)."""
+    db = Database(config, pool_pre_ping=False, **engine_kwargs)
+    if db.is_postgres:
+        ping_when_idle(db.engine, idle_seconds)
+    return db
 
 
 class Database:

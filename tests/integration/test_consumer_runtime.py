@@ -9,7 +9,9 @@ import uuid
 import pika
 import pytest
 
+from bench import stages
 from consumers.runtime import ConsumerLoop, LoopSettings, Outcome
+from producers.stages import StageLog
 from tests.support.broker import queue_depth
 from tests.support.processes import wait_until
 from tests.support.services import has_rabbitmqctl, rabbitmqctl
@@ -83,3 +85,38 @@ def test_a_quorum_queue_counts_unanswered_deliveries_as_the_runtime_reads_them(a
             ch.close()
         conn.channel().queue_delete(name)
     assert [d.broker_deliveries for d in seen] == [1, 2, 3]
+
+
+def test_a_finished_batch_is_acked_at_once_not_at_the_next_poll(amqp_url, tmp_path):
+    """The worker wakes the connection thread: a quiet queue does not hold the ack for
+    the poll (here 2 s), and the stage log shows each batch's stages in order."""
+    name = f"runtime-{uuid.uuid4().hex[:8]}"
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        conn.channel().queue_declare(name, durable=True)
+    log = StageLog(str(tmp_path / "consumer.jsonl"))
+
+    def work(batch):
+        time.sleep(0.05)  # busy while the broker is quiet
+        return [Outcome("ack")] * len(batch)
+
+    loop = ConsumerLoop(amqp_url, LoopSettings(queue=name, name=f"{name}-loop",
+                                               poll_seconds=2.0), work, stages=log)
+    runner = threading.Thread(target=loop.run)
+    runner.start()
+    try:
+        wait_until(loop.connected.is_set, timeout=10, what="consuming")
+        with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+            ch = conn.channel()
+            for i in range(5):
+                ch.basic_publish("", name, b"{}", pika.BasicProperties(message_id=f"m{i}"))
+                wait_until(lambda i=i: f"m{i}" in stages.read(tmp_path), timeout=10,
+                           interval=0.01, what=f"m{i} acked")
+    finally:
+        loop.stop()
+        runner.join(15)
+        log.close()
+    logged = stages.read(tmp_path)
+    for i in range(5):
+        s = logged[f"m{i}"]
+        assert s["delivered"] <= s["started"] <= s["worked"] <= s["acked"]
+        assert s["acked"] - s["worked"] < 0.5, s

@@ -39,12 +39,13 @@ def wait_until(check: Callable[[], object], timeout: float = 30, interval: float
 class Proc:
     """A `python -m cli ...` child with its output in a log file."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log_dir: Path, name: str) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log_dir: Path, name: str,
+                 root: Path = ROOT) -> None:
         self.args, self.name = args, name
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT,
-                                      env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        self.popen = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=root,
+                                      env={**os.environ, **env, "PYTHONPATH": str(root)},
                                       stdout=self._log, stderr=subprocess.STDOUT)
 
     def output(self) -> str:
@@ -75,13 +76,16 @@ _SEQUENCE = itertools.count(1)  # log names stay unique across groups in one pro
 
 
 class Processes:
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env, self.log_dir = env, log_dir
+    """Processes of the code under `root` (this checkout unless told: the benches compare
+    another revision's)."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, root: Path = ROOT) -> None:
+        self.env, self.log_dir, self.root = env, log_dir, root
         self.procs: list[Proc] = []
 
     def start(self, *args: str, ready: str | None = None, env: dict | None = None) -> Proc:
         name = f"{next(_SEQUENCE):02d}-{'-'.join(args[:2])}"
-        proc = Proc(list(args), {**self.env, **(env or {})}, self.log_dir, name)
+        proc = Proc(list(args), {**self.env, **(env or {})}, self.log_dir, name, self.root)
         self.procs.append(proc)
         if ready:
             proc.wait_for_output(ready)
