@@ -23,7 +23,8 @@ class RatingWorkload:
     def __init__(self, db, events: int = 3, users: int = 20, seed: int = 7) -> None:
         self.db = db
         self.rng = random.Random(seed)
-        owner = create_user(db, "owner@example.com", "password123")
+        # made by an operator (verified): the outbox then holds rating events only
+        owner = create_user(db, "owner@example.com", "password123", verified=True)
         now = datetime.now(UTC)
         self.events = [catalog.create_event(db, owner, {"name": f"E{i}", "starts_at": now,
                                                         "ends_at": now}).id
