@@ -33,7 +33,7 @@ class UserSchema(ResourceSchema):
     is_admin = fields.Boolean(dump_only=True)
     allowed_usage = fields.Integer(dump_only=True)
     is_active = fields.Boolean(dump_only=True)
-    email_verified_at = fields.AwareDateTime(dump_only=True)
+    email_verified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class LoginSchema(Schema):

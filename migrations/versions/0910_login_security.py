@@ -45,6 +45,8 @@ def upgrade() -> None:
         sa.CheckConstraint("failures >= 0", name=op.f("ck_auth_throttles_failures_not_negative")),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_auth_throttles")),
     )
+    op.create_index(op.f("ix_auth_throttles_window_started_at"), "auth_throttles",
+                    ["window_started_at"])
     _mail_statuses(STATUSES_HELD)  # a badge mail waits for the owner's verified address
 
 

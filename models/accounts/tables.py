@@ -49,5 +49,6 @@ class AuthThrottle(Base):
     __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
 
     key: Mapped[str] = mapped_column(String(320), primary_key=True)
-    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # retention prunes ended windows by this stamp
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     failures: Mapped[int] = mapped_column(Integer)
