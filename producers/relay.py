@@ -303,9 +303,15 @@ class Relay:
         if self._commits is not None:
             log.info("SQLite: one relay (no SKIP LOCKED); woken by commits, looked for "
                      "every %.0f ms (no NOTIFY)", self._commits.interval * 1000)
+        connections, failed = 0, False  # a failure already counted closed the last one
         while not self.stopping.is_set():
             try:
-                if self.publisher.start() and self.declare is not None:
+                fresh = self.publisher.start()
+                if fresh and connections and not failed:  # lost while the relay was idle
+                    log.warning("broker connection was lost; reconnected")
+                    self.metrics.failures.inc()
+                connections, failed = connections + fresh, False
+                if fresh and self.declare is not None:
                     try:
                         self.declare()
                     except Exception:
@@ -323,12 +329,14 @@ class Relay:
             except PublishFailed as exc:
                 log.warning("broker unavailable (%s); retrying in %.1fs", exc, backoff)
                 self.metrics.failures.inc()
+                failed = True
                 self.publisher.close()
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 10)
             except Exception as exc:  # noqa: BLE001 - DB loss: back off, reconnect
                 log.warning("relay error (%r); retrying in %.1fs", exc, backoff)
                 self.metrics.failures.inc()
+                failed = True
                 self._unlisten()
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 10)
