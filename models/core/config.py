@@ -130,8 +130,8 @@ class Config:
     # the relay on PostgreSQL: batches in flight at once (each holds a connection and its
     # rows' locks until confirmed), and whether a NOTIFY claims the next batch while the
     # oldest awaits its confirm (otherwise new rows wait for that confirm)
-    relay_window: int = 4
-    relay_claim_on_notify: bool = True
+    relay_window: int = 2
+    relay_claim_on_notify: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -214,7 +214,7 @@ class Config:
                                           base.verify_email_ttl_seconds),
             stage_log_dir=env.get("STAGE_LOG_DIR", base.stage_log_dir),
             relay_window=max(1, _int(env, "RELAY_WINDOW", base.relay_window)),
-            relay_claim_on_notify=env.get("RELAY_CLAIM_ON_NOTIFY", "1").strip().lower()
+            relay_claim_on_notify=env.get("RELAY_CLAIM_ON_NOTIFY", "0").strip().lower()
             not in ("0", "false", "no", "off"),
         )
 
