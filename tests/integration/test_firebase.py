@@ -10,6 +10,7 @@ from api.app import create_app
 from consumers.badges import render_badge
 from consumers.mail import send_badge_mail
 from models.accounts.tables import User
+from models.badges.tables import BadgeMail
 from models.core.db import Database
 from tests.support import firebase_emulator as fb
 from tests.support.api import auth, error
@@ -41,6 +42,18 @@ def fb_config(emulator, base_config, tmp_path):
 def fb_client(fb_config, db):
     return create_app(fb_config, db).test_client()
 
+
+
+def _render_and_mail(db, fb_config) -> list:
+    """The badges and mail consumers handle what was recorded; the mails sent."""
+    with smtp_server() as (url, inbox):
+        consumer_db = Database(fb_config.with_(smtp_url=url))
+        try:
+            handle(consumer_db, render_badge, recorded(db, "badge.requested"))
+            handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
+        finally:
+            consumer_db.dispose()
+        return list(inbox.messages)
 
 def test_firebase_id_token_signs_in_and_creates_the_user_once(fb_client, db, emulator):
     uid, token = fb.sign_up(emulator, "grace@example.com", "secret-pass-1", "Grace Hopper")
@@ -80,14 +93,7 @@ def test_mail_goes_to_the_address_firebase_has_now(fb_client, fb_config, db, emu
     assert r.status_code == 202
     fb.change_email(emulator, token, "new@example.com")  # the users table still says old@
     fb.mark_email_verified(emulator, uid)  # mail goes only to a verified address
-    with smtp_server() as (url, inbox):
-        consumer_db = Database(fb_config.with_(smtp_url=url))
-        try:
-            handle(consumer_db, render_badge, recorded(db, "badge.requested"))
-            handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
-        finally:
-            consumer_db.dispose()
-        [mail] = inbox.messages
+    [mail] = _render_and_mail(db, fb_config)
     assert mail["To"] == "Grace Hopper <new@example.com>"
     assert "Hello Grace Hopper!" in html_part(mail)
 
@@ -119,18 +125,9 @@ def test_firebase_saying_email_verified_verifies_the_local_user_once(fb_client, 
 
 def test_an_address_firebase_has_not_verified_gets_no_mail(fb_client, fb_config, db,
                                                           emulator):
-    from models.badges.tables import BadgeMail
-
     _, token = fb.sign_up(emulator, "unverified@example.com", "secret-pass-1", "U")
     r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
     assert r.status_code == 202
-    with smtp_server() as (url, inbox):
-        consumer_db = Database(fb_config.with_(smtp_url=url))
-        try:
-            handle(consumer_db, render_badge, recorded(db, "badge.requested"))
-            handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
-        finally:
-            consumer_db.dispose()
-        assert inbox.messages == []
+    assert _render_and_mail(db, fb_config) == []
     with db.session() as s:
         assert s.scalar(select(BadgeMail.status)) == "held"
