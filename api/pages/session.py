@@ -73,6 +73,14 @@ def _local(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+def _after(seconds: int) -> str:
+    """A wait as people read it: "in 40 seconds", "in 15 minutes"."""
+    if seconds < 60:
+        return f"in {seconds} second{'s' * (seconds != 1)}"
+    minutes = -(-seconds // 60)
+    return f"in {minutes} minute{'s' * (minutes != 1)}"
+
+
 @bp.route("/signin", methods=["GET", "POST"])
 def sign_in():
     error, email, status, headers = None, "", 200, {}
@@ -82,7 +90,7 @@ def sign_in():
             user = sign_in_user(deps.db(), deps.config(), email,
                                 request.form.get("password", ""), deps.client_address())
         except Throttled as exc:
-            error, status = f"Too many failed sign-ins: try again in {exc.retry_after} s.", 429
+            error, status = f"Too many failed sign-ins: try again {_after(exc.retry_after)}.", 429
             headers["Retry-After"] = str(exc.retry_after)
         except (Unauthorized, Forbidden) as exc:
             error, status = exc.detail, 401 if isinstance(exc, Unauthorized) else 403
