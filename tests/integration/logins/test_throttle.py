@@ -81,6 +81,18 @@ def test_one_address_guessing_over_many_accounts_gets_429_then_the_window_ends(c
     assert login(client, accounts[0], "password123").status_code == 200
 
 
+def test_signing_into_ones_own_account_between_guesses_resets_nothing(client, accounts):
+    """A guesser with an account of their own signs into it after every wrong guess: a
+    success forgets that account's failures only, never the address's count."""
+    own = accounts[-1]
+    for email in accounts[:PER_ADDRESS]:
+        assert_error(login(client, email, "wrong-guess"), 401, "invalid_credentials")
+        if email != accounts[PER_ADDRESS - 1]:
+            assert login(client, own, "password123").status_code == 200
+    _throttled(login(client, accounts[PER_ADDRESS], "wrong-guess"))
+    _throttled(login(client, own, "password123"))
+
+
 def test_one_account_guessed_from_many_addresses_gets_429_then_works_again(client, db,
                                                                            accounts):
     victim = accounts[0]
