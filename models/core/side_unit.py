@@ -34,7 +34,7 @@ class _Joined:
         return self.outer.record(event)
 
     def commit(self) -> None:
-        self.session.flush()
+        self.outer.flush()
 
 
 def side_unit(outer: UnitOfWork) -> UnitOfWork | _Joined:

@@ -43,6 +43,7 @@ class UnitOfWork:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.session: Session
+        self._outbox: list[dict[str, Any]] = []  # recorded, written by commit()
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.db.session()
@@ -55,12 +56,26 @@ class UnitOfWork:
         self.session.close()
 
     def record(self, event: DomainEvent) -> str:
-        """Write `event` to the outbox in this transaction (at once, one INSERT: no ORM
-        flush on the hot paths); it is published only if and after the transaction
+        """Add `event` to this transaction's outbox rows; flush() or commit() writes them
+        all in one INSERT (no ORM flush, and one round trip however many events a
+        transaction records). They are published only if and after the transaction
         commits. Returns the message id."""
-        return record_on(self.session.connection(), event)
+        row = outbox_row(event)
+        self._outbox.append(row)
+        return row["message_id"]
+
+    def flush(self) -> None:
+        """Send the recorded events and the session's pending changes to the database,
+        inside the transaction."""
+        rows, self._outbox = self._outbox, []
+        if rows:
+            self.session.connection().execute(insert(OUTBOX), rows[0] if len(rows) == 1
+                                              else rows)
+        self.session.flush()
 
     def commit(self) -> None:
-        """Commit the change and its events. On PostgreSQL a trigger on `outbox` sends
-        NOTIFY, delivered on commit only, which wakes the relay at once."""
+        """Write the recorded events and commit them with the change. On PostgreSQL a
+        trigger on `outbox` sends NOTIFY, delivered on commit only, which wakes the relay
+        at once."""
+        self.flush()
         self.session.commit()

@@ -42,7 +42,7 @@ def test_failure_after_outbox_row_added_leaves_neither_row(client, db, monkeypat
     user = authenticate(db, "a@example.com", "password123")
 
     def failing_commit(self):
-        self.session.flush()  # both rows reach the DB inside the transaction...
+        self.flush()  # both rows reach the DB inside the transaction...
         raise RuntimeError("crash before commit")  # ...and the process dies here
 
     monkeypatch.setattr(UnitOfWork, "commit", failing_commit)
@@ -86,12 +86,43 @@ def test_outbox_insert_notifies_the_relay_on_commit_only(db):
                           previous_rating=None, changed_at="2027-01-01T00:00:00+00:00")
     with UnitOfWork(db) as uow:
         uow.record(event)
-        uow.session.flush()
+        uow.flush()
         assert not notified(0.3)  # inserted, not committed: the relay must not wake yet
         uow.commit()
     assert notified(2.0)
     with UnitOfWork(db) as uow:
         uow.record(event)
-        uow.session.flush()  # rolled back on exit
+        uow.flush()  # rolled back on exit
     assert not notified(0.3)
     listener.invalidate()  # never back to the pool in autocommit mode
+
+
+def test_a_transaction_writes_its_events_in_one_insert(db):
+    """However many events a unit of work records, they reach the outbox in one round
+    trip at commit (one INSERT per event made a batch producer's 500-event transaction
+    500 round trips: the spine's end-to-end rate was the producer's)."""
+    from tests.support.statements import traffic
+
+    before = len(outbox_rows(db))
+    with traffic(db) as seen, UnitOfWork(db) as uow:
+        ids = [uow.record(_rating(i)) for i in range(500)]
+        uow.commit()
+    assert seen.round_trips == ["BEGIN", "INSERT INTO outbox", "COMMIT"]
+    rows = outbox_rows(db)
+    assert len(rows) == before + 500
+    assert [r.message_id for r in rows[before:]] == ids  # in the order recorded
+
+
+def test_events_recorded_without_commit_are_never_written(db):
+    with UnitOfWork(db) as uow:
+        uow.record(_rating(1))
+    with UnitOfWork(db) as uow:
+        uow.commit()  # a new unit: nothing of the abandoned one's carries over
+    assert outbox_rows(db) == []
+
+
+def _rating(i: int):
+    from contracts.ratings import RatingChanged
+
+    return RatingChanged(event_id=1, feedback_id=i, user_id=1, change="created", rating=1,
+                         previous_rating=None, changed_at="2027-01-01T00:00:00+00:00")
