@@ -32,7 +32,7 @@ from api.errors import register_error_handlers
 from api.limits import BoundedInt
 from api.metrics import ApiMetrics
 from models.core.config import Config
-from models.core.db import Database, lock_timeout_args, ping_when_idle
+from models.core.db import Database, lock_timeout_args
 
 API_PING_IDLE_SECONDS = 1.0
 
@@ -59,7 +59,7 @@ def _database(config: Config) -> Database:
     if config.database_url.startswith("sqlite"):
         return Database(config)
     db = Database(config, pool_pre_ping=False, **lock_timeout_args(config.lock_timeout_ms))
-    ping_when_idle(db.engine, API_PING_IDLE_SECONDS)
+    db.ping_when_idle(API_PING_IDLE_SECONDS)
     return db
 
 

@@ -26,7 +26,7 @@ from contracts.topology import EXCHANGE
 from models.accounts.tables import User
 from models.catalog.tables import Event
 from models.core.config import Config
-from models.core.db import Database, ping_when_idle
+from models.core.db import Database
 from models.core.outbox import OutboxMessage, ProcessedMessage
 from models.core.uow import UnitOfWork
 from producers.broker import connection_parameters, properties
@@ -95,7 +95,7 @@ def load_database(config: Config) -> Database:
     """The load generator's database: it plays the API, so its engine is built as the
     API's is (a connection pinged only after sitting idle, not on every checkout)."""
     db = Database(config, pool_size=8, pool_pre_ping=False)
-    ping_when_idle(db.engine, 10.0)
+    db.ping_when_idle(10.0)
     return db
 
 

@@ -154,7 +154,7 @@ def _connection(db: Database, *, single_statement: bool) -> Iterator[Connection]
         with db.engine.begin() as conn:
             yield conn
         return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with db.autocommit_engine.connect() as conn:
         yield conn
 
 

@@ -11,9 +11,14 @@ import psycopg2.extensions
 from sqlalchemy import event
 
 
+def _engines(db) -> list:
+    """The database's engines: its own, and on PostgreSQL the autocommit one."""
+    return [db.engine, db.autocommit_engine] if db.is_postgres else [db.engine]
+
+
 @contextmanager
 def statements(db) -> Iterator[list[str]]:
-    """The SQL statements the engine runs meanwhile, each up to its first "(" (PREPAREs
+    """The SQL statements the engines run meanwhile, each up to its first "(" (PREPAREs
     left out: once per connection, not per request)."""
     seen: list[str] = []
 
@@ -21,11 +26,13 @@ def statements(db) -> Iterator[list[str]]:
         if not statement.startswith("PREPARE"):
             seen.append(statement.split("(")[0].strip())
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    for engine in _engines(db):
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        for engine in _engines(db):
+            event.remove(engine, "before_cursor_execute", record)
 
 
 @dataclass
@@ -39,7 +46,8 @@ def traffic(db) -> Iterator[Traffic]:
     """What goes over the wire to PostgreSQL meanwhile, as psycopg2 sends it: a BEGIN
     before the first statement of a transaction (none in autocommit), each statement up
     to its first "(" (PREPAREs left out), a COMMIT or ROLLBACK only for a transaction
-    that began; and the connections checked out."""
+    that began, the SET psycopg2 sends when a connection switched into autocommit for a
+    while goes back to the pool; and the connections checked out."""
     seen = Traffic()
 
     def in_transaction(conn) -> bool:
@@ -62,12 +70,21 @@ def traffic(db) -> Iterator[Traffic]:
     def checkout(*_):
         seen.checkouts += 1
 
+    def switched(conn, options):
+        # psycopg2 sets the isolation level back with a SET (a round trip of its own,
+        # sent outside any cursor) when the connection is returned
+        if "isolation_level" in options:
+            seen.round_trips.append("SET default_transaction_isolation")
+
     hooks = {"before_cursor_execute": statement, "commit": ending("COMMIT"),
-             "rollback": ending("ROLLBACK"), "checkout": checkout}
-    for name, fn in hooks.items():
-        event.listen(db.engine, name, fn)
+             "rollback": ending("ROLLBACK"), "checkout": checkout,
+             "set_connection_execution_options": switched}
+    for engine in _engines(db):
+        for name, fn in hooks.items():
+            event.listen(engine, name, fn)
     try:
         yield seen
     finally:
-        for name, fn in hooks.items():
-            event.remove(db.engine, name, fn)
+        for engine in _engines(db):
+            for name, fn in hooks.items():
+                event.remove(engine, name, fn)

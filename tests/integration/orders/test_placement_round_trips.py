@@ -7,8 +7,9 @@ cannot be placed writes nothing."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
+from api.app import create_app
 from models.accounts.tables import User
 from models.ticketing.tables import Attendee, IdempotencyKey, Order
 from tests.support.api import assert_error, auth, sign_up
@@ -137,3 +138,37 @@ def test_an_order_past_capacity_writes_nothing_not_even_its_key(client, db, shop
                                            "Idempotency-Key": "too-many"},
                     json=_order(shop, "Ada", 1))
     assert r.status_code == 201, r.get_json()  # the key was not taken by the refusal
+
+
+def test_the_apis_order_statements_are_planned_once_per_connection(base_config, client,
+                                                                    db, shop):
+    """The API's connections run PREPAREd statements on a generic plan from the first
+    EXECUTE (models/core/db.py, lock_timeout_args): PostgreSQL planned every EXECUTE of
+    an order afresh otherwise, a third of its CPU per order. A database without that
+    setting (the tests' own) shows the difference."""
+    app = create_app(base_config)  # the API as deployed: its own engines
+    try:
+        own = app.test_client()
+        for n in (1, 2, 3):
+            r = onsite(own, shop.owner_token, shop.event_id, [{"id": shop.ticket_id,
+                                                               "quantity": n}])
+            assert r.status_code == 201, r.get_json()
+        assert plans(app.extensions["venuebus"].db) == {"order_read": (3, 0),
+                                                        "order_write": (3, 0)}
+    finally:
+        app.extensions["venuebus"].db.dispose()
+    db.dispose()  # the tests' engines: one connection, so the counts are its own
+    for _ in range(3):
+        r = onsite(client, shop.owner_token, shop.event_id, [{"id": shop.ticket_id,
+                                                              "quantity": 1}])
+        assert r.status_code == 201, r.get_json()
+    assert plans(db) == {"order_read": (0, 3), "order_write": (0, 3)}
+
+
+def plans(db) -> dict[str, tuple[int, int]]:
+    """(generic plans, custom plans) of each order statement PREPAREd on the connection
+    that placed the orders (the autocommit engine's one: requests ran one at a time)."""
+    with db.autocommit_engine.connect() as conn:
+        return {name: (generic, custom) for name, generic, custom in conn.execute(text(
+            "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE name LIKE 'order_%'"))}
