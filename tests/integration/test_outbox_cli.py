@@ -17,6 +17,7 @@ def quarantine_one(db) -> int:
         uow.record(RatingChanged(event_id=1, feedback_id=1, user_id=1, change="created",
                                  rating=1, previous_rating=None,
                                  changed_at="2027-01-01T00:00:00+00:00"))
+        uow.flush()  # recorded rows are written at flush or commit
         row = uow.session.scalar(select(OutboxMessage))
         row.attempts, row.quarantined_at = 5, utcnow()
         uow.commit()
