@@ -4,6 +4,7 @@ and the CloudEvents 1.0 envelope it travels in. Payloads carry ids and facts (`*
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import uuid
 from datetime import UTC, datetime
@@ -41,7 +42,16 @@ class DomainEvent:
         return cloud_type(cls.routing_key)
 
     def data(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The payload: the event's fields by name. A new dict, its values the event's
+        own (payloads hold ids, strings and lists of plain dicts, never dataclasses, so
+        nothing needs converting; `dataclasses.asdict` deep-copied every list, a tenth
+        of an order's CPU in the API)."""
+        return {name: getattr(self, name) for name in _field_names(type(self))}
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def register(cls: E) -> E:

@@ -12,7 +12,7 @@ the order is placed again in steps (models/ticketing/order_steps.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -50,6 +50,9 @@ USERS, EVENTS, TICKETS = User.__table__, Event.__table__, Ticket.__table__
 ORDERS, LINES, ATTENDEES = Order.__table__, OrderLine.__table__, Attendee.__table__
 KEYS, CODES, OUTBOX = IdempotencyKey.__table__, DiscountCode.__table__, OutboxMessage.__table__
 TICKET_FIELDS = tuple(c.name for c in TICKETS.c)
+# a ticket as READ found it: its columns as attributes, read-only; not an ORM instance,
+# whose construction cost more than the rest of the checks together
+TicketRow = make_dataclass("TicketRow", TICKET_FIELDS, frozen=True, slots=True)
 ORDER_FIELDS = ("id", "event_id", "user_id", "status", "payment_mode", "amount",
                 "discount_amount", "discount_uses", "discount_code_id", "created_at",
                 "expires_at", "completed_at")
@@ -114,7 +117,7 @@ class OrderFacts:
     event_id: int
     owner_id: int
     order_expiry_time: int
-    tickets: dict[int, Ticket]  # the tickets ordered that exist (not yet checked)
+    tickets: dict[int, TicketRow]  # the tickets ordered that exist (not yet checked)
     key: StoredKey | None  # the idempotency key's row, if the key was used before
     new_order_id: int | None  # PostgreSQL: the ids WRITE_AT_ONCE will use
     new_attendee_ids: list[int] | None
@@ -149,8 +152,8 @@ def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids:
                       row["new_attendee_ids"])
 
 
-def _ticket(row: dict[str, Any]) -> Ticket:
-    return Ticket(**{n: row[f"ticket_{n}"] for n in TICKET_FIELDS})
+def _ticket(row: dict[str, Any]) -> TicketRow:
+    return TicketRow(*(row[f"ticket_{n}"] for n in TICKET_FIELDS))
 
 
 def _write_at_once():

@@ -24,13 +24,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
-from models.catalog.tables import Ticket
 from models.core.base import utcnow
 from models.core.db import Database, unique_violation
 from models.core.errors import Busy, Forbidden, Invalid
 from models.ticketing.discounts import find_discount
 from models.ticketing.idempotency import Idempotency, earlier_order_id
-from models.ticketing.order_statements import OrderFacts, read_order_facts
+from models.ticketing.order_statements import OrderFacts, TicketRow, read_order_facts
 from models.ticketing.order_steps import Draft, write_at_once, write_in_steps
 from models.ticketing.order_views import PlacedOrder, load_placed
 from models.ticketing.tables import Attendee, Order, OrderLine
@@ -199,7 +198,7 @@ def _place_in(conn: Connection, actor_id: int, event_id: int,
     return draft.placed
 
 
-def _tickets(facts: OrderFacts, ids: list[int], pointer: str) -> list[Ticket]:
+def _tickets(facts: OrderFacts, ids: list[int], pointer: str) -> list[TicketRow]:
     for ticket_id in ids:
         ticket = facts.tickets.get(ticket_id)
         if ticket is None or (ticket.is_hidden and not facts.actor_manages):
@@ -211,7 +210,7 @@ def _tickets(facts: OrderFacts, ids: list[int], pointer: str) -> list[Ticket]:
     return [facts.tickets[i] for i in ids]
 
 
-def _check_line(ticket: Ticket, quantity: int, *, window: bool, pointer: str) -> None:
+def _check_line(ticket: TicketRow, quantity: int, *, window: bool, pointer: str) -> None:
     if quantity < ticket.min_order or quantity > ticket.max_order:
         raise Invalid(f"Ticket with id: {ticket.id} is sold {ticket.min_order} to "
                       f"{ticket.max_order} per order, not {quantity}",
@@ -225,7 +224,7 @@ def _check_line(ticket: Ticket, quantity: int, *, window: bool, pointer: str) ->
                       code="sales_ended", pointer=pointer)
 
 
-def _price(order: Order, tickets: list[Ticket], holders: dict[int, list[AttendeeDetails]],
+def _price(order: Order, tickets: list[TicketRow], holders: dict[int, list[AttendeeDetails]],
            discount) -> list[OrderLine]:
     """The order's lines (not yet added) and its amounts."""
     lines = []
