@@ -44,8 +44,8 @@ class DomainEvent:
     def data(self) -> dict[str, Any]:
         """The payload: the event's fields by name. A new dict, its values the event's
         own (payloads hold ids, strings and lists of plain dicts, never dataclasses, so
-        nothing needs converting; `dataclasses.asdict` deep-copied every list, a tenth
-        of an order's CPU in the API)."""
+        nothing needs converting; `dataclasses.asdict` deep-copied every list, 6% of an
+        order's CPU in the API)."""
         return {name: getattr(self, name) for name in _field_names(type(self))}
 
 
