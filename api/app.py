@@ -32,7 +32,7 @@ from api.errors import register_error_handlers
 from api.limits import BoundedInt
 from api.metrics import ApiMetrics
 from models.core.config import Config
-from models.core.db import Database, lock_timeout_args
+from models.core.db import Database, api_connect_args
 
 API_PING_IDLE_SECONDS = 1.0
 
@@ -58,7 +58,7 @@ def _database(config: Config) -> Database:
     the ping was one of a check-in's five round trips."""
     if config.database_url.startswith("sqlite"):
         return Database(config)
-    db = Database(config, pool_pre_ping=False, **lock_timeout_args(config.lock_timeout_ms))
+    db = Database(config, pool_pre_ping=False, **api_connect_args(config.lock_timeout_ms))
     db.ping_when_idle(API_PING_IDLE_SECONDS)
     return db
 

@@ -41,7 +41,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def lock_timeout_args(lock_timeout_ms: int) -> dict:
+def api_connect_args(lock_timeout_ms: int) -> dict:
     """Engine arguments of the API: every connection's lock waits give up after
     `lock_timeout_ms` (PostgreSQL `lock_timeout`, SQLSTATE 55P03), and its PREPAREd
     statements (models/core/hot.py) run a generic plan from the first EXECUTE on. Both

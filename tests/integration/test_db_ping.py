@@ -45,3 +45,24 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(database_url, pg_admin_url
         conn.execute(sa.text("SELECT 1"))
     assert _pid(engine) != killed  # the pool replaced the dead connection
     engine.dispose()
+
+
+def test_the_autocommit_engine_is_pinged_too(base_config, pg_admin_url):
+    """Orders run on the Database's autocommit engine, made on first use after the
+    idle ping was set up: a connection of it the server dropped is replaced on checkout
+    as well, whichever came first."""
+    from models.core.db import Database
+
+    for ping_first in (True, False):
+        db = Database(base_config, pool_pre_ping=False, pool_size=1, max_overflow=0)
+        if ping_first:
+            db.ping_when_idle(0.05)
+            engine = db.autocommit_engine
+        else:
+            engine = db.autocommit_engine
+            db.ping_when_idle(0.05)
+        first = _pid(engine)
+        _kill(pg_admin_url, first)
+        time.sleep(0.1)
+        assert _pid(engine) != first  # pinged, found dead, replaced: no error
+        db.dispose()

@@ -143,7 +143,7 @@ def test_an_order_past_capacity_writes_nothing_not_even_its_key(client, db, shop
 def test_the_apis_order_statements_are_planned_once_per_connection(base_config, client,
                                                                     db, shop):
     """The API's connections run PREPAREd statements on a generic plan from the first
-    EXECUTE (models/core/db.py, lock_timeout_args): PostgreSQL planned every EXECUTE of
+    EXECUTE (models/core/db.py, api_connect_args): PostgreSQL planned every EXECUTE of
     an order afresh otherwise, a third of its CPU per order. A database without that
     setting (the tests' own) shows the difference."""
     app = create_app(base_config)  # the API as deployed: its own engines
