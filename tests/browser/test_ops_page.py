@@ -66,6 +66,10 @@ def test_admin_sees_counts_change_and_replays_a_dead_letter(page: Page, live_app
         "venuebus-consume-ratings")
     expect(ratings.locator("[data-field=dead]")).to_have_text("✗ 1", **BROKER)
     expect(ratings.locator("[data-field=ready]")).to_have_text("0")
+    # at phone width the queues table stays inside its panel (it ran past the edge)
+    table, panel = (page.locator(s).bounding_box() for s in (
+        "table.queues", "section[aria-label=Queues]"))
+    assert table["x"] + table["width"] <= panel["x"] + panel["width"], (table, panel)
     save_screenshot(page, "ops-status-phone")
     page.set_viewport_size(DESK)
     save_screenshot(page, "ops-status")
