@@ -31,6 +31,7 @@ from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
 from api.limits import BoundedInt
 from api.metrics import ApiMetrics
+from api.session_cookie import SessionCookies
 from models.core.config import Config
 from models.core.db import Database, api_connect_args
 
@@ -71,6 +72,7 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     app = Flask(__name__)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
     app.json.sort_keys = False
+    app.session_interface = SessionCookies()
     app.url_map.converters["int"] = BoundedInt  # before any rule is added
     if config.trusted_proxies:  # X-Forwarded-For names the client only behind our proxies
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -8,6 +8,7 @@ counts to PROMETHEUS_MULTIPROC_DIR and `metrics_registry` sums them (cli/server.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
@@ -51,6 +52,10 @@ class ApiMetrics:
                                 ["method", "endpoint", "status"], registry=self.registry)
         self.latency = Histogram("venuebus_http_request_seconds", "HTTP request latency",
                                  ["endpoint"], registry=self.registry)
+        # each series' child, looked up once (labels() validates and locks on every call);
+        # keyed by label values only, so bounded as they are
+        self.counts: dict[tuple[str, str, int], Any] = {}
+        self.latencies: dict[str, Any] = {}
 
     def install(self, app: Flask) -> None:
         @app.before_request
@@ -60,10 +65,16 @@ class ApiMetrics:
         @app.after_request
         def _count(response):
             endpoint = request.endpoint or "unknown"
-            self.requests.labels(method_label(request.method), endpoint,
-                                 str(response.status_code)).inc()
+            key = (method_label(request.method), endpoint, response.status_code)
+            counter = self.counts.get(key)
+            if counter is None:
+                counter = self.counts[key] = self.requests.labels(key[0], endpoint, str(key[2]))
+            counter.inc()
             if "started" in g:
-                self.latency.labels(endpoint).observe(time.perf_counter() - g.started)
+                latency = self.latencies.get(endpoint)
+                if latency is None:
+                    latency = self.latencies[endpoint] = self.latency.labels(endpoint)
+                latency.observe(time.perf_counter() - g.started)
             return response
 
     def serve_on(self, app: Flask, db: Database) -> None:

@@ -43,6 +43,11 @@ def test_odd_methods_and_random_paths_add_no_label_value(dev_client):
     assert sum(label["endpoint"] == "events.get_event" for label in labels) == 1
     text = dev_client.get("/metrics").get_data(as_text=True)
     assert "FOOBAR123" not in text and "PROPFIND" not in text
+    # nor does the cache of the series' children grow with them
+    metrics = app.extensions["venuebus"].metrics
+    assert {method for method, _, _ in metrics.counts} <= ALLOWED_METHODS
+    assert len(metrics.counts) == len(request_labels(dev_client))  # one per series
+    assert len(metrics.latencies) <= len(endpoints)
 
 
 def test_odd_methods_are_counted_as_other(dev_client):
