@@ -31,8 +31,13 @@ from models.ticketing.discounts import find_discount
 from models.ticketing.idempotency import Idempotency, earlier_order_id
 from models.ticketing.order_statements import OrderFacts, TicketRow, read_order_facts
 from models.ticketing.order_steps import Draft, write_at_once, write_in_steps
-from models.ticketing.order_views import PlacedOrder, load_placed
-from models.ticketing.tables import Attendee, Order, OrderLine
+from models.ticketing.order_views import (
+    NewAttendee,
+    NewLine,
+    NewOrder,
+    PlacedOrder,
+    load_placed,
+)
 
 ONSITE_POINTER = "/data/attributes/on-site-tickets"
 ATTENDEES_POINTER = "/data/attributes/attendees"
@@ -105,7 +110,7 @@ def place_order(db: Database, actor: User | int, event_id: int,
                   idem=idempotency, pointer=ATTENDEES_POINTER, token_version=token_version)
 
 
-def _start(order: Order, expiry_minutes: int) -> None:
+def _start(order: NewOrder, expiry_minutes: int) -> None:
     """The order's first state, from its payment mode and amount (set by `_price`)."""
     order.completed_at = order.expires_at = None
     if order.payment_mode in ("free", "onsite"):
@@ -179,9 +184,9 @@ def _place_in(conn: Connection, actor_id: int, event_id: int,
     if code:
         with Session(bind=conn) as s:
             discount = find_discount(s, event_id, code, [t.id for t in tickets])
-    order = Order(event_id=event_id, user_id=actor_id, payment_mode=mode,
-                  discount_code_id=discount.code.id if discount else None,
-                  created_at=utcnow(), discount_uses=0)
+    order = NewOrder(event_id=event_id, user_id=actor_id, payment_mode=mode,
+                     discount_code_id=discount.code.id if discount else None,
+                     created_at=utcnow())
     lines = _price(order, tickets, holders, discount)
     _start(order, facts.order_expiry_time)
     if discount is not None:
@@ -224,16 +229,16 @@ def _check_line(ticket: TicketRow, quantity: int, *, window: bool, pointer: str)
                       code="sales_ended", pointer=pointer)
 
 
-def _price(order: Order, tickets: list[TicketRow], holders: dict[int, list[AttendeeDetails]],
-           discount) -> list[OrderLine]:
+def _price(order: NewOrder, tickets: list[TicketRow],
+           holders: dict[int, list[AttendeeDetails]], discount) -> list[NewLine]:
     """The order's lines (not yet added) and its amounts."""
     lines = []
     for ticket in tickets:
         n = len(holders[ticket.id])
         off = discount.per_unit(ticket.price) if discount and ticket.id in discount.ticket_ids \
             else Decimal("0")
-        lines.append(OrderLine(ticket_id=ticket.id, quantity=n, unit_price=ticket.price,
-                               discount=off * n))
+        lines.append(NewLine(ticket_id=ticket.id, quantity=n, unit_price=ticket.price,
+                             discount=off * n))
     gross = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0"))
     order.discount_amount = sum((ln.discount for ln in lines), Decimal("0")).quantize(CENT)
     order.amount = max(Decimal("0"), gross - order.discount_amount).quantize(CENT)
@@ -242,12 +247,10 @@ def _price(order: Order, tickets: list[TicketRow], holders: dict[int, list[Atten
     return lines
 
 
-def _attendees(order: Order, lines: list[OrderLine],
-               holders: dict[int, list[AttendeeDetails]]) -> list[Attendee]:
+def _attendees(order: NewOrder, lines: list[NewLine],
+               holders: dict[int, list[AttendeeDetails]]) -> list[NewAttendee]:
     """The order's attendees, line by line; the write sets their ids and units."""
-    return [Attendee(order_id=None, event_id=order.event_id, ticket_id=ln.ticket_id,
-                     first_name=p.first_name, last_name=p.last_name, email=p.email,
-                     checkin_secret=secrets.token_urlsafe(24), is_checked_in=False,
-                     is_checked_out=False, is_cancelled=False, scan_count=0,
-                     created_at=order.created_at)
+    return [NewAttendee(event_id=order.event_id, ticket_id=ln.ticket_id,
+                        first_name=p.first_name, last_name=p.last_name, email=p.email,
+                        checkin_secret=secrets.token_urlsafe(24), created_at=order.created_at)
             for ln in lines for p in holders[ln.ticket_id]]
