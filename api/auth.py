@@ -131,16 +131,17 @@ def signed_in() -> tuple[int, int]:
     whose service confirms the user and the version in its own transaction
     (`models.ticketing.checkin`): that saves the request a connection checkout and three
     round trips."""
-    if g.get("user") is not None:
-        return g.user.id, g.user.token_version
-    if "user_id" not in g:
+    ctx = g._get_current_object()  # once: each use of the proxy looks up the context
+    if ctx.get("user") is not None:
+        return ctx.user.id, ctx.user.token_version
+    if "user_id" not in ctx:
         token = _bearer()
         if not token:
             raise _missing()
-        g.user_id, g.token_version, user = _subject(token)
+        ctx.user_id, ctx.token_version, user = _subject(token)
         if user is not None:
-            g.user = confirm_token(user, g.token_version)
-    return g.user_id, g.token_version
+            ctx.user = confirm_token(user, ctx.token_version)
+    return ctx.user_id, ctx.token_version
 
 
 def require_user() -> User:
