@@ -61,9 +61,19 @@ def parse_json(raw: bytes | str, *, code: str = "invalid_json", what: str = "The
     except ValueError as exc:
         raise ApiError(400, code, f"{what} is not valid JSON: {exc}",
                        parameter=parameter) from None
+    if _containers_at_most(raw, MAX_JSON_DEPTH):
+        return value  # too few brackets to nest that deep: no walk needed
     if _depth_exceeds(value, MAX_JSON_DEPTH):
         raise too_deep
     return value
+
+
+def _containers_at_most(raw: bytes | str, limit: int) -> bool:
+    """Whether `raw` opens at most `limit` objects and arrays: its depth is then at most
+    `limit`. Brackets inside strings count too, so this errs only towards walking."""
+    if isinstance(raw, str):
+        return raw.count("{") + raw.count("[") <= limit
+    return raw.count(b"{") + raw.count(b"[") <= limit
 
 
 def bounded_id(raw: Any, pointer: str, code: str, what: str) -> int:

@@ -20,6 +20,20 @@ def test_documents_nest_up_to_the_bound_and_not_one_level_more():
         assert (err.value.status, err.value.code) == (400, "invalid_json")
 
 
+def test_the_bound_holds_for_bytes_for_wide_documents_and_brackets_in_strings():
+    """Few brackets skip the walk; many are walked, whether they nest or stand side by
+    side, whether they sit in strings or not."""
+    wide = "[" + ",".join(["{}"] * 500) + "]"  # 501 containers, 2 deep
+    assert len(parse_json(wide.encode())) == 500
+    decoy = '{"s": "' + "[{" * 100 + '"}'  # brackets in a string, 1 deep
+    assert parse_json(decoy)["s"].startswith("[{")
+    for raw in (nested(MAX_JSON_DEPTH + 1).encode(), '{"s": "]]]]", "a": ' +
+                nested(MAX_JSON_DEPTH) + "}"):
+        with pytest.raises(ApiError) as err:
+            parse_json(raw)
+        assert (err.value.status, err.value.code) == (400, "invalid_json")
+
+
 @pytest.mark.parametrize("raw", [0, -1, MAX_INT + 1, 2**63, "1.5", "", None, True, "٣",
                                  "9" * 5000])
 def test_ids_outside_the_columns_range_are_refused(raw):
