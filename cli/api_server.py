@@ -9,6 +9,7 @@ one's) and a worker that exits is marked dead (its live gauges stop counting).""
 from __future__ import annotations
 
 import atexit
+import gc
 import glob
 import os
 import shutil
@@ -69,6 +70,18 @@ def _worker_exited(_server, worker) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def worker_app(config: Config):
+    """A worker's app, its heap frozen once built: the objects of the imports and the app
+    live as long as the worker, and each full collection scanned all of them (150,000;
+    55 ms, one per few thousand requests: 17 µs of each order's CPU on average)."""
+    from api.app import create_app
+
+    app = create_app(config)
+    gc.collect()
+    gc.freeze()
+    return app
+
+
 def serve_api(config: Config, host: str, port: int, workers: int) -> None:
     """Run gunicorn with `workers` workers on host:port until it is stopped."""
     from gunicorn.app.base import BaseApplication
@@ -84,9 +97,7 @@ def serve_api(config: Config, host: str, port: int, workers: int) -> None:
             self.cfg.set("child_exit", _worker_exited)
 
         def load(self):
-            from api.app import create_app
-
-            return create_app(config)
+            return worker_app(config)
 
     serve_metrics(config, multiproc_dir)
     click.echo(f"venuebus api listening on http://{host}:{port} (docs: /docs)")
