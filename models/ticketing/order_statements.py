@@ -49,8 +49,11 @@ from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Orde
 USERS, EVENTS, TICKETS = User.__table__, Event.__table__, Ticket.__table__
 ORDERS, LINES, ATTENDEES = Order.__table__, OrderLine.__table__, Attendee.__table__
 KEYS, CODES, OUTBOX = IdempotencyKey.__table__, DiscountCode.__table__, OutboxMessage.__table__
-TICKET_FIELDS = tuple(c.name for c in TICKETS.c)
-# a ticket as READ found it: its columns as attributes, read-only; not an ORM instance,
+# what the checks and the pricing read of a ticket (not its name, description or counts:
+# a description is any length of text, parsed for nothing)
+TICKET_FIELDS = ("id", "event_id", "price", "min_order", "max_order", "sales_starts_at",
+                 "sales_ends_at", "is_hidden")
+# a ticket as READ found it: those columns as attributes, read-only; not an ORM instance,
 # whose construction cost more than the rest of the checks together
 TicketRow = make_dataclass("TicketRow", TICKET_FIELDS, frozen=True, slots=True)
 ORDER_FIELDS = ("id", "event_id", "user_id", "status", "payment_mode", "amount",
