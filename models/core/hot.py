@@ -2,12 +2,12 @@
 
 psycopg2 sends every statement as text, so PostgreSQL plans it on every call: for the
 door's statement that locks an attendee (four tables) planning costs more than running.
-A `HotStatement` is PREPAREd once per connection and run with EXECUTE, which skips
-SQLAlchemy's compile as well. PostgreSQL may still plan each EXECUTE afresh (it keeps a
-custom plan while a generic one looks dearer): the API's connections set
-`plan_cache_mode=force_generic_plan` (models/core/db.py, api_connect_args), so there it
-plans once per connection. On other
-databases (SQLite) it runs as the Core statement it was built from. A prepared statement
+A `HotStatement` is PREPAREd once per connection and run with EXECUTE on the connection's
+DBAPI cursor, which skips SQLAlchemy's compile and result objects as well. PostgreSQL may
+still plan each EXECUTE afresh (it keeps a custom plan while a generic one looks dearer):
+the API's connections set `plan_cache_mode=force_generic_plan` (models/core/db.py,
+api_connect_args), so there it plans once per connection. On other databases (SQLite) it
+runs as the Core statement it was built from. A prepared statement
 lives as long as its server session (ROLLBACK keeps it): a pooler that hands sessions
 around per transaction (pgbouncer in transaction mode) would need them turned off."""
 

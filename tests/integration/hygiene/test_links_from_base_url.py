@@ -105,6 +105,10 @@ def test_werkzeugs_own_redirects_ignore_a_forged_host(client):
         r = client.get(path, headers=FORGED)
         assert r.status_code == 308 and r.headers["Location"] == BASE_URL + target
         assert_ours(r)
+        # the redirect rebuilt under BASE_URL still carries every header answers carry
+        assert (r.headers["X-Frame-Options"], r.headers["X-Content-Type-Options"],
+                r.headers["Cache-Control"]) == ("DENY", "nosniff", "no-store")
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
 
 
 def test_the_docs_names_no_forged_host(client):
