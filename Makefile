@@ -4,12 +4,19 @@ PY     := $(VENV)/bin/python
 PYTHON ?= python3
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup system-deps test-deps run test test-unit test-integration test-e2e lint format bench clean
+# after a change to pyproject.toml's dependencies: `make lock`, then commit requirements/
+LOCK := uv pip compile -q pyproject.toml --python-version 3.11 --universal --generate-hashes \
+        --custom-compile-command 'make lock'
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: lock setup system-deps test-deps run test test-unit test-integration test-e2e lint format bench clean
+
+# installs exactly the locked versions (requirements/*.lock, with hashes), then the
+# project itself without resolving anything again
+$(VENV)/.installed: pyproject.toml requirements/dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[server,device,dev]'
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed
@@ -49,6 +56,12 @@ format: setup
 
 bench: setup system-deps
 	$(PY) -m bench
+
+lock:
+	command -v uv >/dev/null || { echo "make lock needs uv (pip install uv)"; exit 1; }
+	$(LOCK) --extra server --extra device --extra dev -o requirements/dev.lock
+	$(LOCK) --extra server --extra device -o requirements/server.lock
+	$(LOCK) --extra device -o requirements/device.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
