@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 LOCK := uv pip compile -q pyproject.toml --python-version 3.11 --universal --generate-hashes \
         --custom-compile-command 'make lock'
 
-.PHONY: lock setup system-deps test-deps run test test-unit test-integration test-e2e lint format bench clean
+.PHONY: lock setup system-deps run-deps test-deps run test test-unit test-integration test-e2e lint format bench clean
 
 # installs exactly the locked versions (requirements/*.lock, with hashes), then the
 # project itself without resolving anything again
@@ -22,7 +22,13 @@ $(VENV)/.installed: pyproject.toml requirements/dev.lock
 setup: $(VENV)/.installed
 
 system-deps:
-	bash scripts/system-deps.sh
+	bash scripts/system-deps.sh test
+
+# what running needs, and no more: the player's packages, and the local broker's
+# management API (the speaker provisioner makes each device's broker user through it)
+run-deps:
+	bash scripts/system-deps.sh run
+	bash scripts/broker-plugins.sh
 
 # the Firebase Auth emulator (npm firebase-tools, project-local) for the Firebase tests;
 # the local broker's management API for the speaker provisioner and the operator page
@@ -30,7 +36,7 @@ test-deps: system-deps
 	bash scripts/firebase-emulator.sh install
 	bash scripts/broker-plugins.sh
 
-run: setup system-deps
+run: setup run-deps
 	$(PY) -m cli db upgrade
 	$(PY) -m cli speakers demo --config var/device/agent.json
 	$(PY) -m cli run --secret-file var/secret-key  # made once (0600) unless SECRET_KEY is set
