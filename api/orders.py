@@ -25,9 +25,9 @@ from api.order_identifier import order_id_of, order_identifier
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
 from models.ticketing import organizer
 from models.ticketing.attendees import AttendeeView
-from models.ticketing.completion import change_order_status
-from models.ticketing.order_views import PlacedOrder, get_order
-from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.orders.complete import change_order_status
+from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.orders.read import PlacedOrder, get_order
 from models.ticketing.tables import Order
 
 bp = Blueprint("orders", __name__)
@@ -92,8 +92,8 @@ def order_document(placed: PlacedOrder, status: int = 200):
 def create_order():
     attrs, rels = parse_resource("order")
     event_id = relationship_id(rels, "event", "event")
-    # the service confirms the user in the order's own transaction (models.ticketing.
-    # order_statements.READ): no separate user lookup, as at the door
+    # the service confirms the user in the order's own transaction (models/ticketing/
+    # orders/statements.py's READ): no separate user lookup, as at the door
     (actor, version), idem = signed_in(), idempotency()
     if is_onsite():
         placed = place_onsite_order(deps.db(), actor, event_id, on_site_tickets(attrs),

@@ -15,7 +15,7 @@ from models.core.db import Database
 from models.core.errors import Forbidden, NotFound
 from models.core.queries import Page, Refine, paginate, refined
 from models.ticketing.attendees import AttendeeView, views_of
-from models.ticketing.order_views import ORDER_NOT_FOUND, check_order_visible
+from models.ticketing.orders.read import ORDER_NOT_FOUND, check_order_visible
 from models.ticketing.staff import can_check_in
 from models.ticketing.tables import ORDER_STATUSES, Attendee, EventStaff, Order, OrderLine
 

@@ -14,9 +14,9 @@ from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.catalog.tables import Event
 from models.core.db import Database
-from models.ticketing.cancel import cancel_order
 from models.ticketing.invitations import invite_staff, respond_to_invitation
-from models.ticketing.orders import AttendeeDetails, place_order
+from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.place import AttendeeDetails, place_order
 from models.ticketing.tables import Attendee, CheckInScan
 
 PASSWORD = "password123"

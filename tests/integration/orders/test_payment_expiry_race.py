@@ -4,8 +4,8 @@ status, its units, the payment's outcome and the events recorded all agree."""
 from __future__ import annotations
 
 from models.core.base import utcnow
-from models.ticketing.expiry import expire_due_orders
-from models.ticketing.payments import PaymentNotice, record_payment
+from models.ticketing.orders.expire import expire_due_orders
+from models.ticketing.orders.pay import PaymentNotice, record_payment
 from tests.support.concurrency import race
 from tests.support.orders import buy, make_due, order_row, outbox, sold
 

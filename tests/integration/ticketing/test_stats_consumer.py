@@ -19,10 +19,10 @@ from models.catalog.tables import Ticket
 from models.core.base import utcnow
 from models.core.uow import UnitOfWork
 from models.ticketing import checkin
-from models.ticketing.cancel import cancel_order
-from models.ticketing.completion import complete_order
-from models.ticketing.expiry import expire_due_orders
-from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.complete import complete_order
+from models.ticketing.orders.expire import expire_due_orders
+from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.stats.service import get_event_stats
 from models.ticketing.tables import Order
 from producers.publisher import ConfirmingPublisher

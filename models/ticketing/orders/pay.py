@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models.core.db import Database
 from models.core.errors import Invalid
 from models.core.uow import UnitOfWork
-from models.ticketing.completion import COMPLETABLE, mark_completed
+from models.ticketing.orders.complete import COMPLETABLE, mark_completed
 from models.ticketing.tables import Order, OrderLine, Payment
 
 

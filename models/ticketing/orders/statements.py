@@ -8,7 +8,7 @@ writes everything in one statement: a conditional UPDATE of `sold_count` (never 
 `quantity`) whose RETURNING gates every INSERT, so a sold-out ticket writes nothing; the
 discount code's uses likewise. Its units follow `sold_count` (dense while no order gave
 units back); when they do not, the unique (ticket_id, unit) index refuses the write and
-the order is placed again in steps (models/ticketing/order_steps.py)."""
+the order is placed again in steps (models/ticketing/orders/write.py)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from models.catalog.tables import Event, Ticket
 from models.core.errors import NotFound, Unauthorized
 from models.core.hot import HotStatement
 from models.core.outbox import OutboxMessage
-from models.ticketing.idempotency import Idempotency, StoredKey
+from models.ticketing.orders.idempotency import Idempotency, StoredKey
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 
 USERS, EVENTS, TICKETS = User.__table__, Event.__table__, Ticket.__table__

@@ -3,7 +3,7 @@
 An order starts completed when nothing is to be paid online (free, or sold at the door by
 the owner), placed when the buyer promised an offline payment (bank, cheque), and pending
 otherwise: a paid online order holds its units for the event's `order_expiry_time`
-minutes (models/ticketing/expiry.py gives them back if it is not paid by then).
+minutes (models/ticketing/orders/expire.py gives them back if it is not paid by then).
 
 Nothing is created on any error: the order, its lines, its attendees, the capacity taken,
 the discount uses taken, the idempotency key and the `order.placed` outbox row commit
@@ -28,16 +28,11 @@ from models.core.base import utcnow
 from models.core.db import Database, unique_violation
 from models.core.errors import Busy, Forbidden, Invalid
 from models.ticketing.discounts import find_discount
-from models.ticketing.idempotency import Idempotency, earlier_order_id
-from models.ticketing.order_statements import OrderFacts, TicketRow, read_order_facts
-from models.ticketing.order_steps import Draft, write_at_once, write_in_steps
-from models.ticketing.order_views import (
-    NewAttendee,
-    NewLine,
-    NewOrder,
-    PlacedOrder,
-    load_placed,
-)
+from models.ticketing.orders.drafts import NewAttendee, NewLine, NewOrder
+from models.ticketing.orders.idempotency import Idempotency, earlier_order_id
+from models.ticketing.orders.read import PlacedOrder, load_placed
+from models.ticketing.orders.statements import OrderFacts, TicketRow, read_order_facts
+from models.ticketing.orders.write import Draft, write_at_once, write_in_steps
 
 ONSITE_POINTER = "/data/attributes/on-site-tickets"
 ATTENDEES_POINTER = "/data/attributes/attendees"

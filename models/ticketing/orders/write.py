@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert
 
-from contracts.ticketing import OrderPlaced
 from models.core.uow import outbox_row, record_on
 from models.ticketing.discounts import Discount, exhausted, take_uses
-from models.ticketing.idempotency import Idempotency
-from models.ticketing.inventory import reserve_units, sold_out
-from models.ticketing.order_statements import (
+from models.ticketing.orders.events import placed_event
+from models.ticketing.orders.idempotency import Idempotency
+from models.ticketing.orders.inventory import reserve_units, sold_out
+from models.ticketing.orders.read import PlacedOrder
+from models.ticketing.orders.statements import (
     ATTENDEES,
     KEYS,
     LINES,
@@ -25,7 +26,6 @@ from models.ticketing.order_statements import (
     OUTBOX_FIELDS,
     WRITE_AT_ONCE,
 )
-from models.ticketing.order_views import PlacedOrder
 
 ATTENDEE_FIELDS = ("order_id", "event_id", "ticket_id", "unit", "first_name", "last_name",
                    "email", "checkin_secret", "created_at")
@@ -42,18 +42,6 @@ class Draft:
     pointer: str
 
 
-def placed_event(placed: PlacedOrder) -> OrderPlaced:
-    order = placed.order
-    return OrderPlaced(
-        order_id=order.id, event_id=order.event_id, user_id=order.user_id,
-        payment_mode=order.payment_mode, amount=str(order.amount),
-        discount_code_id=order.discount_code_id,
-        lines=[{"ticket_id": ln.ticket_id, "quantity": ln.quantity} for ln in placed.lines],
-        attendee_ids=[a.id for a in placed.attendees],
-        placed_at=order.created_at.isoformat(), status=order.status,
-        expires_at=order.expires_at.isoformat() if order.expires_at else None)
-
-
 def _key_row(draft: Draft) -> dict:
     order, idem = draft.placed.order, draft.idem
     assert idem is not None
@@ -65,7 +53,7 @@ def write_at_once(conn: Connection, draft: Draft, order_id: int,
                   attendee_ids: list[int]) -> None:
     """One statement on PostgreSQL for an order of one ticket line, with the ids READ
     took. Raises Conflict when the ticket or the discount code has no room left (nothing
-    is written); IntegrityError when the units collide (see order_statements)."""
+    is written); IntegrityError when the units collide (see orders/statements.py)."""
     placed = draft.placed
     order, [line], people = placed.order, placed.lines, placed.attendees
     order.id = order_id

@@ -7,8 +7,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models.ticketing.discounts import give_back_uses
-from models.ticketing.inventory import release_units
-from models.ticketing.order_views import PlacedOrder
+from models.ticketing.orders.inventory import release_units
+from models.ticketing.orders.read import PlacedOrder
 from models.ticketing.tables import Attendee
 
 

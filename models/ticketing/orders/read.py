@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -14,63 +12,9 @@ from models.catalog.events import load_event
 from models.core.db import Database
 from models.core.errors import NotFound
 from models.ticketing.attendees import AttendeeView, views_of
+from models.ticketing.orders.drafts import NewAttendee, NewLine, NewOrder
 from models.ticketing.staff import can_check_in
 from models.ticketing.tables import Attendee, Order, OrderLine, Payment
-
-
-@dataclass(slots=True)
-class NewOrder:
-    """An order being placed, as its row will hold it: the rows of a new order are written
-    by Core statements (models/ticketing/order_steps.py), so its objects need none of the
-    ORM's instrumentation, whose three instances cost a tenth of an order's CPU. Read like
-    an `Order` by whatever renders a placed order."""
-
-    event_id: int
-    user_id: int
-    payment_mode: str
-    discount_code_id: int | None
-    created_at: datetime
-    discount_uses: int = 0
-    id: int | None = None  # set by the write
-    status: str = "completed"
-    amount: Decimal = Decimal("0")
-    discount_amount: Decimal = Decimal("0")
-    completed_at: datetime | None = None
-    expires_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    expired_at: datetime | None = None
-    completed_by_id: int | None = None
-
-
-@dataclass(slots=True)
-class NewLine:
-    """A line of a `NewOrder`, read like an `OrderLine`."""
-
-    ticket_id: int
-    quantity: int
-    unit_price: Decimal
-    discount: Decimal
-
-
-@dataclass(slots=True)
-class NewAttendee:
-    """An attendee of a `NewOrder` (its id, order and unit set by the write), read like an
-    `Attendee`."""
-
-    event_id: int
-    ticket_id: int
-    first_name: str
-    last_name: str
-    email: str | None
-    checkin_secret: str
-    created_at: datetime
-    id: int | None = None
-    order_id: int | None = None
-    unit: int | None = None
-    is_checked_in: bool = False
-    is_checked_out: bool = False
-    is_cancelled: bool = False
-    scan_count: int = 0
 
 
 @dataclass

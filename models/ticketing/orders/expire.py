@@ -23,8 +23,8 @@ from contracts.ticketing import OrderExpired
 from models.core.base import utcnow
 from models.core.db import Database
 from models.core.uow import UnitOfWork
-from models.ticketing.order_views import load_placed
-from models.ticketing.release import release_order
+from models.ticketing.orders.read import load_placed
+from models.ticketing.orders.release import release_order
 from models.ticketing.tables import Order
 
 log = logging.getLogger("venuebus.expiry")

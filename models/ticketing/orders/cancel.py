@@ -10,13 +10,13 @@ from models.core.base import utcnow
 from models.core.db import Database
 from models.core.errors import Conflict
 from models.core.uow import UnitOfWork
-from models.ticketing.order_views import (
+from models.ticketing.orders.read import (
     PlacedOrder,
     check_order_visible,
     load_placed,
     needs_refund,
 )
-from models.ticketing.release import release_order
+from models.ticketing.orders.release import release_order
 
 
 def cancel_order(db: Database, actor: User, order_id: int) -> PlacedOrder:

@@ -10,8 +10,8 @@ from models.core.base import utcnow
 from models.core.db import Database
 from models.core.errors import Conflict, Invalid
 from models.core.uow import UnitOfWork
-from models.ticketing.cancel import cancel_order
-from models.ticketing.order_views import (
+from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.read import (
     PlacedOrder,
     check_order_visible,
     load_placed,
