@@ -4,10 +4,14 @@ import pytest
 
 from api.app import create_app
 
+# the test client's own origin: the API tests run with BASE_URL equal to the origin they
+# are served on, as `make run` sets it (hygiene/ runs them under another BASE_URL)
+SERVED_ORIGIN = "http://localhost"
+
 
 @pytest.fixture
 def app(config, db):
-    return create_app(config, db)
+    return create_app(config.with_(base_url=SERVED_ORIGIN), db)
 
 
 @pytest.fixture
