@@ -1,5 +1,5 @@
 """The door's statements. The door is the hottest path: on PostgreSQL a scan is two
-statements, PREPAREd (models/core/hot.py): one locks the attendee and reads its scans, its
+statements, PREPAREd (models/core/prepared.py): one locks the attendee and reads its scans, its
 order's status, who the actor is to its event (no separate user lookup) and the new
 scan's id; one writes the scan, the attendee's state and the outbox row."""
 
@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from models.accounts.tables import User
 from models.catalog.tables import Event
-from models.core.hot import HotStatement
+from models.core.prepared import HotStatement
 from models.core.uow import OUTBOX
 from models.ticketing.attendees import SCAN_COLUMNS
 from models.ticketing.tables import Attendee, CheckInScan, EventStaff, Order
