@@ -23,8 +23,8 @@ from api.list_query import list_query
 from api.openapi import doc
 from api.order_identifier import order_id_of, order_identifier
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
-from models.ticketing import organizer
 from models.ticketing.attendees import AttendeeView
+from models.ticketing.orders import event_orders
 from models.ticketing.orders.complete import change_order_status
 from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.orders.read import PlacedOrder, get_order
@@ -72,7 +72,7 @@ def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
 
 resource_type("order", {"event": "event", "user": "user", "attendees": "attendee"},
               load=lambda ids: [order_resource(o)
-                                for o in organizer.orders_by_ids(deps.db(), ids)])
+                                for o in event_orders.orders_by_ids(deps.db(), ids)])
 
 
 def order_document(placed: PlacedOrder, status: int = 200):
@@ -130,7 +130,7 @@ def get_order_by_identifier(identifier: str):
      type_="attendee", response=AttendeeSchema, many=True, errors=(400, 401, 403, 404),
      include_of="attendee")
 def list_order_attendees(identifier: str):
-    views = organizer.list_order_attendees(deps.db(), require_user(), order_id_of(identifier))
+    views = event_orders.list_order_attendees(deps.db(), require_user(), order_id_of(identifier))
     return document([attendee_resource(v) for v in views], meta={"count": len(views)},
                     type_="attendee")
 
@@ -140,8 +140,8 @@ def list_order_attendees(identifier: str):
 @doc("An event's orders (owner, admins, staff)", type_="order", response=OrderSchema,
      many=True, errors=(400, 401, 403, 404), list_of="order")
 def list_event_orders(event_id: int):
-    page = organizer.list_event_orders(deps.db(), require_user(), event_id, *page_args(),
-                                       refine=list_query("order"))
+    page = event_orders.list_event_orders(deps.db(), require_user(), event_id, *page_args(),
+                                          refine=list_query("order"))
     return page_document(page, [order_resource(o) for o in page.items], type_="order")
 
 

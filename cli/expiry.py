@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from cli.spine import _on_term, _serve_metrics
+from cli.messaging import _on_term, _serve_metrics
 from models.core.config import Config
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from cli.spine import EX_CONFIG
+from cli.messaging import EX_CONFIG
 from contracts.topology import node_urls
 from models.core.config import Config
 

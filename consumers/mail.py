@@ -5,7 +5,7 @@ only to a verified address: until the owner verifies it the badge's mail is `hel
 `user.email_verified` sends what was held; `user.signed_up` mails the verification link.
 
 Never twice: the intent is committed before the SMTP hand-over and checked on every
-delivery (models/badge_mail.py); the outcome is committed right after it."""
+delivery (models/badges/mail.py); the outcome is committed right after it."""
 
 from __future__ import annotations
 

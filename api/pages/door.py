@@ -13,7 +13,7 @@ from api import deps
 from api.pages.session import signin_required
 from models.accounts.tables import User
 from models.core.errors import Invalid
-from models.ticketing import door
+from models.ticketing.checkin import desk as door
 
 bp = Blueprint("door", __name__, url_prefix="/door/<int:event_id>")
 

@@ -1,5 +1,5 @@
 """Completing an order: the organiser marks it paid, or a payment provider says so. Only
-a completed order's attendees get in (models/ticketing/checkin.py)."""
+a completed order's attendees get in (models/ticketing/checkin/scan.py)."""
 
 from __future__ import annotations
 

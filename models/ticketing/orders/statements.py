@@ -1,4 +1,4 @@
-"""The two statements of an order on PostgreSQL, PREPAREd (models/core/hot.py).
+"""The two statements of an order on PostgreSQL, PREPAREd (models/core/prepared.py).
 
 `READ` answers, unlocked, all that the checks need: who the actor is (NULL: the account
 is gone), the event, the tickets ordered, the idempotency key's row, and the ids the order
@@ -41,8 +41,8 @@ from models.accounts.tables import User
 from models.accounts.tokens import REVOKED
 from models.catalog.tables import Event, Ticket
 from models.core.errors import NotFound, Unauthorized
-from models.core.hot import HotStatement
 from models.core.outbox import OutboxMessage
+from models.core.prepared import HotStatement
 from models.ticketing.orders.idempotency import Idempotency, StoredKey
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 

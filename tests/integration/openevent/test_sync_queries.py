@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from models.accounts.users import create_user
 from models.catalog import events as catalog
-from models.ticketing.checkin import check_in_attendee
+from models.ticketing.checkin.scan import check_in_attendee
 from models.ticketing.orders.place import place_onsite_order
 from tests.support.openevent import app_headers, session_login
 

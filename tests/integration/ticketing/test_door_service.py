@@ -1,4 +1,4 @@
-"""The door desk's service (models.ticketing.door) on the real database: codes are looked
+"""The door desk's service (models.ticketing.checkin.desk) on the real database: codes are looked
 up within the door's event only, search is bounded, and every scan goes through the
 check-in service, so a resent nonce never counts twice."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
-from models.ticketing import door
+from models.ticketing.checkin import desk as door
 from tests.support.door import GUESTS, DoorWorld, make_door_world, scans_of
 
 

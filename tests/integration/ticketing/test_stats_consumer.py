@@ -18,7 +18,7 @@ from models.catalog import feedback
 from models.catalog.tables import Ticket
 from models.core.base import utcnow
 from models.core.uow import UnitOfWork
-from models.ticketing import checkin
+from models.ticketing.checkin import scan as checkin
 from models.ticketing.orders.cancel import cancel_order
 from models.ticketing.orders.complete import complete_order
 from models.ticketing.orders.expire import expire_due_orders

@@ -1,5 +1,5 @@
 """The door desk: what staff at one event's door scan, search and count. Every scan goes
-through `models.ticketing.checkin` (the same service as the API); this module only finds
+through `models.ticketing.checkin.scan` (the same service as the API); this module only finds
 the attendee a scanned code names, within the door's event, and says how the scan went."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from models.catalog.events import load_event
 from models.catalog.tables import Event, Ticket
 from models.core.db import Database
 from models.core.errors import Forbidden, Invalid, NotFound
-from models.ticketing import checkin
 from models.ticketing.attendees import AttendeeView, Scan, views_of
+from models.ticketing.checkin.scan import ScanResult, check_in_attendee, check_out_attendee
 from models.ticketing.staff import can_check_in
 from models.ticketing.tables import Attendee
 
@@ -138,7 +138,7 @@ def _attendee_named(s: Session, event_id: int, code: str) -> int:
     return attendee_id
 
 
-def _outcome(s: Session, result: checkin.ScanResult) -> DoorScan:
+def _outcome(s: Session, result: ScanResult) -> DoorScan:
     scans = result.view.scans
     before = scans[:scans.index(result.scan)]
     outcome: Outcome = "out" if result.scan.kind == "exit" else \
@@ -152,7 +152,7 @@ def _scan(db: Database, actor: User, attendee_id: int, kind: str, *,
     its own transaction, with the attendee's row locked)."""
     if kind not in ("entry", "exit"):
         raise Invalid("kind must be entry or exit", code="invalid_kind", pointer="/kind")
-    scan = checkin.check_in_attendee if kind == "entry" else checkin.check_out_attendee
+    scan = check_in_attendee if kind == "entry" else check_out_attendee
     result = scan(db, actor.id, attendee_id, device_name=device_name, nonce=nonce)
     with db.session() as s:
         return _outcome(s, result)
