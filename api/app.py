@@ -24,6 +24,7 @@ from api import (
     speakers,
     staff,
     stats,
+    text_input,
     tickets,
     users,
 )
@@ -92,6 +93,7 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     if metrics_route:
         metrics.serve_on(app, app.extensions["venuebus"].db)
     headers.install(app)
+    text_input.install(app)
     register_error_handlers(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
