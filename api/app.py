@@ -24,6 +24,7 @@ from api import (
     speakers,
     staff,
     stats,
+    text_input,
     tickets,
     users,
 )
@@ -70,7 +71,10 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     deployment serves them on METRICS_PORT instead (cli/server.py)."""
     config = config or Config.from_env()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
+    https = config.base_url.startswith("https://")
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length,
+                      # explicit: Flask's default None made a setdefault of Lax a no-op
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=https)
     app.json.sort_keys = False
     app.session_interface = SessionCookies()
     app.url_map.converters["int"] = BoundedInt  # before any rule is added
@@ -91,7 +95,8 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     metrics.install(app)
     if metrics_route:
         metrics.serve_on(app, app.extensions["venuebus"].db)
-    headers.install(app)
+    headers.install(app, hsts=https)
+    text_input.install(app)
     register_error_handlers(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
