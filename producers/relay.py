@@ -62,8 +62,6 @@ _COUNT_FAILED = update(_T).where(
                         else_=_T.c.quarantined_at)).returning(
     _T.c.id, _T.c.routing_key, _T.c.attempts, _T.c.quarantined_at)
 GAUGE_INTERVAL_S = 1.0  # gauges cost a query: at most one per second, also mid-drain
-# batches in flight at once on PostgreSQL (each holds its rows' locks and a connection)
-PG_WINDOW = 4
 # how long a relay's statement waits for a lock before it fails (see relay_database)
 LOCK_TIMEOUT_MS = 5000
 
@@ -126,8 +124,8 @@ class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
                  poll_interval: float = 1.0, metrics: RelayMetrics | None = None,
                  declare: Callable[[], None] | None = None,
-                 max_attempts: int | None = None, window: int = PG_WINDOW,
-                 claim_on_notify: bool = True, stages: StageLog | None = None,
+                 max_attempts: int | None = None, window: int | None = None,
+                 claim_on_notify: bool | None = None, stages: StageLog | None = None,
                  wake_interval: float = WAKE_INTERVAL_S) -> None:
         self.db = db
         # refusals after which a row is quarantined (Config.outbox_max_attempts)
@@ -137,9 +135,13 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.metrics = metrics or RelayMetrics()
-        self.window = window
-        # while the oldest batch awaits its confirm, a NOTIFY claims the next one at once
-        self.claim_on_notify = claim_on_notify
+        # unset, these are what ships (Config.relay_window, Config.relay_claim_on_notify):
+        # batches in flight at once on PostgreSQL (each holds its rows' locks and a
+        # connection), and whether, while the oldest batch awaits its confirm, a NOTIFY
+        # claims the next one at once
+        self.window = db.config.relay_window if window is None else window
+        self.claim_on_notify = db.config.relay_claim_on_notify if claim_on_notify is None \
+            else claim_on_notify
         self.stages = stages
         self.stopping = threading.Event()
         self._listener = None

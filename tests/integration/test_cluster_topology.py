@@ -24,9 +24,9 @@ from producers.broker import (
 from producers.declare import declare_all
 from tests.support.device import declare_command_queue
 from tests.support.processes import wait_until
-from tests.support.services import has_rabbitmqctl, rabbitmqctl
+from tests.support.services import rabbitmqctl
 
-pytestmark = pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl")
+pytestmark = pytest.mark.usefixtures("rabbitmqctl_at_hand")
 
 
 def declare(config: Config) -> None:

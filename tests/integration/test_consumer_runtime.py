@@ -14,10 +14,10 @@ from consumers.runtime import ConsumerLoop, LoopSettings, Outcome
 from producers.stages import StageLog
 from tests.support.broker import queue_depth
 from tests.support.processes import wait_until
-from tests.support.services import has_rabbitmqctl, rabbitmqctl
+from tests.support.services import rabbitmqctl
 
 
-@pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl on this machine")
+@pytest.mark.usefixtures("rabbitmqctl_at_hand")
 def test_result_of_a_batch_from_a_lost_connection_is_never_acked_on_the_new_one(amqp_url,
                                                                               caplog):
     name = f"runtime-{uuid.uuid4().hex[:8]}"

@@ -30,7 +30,6 @@ from producers.relay import Relay
 from tests.support.api import auth
 from tests.support.broker import bound_keys, declare_topology, take_all
 from tests.support.deliveries import routed_to
-from tests.support.services import has_rabbitmqctl
 
 
 def activity(db, shop):
@@ -100,7 +99,7 @@ def kinds_counted_by_stats(db, deliveries: list[Delivery]) -> set[str]:
     return counted
 
 
-@pytest.mark.skipif(not has_rabbitmqctl(), reason="reads the bindings with rabbitmqctl")
+@pytest.mark.usefixtures("rabbitmqctl_at_hand")
 def test_the_broker_routes_to_the_stats_queue_exactly_the_events_the_handler_counts(
         db, shop, own_vhost):
     """The bindings as RabbitMQ holds them once the topology is declared: every kind of
