@@ -25,6 +25,7 @@ from api import (
     staff,
     stats,
     tickets,
+    timeline,
     users,
 )
 from api.auth import TokenVerifier, VerifiedTokens
@@ -40,7 +41,7 @@ API_PING_IDLE_SECONDS = 1.0
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
               speakers.bp, badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
-              pages.bp]
+              timeline.bp, pages.bp]
 
 
 @dataclass

@@ -18,6 +18,7 @@ from models.ticketing.idempotency import KEY_TTL
 from models.ticketing.stats import tables as stats_tables  # noqa: F401
 from models.ticketing.stats.tables import StatsAppliedFact
 from models.ticketing.tables import IdempotencyKey
+from models.ticketing.timeline import tables as timeline_tables  # noqa: F401
 
 
 def retained(config: Config) -> list[Retained]:
