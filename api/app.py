@@ -13,6 +13,7 @@ from api import (
     badges,
     discount_codes,
     events,
+    exports,
     feedbacks,
     headers,
     health,
@@ -41,7 +42,7 @@ API_PING_IDLE_SECONDS = 1.0
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
               speakers.bp, badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
-              timeline.bp, pages.bp]
+              timeline.bp, exports.bp, pages.bp]
 
 
 @dataclass
