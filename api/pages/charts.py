@@ -58,12 +58,18 @@ def _axes(axis: Axis, top: float) -> list[str]:
            f'text-anchor="end">{top:g}</text>',
            f'<text class="tick" x="{LEFT - 4}" y="{_y(0, top) + 4:.1f}" '
            f'text-anchor="end">0</text>']
+    daily = axis.step >= timedelta(days=1)
     for t in range(TICKS + 1):
-        i = round(axis.count * t / TICKS)
         anchor = "start" if t == 0 else "end" if t == TICKS else "middle"
-        label = escape((axis.start + axis.step * i).strftime(axis.label))
-        out.append(f'<text class="tick" x="{_x(axis, i):.1f}" y="{HEIGHT - 8}" '
-                   f'text-anchor="{anchor}">{label}</text>')
+        edge = {0: 0.0, TICKS: 1.0}.get(t, 0.5)  # the label's x within its bar
+        if daily:  # a day's name under its bar (the first, the last, three between)
+            i = round((axis.count - 1) * t / TICKS)
+            at, x = axis.start + axis.step * i, _x(axis, i + edge)
+        else:  # a time under its boundary
+            share = axis.count * t / TICKS
+            at, x = axis.start + axis.step * share, _x(axis, share)
+        out.append(f'<text class="tick" x="{x:.1f}" y="{HEIGHT - 8}" '
+                   f'text-anchor="{anchor}">{escape(at.strftime(axis.label))}</text>')
     return out
 
 

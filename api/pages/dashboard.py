@@ -25,13 +25,13 @@ bp = Blueprint("dashboard", __name__, url_prefix="/events/<int:event_id>/dashboa
 REFRESH_SECONDS = 1
 FIVE_MINUTES, HOUR = timedelta(minutes=5), timedelta(hours=1)
 MIN_DOOR_SPAN = timedelta(hours=2)
+DOOR_SERIES = ("check_ins", "check_outs")
 
 
 def _door_axis(d: Dashboard) -> Axis:
     """The event day's hours that saw scans (at least two): 5-minute bars stay wide
     enough to read on a phone."""
-    times = [at for keys in d.door.series.values() for points in keys.values()
-             for at, _ in points]
+    times = [at for series in DOOR_SERIES for at, _ in d.door.series.get(series, {}).get("", [])]
     start = min(times, default=d.day + 9 * HOUR).replace(minute=0)
     end = max(max(times, default=start) + FIVE_MINUTES, start + MIN_DOOR_SPAN)
     hours = -(-(end - start) // HOUR)
