@@ -13,6 +13,7 @@ from api import (
     badges,
     discount_codes,
     events,
+    exports,
     feedbacks,
     headers,
     health,
@@ -26,6 +27,7 @@ from api import (
     stats,
     text_input,
     tickets,
+    timeline,
     users,
 )
 from api.auth import TokenVerifier, VerifiedTokens
@@ -41,7 +43,7 @@ API_PING_IDLE_SECONDS = 1.0
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
               speakers.bp, badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
-              pages.bp]
+              timeline.bp, exports.bp, pages.bp]
 
 
 @dataclass

@@ -14,6 +14,7 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "stats": ("order.placed", "order.completed", "order.expired", "order.cancelled",
               "attendee.checked_in", "attendee.checked_out"),
     "badges": ("badge.requested",),
+    "exports": ("export.requested",),
     "mail": ("badge.generated", "user.signed_up", "user.email_verified"),
     # broker users and command queues of speakers (consumers/provisioner.py)
     "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted"),

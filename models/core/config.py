@@ -89,6 +89,7 @@ class Config:
     prune_interval_s: float = 300.0  # how often the relay prunes
     prune_batch_size: int = 1000  # rows per DELETE: short locks, small transactions
     badge_storage: str = "var/badges"
+    export_storage: str = "var/exports"
     smtp_url: str = ""
     mail_from: str = "venuebus <no-reply@venuebus.local>"
     firebase_project_id: str = ""
@@ -189,6 +190,7 @@ class Config:
             prune_interval_s=float(env.get("PRUNE_INTERVAL_S") or base.prune_interval_s),
             prune_batch_size=_int(env, "PRUNE_BATCH_SIZE", base.prune_batch_size),
             badge_storage=env.get("BADGE_STORAGE", base.badge_storage),
+            export_storage=env.get("EXPORT_STORAGE", base.export_storage),
             smtp_url=env.get("SMTP_URL", base.smtp_url),
             mail_from=env.get("MAIL_FROM", base.mail_from),
             firebase_project_id=env.get("FIREBASE_PROJECT_ID", base.firebase_project_id),
