@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 import json, resource, sys, time
-from consumers.badge_pdf import render_badges
+from printing.render import render_badges
 from models.badges.input import clean_template
 n, path = int(sys.argv[1]), sys.argv[2]
 rows = ({"name": f"Attendee {i:05d}", "line-2": "Full conference", "line-3": "PyCon 2027",

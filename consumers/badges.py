@@ -12,7 +12,6 @@ import logging
 import time
 from pathlib import Path
 
-from consumers.badge_pdf import render_badges
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
 from models.badges.lifecycle import (
@@ -22,6 +21,7 @@ from models.badges.lifecycle import (
     set_badge_progress,
 )
 from models.core.uow import UnitOfWork
+from printing.render import render_badges
 
 log = logging.getLogger("venuebus.consumers.badges")
 PROGRESS_EVERY_S = 0.5

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests, the demo speaker and the benchmarks need: libvlc with its
-# base plugins, sox and espeak-ng (media made at test time), DejaVu (Unicode names on
-# badges), poppler and zbar (reading badges back), Node.js for the Firebase Auth emulator,
+# base plugins, sox and espeak-ng (media made at test time), the badge fonts (DejaVu, Noto:
+# sans, serif, display, Greek, Cyrillic, Arabic, Devanagari; Liberation mono; League Spartan;
+# Droid Sans Fallback for CJK: printing/fonts.py names the files), poppler and zbar (reading badges back), Node.js for the Firebase Auth emulator,
 # chromium for the browser tests of the pages (Playwright drives it by its path). Installs
 # only what is missing.
 set -euo pipefail
-want=(vlc-plugin-base libvlc5 sox espeak-ng poppler-utils zbar-tools fonts-dejavu-core nodejs npm
+want=(vlc-plugin-base libvlc5 sox espeak-ng poppler-utils zbar-tools fonts-dejavu-core
+      fonts-noto-core fonts-liberation2 fonts-league-spartan fonts-droid-fallback nodejs npm
       chromium)
 missing=()
 for p in "${want[@]}"; do

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from contracts.badges import BadgeRequested
 from models.accounts.tables import User
-from models.badges.input import clean_rows, clean_template, parse_csv
+from models.badges.input import check_glyphs, clean_rows, clean_template, parse_csv
 from models.badges.sources import event_attendee_rows
 from models.badges.tables import Badge, BadgeMail
 from models.badges.usage import take_usage
@@ -49,6 +49,7 @@ def request_badges(db: Database, actor: User, *, rows: Any = None, csv: Any = No
             snapshot = event_attendee_rows(uow.session, event)
         else:
             snapshot = clean_rows(rows) if rows is not None else parse_csv(csv)
+        check_glyphs(snapshot, clean_tpl)
         take_usage(uow.session, actor.id, len(snapshot))
         now = utcnow()
         badge = Badge(owner_id=actor.id, event_id=event_id, status="pending", progress=0,
