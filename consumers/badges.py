@@ -14,6 +14,7 @@ from pathlib import Path
 
 from consumers.registry import Consumer
 from consumers.runtime import Delivery, Permanent
+from models.badges.images import image_files, template_image_ids
 from models.badges.lifecycle import (
     fail_badge,
     mark_badge_generated,
@@ -58,7 +59,9 @@ def render_badge(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
             log.info("badge %s is not pending any more; nothing to do", badge_id)
             continue
         started = time.monotonic()
+        images = image_files(uow.session, badge.owner_id, template_image_ids(badge.template))
         result = render_badges(badge.rows, badge.template, badge_path(storage, badge_id),
+                               images=images,
                                on_progress=_ProgressReporter(uow, badge_id, badge.count))
         mark_badge_generated(uow, badge_id, str(result.path), result.size_bytes,
                              result.page_count)

@@ -30,13 +30,13 @@ FACES = {
 # Tried in order for a character the line's face lacks (a bold of its own where one exists).
 FALLBACKS = {
     "fb-latin": (f"{TRUETYPE}/noto/NotoSans-Regular.ttf", f"{TRUETYPE}/noto/NotoSans-Bold.ttf"),
-    "fb-dejavu": (f"{TRUETYPE}/dejavu/DejaVuSans.ttf", f"{TRUETYPE}/dejavu/DejaVuSans-Bold.ttf"),
     "fb-arabic": (f"{TRUETYPE}/noto/NotoSansArabic-Regular.ttf",
                   f"{TRUETYPE}/noto/NotoSansArabic-Bold.ttf"),
     "fb-devanagari": (f"{TRUETYPE}/noto/NotoSansDevanagari-Regular.ttf",
                       f"{TRUETYPE}/noto/NotoSansDevanagari-Bold.ttf"),
     "fb-cjk": (f"{TRUETYPE}/droid/DroidSansFallbackFull.ttf",
                f"{TRUETYPE}/droid/DroidSansFallbackFull.ttf"),
+    "fb-dejavu": (f"{TRUETYPE}/dejavu/DejaVuSans.ttf", f"{TRUETYPE}/dejavu/DejaVuSans-Bold.ttf"),
 }
 # Scripts whose letters change shape or order: these texts go through HarfBuzz.
 _SHAPED = ("ARABIC", "DEVANAGARI", "HEBREW", "BENGALI", "TAMIL", "THAI")

@@ -60,8 +60,10 @@ def clean_upload(data: bytes) -> CleanImage:
             img = ImageOps.exif_transpose(img)
             alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
             pixels = img.convert("RGBA" if alpha else "RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own header check, at open
+        raise _refuse(f"an image may be at most {MAX_SIDE} px a side: {exc}",
+                      "image_too_large") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, TemplateError):
             raise
         raise _refuse("the file is not an image that decodes", "not_an_image") from exc
