@@ -83,14 +83,15 @@ class FontBook:
         logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter
         self.pdf, self.added, self.chain = pdf, set(), ()
 
-    def _add(self, family: str, paths: tuple[str, str]) -> None:
-        if family not in self.added:
-            self.pdf.add_font(family, "", paths[0])
-            self.pdf.add_font(family, "B", paths[1])
-            self.added.add(family)
+    def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
+        # One style at a time: parsing a font costs 10-40 ms, its subset as much again.
+        key = (family, bold)
+        if key not in self.added:
+            self.pdf.add_font(family, "B" if bold else "", paths[bold])
+            self.added.add(key)
 
     def use(self, face: str, bold: bool, size: float, text: str) -> None:
-        self._add(face, FACES[face])
+        self._add(face, FACES[face], bold)
         left = missing_in(FACES[face][0], text)
         chain: list[str] = []
         for family, paths in FALLBACKS.items():
@@ -98,7 +99,7 @@ class FontBook:
                 break
             cmap = _cmap(paths[0])
             if any(ord(ch) in cmap for ch in left):
-                self._add(family, paths)
+                self._add(family, paths, bold)
                 chain.append(family)
                 left = {ch for ch in left if ord(ch) not in cmap}
         if tuple(chain) != self.chain:

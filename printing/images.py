@@ -92,7 +92,7 @@ def cover_crop(image: ImageFile, w_mm: float, h_mm: float, folder: str) -> str:
     with Image.open(image.path) as img:
         fitted = ImageOps.fit(img.convert("RGB"), (px_w, px_h), Image.Resampling.LANCZOS,
                               centering=(image.focus_x, image.focus_y))
-        fitted.save(target, "JPEG", quality=85)
+        _save_atomically(fitted, target, "JPEG", quality=85)
     return target
 
 
@@ -103,5 +103,12 @@ def fit_within(image: ImageFile, w_mm: float, h_mm: float, folder: str) -> str:
         with Image.open(image.path) as img:
             img = img.convert("RGBA")
             img.thumbnail((round(w_mm / 25.4 * PRINT_DPI), round(h_mm / 25.4 * PRINT_DPI)))
-            img.save(target, "PNG")
+            _save_atomically(img, target, "PNG")
     return target
+
+
+def _save_atomically(img: Image.Image, target: str, fmt: str, **options) -> None:
+    """Another process may read `target` the moment it exists (previews share crops)."""
+    tmp = f"{target}.{os.getpid()}.tmp"
+    img.save(tmp, fmt, **options)
+    os.replace(tmp, target)

@@ -127,7 +127,9 @@ def render_one(row: Mapping[str, str], template: Mapping[str, Any], *,
     badge = sheet_for(dict(template))
     sheet = Sheet(badge.badge_w, badge.badge_h, 1, 1, badge.badge_w, badge.badge_h,
                   fold=False, margin=0.0, gap=0.0)
-    with tempfile.TemporaryDirectory(prefix="badge-") as folder:
-        pdf, _ = _draw([row], {**template, "cut-marks": False}, images or {}, folder, None,
-                       sheet)
-        return bytes(pdf.output())
+    # Crops are kept between calls (a live preview asks again and again): the name of a
+    # crop hashes the image file, its focus and the badge size, and image files never change.
+    folder = os.path.join(tempfile.gettempdir(), f"venuebus-badge-crops-{os.getuid()}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    pdf, _ = _draw([row], {**template, "cut-marks": False}, images or {}, folder, None, sheet)
+    return bytes(pdf.output())
