@@ -10,6 +10,8 @@ from api import (
     account_security,
     allowed_usage,
     attendees,
+    badge_images,
+    badge_templates,
     badges,
     discount_codes,
     events,
@@ -42,8 +44,9 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
-              speakers.bp, badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
-              timeline.bp, exports.bp, pages.bp]
+              speakers.bp, badges.bp, badge_templates.bp, badge_images.bp,
+              allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
+              pages.bp]
 
 
 @dataclass

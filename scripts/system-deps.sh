@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Debian packages, by what needs them. Installs only what is missing.
 #   system-deps.sh run    running: libvlc with its base plugins (the demo speaker), sox
-#                         and espeak-ng (the demo's media), DejaVu (Unicode names on badges)
+#                         and espeak-ng (the demo's media), the badge fonts (DejaVu, Noto:
+#                         sans, serif, display, Greek, Cyrillic, Arabic, Devanagari;
+#                         Liberation mono; League Spartan; Droid Sans Fallback for CJK:
+#                         printing/fonts.py names the files)
 #   system-deps.sh test   (the default) running's, plus poppler and zbar (reading badges
 #                         back), Node.js for the Firebase Auth emulator, and chromium for
 #                         the browser tests of the pages (Playwright drives it by its path)
 #   --list                prints the packages of that set and installs nothing
 set -euo pipefail
 role=${1:-test}
-run=(vlc-plugin-base libvlc5 sox espeak-ng fonts-dejavu-core)
+run=(vlc-plugin-base libvlc5 sox espeak-ng fonts-dejavu-core fonts-noto-core fonts-liberation2
+     fonts-league-spartan fonts-droid-fallback)
 test_only=(poppler-utils zbar-tools nodejs npm chromium)
 case $role in
   run) want=("${run[@]}") ;;
