@@ -21,8 +21,8 @@ from models.ticketing.orders.complete import complete_order
 from models.ticketing.orders.expire import expire_due_orders
 from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.tables import Attendee, Order
-from tests.integration.timeline.recount import buckets, recount
 from tests.support.deliveries import handle, routed_to
+from tests.support.timeline_recount import buckets, recount
 
 
 def _orders(db, event_id: int, *statuses: str) -> list[int]:
