@@ -100,7 +100,7 @@ def broker_reachable(amqp_url: str) -> str | None:
     """None when RabbitMQ answers, else why not."""
     import pika
 
-    from producers.broker import connection_parameters
+    from bus.connection import connection_parameters
 
     try:
         pika.BlockingConnection(connection_parameters(amqp_url, name="venuebus-run")).close()

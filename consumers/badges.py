@@ -12,9 +12,9 @@ import logging
 import time
 from pathlib import Path
 
+from bus.consume import Delivery, Permanent
 from consumers.badge_pdf import render_badges
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from models.badges.lifecycle import (
     fail_badge,
     mark_badge_generated,

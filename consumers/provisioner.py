@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
 from models.core.config import Config

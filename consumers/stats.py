@@ -7,8 +7,8 @@ one holding the same event twice under different message ids, is applied exactly
 
 from __future__ import annotations
 
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from models.core.uow import UnitOfWork
 from models.ticketing.stats.service import Deltas, apply_deltas, collect, fact_of, new_facts
 

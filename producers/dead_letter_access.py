@@ -11,7 +11,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 
-from producers.broker import connection_parameters
+from bus.connection import connection_parameters
 from producers.deadletters import DeadLetter, list_dead, replay_dead
 
 NOT_FOUND = 404

@@ -124,7 +124,7 @@ class Config:
     trusted_proxies: int = 0
     # how long the link mailed at sign-up verifies the address
     verify_email_ttl_seconds: int = 3 * DAY_S
-    # where the relay and the consumers write their stage stamps (producers/stages.py);
+    # where the relay and the consumers write their stage stamps (bus/stages.py);
     # empty: they write none. For benchmarks: the bench reads them back
     stage_log_dir: str = ""
     # the relay on PostgreSQL: batches in flight at once (each holds a connection and its

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pika
 import pytest
 
+from bus.connection import connection_parameters
 from contracts.topology import dead_queue, queue_name
 from models.core.config import Config
-from producers.broker import QueueSpec, connection_parameters, declare_queue
+from producers.broker import QueueSpec, declare_queue
 from producers.management import (
     RELAY_CONNECTION_NAME,
     ManagementClient,

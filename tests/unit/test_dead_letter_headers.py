@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pika
 
-from producers.broker import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
+from bus.messages import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
 from producers.deadletters import replay_dead
 
 
