@@ -143,7 +143,7 @@ def dlq() -> None:
 @click.argument("name")
 def dlq_list(name: str) -> None:
     """Show the dead letters of consumer NAME."""
-    from producers.deadletters import list_dead
+    from brokerops.deadletters import list_dead
 
     conn, channel = _channel()
     with conn:
@@ -158,7 +158,7 @@ def dlq_list(name: str) -> None:
 @click.option("--id", "message_id", default=None, help="only this message id")
 def dlq_replay(name: str, message_id: str | None) -> None:
     """Put dead letters of consumer NAME back into its queue."""
-    from producers.deadletters import replay_dead
+    from brokerops.deadletters import replay_dead
 
     conn, channel = _channel()
     with conn:

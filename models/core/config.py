@@ -97,7 +97,7 @@ class Config:
     lock_timeout_ms: int = 2000
     stripe_webhook_secret: str = ""
     # RabbitMQ's management HTTP API, for the speaker provisioner (consumers/provisioner.py)
-    # and the operator page (producers/management.py) (empty:
+    # and the operator page (brokerops/management.py) (empty:
     # AMQP_URL's host on port 15672, with AMQP_URL's credentials), the broker user name
     # prefix (user names are global on a broker) and the broker URL devices are given
     # (empty: AMQP_URL without its credentials)

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pika
 
+from brokerops.deadletters import replay_dead
 from bus.messages import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
-from producers.deadletters import replay_dead
 
 
 class RecordingChannel:
