@@ -48,13 +48,13 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
     """Publish the outbox to RabbitMQ (several may run on PostgreSQL), and prune."""
     import pika
 
+    from bus.connection import TopologyMismatch, connection_parameters
+    from bus.stages import StageLog
     from models.core.retention import Pruner
     from models.registry import retained
-    from producers.broker import TopologyMismatch, connection_parameters
     from producers.declare import declare_all
     from producers.publisher import ConfirmingPublisher
     from producers.relay import Relay, relay_database
-    from producers.stages import StageLog
 
     config = checked_config(dev)
 
@@ -97,8 +97,8 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
 def consume(name: str, prefetch: int | None, metrics_port: int | None,
             drain_deadline: float, dev: bool) -> None:
     """Run consumer NAME (start more processes to scale it)."""
+    from bus.connection import TopologyMismatch
     from consumers.app import build_consumer
-    from producers.broker import TopologyMismatch
 
     config = checked_config(dev)
     if name == "mail":  # its badge links are built from BASE_URL
@@ -121,7 +121,7 @@ def consume(name: str, prefetch: int | None, metrics_port: int | None,
 def _channel():
     import pika
 
-    from producers.broker import connection_parameters
+    from bus.connection import connection_parameters
 
     conn = pika.BlockingConnection(connection_parameters(Config.from_env().amqp_url,
                                                          name="venuebus-cli"))
@@ -129,7 +129,7 @@ def _channel():
 
 
 def _broker_user() -> str:
-    from producers.broker import connection_parameters
+    from bus.connection import connection_parameters
 
     return connection_parameters(Config.from_env().amqp_url)[0].credentials.username
 
@@ -143,7 +143,7 @@ def dlq() -> None:
 @click.argument("name")
 def dlq_list(name: str) -> None:
     """Show the dead letters of consumer NAME."""
-    from producers.deadletters import list_dead
+    from brokerops.deadletters import list_dead
 
     conn, channel = _channel()
     with conn:
@@ -158,7 +158,7 @@ def dlq_list(name: str) -> None:
 @click.option("--id", "message_id", default=None, help="only this message id")
 def dlq_replay(name: str, message_id: str | None) -> None:
     """Put dead letters of consumer NAME back into its queue."""
-    from producers.deadletters import replay_dead
+    from brokerops.deadletters import replay_dead
 
     conn, channel = _channel()
     with conn:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pika
 
+from bus.connection import connection_parameters
+from bus.consume import ConsumerLoop, LoopSettings
+from bus.stages import StageLog
 from consumers.metrics import ConsumerMetrics
 from consumers.registry import consumer as consumer_named
-from consumers.runtime import ConsumerLoop, LoopSettings
 from consumers.tracking import TrackedWork
 from contracts.topology import dead_queue, queue_name, retry_queue
 from models.core.config import Config
 from models.core.db import Database, background_database
-from producers.broker import connection_parameters, queue_counts
+from producers.broker import queue_counts
 from producers.declare import declare_all
-from producers.stages import StageLog
 
 
 def dead_letter_depth(amqp_url: str, consumer: str) -> float:

@@ -12,8 +12,8 @@ import logging
 import time
 from pathlib import Path
 
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from models.badges.images import image_files, template_image_ids
 from models.badges.lifecycle import (
     fail_badge,

@@ -17,10 +17,10 @@ from email.utils import formataddr
 
 from sqlalchemy.exc import DBAPIError
 
+from bus.consume import Delivery, Permanent
 from consumers.account_mail import send_verification_mail
 from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from consumers.tracking import wait_for_database
 from models.accounts.directory import Recipient, UserDirectory
 from models.accounts.firebase import firebase_auth

@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from bus.consume import Delivery, Outcome, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Outcome, Permanent
 from models.core.base import utcnow
 from models.core.db import Database
 from models.core.outbox import ProcessedMessage

@@ -1,8 +1,8 @@
 """The agent's broker link. Commands come through the shared consume runtime
-(`consumers.runtime.ConsumerLoop`: manual ack after the work, reconnect with backoff);
+(`bus.consume.ConsumerLoop`: manual ack after the work, reconnect with backoff);
 states go out through a small publisher thread with its own connection, so a slow or
 lost command connection never holds up a state report and vice versa. Connection
-settings come from `producers.broker.connection_parameters`, the system's one place.
+settings come from `bus.connection.connection_parameters`, the system's one place.
 
 The device may configure nothing on the broker (its user `speaker-<id>` has no configure
 right): the backend declares and binds its queue, the agent only checks it passively and
@@ -18,9 +18,11 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from consumers.runtime import ConsumerLoop, Delivery, LoopSettings, Outcome
+from bus.connection import connection_parameters
+from bus.consume import ConsumerLoop, Delivery, LoopSettings, Outcome
+from bus.messages import properties
+from contracts.topology import EXCHANGE
 from device.config import AgentConfig
-from producers.broker import EXCHANGE, connection_parameters, properties
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Transaction, bindparam, case, select, text, update
 
+from bus.connection import TopologyMismatch
+from bus.messages import properties
+from bus.stages import StageLog
 from models.core.base import utcnow
 from models.core.config import Config
 from models.core.db import Database, background_database
@@ -34,11 +37,9 @@ from models.core.outbox import (
     count_quarantined,
     outbox_lag,
 )
-from producers.broker import TopologyMismatch, properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
 from producers.sqlite_wake import WAKE_INTERVAL_S, SqliteCommits
-from producers.stages import StageLog
 
 log = logging.getLogger("venuebus.relay")
 
@@ -109,7 +110,7 @@ class _InFlight:
     pending: Pending
     started: float
     message_ids: list[str]
-    stamps: dict[str, float]  # wall-clock times of its stages (producers/stages.py)
+    stamps: dict[str, float]  # wall-clock times of its stages (bus/stages.py)
     full: bool  # the claim hit batch_size: more rows may be waiting
 
     def close(self) -> None:

@@ -98,7 +98,7 @@ class Config:
     lock_timeout_ms: int = 2000
     stripe_webhook_secret: str = ""
     # RabbitMQ's management HTTP API, for the speaker provisioner (consumers/provisioner.py)
-    # and the operator page (producers/management.py) (empty:
+    # and the operator page (brokerops/management.py) (empty:
     # AMQP_URL's host on port 15672, with AMQP_URL's credentials), the broker user name
     # prefix (user names are global on a broker) and the broker URL devices are given
     # (empty: AMQP_URL without its credentials)
@@ -125,7 +125,7 @@ class Config:
     trusted_proxies: int = 0
     # how long the link mailed at sign-up verifies the address
     verify_email_ttl_seconds: int = 3 * DAY_S
-    # where the relay and the consumers write their stage stamps (producers/stages.py);
+    # where the relay and the consumers write their stage stamps (bus/stages.py);
     # empty: they write none. For benchmarks: the bench reads them back
     stage_log_dir: str = ""
     # the relay on PostgreSQL: batches in flight at once (each holds a connection and its

@@ -10,13 +10,13 @@ from collections import defaultdict
 import pika
 import pytest
 
+from bus.messages import properties
 from contracts.ratings import RatingChanged
 from contracts.topology import EXCHANGE, queue_name
 from models.core.config import Config
 from models.core.db import Database
 from models.core.migrate import upgrade
 from models.core.uow import UnitOfWork
-from producers.broker import properties
 from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
 from producers.relay import Relay
 from tests.support.broker import declare_topology, queue_depth

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 import producers.relay as relay_module
+from bus.connection import TopologyMismatch
 from contracts.ratings import RatingChanged
 from contracts.topology import queue_name
 from models.core.config import Config
 from models.core.outbox import OutboxMessage, release_quarantined
 from models.core.uow import UnitOfWork, outbox_row
-from producers.broker import TopologyMismatch
 from producers.declare import declare_all
 from producers.publisher import ConfirmingPublisher
 from producers.relay import Relay

@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import select
 
-from consumers.runtime import Delivery
+from bus.consume import Delivery
 from consumers.stats import CONSUMER
 from consumers.tracking import TrackedWork
 from models.core.base import utcnow

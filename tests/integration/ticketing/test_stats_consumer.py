@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from consumers.runtime import Delivery, Permanent
+from bus.consume import Delivery, Permanent
 from consumers.stats import CONSUMER, update_ticketing_stats
 from consumers.tracking import TrackedWork
 from contracts.topology import EXCHANGE, queue_name

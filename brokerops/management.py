@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from brokerops.admin import BrokerAdmin, BrokerAdminError
 from contracts.topology import dead_queue, queue_name
 from models.core.config import Config
-from producers.broker_admin import BrokerAdmin, BrokerAdminError
 
 # the connection name ConfirmingPublisher gives the relay (a test holds the two equal)
 RELAY_CONNECTION_NAME = "venuebus-relay"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
 
+from bus.messages import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
 from contracts.topology import dead_queue, queue_name
-from producers.broker import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from brokerops.admin import BrokerAdmin
 from contracts.topology import QUEUES
 from models.speakers.identity import broker_password_hash
-from producers.broker_admin import BrokerAdmin
 
 DEFAULT_PREFIX = "venuebus-"
 BACKEND = r"^venuebus\."

@@ -25,16 +25,15 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.exceptions import AMQPError, NackError, UnroutableError
 
-from producers.broker import (
+from bus.connection import TopologyMismatch, connection_parameters
+from bus.messages import (
     ATTEMPT_HEADER,
     ERROR_HEADER,
     ORIGIN_HEADER,
     PUBLISHER_HEADER,
     RECEIVED_HEADER,
-    TopologyMismatch,
-    connection_parameters,
 )
-from producers.stages import StageLog
+from bus.stages import StageLog
 
 log = logging.getLogger("venuebus.consumer")
 

@@ -1,5 +1,5 @@
 """Dead letters for callers that must not import pika (the operator page): each call
-opens a short connection of its own, uses producers.deadletters' public functions and
+opens a short connection of its own, uses brokerops.deadletters' public functions and
 closes it. Broker failures come out as DeadLettersUnavailable."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 
-from producers.broker import connection_parameters
-from producers.deadletters import DeadLetter, list_dead, replay_dead
+from brokerops.deadletters import DeadLetter, list_dead, replay_dead
+from bus.connection import connection_parameters
 
 NOT_FOUND = 404
 

@@ -1,6 +1,6 @@
 """A small client of the RabbitMQ management HTTP API: the users, permissions, queues and
 connections the speaker provisioner manages (the operator page reads through it too:
-producers/management.py). Standard library only (urllib); every call has a
+brokerops/management.py). Standard library only (urllib); every call has a
 timeout. Deleting what is already gone is a success, so every call is idempotent."""
 
 from __future__ import annotations
