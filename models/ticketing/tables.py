@@ -54,6 +54,9 @@ class Order(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # random, made at placement (models/ticketing/codes.py): what links and door codes
+    # carry, never the sequential id
+    identifier: Mapped[str] = mapped_column(String(32), unique=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="completed")

@@ -27,6 +27,7 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.db import Database, unique_violation
 from models.core.errors import Busy, Forbidden, Invalid
+from models.ticketing.codes import new_order_identifier
 from models.ticketing.discounts import find_discount
 from models.ticketing.orders.drafts import NewAttendee, NewLine, NewOrder
 from models.ticketing.orders.idempotency import Idempotency, earlier_order_id
@@ -181,7 +182,7 @@ def _place_in(conn: Connection, actor_id: int, event_id: int,
             discount = find_discount(s, event_id, code, [t.id for t in tickets])
     order = NewOrder(event_id=event_id, user_id=actor_id, payment_mode=mode,
                      discount_code_id=discount.code.id if discount else None,
-                     created_at=utcnow())
+                     created_at=utcnow(), identifier=new_order_identifier())
     lines = _price(order, tickets, holders, discount)
     _start(order, facts.order_expiry_time)
     if discount is not None:

@@ -56,8 +56,8 @@ TICKET_FIELDS = ("id", "event_id", "price", "min_order", "max_order", "sales_sta
 # a ticket as READ found it: those columns as attributes, read-only; not an ORM instance,
 # whose construction cost more than the rest of the checks together
 TicketRow = make_dataclass("TicketRow", TICKET_FIELDS, frozen=True, slots=True)
-ORDER_FIELDS = ("id", "event_id", "user_id", "status", "payment_mode", "amount",
-                "discount_amount", "discount_uses", "discount_code_id", "created_at",
+ORDER_FIELDS = ("id", "identifier", "event_id", "user_id", "status", "payment_mode",
+                "amount", "discount_amount", "discount_uses", "discount_code_id", "created_at",
                 "expires_at", "completed_at")
 OUTBOX_FIELDS = ("message_id", "routing_key", "type", "aggregate", "payload", "attempts",
                  "created_at")
