@@ -77,6 +77,26 @@ class Order(Base):
         ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class PendingHold(Base):
+    """The units one buyer holds in pending orders of one event, kept with the orders
+    (models/ticketing/orders/holds.py). `cap` is the limit when units were last added:
+    the CHECK refuses the write that would pass it, so concurrent orders, which each
+    update this row in turn, can never hold more together."""
+
+    __tablename__ = "pending_holds"
+    __table_args__ = (
+        CheckConstraint("units >= 0", name="units_not_negative"),
+        CheckConstraint("units <= cap", name="within_cap"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    units: Mapped[int] = mapped_column(Integer)
+    cap: Mapped[int] = mapped_column(Integer)
+
+
 class Payment(Base):
     """One payment provider event, recorded once (a replay finds its row) in the same
     transaction as its effect on the order. `reference` names the money movement (Stripe's
