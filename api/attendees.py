@@ -121,7 +121,8 @@ def check_out(attendee_id: int):
 
 @bp.post("/v1/check-in")
 @token_required
-@doc("Scan in by the QR code's check-in secret ({secret, device-name, nonce})",
+@doc("Scan in by the QR code: `secret` is the attendee's check-in secret or "
+     "`<order identifier>-<attendee id>` ({secret, device-name, nonce})",
      type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422),
      raw_body=_scan_json("secret"))
 def check_in_by_secret():
@@ -130,7 +131,7 @@ def check_in_by_secret():
         raise ApiError(422, "missing_secret", "secret is required",
                        pointer="/data/attributes/secret")
     actor_id, version = signed_in()
-    return _scanned(scans.check_in_by_secret(deps.db(), actor_id, body["secret"],
+    return _scanned(scans.check_in_by_code(deps.db(), actor_id, body["secret"],
                                              device_name=body.get("device_name"),
                                              nonce=body.get("nonce"), token_version=version))
 

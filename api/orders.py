@@ -21,7 +21,7 @@ from api.jsonapi import (
 )
 from api.list_query import list_query
 from api.openapi import doc
-from api.order_identifier import order_id_of, order_identifier
+from api.order_identifier import order_id_of
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
 from models.ticketing.attendees import AttendeeView
 from models.ticketing.orders import event_orders
@@ -34,7 +34,7 @@ bp = Blueprint("orders", __name__)
 
 
 class OrderSchema(ResourceSchema):
-    identifier = fields.String(dump_only=True)  # what door QR codes carry (order_identifier)
+    identifier = fields.String(dump_only=True)  # random: what door QR codes carry
     status = fields.String(validate=validate.OneOf(["completed", "cancelled"]))
     payment_mode = fields.String(dump_only=True)
     amount = fields.Float(dump_only=True)
@@ -52,7 +52,7 @@ def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
     """An order; with `placed` (its lines and attendees loaded) also its `tickets` lines
     and `attendees` relationship, which lists and compound documents leave out."""
     values = {
-        "identifier": order_identifier(o.id), "status": o.status,
+        "identifier": o.identifier, "status": o.status,
         "payment_mode": o.payment_mode, "amount": o.amount,
         "discount_amount": o.discount_amount, "created_at": o.created_at,
         "completed_at": o.completed_at, "cancelled_at": o.cancelled_at,

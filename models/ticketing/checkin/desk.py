@@ -4,11 +4,10 @@ the attendee a scanned code names, within the door's event, and says how the sca
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
@@ -18,14 +17,13 @@ from models.core.db import Database
 from models.core.errors import Forbidden, Invalid, NotFound
 from models.ticketing.attendees import AttendeeView, Scan, views_of
 from models.ticketing.checkin.scan import ScanResult, check_in_attendee, check_out_attendee
+from models.ticketing.codes import parse_order_code
 from models.ticketing.staff import can_check_in
-from models.ticketing.tables import Attendee
+from models.ticketing.tables import Attendee, Order
 
 SEARCH_MIN_CHARS = 2
 SEARCH_LIMIT = 20
 MAX_CODE_LENGTH = 64  # a check-in secret's column width
-# Open Event's `<order identifier>-<attendee id>`; orders here are identified by their id
-ORDER_CODE = re.compile(r"^(\d{1,18})-(\d{1,18})$")
 Outcome = Literal["ok", "inside", "out"]
 
 
@@ -129,10 +127,13 @@ def _attendee_named(s: Session, event_id: int, code: str) -> int:
     if not 1 <= len(code) <= MAX_CODE_LENGTH:
         raise Invalid("Scan a ticket's code or type a name", code="invalid_code",
                       pointer="/code")
-    order_code = ORDER_CODE.match(code)
-    where = (Attendee.order_id == int(order_code[1]), Attendee.id == int(order_code[2])) \
-        if order_code else (Attendee.checkin_secret == code,)
-    attendee_id = s.scalar(select(Attendee.id).where(Attendee.event_id == event_id, *where))
+    named = [Attendee.checkin_secret == code]
+    order_code = parse_order_code(code)  # a secret may look like one: both are tried
+    if order_code is not None:
+        named.append(and_(Attendee.id == order_code.attendee_id, Attendee.order_id == select(
+            Order.id).where(Order.identifier == order_code.identifier).scalar_subquery()))
+    attendee_id = s.scalar(select(Attendee.id).where(Attendee.event_id == event_id,
+                                                     or_(*named)))
     if attendee_id is None:  # another event's ticket says nothing about that event here
         raise NotFound("No ticket of this event has this code", code="unknown_code")
     return attendee_id
@@ -160,7 +161,8 @@ def _scan(db: Database, actor: User, attendee_id: int, kind: str, *,
 
 def scan_at_door(db: Database, actor: User, event_id: int, code: str, *, kind: str,
                  device_name: str | None, nonce: str | None) -> DoorScan:
-    """Scan the attendee a check-in secret or an `<order id>-<attendee id>` code names,
+    """Scan the attendee a check-in secret or an `<order identifier>-<attendee id>` code
+    names (models/ticketing/codes.py; a plain `<order id>-<attendee id>` names nobody),
     in (`kind` entry) or out (exit), through the check-in service: a nonce seen before
     returns the first scan. NotFound `unknown_code` for a code of no attendee of this
     event; the service's errors otherwise (cancelled, not checked in, forbidden)."""

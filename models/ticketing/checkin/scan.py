@@ -25,13 +25,14 @@ from models.ticketing.checkin.statements import (
     ADD_SCAN,
     ATTENDEES,
     LOCK_BY_ID,
+    LOCK_BY_ORDER_CODE,
     LOCK_BY_SECRET,
-    MAX_ATTENDEE_ID,
     SCANS_OF,
     SET_STATE,
     USER_EXISTS,
     WRITE_SCAN,
 )
+from models.ticketing.codes import MAX_ATTENDEE_ID, OrderCode, parse_order_code
 from models.ticketing.tables import Attendee
 
 NEEDS_CHECK_IN = "Attendee needs to be checked in first"
@@ -81,24 +82,31 @@ def pointer_to(member: str) -> str:
 
 
 def lock_attendee(conn: Connection, actor_id: int, *, attendee_id: int | None = None,
-                  secret: str | None = None, token_version: int | None = None) -> Locked:
+                  secret: str | None = None, order_code: OrderCode | None = None,
+                  token_version: int | None = None) -> Locked:
     """The attendee (row locked: its scans are taken one at a time) and its scans so far;
     Unauthorized if the actor's account is gone or deactivated, or `token_version` is no
     longer theirs (the token was revoked). Under READ COMMITTED the scans joined
     in come from the snapshot taken before any wait for the lock, while the locked row
     is re-read at its newest version: if a scan committed meanwhile, `scan_count` (every
     scan bumps it) differs from the scans read, and they are read again."""
+    by_code = secret is not None or order_code is not None
+    if order_code is not None:
+        attendee_id = order_code.attendee_id
     if attendee_id is not None and not 0 <= attendee_id <= MAX_ATTENDEE_ID:
         rows = []  # the prepared statement's INTEGER parameter cannot even hold it
     else:
-        rows = (LOCK_BY_SECRET if secret is not None else LOCK_BY_ID)(
-            conn, {"actor_id": actor_id, "attendee_id": attendee_id, "secret": secret,
-                   "token_version": token_version})
+        statement = LOCK_BY_ORDER_CODE if order_code is not None else \
+            LOCK_BY_SECRET if secret is not None else LOCK_BY_ID
+        rows = statement(conn, {
+            "actor_id": actor_id, "attendee_id": attendee_id, "secret": secret,
+            "identifier": order_code.identifier if order_code else None,
+            "token_version": token_version})
     row = rows[0] if rows else None
     if row is None or row["actor_is_admin"] is None:
         if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id,
                                                       "token_version": token_version}).first():
-            raise not_found(secret is not None)
+            raise not_found(by_code)
         # deleted, or deactivated or signed out, since the token was issued (the refusal
         # alone pays for telling which)
         if conn.execute(ACCOUNT_EXISTS, {"actor_id": actor_id}).first():
@@ -113,17 +121,17 @@ def lock_attendee(conn: Connection, actor_id: int, *, attendee_id: int | None = 
                    bool(row["actor_is_staff"]), (row["starts_at"], row["ends_at"]))
 
 
-def not_found(by_secret: bool) -> NotFound:
+def not_found(by_code: bool) -> NotFound:
     """What an attendee the actor may not see answers: the same as one that is not."""
-    if by_secret:
-        return NotFound("No attendee has this check-in secret", code="unknown_secret")
+    if by_code:
+        return NotFound("No attendee has this code", code="unknown_code")
     return NotFound(ATTENDEE_NOT_FOUND)
 
 
-def check_may_scan(locked: Locked, *, by_secret: bool = False) -> None:
+def check_may_scan(locked: Locked, *, by_code: bool = False) -> None:
     if not locked.actor_may_scan:
         if locked.buyer_id != locked.actor_id:  # may not even see it
-            raise not_found(by_secret)
+            raise not_found(by_code)
         raise Forbidden("Only the event's owner or its staff can check attendees in")
     if locked.attendee.is_cancelled:
         raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
@@ -193,11 +201,12 @@ def add_scan(conn: Connection, locked: Locked, kind: str, *, at: datetime,
 
 def _scan_once(db: Database, actor_id: int, attendee_id: int | None, kind: str, *,
                device: str | None, nonce: str | None, secret: str | None = None,
+               order_code: OrderCode | None = None,
                token_version: int | None = None) -> ScanResult:
     with db.engine.begin() as conn:  # Core only: the door needs no ORM session
         locked = lock_attendee(conn, actor_id, attendee_id=attendee_id, secret=secret,
-                               token_version=token_version)
-        check_may_scan(locked, by_secret=secret is not None)
+                               order_code=order_code, token_version=token_version)
+        check_may_scan(locked, by_code=secret is not None or order_code is not None)
         scan, replayed = add_scan(conn, locked, kind, at=utcnow(), device=device, nonce=nonce)
     return ScanResult(locked.view(), scan, replayed)
 
@@ -222,9 +231,19 @@ def check_out_attendee(db: Database, actor_id: int, attendee_id: int, *,
                       token_version=token_version)
 
 
-def check_in_by_secret(db: Database, actor_id: int, secret: str, *,
-                       device_name: str | None = None, nonce: str | None = None,
-                       token_version: int | None = None) -> ScanResult:
-    """`check_in_attendee` for the attendee whose QR code carries `secret`."""
+def check_in_by_code(db: Database, actor_id: int, code: str, *,
+                     device_name: str | None = None, nonce: str | None = None,
+                     token_version: int | None = None) -> ScanResult:
+    """`check_in_attendee` for the attendee whose QR code carries `code`: a check-in
+    secret or `<order identifier>-<attendee id>` (models/ticketing/codes.py). NotFound
+    `unknown_code` when it names nobody the actor may see; a plain
+    `<order id>-<attendee id>` names nobody."""
+    order_code = parse_order_code(code)
+    if order_code is not None:
+        try:
+            return _scan_once(db, actor_id, None, "entry", device=device_name, nonce=nonce,
+                              order_code=order_code, token_version=token_version)
+        except NotFound:
+            pass  # a secret may look like an order code: try it as one
     return _scan_once(db, actor_id, None, "entry", device=device_name, nonce=nonce,
-                      secret=secret, token_version=token_version)
+                      secret=code, token_version=token_version)

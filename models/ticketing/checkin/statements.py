@@ -59,13 +59,15 @@ def _lock_statement(next_scan_id: ColumnElement) -> Select:
 _LOCK = _lock_statement(select(func.nextval(func.pg_get_serial_sequence(
     SCANS.name, SCANS.c.id.name))).scalar_subquery())
 _LOCK_ELSEWHERE = _lock_statement(null())  # SQLite: no sequences, the INSERT gives the id
-MAX_ATTENDEE_ID = 2**31 - 1  # attendees.id is an INTEGER
 _BY_ID = ATTENDEES.c.id == bindparam("attendee_id")
 _BY_SECRET = ATTENDEES.c.checkin_secret == bindparam("secret")
+_BY_ORDER_CODE = and_(_BY_ID, ORDERS.c.identifier == bindparam("identifier"))
 LOCK_BY_ID = HotStatement("door_lock_by_id", _LOCK.where(_BY_ID),
                           _LOCK_ELSEWHERE.where(_BY_ID))
 LOCK_BY_SECRET = HotStatement("door_lock_by_secret", _LOCK.where(_BY_SECRET),
                               _LOCK_ELSEWHERE.where(_BY_SECRET))
+LOCK_BY_ORDER_CODE = HotStatement("door_lock_by_order_code", _LOCK.where(_BY_ORDER_CODE),
+                                  _LOCK_ELSEWHERE.where(_BY_ORDER_CODE))
 SCANS_OF = HotStatement("door_scans_of", select(*SCAN_COLUMNS).where(
     SCANS.c.attendee_id == bindparam("attendee_id")).order_by(SCANS.c.at, SCANS.c.id))
 USER_EXISTS = select(USERS.c.id).where(_ACTOR_VALID)

@@ -11,6 +11,7 @@ from models.core.db import Database
 from models.core.errors import Conflict, Invalid
 from models.core.uow import UnitOfWork
 from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.holds import give_back_hold
 from models.ticketing.orders.read import (
     PlacedOrder,
     check_order_visible,
@@ -28,6 +29,9 @@ def mark_completed(uow: UnitOfWork, order: Order, lines: list[OrderLine], *,
     """Complete `order` (pending or placed; the caller holds its row lock and checked)
     and record `order.completed` in the same transaction."""
     previous = order.status
+    if previous == "pending":
+        give_back_hold(uow.session, order.user_id, order.event_id,
+                       sum(ln.quantity for ln in lines))
     order.status, order.completed_at, order.completed_by_id = "completed", utcnow(), by_id
     uow.record(OrderCompleted(
         order_id=order.id, event_id=order.event_id, user_id=order.user_id,

@@ -20,6 +20,7 @@ class NewOrder:
     payment_mode: str
     discount_code_id: int | None
     created_at: datetime
+    identifier: str
     discount_uses: int = 0
     id: int | None = None  # set by the write
     status: str = "completed"

@@ -27,8 +27,10 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.db import Database, unique_violation
 from models.core.errors import Busy, Forbidden, Invalid
+from models.ticketing.codes import new_order_identifier
 from models.ticketing.discounts import find_discount
 from models.ticketing.orders.drafts import NewAttendee, NewLine, NewOrder
+from models.ticketing.orders.holds import too_many_pending
 from models.ticketing.orders.idempotency import Idempotency, earlier_order_id
 from models.ticketing.orders.read import PlacedOrder, load_placed
 from models.ticketing.orders.statements import OrderFacts, TicketRow, read_order_facts
@@ -129,13 +131,17 @@ def _place(db: Database, actor: User | int, event_id: int,
     transaction: the winner's order is then answered, or the lowest free units taken."""
     actor_id = actor if isinstance(actor, int) else actor.id
     at_once = db.is_postgres and len(holders) == 1
+    cap = db.config.max_pending_units_per_buyer
     for _attempt in range(3):
         try:
             with _connection(db, single_statement=at_once and not code) as conn:
                 return _place_in(conn, actor_id, event_id, holders, mode=mode, code=code,
                                  idem=idem, pointer=pointer, at_once=at_once,
-                                 token_version=token_version)
+                                 token_version=token_version, hold_cap=cap)
         except IntegrityError as exc:
+            refusal = too_many_pending(exc, cap)
+            if refusal is not None:
+                raise refusal from None
             if not unique_violation(exc):
                 raise
             at_once = False
@@ -160,7 +166,7 @@ def _connection(db: Database, *, single_statement: bool) -> Iterator[Connection]
 def _place_in(conn: Connection, actor_id: int, event_id: int,
               holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
               idem: Idempotency | None, pointer: str, at_once: bool,
-              token_version: int | None) -> PlacedOrder:
+              token_version: int | None, hold_cap: int) -> PlacedOrder:
     onsite = mode == "onsite"
     units = sum(map(len, holders.values())) if at_once else 0
     facts = read_order_facts(conn, actor_id, event_id, sorted(holders), idem, units,
@@ -181,7 +187,7 @@ def _place_in(conn: Connection, actor_id: int, event_id: int,
             discount = find_discount(s, event_id, code, [t.id for t in tickets])
     order = NewOrder(event_id=event_id, user_id=actor_id, payment_mode=mode,
                      discount_code_id=discount.code.id if discount else None,
-                     created_at=utcnow())
+                     created_at=utcnow(), identifier=new_order_identifier())
     lines = _price(order, tickets, holders, discount)
     _start(order, facts.order_expiry_time)
     if discount is not None:
@@ -190,7 +196,7 @@ def _place_in(conn: Connection, actor_id: int, event_id: int,
                                   if ln.ticket_id in discount.ticket_ids)
     draft = Draft(PlacedOrder(order=order, lines=lines, attendees=_attendees(order, lines,
                                                                               holders)),
-                  discount, idem, pointer)
+                  discount, idem, pointer, hold_cap)
     if at_once:
         write_at_once(conn, draft, facts.new_order_id, facts.new_attendee_ids)
     else:

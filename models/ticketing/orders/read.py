@@ -58,6 +58,15 @@ def load_placed(s: Session, order_id: int, *, replayed: bool = False,
     return PlacedOrder(order=order, lines=lines, attendees=attendees, replayed=replayed)
 
 
+def order_id_by_identifier(db: Database, identifier: str) -> int:
+    """The id of the order whose random identifier is `identifier`; NotFound otherwise."""
+    with db.session() as s:
+        order_id = s.scalar(select(Order.id).where(Order.identifier == identifier))
+    if order_id is None:
+        raise NotFound(ORDER_NOT_FOUND)
+    return order_id
+
+
 def get_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
     """An order with its lines and attendees: for its buyer and the event's owner, admins
     and staff; NotFound for anyone else, as for an order that does not exist."""

@@ -7,6 +7,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models.ticketing.discounts import give_back_uses
+from models.ticketing.orders.holds import give_back_hold
 from models.ticketing.orders.inventory import release_units
 from models.ticketing.orders.read import PlacedOrder
 from models.ticketing.tables import Attendee
@@ -18,6 +19,9 @@ def release_order(s: Session, placed: PlacedOrder) -> list[dict]:
     checked that the order still holds them. Returns per line `{ticket_id, quantity,
     checked_in, inside}`: how many of its attendees had come and were inside."""
     order = placed.order
+    if order.status == "pending":
+        give_back_hold(s, order.user_id, order.event_id,
+                       sum(ln.quantity for ln in placed.lines))
     release_units(s, {ln.ticket_id: ln.quantity for ln in placed.lines})
     if order.discount_code_id is not None:
         give_back_uses(s, order.discount_code_id, order.discount_uses)

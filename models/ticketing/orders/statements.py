@@ -34,6 +34,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -43,6 +44,7 @@ from models.catalog.tables import Event, Ticket
 from models.core.errors import NotFound, Unauthorized
 from models.core.outbox import OutboxMessage
 from models.core.prepared import HotStatement
+from models.ticketing.orders.holds import HOLDS, add_to_hold
 from models.ticketing.orders.idempotency import Idempotency, StoredKey
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 
@@ -56,8 +58,8 @@ TICKET_FIELDS = ("id", "event_id", "price", "min_order", "max_order", "sales_sta
 # a ticket as READ found it: those columns as attributes, read-only; not an ORM instance,
 # whose construction cost more than the rest of the checks together
 TicketRow = make_dataclass("TicketRow", TICKET_FIELDS, frozen=True, slots=True)
-ORDER_FIELDS = ("id", "event_id", "user_id", "status", "payment_mode", "amount",
-                "discount_amount", "discount_uses", "discount_code_id", "created_at",
+ORDER_FIELDS = ("id", "identifier", "event_id", "user_id", "status", "payment_mode",
+                "amount", "discount_amount", "discount_uses", "discount_code_id", "created_at",
                 "expires_at", "completed_at")
 OUTBOX_FIELDS = ("message_id", "routing_key", "type", "aggregate", "payload", "attempts",
                  "created_at")
@@ -192,6 +194,13 @@ def _write_at_once():
                _p(ORDERS.c.created_at, "order_created_at"))
         .select_from(order).join(reserved, true()).join(people, true()),
         include_defaults=False).cte("new_attendees")
+    # a pending order adds its units to the buyer's hold; past the cap, the hold's CHECK
+    # fails the whole statement (models/ticketing/orders/holds.py)
+    held = add_to_hold(pg_insert(HOLDS).from_select(
+        ["user_id", "event_id", "units", "cap"],
+        select(_p(ORDERS.c.user_id, "order_user_id"), _p(ORDERS.c.event_id, "order_event_id"),
+               n, cast(bindparam("hold_cap", type_=Integer), Integer)).select_from(reserved)
+        .where(_p(ORDERS.c.status, "order_status") == "pending"))).cte("held")
     key = _p(KEYS.c.key, "idem_key")
     remembered = insert(KEYS).from_select(
         ["user_id", "key", "fingerprint", "order_id", "created_at"],
@@ -205,7 +214,7 @@ def _write_at_once():
     return select(
         select(reserved.c.sold_count).scalar_subquery().label("sold_count"),
         exists(select(order.c.id)).label("placed"),
-    ).add_cte(line, attendees, remembered, outbox)
+    ).add_cte(line, attendees, held, remembered, outbox)
 
 
 WRITE_AT_ONCE = HotStatement("order_write", _write_at_once())

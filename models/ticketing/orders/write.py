@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert
 from models.core.uow import outbox_row, record_on
 from models.ticketing.discounts import Discount, exhausted, take_uses
 from models.ticketing.orders.events import placed_event
+from models.ticketing.orders.holds import take_hold
 from models.ticketing.orders.idempotency import Idempotency
 from models.ticketing.orders.inventory import reserve_units, sold_out
 from models.ticketing.orders.read import PlacedOrder
@@ -40,6 +41,7 @@ class Draft:
     discount: Discount | None
     idem: Idempotency | None
     pointer: str
+    hold_cap: int  # MAX_PENDING_UNITS_PER_BUYER (models/ticketing/orders/holds.py)
 
 
 def _key_row(draft: Draft) -> dict:
@@ -70,6 +72,7 @@ def write_at_once(conn: Connection, draft: Draft, order_id: int,
         "secrets": [p.checkin_secret for p in people],
         "idem_key": draft.idem.key if draft.idem else None,
         "fingerprint": draft.idem.fingerprint if draft.idem else None,
+        "hold_cap": draft.hold_cap,
         **{f"outbox_{f}": outbox[f] for f in OUTBOX_FIELDS}}
     [row] = WRITE_AT_ONCE(conn, params)
     if not row["placed"]:
@@ -106,4 +109,7 @@ def write_in_steps(conn: Connection, draft: Draft) -> None:
         person.id = attendee_id
     if draft.discount is not None:
         take_uses(conn, draft.discount.code, order.discount_uses)
+    if order.status == "pending":
+        take_hold(conn, order.user_id, order.event_id,
+                  sum(ln.quantity for ln in placed.lines), draft.hold_cap)
     record_on(conn, placed_event(placed))

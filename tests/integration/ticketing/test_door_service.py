@@ -42,8 +42,9 @@ def test_second_entry_says_already_inside_and_a_resent_nonce_counts_once(db, wor
 
 def test_codes_of_another_event_or_another_order_open_nothing(db, world):
     linus = world.attendees["Linus"]
-    wrong_order = f"{world.attendees['Alan'].order_id}-{world.attendees['Ada'].id}"
-    for code in (world.secret("Linus"), f"{linus.order_id}-{linus.id}", wrong_order,
+    alan = world.attendees["Alan"]
+    wrong_order = f"{world.identifiers[alan.order_id]}-{world.attendees['Ada'].id}"
+    for code in (world.secret("Linus"), world.order_code("Linus"), wrong_order,
                  "no-such-secret"):
         with pytest.raises(NotFound):
             _scan(db, world, code)
