@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from bench.common import cpu_seconds, database, median, table
 from models.core.config import Config
-from models.core.hot import HotStatement
+from models.core.prepared import HotStatement
 from tests.support.api import create_event, sign_up
 from tests.support.ticketing import make_ticket, onsite
 
