@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.exceptions import AMQPError, NackError, UnroutableError
 
+from bus.backoff import Backoff
 from bus.connection import TopologyMismatch, connection_parameters
 from bus.messages import (
     ATTEMPT_HEADER,
@@ -152,14 +152,15 @@ class ConsumerLoop:
 
     def __init__(self, amqp_url: str, settings: LoopSettings, work: Work,
                  on_outcome: Callable[[Delivery, Outcome, float], None] | None = None,
-                 stages: StageLog | None = None) -> None:
+                 stages: StageLog | None = None,
+                 stopping: threading.Event | None = None) -> None:
         self.params = connection_parameters(amqp_url, name=settings.name)
         self.user = self.params[0].credentials.username  # stamps (and recognises) our retries
         self.s = settings
         self.work = work
         self.on_outcome = on_outcome
         self.stages = stages
-        self.stopping = threading.Event()
+        self.stopping = stopping or threading.Event()  # shared with the work, if it waits
         self.connected = threading.Event()
         self._jobs: queue.Queue = queue.Queue()
         self._results: queue.Queue = queue.Queue()
@@ -174,18 +175,18 @@ class ConsumerLoop:
     def run(self) -> None:
         """Blocks until stop() and the drain are done. Raises TopologyMismatch only."""
         self._worker.start()
-        backoff = 0.5
+        backoff = Backoff(self.stopping, jitter=0.5)
         while not self.stopping.is_set():
             try:
                 self._session()
-                backoff = 0.5
+                backoff.reset()
             except TopologyMismatch:
                 raise
             except (AMQPError, OSError) as exc:
                 self.connected.clear()
-                log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, backoff)
-                self.stopping.wait(backoff + random.uniform(0, backoff / 2))
-                backoff = min(backoff * 2, 10)
+                log.warning("broker connection lost (%r); reconnecting in %.1fs", exc,
+                            backoff.delay)
+                backoff.wait()
         self._jobs.put(None)
         if not self._busy:  # busy: the drain deadline passed; its transaction dies with us
             self._worker.join(5)

@@ -8,6 +8,8 @@ import os
 
 import click
 
+from bus.logs import configure_logging
+
 # name -> "module:attribute"; each module is imported only when its command runs
 COMMANDS = {
     "api": "cli.server:api",
@@ -21,7 +23,7 @@ COMMANDS = {
     "prune": "cli.retention:prune",
     "status": "cli.messaging:status",
     "run": "cli.supervisor:run",
-    "device": "cli.device:device",
+    "device": "device.cli:device",
     "devsmtp": "cli.devsmtp:devsmtp",
     "speakers": "cli.speakers:speakers",
     "asyncapi": "cli.messaging:asyncapi",
@@ -47,12 +49,7 @@ class LazyGroup(click.Group):
               show_default="INFO")
 def main(log_level: str) -> None:
     """venuebus: event platform backend (API, relay, consumers, speaker agent)."""
-    logging.basicConfig(level=log_level.upper(),
-                        format='{"t":"%(asctime)s","level":"%(levelname)s",'
-                               '"logger":"%(name)s","msg":"%(message)s"}')
-    # pika logs every failed connect attempt as ERROR with a traceback; our loops log one
-    # warning per attempt instead.
-    logging.getLogger("pika").setLevel(logging.CRITICAL)
+    configure_logging(log_level)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pika
 
 from bus.connection import connection_parameters
@@ -46,7 +48,9 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
         name=f"venuebus-consume-{name}",
     )
     metrics.watch_dead_letters(lambda: dead_letter_depth(config.amqp_url, name))
+    stopping = threading.Event()  # the loop's stop ends the work's wait for the database
     work = TrackedWork(db, consumer, max_attempts=steps + 1,
-                       delivery_limit=config.delivery_limit)
+                       delivery_limit=config.delivery_limit, stopping=stopping)
     return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record,
-                        stages=StageLog.open(config.stage_log_dir, f"consume-{name}")), metrics
+                        stages=StageLog.open(config.stage_log_dir, f"consume-{name}"),
+                        stopping=stopping), metrics

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
+from bus.backoff import Backoff
 from bus.connection import connection_parameters
 from bus.consume import ConsumerLoop, Delivery, LoopSettings, Outcome
 from bus.messages import properties
@@ -71,18 +72,18 @@ class StatePublisher:
     def _run(self) -> None:
         import pika
 
-        delay = self._backoff[0]
+        backoff = Backoff(self._stopping, *self._backoff)
         while not self._stopping.is_set():
             try:
                 with pika.BlockingConnection(self._params) as conn:
                     channel = conn.channel()
                     self.connected.set()
-                    delay = self._backoff[0]
+                    backoff.reset()
                     self._pump(conn, channel)
             except (pika.exceptions.AMQPError, OSError) as exc:
-                log.warning("state publisher lost the broker (%r); retry in %.1fs", exc, delay)
-                self._stopping.wait(delay)
-                delay = min(delay * 2, self._backoff[1])
+                log.warning("state publisher lost the broker (%r); retry in %.1fs", exc,
+                            backoff.delay)
+                backoff.wait()
             finally:
                 self.connected.clear()
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Transaction, bindparam, case, select, text, update
 
+from bus.backoff import Backoff
 from bus.connection import TopologyMismatch
 from bus.messages import properties
 from bus.stages import StageLog
@@ -302,7 +303,7 @@ class Relay:
         (SQLite, `_wait_sqlite`) or the poll interval. Broker or DB trouble: back off and
         retry. Exits only on stop(), or with TopologyMismatch when a (re)declaration finds
         queues with other arguments: restarting will not fix that."""
-        backoff = 0.5
+        backoff = Backoff(self.stopping)
         if self._commits is not None:
             log.info("SQLite: one relay (no SKIP LOCKED); woken by commits, looked for "
                      "every %.0f ms (no NOTIFY)", self._commits.interval * 1000)
@@ -322,7 +323,7 @@ class Relay:
                         raise
                 self._listen()
                 self.drain()
-                backoff = 0.5
+                backoff.reset()
                 self._wait()
                 self._woke_at = time.time()
             except TopologyMismatch:
@@ -330,19 +331,17 @@ class Relay:
                 self.publisher.close()
                 raise
             except PublishFailed as exc:
-                log.warning("broker unavailable (%s); retrying in %.1fs", exc, backoff)
+                log.warning("broker unavailable (%s); retrying in %.1fs", exc, backoff.delay)
                 self.metrics.failures.inc()
                 failed = True
                 self.publisher.close()
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 10)
+                backoff.wait()
             except Exception as exc:  # noqa: BLE001 - DB loss: back off, reconnect
-                log.warning("relay error (%r); retrying in %.1fs", exc, backoff)
+                log.warning("relay error (%r); retrying in %.1fs", exc, backoff.delay)
                 self.metrics.failures.inc()
                 failed = True
                 self._unlisten()
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 10)
+                backoff.wait()
         self._unlisten()
         if self._commits is not None:
             self._commits.close()

@@ -1,5 +1,7 @@
-"""`venuebus device ...`: the speaker agent, its setup server and a demo media server.
-Imports only the device package (no SQLAlchemy, no API)."""
+"""The speaker's command line: the agent, its setup server and a demo media server.
+On the Pi `python -m device ...` (or `venuebus-device ...`); the backend's `venuebus
+device ...` is the same group. Imports only device, bus and contracts (no SQLAlchemy, no
+API)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import click
+
+from bus.logs import configure_logging
 
 log = logging.getLogger("venuebus.device")
 
@@ -128,3 +132,15 @@ def setup_server(host: str, port: int, config_path: Path, token_file: Path, nmcl
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     click.echo(f"setup server on http://{host}:{port}")
     app.run(host=host, port=port)
+
+
+@click.group(name="venuebus-device")
+@click.option("--log-level", default=lambda: os.environ.get("LOG_LEVEL", "INFO"),
+              show_default="INFO")
+def main(log_level: str) -> None:
+    """venuebus's smart speaker (runs on the Pi)."""
+    configure_logging(log_level)
+
+
+for _command in (run, media_server, setup_server):
+    main.add_command(_command)
