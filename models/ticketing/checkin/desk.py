@@ -11,14 +11,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
-from models.catalog.events import load_event
-from models.catalog.tables import Event, Ticket
+from models.catalog.tables import Ticket
 from models.core.db import Database
-from models.core.errors import Forbidden, Invalid, NotFound
+from models.core.errors import Invalid, NotFound
 from models.ticketing.attendees import AttendeeView, Scan, views_of
 from models.ticketing.checkin.scan import ScanResult, check_in_attendee, check_out_attendee
 from models.ticketing.codes import parse_order_code
-from models.ticketing.staff import can_check_in
+from models.ticketing.staff import door_event
 from models.ticketing.tables import Attendee, Order
 
 SEARCH_MIN_CHARS = 2
@@ -58,14 +57,6 @@ class DoorCounts:
     inside: int
 
 
-def _door_event(s: Session, actor: User, event_id: int) -> Event:
-    """The event (NotFound) when `actor` may work its door, else Forbidden."""
-    event = load_event(s, event_id)
-    if not can_check_in(s, actor, event):
-        raise Forbidden("Only the event's owner or its staff can work its door")
-    return event
-
-
 def _cards(s: Session, views: list[AttendeeView]) -> list[DoorCard]:
     ids = {v.attendee.ticket_id for v in views}
     names = dict(s.execute(select(Ticket.id, Ticket.name).where(Ticket.id.in_(ids))).all()) \
@@ -81,7 +72,7 @@ def _cards(s: Session, views: list[AttendeeView]) -> list[DoorCard]:
 def open_door(db: Database, actor: User, event_id: int) -> str:
     """The event's name, for its owner, admins and staff (Forbidden, NotFound)."""
     with db.session() as s:
-        return _door_event(s, actor, event_id).name
+        return door_event(s, actor, event_id).name
 
 
 def door_counts(db: Database, actor: User, event_id: int) -> DoorCounts:
@@ -90,7 +81,7 @@ def door_counts(db: Database, actor: User, event_id: int) -> DoorCounts:
     active = Attendee.is_cancelled.is_(False)
     inside = Attendee.is_checked_in.is_(True) & Attendee.is_checked_out.is_(False)
     with db.session() as s:
-        _door_event(s, actor, event_id)
+        door_event(s, actor, event_id)
         row = s.execute(select(
             func.count().filter(active & Attendee.is_checked_in.is_(True)),
             func.count().filter(active), func.count().filter(active & inside),
@@ -105,7 +96,7 @@ def search_attendees(db: Database, actor: User, event_id: int,
     text = " ".join(text.split())
     if len(text) < SEARCH_MIN_CHARS:
         with db.session() as s:
-            _door_event(s, actor, event_id)
+            door_event(s, actor, event_id)
         return None
     needle = text.lower()
     matches = [func.lower(col).contains(needle, autoescape=True) for col in
@@ -114,7 +105,7 @@ def search_attendees(db: Database, actor: User, event_id: int,
     if text.isascii() and text.isdigit() and len(text) <= 18:  # not "³³": int() refuses it
         matches.append(Attendee.order_id == int(text))
     with db.session() as s:
-        _door_event(s, actor, event_id)
+        door_event(s, actor, event_id)
         found = list(s.scalars(select(Attendee).where(Attendee.event_id == event_id,
                                                       or_(*matches))
                                .order_by(Attendee.last_name, Attendee.first_name, Attendee.id)
@@ -167,7 +158,7 @@ def scan_at_door(db: Database, actor: User, event_id: int, code: str, *, kind: s
     returns the first scan. NotFound `unknown_code` for a code of no attendee of this
     event; the service's errors otherwise (cancelled, not checked in, forbidden)."""
     with db.session() as s:
-        _door_event(s, actor, event_id)
+        door_event(s, actor, event_id)
         attendee_id = _attendee_named(s, event_id, code)
     return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce)
 
@@ -176,7 +167,7 @@ def scan_attendee(db: Database, actor: User, event_id: int, attendee_id: int, *,
                   device_name: str | None, nonce: str | None) -> DoorScan:
     """Scan an attendee of this event (picked from a search, or undone) in or out."""
     with db.session() as s:
-        _door_event(s, actor, event_id)
+        door_event(s, actor, event_id)
         if s.scalar(select(Attendee.event_id).where(Attendee.id == attendee_id)) != event_id:
             raise NotFound(f"Attendee {attendee_id} is not at this event")
     return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce)
@@ -188,7 +179,7 @@ def check_in_order(db: Database, actor: User, event_id: int, attendee_id: int, *
     check-in each with the nonce `<nonce>.<attendee id>`: a resent request scans nobody
     twice."""
     with db.session() as s:
-        _door_event(s, actor, event_id)
+        door_event(s, actor, event_id)
         order_id = s.scalar(select(Attendee.order_id).where(Attendee.id == attendee_id,
                                                             Attendee.event_id == event_id))
         if order_id is None:

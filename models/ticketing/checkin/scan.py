@@ -14,14 +14,14 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from contracts.ticketing import AttendeeCheckedIn, AttendeeCheckedOut
-from models.accounts.tokens import REVOKED
+from models.accounts.tokens import refuse_stale_token
+from models.catalog.events import manages
 from models.core.base import detached, utcnow
 from models.core.db import Database
-from models.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from models.core.errors import Conflict, Forbidden, Invalid, NotFound
 from models.core.uow import outbox_row, record_on
 from models.ticketing.attendees import ATTENDEE_NOT_FOUND, AttendeeView, Scan
 from models.ticketing.checkin.statements import (
-    ACCOUNT_EXISTS,
     ADD_SCAN,
     ATTENDEES,
     LOCK_BY_ID,
@@ -63,7 +63,7 @@ class Locked:
 
     @property
     def actor_manages(self) -> bool:
-        return self.actor_is_admin or self.owner_id == self.actor_id
+        return manages(self.actor_id, self.actor_is_admin, self.owner_id)
 
     @property
     def actor_may_scan(self) -> bool:
@@ -107,11 +107,7 @@ def lock_attendee(conn: Connection, actor_id: int, *, attendee_id: int | None = 
         if row is None and conn.execute(USER_EXISTS, {"actor_id": actor_id,
                                                       "token_version": token_version}).first():
             raise not_found(by_code)
-        # deleted, or deactivated or signed out, since the token was issued (the refusal
-        # alone pays for telling which)
-        if conn.execute(ACCOUNT_EXISTS, {"actor_id": actor_id}).first():
-            raise Unauthorized(REVOKED, code="token_revoked")
-        raise Unauthorized("Invalid token", code="bad_token")
+        raise refuse_stale_token(conn, actor_id)
     scans = [Scan(r["scan_id"], r["scan_kind"], r["scan_at"], r["scan_device_name"],
                   r["scan_nonce"]) for r in rows if r["scan_id"] is not None]
     if len(scans) != row["scan_count"]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from models.accounts.tables import User
+from models.accounts.tokens import token_current_sql
 from models.catalog.tables import Event
 from models.core.prepared import HotStatement
 from models.core.uow import OUTBOX
@@ -34,8 +35,7 @@ _ACTOR = bindparam("actor_id")
 # the token's version (None: the caller confirmed the user itself): a revoked token, or a
 # deactivated user, makes the actor unknown, in the same statement (no round trip added)
 _VERSION = bindparam("token_version", type_=Integer)
-_ACTOR_VALID = and_(USERS.c.id == _ACTOR, USERS.c.is_active,
-                    USERS.c.token_version == func.coalesce(_VERSION, USERS.c.token_version))
+_ACTOR_VALID = token_current_sql(_ACTOR, _VERSION)
 _SCAN_LABELS = tuple(c.label(f"scan_{c.name}") for c in SCAN_COLUMNS)  # scan_id, ...
 
 
@@ -71,7 +71,6 @@ LOCK_BY_ORDER_CODE = HotStatement("door_lock_by_order_code", _LOCK.where(_BY_ORD
 SCANS_OF = HotStatement("door_scans_of", select(*SCAN_COLUMNS).where(
     SCANS.c.attendee_id == bindparam("attendee_id")).order_by(SCANS.c.at, SCANS.c.id))
 USER_EXISTS = select(USERS.c.id).where(_ACTOR_VALID)
-ACCOUNT_EXISTS = select(USERS.c.id).where(USERS.c.id == _ACTOR)
 SCAN_VALUES = ("attendee_id", "kind", "at", "device_name", "nonce", "scanned_by_id",
                "created_at")
 ADD_SCAN = insert(SCANS).returning(SCANS.c.id)

@@ -9,14 +9,13 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from models.accounts.tables import User
-from models.catalog.events import load_event
 from models.catalog.tables import Event
 from models.core.db import Database
 from models.core.errors import Forbidden, NotFound
 from models.core.queries import Page, Refine, paginate, refined
 from models.ticketing.attendees import AttendeeView, views_of
 from models.ticketing.orders.read import ORDER_NOT_FOUND, check_order_visible
-from models.ticketing.staff import can_check_in
+from models.ticketing.staff import door_event
 from models.ticketing.tables import ORDER_STATUSES, Attendee, EventStaff, Order, OrderLine
 
 # Open Event's statistics also name draft orders, which venuebus never has (always 0)
@@ -41,18 +40,11 @@ def orders_by_ids(db: Database, ids: list[int]) -> list[Order]:
         return list(s.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)))
 
 
-def _door_event(s, actor: User, event_id: int, what: str) -> Event:
-    event = load_event(s, event_id)
-    if not can_check_in(s, actor, event):  # the owner, an admin or staff
-        raise Forbidden(f"Only the event's owner or staff can see its {what}")
-    return event
-
-
 def list_event_orders(db: Database, actor: User, event_id: int, number: int, size: int,
                       refine: Refine | None = None) -> Page[Order]:
     """The event's orders (owner, admins, staff)."""
     with db.session() as s:
-        _door_event(s, actor, event_id, "orders")
+        door_event(s, actor, event_id, "Only the event's owner or staff can see its orders")
         stmt = select(Order).where(Order.event_id == event_id).order_by(Order.id)
         return paginate(s, refined(stmt, refine), number, size)
 
@@ -95,7 +87,8 @@ def get_order_statistics(db: Database, actor: User, event_id: int) -> OrderStati
         .outerjoin(units, units.c.order_id == Order.id) \
         .where(Order.event_id == event_id).group_by(Order.status)
     with db.session() as s:
-        _door_event(s, actor, event_id, "statistics")
+        door_event(s, actor, event_id,
+                   "Only the event's owner or staff can see its statistics")
         rows = s.execute(stmt).all()
     orders = dict.fromkeys(ORDER_STATES, 0)
     tickets = dict.fromkeys(ORDER_STATES, 0)

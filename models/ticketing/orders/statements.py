@@ -39,9 +39,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.accounts.tables import User
-from models.accounts.tokens import REVOKED
+from models.accounts.tokens import refuse_stale_token, token_current_sql
+from models.catalog.events import manages
 from models.catalog.tables import Event, Ticket
-from models.core.errors import NotFound, Unauthorized
+from models.core.errors import NotFound
 from models.core.outbox import OutboxMessage
 from models.core.prepared import HotStatement
 from models.ticketing.orders.holds import HOLDS, add_to_hold
@@ -85,9 +86,7 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
     return select(
         # the token's account, still active and not signed out since (NULL version: the
         # caller confirmed the user itself)
-        select(USERS.c.is_admin).where(
-            USERS.c.id == actor, USERS.c.is_active,
-            USERS.c.token_version == func.coalesce(version, USERS.c.token_version))
+        select(USERS.c.is_admin).where(token_current_sql(actor, version))
         .scalar_subquery().label("actor_is_admin"),
         EVENTS.c.id.label("event_id"), EVENTS.c.owner_id, EVENTS.c.order_expiry_time,
         *(TICKETS.c[n].label(f"ticket_{n}") for n in TICKET_FIELDS),
@@ -129,7 +128,7 @@ class OrderFacts:
 
     @property
     def actor_manages(self) -> bool:
-        return self.actor_is_admin or self.owner_id == self.actor_id
+        return manages(self.actor_id, self.actor_is_admin, self.owner_id)
 
 
 def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids: list[int],
@@ -143,10 +142,8 @@ def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids:
                        "idem_key": idem.key if idem else None, "units": units,
                        "token_version": token_version})
     row = rows[0]
-    if row["actor_is_admin"] is None:  # the refusal alone pays for telling which
-        if conn.execute(select(USERS.c.id).where(USERS.c.id == actor_id)).first():
-            raise Unauthorized(REVOKED, code="token_revoked")
-        raise Unauthorized("Invalid token", code="bad_token")
+    if row["actor_is_admin"] is None:
+        raise refuse_stale_token(conn, actor_id)
     if row["event_id"] is None:
         raise NotFound(f"Event {event_id} not found")
     tickets = {r["ticket_id"]: _ticket(r) for r in rows if r["ticket_id"] is not None}
