@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
@@ -34,8 +34,11 @@ from bus.messages import (
     RECEIVED_HEADER,
 )
 from bus.stages import StageLog
+from contracts.envelope import TYPE_PREFIX, ContractError, DomainEvent
+from contracts.registry import REGISTRY
 
 log = logging.getLogger("venuebus.consumer")
+E = TypeVar("E", bound=DomainEvent)
 
 
 class Permanent(Exception):
@@ -61,12 +64,24 @@ class Delivery:
     publisher: str | None = None  # the broker-validated user_id of the first publisher
     malformed: str | None = None  # why its retry headers are unusable: dead-letter it
 
-    def int_field(self, name: str) -> int:
-        """The payload's integer `name`; Permanent (dead-letter at once) without one."""
+    def event(self, kind: type[E] | None = None) -> E:
+        """The payload decoded by its contract class (`kind`, or the one its type names),
+        as it was encoded; Permanent (dead-letter at once) when it does not decode."""
+        if kind is None:
+            kind = REGISTRY.get(self.type.removeprefix(TYPE_PREFIX))
+            if kind is None:
+                raise Permanent(f"no contract for the event type {self.type!r}")
         try:
-            return int(self.data[name])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Permanent(f"{self.routing_key} without a valid {name}: {exc!r}") from exc
+            return kind.from_data(self.data)
+        except ContractError as exc:
+            raise Permanent(str(exc)) from exc
+
+    def int_field(self, name: str) -> int:
+        """The integer field `name` of the decoded event (see `event`)."""
+        value = getattr(self.event(), name, None)
+        if type(value) is not int:
+            raise Permanent(f"{self.routing_key} without a valid {name}")
+        return value
 
     @property
     def broker_deliveries(self) -> int:
