@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import ColumnElement, Connection, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,12 +70,17 @@ def exhausted(code: DiscountCode) -> Conflict:
                     pointer=CODE_POINTER)
 
 
+def uses_left_for(n: Any) -> ColumnElement[bool]:
+    """The discount rule, on `discount_codes`: `n` more uses fit its `tickets-number`
+    (none: no limit). `take_uses` and the one-statement order both use it."""
+    limit = DiscountCode.tickets_number
+    return or_(limit.is_(None), DiscountCode.used_count + n <= limit)
+
+
 def take_uses(s: Session | Connection, code: DiscountCode, n: int) -> None:
     """Use the code for `n` tickets, atomically within `tickets-number`, or Conflict."""
-    limit = DiscountCode.tickets_number
     done = s.execute(update(DiscountCode)
-                     .where(DiscountCode.id == code.id,
-                            limit.is_(None) | (DiscountCode.used_count + n <= limit))
+                     .where(DiscountCode.id == code.id, uses_left_for(n))
                      .values(used_count=DiscountCode.used_count + n)
                      .execution_options(synchronize_session=False)).rowcount
     if not done:

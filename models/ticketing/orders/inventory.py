@@ -6,7 +6,9 @@ unit numbers are allocated under that lock. The CHECK `sold_within_capacity` bac
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from models.catalog.tables import Ticket
@@ -24,6 +26,12 @@ def sold_out(session: Session | Connection, ticket_id: int, pointer: str) -> Con
                     pointer=pointer)
 
 
+def room_for(n: Any) -> ColumnElement[bool]:
+    """The capacity rule, on `tickets`: `n` more units fit. The step-by-step path
+    (`reserve_units`) and the one-statement order (orders/statements.py) both use it."""
+    return Ticket.sold_count + n <= Ticket.quantity
+
+
 def reserve_units(session: Session | Connection, wanted: dict[int, int], *,
                   pointer: str) -> dict[int, list[int]]:
     """Take `wanted[ticket_id]` units of each ticket; returns the unit numbers taken per
@@ -34,7 +42,7 @@ def reserve_units(session: Session | Connection, wanted: dict[int, int], *,
         n = wanted[ticket_id]
         row = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.sold_count + n <= Ticket.quantity)
+            .where(Ticket.id == ticket_id, room_for(n))
             .values(sold_count=Ticket.sold_count + n)
             .returning(Ticket.sold_count, Ticket.quantity)
             .execution_options(synchronize_session=False)

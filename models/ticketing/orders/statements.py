@@ -45,8 +45,10 @@ from models.catalog.tables import Event, Ticket
 from models.core.errors import NotFound
 from models.core.outbox import OutboxMessage
 from models.core.prepared import HotStatement
+from models.ticketing.discounts import uses_left_for
 from models.ticketing.orders.holds import HOLDS, add_to_hold
 from models.ticketing.orders.idempotency import Idempotency, StoredKey
+from models.ticketing.orders.inventory import room_for
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 
 USERS, EVENTS, TICKETS = User.__table__, Event.__table__, Ticket.__table__
@@ -161,14 +163,12 @@ def _ticket(row: dict[str, Any]) -> TicketRow:
 def _write_at_once():
     n = _p(LINES.c.quantity)
     reserved = update(TICKETS).where(
-        TICKETS.c.id == _p(LINES.c.ticket_id), TICKETS.c.sold_count + n <= TICKETS.c.quantity,
+        TICKETS.c.id == _p(LINES.c.ticket_id), room_for(n),
     ).values(sold_count=TICKETS.c.sold_count + n).returning(TICKETS.c.sold_count) \
         .cte("reserved")
     uses_n, code_id = _p(ORDERS.c.discount_uses), _p(ORDERS.c.discount_code_id)
     used = update(CODES).where(
-        CODES.c.id == code_id,
-        or_(CODES.c.tickets_number.is_(None),
-            CODES.c.used_count + uses_n <= CODES.c.tickets_number),
+        CODES.c.id == code_id, uses_left_for(uses_n),
     ).values(used_count=CODES.c.used_count + uses_n).returning(CODES.c.id).cte("used")
     order = insert(ORDERS).from_select(
         list(ORDER_FIELDS), select(*(_p(ORDERS.c[f], f"order_{f}") for f in ORDER_FIELDS))
