@@ -22,15 +22,19 @@ class RosterRow(NamedTuple):
     ticket_name: str
 
 
-def event_roster(session: Session, event_id: int, *, limit: int) -> list[RosterRow]:
-    """Up to `limit` active (not cancelled) attendees of the event, in attendee order."""
-    rows = session.execute(
+def event_roster(session: Session, event_id: int, *, limit: int,
+                 ticket_ids: list[int] | None = None) -> list[RosterRow]:
+    """Up to `limit` active (not cancelled) attendees of the event, in attendee order;
+    only those holding one of `ticket_ids` when given."""
+    query = (
         select(Attendee.first_name, Attendee.last_name, Attendee.checkin_secret, Ticket.name)
         .join(Ticket, Ticket.id == Attendee.ticket_id)
         .where(Attendee.event_id == event_id, Attendee.is_cancelled.is_(False))
         .order_by(Attendee.id)
-        .limit(limit)
-    ).all()
+        .limit(limit))
+    if ticket_ids is not None:
+        query = query.where(Attendee.ticket_id.in_(ticket_ids))
+    rows = session.execute(query).all()
     return [RosterRow(*row) for row in rows]
 
 

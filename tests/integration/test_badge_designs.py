@@ -158,3 +158,32 @@ def test_the_consumer_renders_a_saved_design_with_its_background_image(
     r_, g, b = page.getpixel((int(7 / 25.4 * 36) + 2, int(7 / 25.4 * 36) + 2))
     assert g > 120 and r_ < 60 and b < 100
     assert page.size == (round(8.5 * 36), round(11 * 36))
+
+
+def test_an_events_badges_can_be_kept_to_some_ticket_types(client, db):
+    from models.catalog.tables import Ticket
+    from tests.support.api import create_event
+    from tests.support.badges import attendees_for
+
+    user_id, token = user_with_usage(client, db, "o@example.com", 10)
+    event_id = create_event(client, token)
+    attendees_for(client, db, token, event_id, ["Ada Lovelace", "Alan Turing"])
+    attendees_for(client, db, token, event_id, ["Grace Hopper"])
+    with db.session() as s:
+        first, second = s.scalars(select(Ticket.id).order_by(Ticket.id)).all()
+    r = client.post("/v1/badges", headers=auth(token), json=badge_doc(
+        {"ticket-ids": [second]}, {"event": ("event", event_id)}))
+    assert r.status_code == 202, r.get_json()
+    with db.session() as s:
+        badge = s.get(Badge, int(r.get_json()["data"]["id"]))
+        assert [(row["first-name"], row["last-name"]) for row in badge.rows] == [
+            ("Grace", "Hopper")]
+    assert usage_of(db, user_id) == 9
+    for attrs, code in (({"ticket-ids": "all"}, "invalid_ticket_ids"),
+                        ({"ticket-ids": [first], "rows": [{"name": "A"}]},
+                         "ticket_ids_need_event")):
+        rels = {"event": ("event", event_id)} if "rows" not in attrs else None
+        assert_error(client.post("/v1/badges", headers=auth(token),
+                                 json=badge_doc(attrs, rels)), 422, code,
+                     "/data/attributes/ticket-ids")
+    assert usage_of(db, user_id) == 9
