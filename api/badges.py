@@ -29,6 +29,8 @@ class BadgeSchema(ResourceSchema):
                                                 "secret?}]: one badge per row"})
     csv = fields.Raw(load_only=True, metadata={"description": "CSV text: name, line 2, "
                                                "line 3[, secret]"})
+    ticket_ids = fields.Raw(load_only=True, metadata={
+        "description": "with relationships.event: only attendees holding these tickets"})
     template = fields.Raw(metadata={"description": "the inline design, as a badge-template's "
                                     "template (or relationships.template)"})
     status = fields.String(dump_only=True)
@@ -73,7 +75,8 @@ def create_badge():
     template_id = relationship_id(rels, "template", "badge-template", required=False)
     badge = badges.request_badges(deps.db(), require_user(), rows=values.get("rows"),
                                   csv=values.get("csv"), event_id=event_id,
-                                  template=values.get("template"), template_id=template_id)
+                                  template=values.get("template"), template_id=template_id,
+                                  ticket_ids=values.get("ticket_ids"))
     body = badge_resource(badges.BadgeView(badge=badge, mail=None))
     return document(body, status=202, headers={"Location": body["links"]["self"]})
 

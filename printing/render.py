@@ -19,6 +19,7 @@ from printing.fonts import FontBook
 from printing.images import ImageFile, cover_crop, fit_within
 from printing.layout import Face, draw_face
 from printing.paper import Sheet, sheet_for
+from printing.template import DEFAULTS
 
 Progress = Callable[[int], None]
 MARK = 4.0  # cut-mark length, mm
@@ -76,7 +77,9 @@ def _cut_marks(pdf: FPDF, sheet: Sheet) -> None:
 def _draw(rows: Iterable[Mapping[str, str]], template: Mapping[str, Any],
           images: Mapping[int, ImageFile], folder: str,
           on_progress: Progress | None, sheet: Sheet | None = None) -> tuple[FPDF, int]:
-    sheet = sheet or sheet_for(dict(template))
+    # A badge requested before a template option existed renders with its default.
+    template = {**DEFAULTS, **template}
+    sheet = sheet or sheet_for(template)
     pdf = FPDF(unit="mm", format=(sheet.page_w, sheet.page_h))
     pdf.set_auto_page_break(False)
     pdf.set_compression(True)
@@ -124,7 +127,7 @@ def render_badges(rows: Iterable[Mapping[str, str]], template: Mapping[str, Any]
 def render_one(row: Mapping[str, str], template: Mapping[str, Any], *,
                images: Mapping[int, ImageFile] | None = None) -> bytes:
     """One badge on a page of its own size (a preview, a door print), as PDF bytes."""
-    badge = sheet_for(dict(template))
+    badge = sheet_for({**DEFAULTS, **template})
     sheet = Sheet(badge.badge_w, badge.badge_h, 1, 1, badge.badge_w, badge.badge_h,
                   fold=False, margin=0.0, gap=0.0)
     # Crops are kept between calls (a live preview asks again and again): the name of a

@@ -85,8 +85,9 @@ def _line(raw: Any, i: int) -> dict:
     at = f"lines/{i}"
     if not isinstance(raw, dict):
         raise _fail(at, "each line must be an object {field, font, size-pt, ...}")
-    unknown = sorted(set(raw) - {"field", "text", "font", "size-pt", "min-pt", "colour",
-                                 "align", "bold"})
+    # `max-pt` is what a cleaned line says back: a template read from the API goes back in.
+    unknown = sorted(set(raw) - {"field", "text", "font", "size-pt", "min-pt", "max-pt",
+                                 "colour", "align", "bold"})
     if unknown:
         raise _fail(f"{at}/{unknown[0]}", f"unknown line option {unknown[0]}")
     line = {"field": _choice(raw.get("field", "name"), f"{at}/field", FIELDS),

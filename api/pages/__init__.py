@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api.pages import dashboard, door, ops, session, speakers
+from api.pages import badge_design, dashboard, door, ops, session, speakers
 
 bp = Blueprint("pages", __name__)
 session.install(bp)
-for child in (session.bp, door.bp, speakers.bp, ops.bp, dashboard.bp):
+for child in (session.bp, door.bp, speakers.bp, ops.bp, dashboard.bp, badge_design.bp):
     bp.register_blueprint(child)

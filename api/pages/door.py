@@ -9,6 +9,7 @@ import re
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     make_response,
     redirect,
@@ -20,6 +21,7 @@ from flask import (
 from api import deps
 from api.pages.session import signin_required
 from models.accounts.tables import User
+from models.badges.door_print import print_door_badge
 from models.core.errors import Invalid
 from models.ticketing.checkin import desk as door
 
@@ -126,3 +128,12 @@ def check_in_order(user: User, event_id: int, attendee_id: int):
     results = door.check_in_order(deps.db(), user, event_id, attendee_id,
                                   device_name=_device()[0], nonce=_nonce())
     return _scanned(results, event_id, whole_order=True)
+
+
+@bp.get("/attendees/<int:attendee_id>/badge.pdf")
+@signin_required
+def print_badge(user: User, event_id: int, attendee_id: int):
+    """The attendee's badge alone, shown inline: the browser's viewer prints it."""
+    pdf = print_door_badge(deps.db(), user, event_id, attendee_id)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="badge-{attendee_id}.pdf"'})

@@ -32,14 +32,18 @@ class BadgeView:
 
 def request_badges(db: Database, actor: User, *, rows: Any = None, csv: Any = None,
                    event_id: int | None = None, template: Any = None,
-                   template_id: int | None = None) -> Badge:
+                   template_id: int | None = None, ticket_ids: Any = None) -> Badge:
     """Take one usage unit per badge, create the pending badge and record
     `badge.requested`, all in one transaction. Exactly one source: `rows`, `csv` or
-    `event_id` (the event's owner or an admin only). Raises Invalid on bad input,
+    `event_id` (the event's owner or an admin only; `ticket_ids` keeps the attendees
+    holding those tickets). Raises Invalid on bad input,
     Forbidden (`usage_exceeded`, the number left in the detail) when usage is short;
     on any error nothing changes. The design is `template_id` (a saved template the actor
     owns: NotFound otherwise) or the inline `template`, not both; a character no font
     covers is Invalid (`glyph_not_covered`) before any usage is taken."""
+    if ticket_ids is not None and event_id is None:
+        raise Invalid("ticket-ids filters an event's attendees: send relationships.event",
+                      code="ticket_ids_need_event", pointer="/data/attributes/ticket-ids")
     given = [name for name, value in (("rows", rows), ("csv", csv), ("event", event_id))
              if value is not None]
     if len(given) != 1:
@@ -59,7 +63,7 @@ def request_badges(db: Database, actor: User, *, rows: Any = None, csv: Any = No
             event = managed_event(uow.session, actor, event_id,
                                   "Only the event's owner can make its badges",
                                   code="not_event_owner")
-            snapshot = event_attendee_rows(uow.session, event)
+            snapshot = event_attendee_rows(uow.session, event, ticket_ids)
         else:
             snapshot = clean_rows(rows) if rows is not None else parse_csv(csv)
         check_glyphs(snapshot, clean_tpl)

@@ -128,3 +128,62 @@ def test_badges_from_a_saved_template_and_others_templates_and_images_are_refuse
     assert "U+13000" in r.get_json()["errors"][0]["detail"]
     assert (usage_of(db, user_id), usage_of(db, other_id)) == (4, 5)
     assert _count(db, Badge) == 1
+
+
+def test_the_consumer_renders_a_saved_design_with_its_background_image(
+        client, db, base_config, tmp_path):
+    from consumers.badges import render_badge
+    from models.core.db import Database
+    from printing.preview import rasterise
+    from tests.support.deliveries import handle, recorded
+
+    _, token = user_with_usage(client, db, "o@example.com", 5)
+    image_id = _upload(client, token, png(800, 600, (20, 160, 60))).get_json()["data"]["id"]
+    template_id = _save(client, token, {**DESIGN, "background-image": int(image_id)}
+                        ).get_json()["data"]["id"]
+    r = client.post("/v1/badges", headers=auth(token), json=badge_doc(
+        {"rows": [{"name": "Ada"}, {"name": "Grace"}]},
+        {"template": ("badge-template", template_id)}))
+    assert r.status_code == 202, r.get_json()
+    render_db = Database(base_config.with_(badge_storage=str(tmp_path / "badges")))
+    try:
+        handle(render_db, render_badge, recorded(db, "badge.requested"))
+    finally:
+        render_db.dispose()
+    got = client.get(r.headers["Location"], headers=auth(token)).get_json()["data"]
+    assert got["attributes"]["status"] == "generated"
+    pdf = client.get(got["attributes"]["file-url"], headers=auth(token)).data
+    page = Image.open(io.BytesIO(rasterise(pdf, dpi=36))).convert("RGB")
+    # Letter, 1/4 in margins: the first badge's top left corner is the uploaded green.
+    r_, g, b = page.getpixel((int(7 / 25.4 * 36) + 2, int(7 / 25.4 * 36) + 2))
+    assert g > 120 and r_ < 60 and b < 100
+    assert page.size == (round(8.5 * 36), round(11 * 36))
+
+
+def test_an_events_badges_can_be_kept_to_some_ticket_types(client, db):
+    from models.catalog.tables import Ticket
+    from tests.support.api import create_event
+    from tests.support.badges import attendees_for
+
+    user_id, token = user_with_usage(client, db, "o@example.com", 10)
+    event_id = create_event(client, token)
+    attendees_for(client, db, token, event_id, ["Ada Lovelace", "Alan Turing"])
+    attendees_for(client, db, token, event_id, ["Grace Hopper"])
+    with db.session() as s:
+        first, second = s.scalars(select(Ticket.id).order_by(Ticket.id)).all()
+    r = client.post("/v1/badges", headers=auth(token), json=badge_doc(
+        {"ticket-ids": [second]}, {"event": ("event", event_id)}))
+    assert r.status_code == 202, r.get_json()
+    with db.session() as s:
+        badge = s.get(Badge, int(r.get_json()["data"]["id"]))
+        assert [(row["first-name"], row["last-name"]) for row in badge.rows] == [
+            ("Grace", "Hopper")]
+    assert usage_of(db, user_id) == 9
+    for attrs, code in (({"ticket-ids": "all"}, "invalid_ticket_ids"),
+                        ({"ticket-ids": [first], "rows": [{"name": "A"}]},
+                         "ticket_ids_need_event")):
+        rels = {"event": ("event", event_id)} if "rows" not in attrs else None
+        assert_error(client.post("/v1/badges", headers=auth(token),
+                                 json=badge_doc(attrs, rels)), 422, code,
+                     "/data/attributes/ticket-ids")
+    assert usage_of(db, user_id) == 9

@@ -102,10 +102,12 @@ def test_event_badges_take_one_usage_per_active_attendee(client, db):
     assert usage_of(db, user_id) == 8
     with db.session() as s:
         badge = s.scalar(select(Badge))
-    assert badge.rows == [
-        {"name": "Ada Lovelace", "line-2": "Full conference", "line-3": "EuroPython",
+    assert badge.rows == [  # names split too, and the ticket: a template's lines may use them
+        {"name": "Ada Lovelace", "first-name": "Ada", "last-name": "Lovelace",
+         "line-2": "Full conference", "ticket": "Full conference", "line-3": "EuroPython",
          "secret": secrets["Ada Lovelace"]},
-        {"name": "Grace Hopper", "line-2": "Full conference", "line-3": "EuroPython",
+        {"name": "Grace Hopper", "first-name": "Grace", "last-name": "Hopper",
+         "line-2": "Full conference", "ticket": "Full conference", "line-3": "EuroPython",
          "secret": secrets["Grace Hopper"]}]
 
 

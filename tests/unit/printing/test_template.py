@@ -66,3 +66,15 @@ def test_qr_code_decodes_with_zbar(tmp_path, position):
     out = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True,
                          text=True, timeout=60)
     assert out.stdout.split() == ["ck-42-secret"]
+
+
+def test_a_cleaned_template_cleans_to_itself_and_an_old_snapshot_still_renders(tmp_path):
+    from printing.render import render_badges
+
+    tpl = clean_template({"badge-size": "4x3in", "lines": [LINE, {**LINE, "size-pt": "fit"}],
+                          "qr": {"position": "top-left"}})
+    assert clean_template(tpl) == tpl  # what the API answers can be sent back
+    old = {"paper-size": "A5", "badges-per-page": 2, "background-colour": "#ffffff",
+           "text-colour": "#000000", "accent-colour": "#1e5aa8"}  # stored before designs
+    result = render_badges([{"name": "Ada", "secret": "s"}] * 3, old, tmp_path / "o.pdf")
+    assert result.page_count == 2
