@@ -128,10 +128,22 @@ def fresh_vhost(amqp_url: str) -> Iterator[str]:
 
 
 def empty_tables(database) -> None:
-    """Every table of the run's database emptied, ids restarting at 1."""
+    """Every table of the run's database emptied, ids restarting at 1. DELETE from the
+    tables that hold rows (dependents first), not one TRUNCATE of all of them: TRUNCATE
+    swaps every table's files, 170-650 ms per test on the shared machine, where a test
+    leaves rows in a few small tables."""
     import models.registry  # noqa: F401 - every table registered on the metadata
     from models.core.base import Base
 
-    names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    tables = list(reversed(Base.metadata.sorted_tables))
+    probe = " UNION ALL ".join(
+        f'SELECT {i} FROM (SELECT 1 FROM "{t.name}" LIMIT 1) AS t{i}'
+        for i, t in enumerate(tables))
     with database.engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        holding = {row[0] for row in conn.execute(sa.text(probe))}
+        for i, table in enumerate(tables):
+            if i in holding:
+                conn.execute(table.delete())
+        conn.execute(sa.text(
+            "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value,"
+            " false) FROM pg_sequences WHERE schemaname = current_schema()"))
