@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -58,6 +60,7 @@ class Venuebus:
     metrics: ApiMetrics
     token_verifiers: list[TokenVerifier] = field(default_factory=list)
     verified_tokens: VerifiedTokens = field(default_factory=VerifiedTokens)
+    clock: Callable[[], float] = time.time  # seconds since the epoch: tokens' expiry
 
 
 def _database(config: Config) -> Database:

@@ -61,11 +61,13 @@ class VerifiedTokens:
     def __init__(self) -> None:
         self.tokens: dict[str, tuple[int, int, float]] = {}
 
-    def get(self, token: str) -> tuple[int, int] | None:
+    def get(self, token: str, now: float | None = None) -> tuple[int, int] | None:
+        """(user id, token version) of `token` if verified before and unexpired at `now`
+        (default: the system clock's time)."""
         hit = self.tokens.get(token)
         if hit is None:
             return None
-        if hit[2] <= time.time():
+        if hit[2] <= (time.time() if now is None else now):
             self.tokens.pop(token, None)
             return None
         return hit[0], hit[1]
@@ -81,14 +83,15 @@ def _subject(token: str) -> tuple[int, int, User | None]:
     None), or the user a verifier (Firebase) found for a foreign token, with its current
     version."""
     ext = current_app.extensions["venuebus"]
-    cached = ext.verified_tokens.get(token)
+    now = ext.clock()
+    cached = ext.verified_tokens.get(token, now)
     if cached is not None:
         return (*cached, None)
     try:
+        # the expiry is checked below, on the app's clock (tests inject one)
         claims = jwt.decode(token, ext.config.secret_key, algorithms=[ALGORITHM],
-                            issuer="venuebus", options={"require": ["exp", "sub", "ver"]})
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("Token expired", code="token_expired") from exc
+                            issuer="venuebus", options={"require": ["exp", "sub", "ver"],
+                                                        "verify_exp": False})
     except jwt.InvalidTokenError as exc:
         for verify in ext.token_verifiers:
             user = verify(token)
@@ -96,10 +99,12 @@ def _subject(token: str) -> tuple[int, int, User | None]:
                 return user.id, user.token_version, user
         raise Unauthorized("Invalid token", code="bad_token") from exc
     try:
-        user_id, version = int(claims["sub"]), int(claims["ver"])
+        user_id, version, expires = int(claims["sub"]), int(claims["ver"]), float(claims["exp"])
     except (TypeError, ValueError) as exc:
         raise Unauthorized("Invalid token", code="bad_token") from exc
-    ext.verified_tokens.put(token, user_id, version, float(claims["exp"]))
+    if expires <= now:
+        raise Unauthorized("Token expired", code="token_expired")
+    ext.verified_tokens.put(token, user_id, version, expires)
     return user_id, version, None
 
 

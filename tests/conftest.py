@@ -22,6 +22,25 @@ from tests.support.smtp import Inbox, smtp_server
 from tests.support.speaker_identity import RUN_PREFIX, random_secret_key, remove_run_users
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[object]:
+    """argon2 at its lowest cost in this process for the whole run: at the production
+    cost (t=3, 64 MiB, 4 lanes) a hash and a verification took 0.3 s each on the shared
+    2-core machine, and most tests sign someone up and in. Yields the production hasher
+    (tests/unit/test_password_hashing.py holds its parameters). Processes the tests start
+    (e2e) hash at the production cost."""
+    from argon2 import PasswordHasher
+
+    from models.accounts import users
+
+    production = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    users._dummy_hash.cache_clear()  # made with the hasher in use, as a real hash is
+    yield production
+    users._hasher = production
+    users._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     with postgres_server() as url:

@@ -180,22 +180,29 @@ def test_database_down_during_auth_is_503_not_a_bad_token(client, config):
 
 
 def test_a_token_verified_before_is_refused_once_it_expires(app, client):
-    """The door trusts its cache of verified tokens for the signature, never past `exp`."""
-    import time
-
+    """The door trusts its cache of verified tokens for the signature, never past `exp`:
+    on the app's clock (injected here: no waiting on the real one)."""
     import jwt
 
     sign_up(client, "door@example.com")
     secret = app.extensions["venuebus"].config.secret_key
-    now = int(time.time())
-    token = jwt.encode({"sub": "1", "iat": now, "exp": now + 2, "iss": "venuebus", "ver": 0},
-                       secret, algorithm="HS256")
+    now = 2_000_000_000.0
+    app.extensions["venuebus"].clock = lambda: now
+    token = jwt.encode({"sub": "1", "iat": 1_700_000_000, "exp": int(now) + 2,
+                        "iss": "venuebus", "ver": 0}, secret, algorithm="HS256")
     r = client.post("/v1/attendees/999999/check-in", headers=auth(token))
     assert_error(r, 404)  # verified (and remembered); no such attendee
-    time.sleep(max(0.0, now + 2.1 - time.time()))
+    now += 1.9
+    assert_error(client.post("/v1/attendees/999999/check-in", headers=auth(token)), 404)
+    now += 0.1  # at `exp`: expired, for the remembered token as for a fresh one
     r = client.post("/v1/attendees/999999/check-in", headers=auth(token))
     assert_error(r, 401, "token_expired")
-    forged = jwt.encode({"sub": "1", "iat": now, "exp": now + 60, "iss": "venuebus"},
+    fresh = jwt.encode({"sub": "1", "iat": 1_700_000_000, "exp": int(now) - 1,
+                        "iss": "venuebus", "ver": 0}, secret, algorithm="HS256")
+    assert_error(client.post("/v1/attendees/999999/check-in", headers=auth(fresh)), 401,
+                 "token_expired")  # valid by the real clock, expired by the app's
+    forged = jwt.encode({"sub": "1", "iat": 1_700_000_000, "exp": int(now) + 60,
+                         "iss": "venuebus"},
                         "another-secret-0123456789abcdef0123", algorithm="HS256")
     assert_error(client.post("/v1/attendees/999999/check-in", headers=auth(forged)), 401,
                  "bad_token")
