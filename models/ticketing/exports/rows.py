@@ -83,6 +83,8 @@ def header_of(kind: str) -> list[str]:
 def rows_of(s: Session, kind: str, event_id: int) -> Iterator[list[Cell]]:
     """The export's rows, oldest first, fetched CHUNK at a time."""
     _, query, cells = KINDS[kind]
-    result = s.execute(query(event_id), execution_options={"yield_per": CHUNK})
+    # a server-side cursor: psycopg2 would otherwise buffer the whole result
+    result = s.execute(query(event_id), execution_options={"yield_per": CHUNK,
+                                                            "stream_results": True})
     for row in result:
         yield [_cell(v) for v in cells(tuple(row))]
