@@ -65,7 +65,17 @@ def recount(db, event_id: int) -> dict[tuple[str, str, datetime], Decimal]:
     return {k: Decimal(v) for k, v in out.items() if v}
 
 
-def buckets(db, event_id: int) -> dict[tuple[str, str, datetime], Decimal]:
+def buckets(db, event_id: int, span: str = "5m") -> dict[tuple[str, str, datetime], Decimal]:
     with db.session() as s:
-        rows = s.scalars(select(TimelineBucket).where(TimelineBucket.event_id == event_id))
+        rows = s.scalars(select(TimelineBucket).where(TimelineBucket.event_id == event_id,
+                                                      TimelineBucket.span == span))
         return {(r.series, r.key, r.bucket_at): r.value for r in rows if r.value}
+
+
+def rolled_up(five_minutes: dict, span: str) -> dict[tuple[str, str, datetime], Decimal]:
+    """5-minute buckets summed into their hours or days."""
+    out: Counter = Counter()
+    for (series, key, at), value in five_minutes.items():
+        start = at.replace(minute=0) if span == "hour" else at.replace(hour=0, minute=0)
+        out[(series, key, start)] += value
+    return {k: v for k, v in out.items() if v}

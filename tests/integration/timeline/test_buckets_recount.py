@@ -21,7 +21,7 @@ from models.ticketing.completion import complete_order
 from models.ticketing.expiry import expire_due_orders
 from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.tables import Attendee, Order
-from tests.integration.timeline.recount import buckets, recount
+from tests.integration.timeline.recount import buckets, recount, rolled_up
 from tests.support.deliveries import handle, routed_to
 
 
@@ -112,6 +112,8 @@ def test_buckets_equal_a_recount_from_the_raw_tables(db, shop, clock, seed):
         "orders", "units", "revenue", "check_ins", "check_outs", "inside"}
     assert len({at for _, _, at in expected}) > 20  # the facts span many buckets
     assert buckets(db, shop.event.id) == expected
+    for span in ("hour", "day"):
+        assert buckets(db, shop.event.id, span) == rolled_up(expected, span)
 
 
 def test_a_redelivered_batch_moves_no_bucket_twice(db, shop, clock):
