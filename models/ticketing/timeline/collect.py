@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from models.ticketing.timeline.tables import TimelineBucket
 
 BUCKET_S = 300
-Key = tuple[int, str, str, datetime]  # event_id, series, key, bucket_at
 
 # routing key -> (the field naming its time, the state it moves to, the default previous)
 ORDER_MOVES = {"order.completed": ("completed_at", "completed", "pending"),

@@ -17,7 +17,7 @@ from consumers.exports import CONSUMER
 from models.core.outbox import OutboxMessage
 from models.ticketing.exports.tables import Export
 from tests.support.api import assert_error, auth, create_event, doc, make_staff, sign_up
-from tests.support.deliveries import handle, routed_to
+from tests.support.deliveries import give_up, handle, routed_to
 from tests.support.orders import user_named
 from tests.support.ticketing import buy, make_ticket, person
 
@@ -154,3 +154,16 @@ def _counts(db) -> tuple[int, int]:
     with db.session() as s:
         return (s.scalar(select(func.count()).select_from(Export)),
                 s.scalar(select(func.count()).select_from(OutboxMessage)))
+
+
+def test_an_export_that_keeps_failing_is_marked_failed_with_the_reason(client, db):
+    owner, event_id = event_with_attendees(client)
+    export_id = ask(client, owner, event_id).get_json()["data"]["id"]
+    [message] = routed_to(db, "exports")
+    give_up(db, CONSUMER.on_give_up, message, "disk full")
+    attrs = client.get(f"/v1/exports/{export_id}", headers=auth(owner)).get_json()[
+        "data"]["attributes"]
+    assert (attrs["status"], attrs["failure-reason"], attrs["file-url"]) == (
+        "failed", "disk full", None)
+    write_pending(db)  # a late redelivery writes nothing for a failed export
+    assert_error(download(client, owner, export_id), 409, "export_not_ready")
