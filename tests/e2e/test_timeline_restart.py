@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.integration.ticketing.conftest import Shop
-from tests.integration.timeline.recount import buckets, recount
-from tests.integration.timeline.test_buckets_recount import play_mix
 from tests.support.clock import install_clock
 from tests.support.processes import wait_until
+from tests.support.timeline import buckets, play_mix, recount
 
 pytestmark = pytest.mark.slow
 

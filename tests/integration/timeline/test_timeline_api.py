@@ -4,10 +4,10 @@ and staff only; a bad window is a 400 that names its parameter."""
 from __future__ import annotations
 
 from consumers.stats import CONSUMER
-from tests.integration.timeline.recount import recount
 from tests.support.api import assert_error, auth, create_event, make_staff, sign_up
 from tests.support.deliveries import handle, routed_to
 from tests.support.ticketing import make_ticket, onsite
+from tests.support.timeline import recount
 
 
 def _sell(client, db, owner: str, event_id: str) -> None:
