@@ -10,6 +10,8 @@ from api import (
     account_security,
     allowed_usage,
     attendees,
+    badge_images,
+    badge_templates,
     badges,
     discount_codes,
     events,
@@ -25,6 +27,7 @@ from api import (
     speakers,
     staff,
     stats,
+    text_input,
     tickets,
     timeline,
     users,
@@ -41,8 +44,9 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
-              speakers.bp, badges.bp, allowed_usage.bp, payments.bp, invitations.bp,
-              timeline.bp, exports.bp, pages.bp]
+              speakers.bp, badges.bp, badge_templates.bp, badge_images.bp,
+              allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
+              pages.bp]
 
 
 @dataclass
@@ -72,7 +76,10 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     deployment serves them on METRICS_PORT instead (cli/server.py)."""
     config = config or Config.from_env()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length)
+    https = config.base_url.startswith("https://")
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_content_length,
+                      # explicit: Flask's default None made a setdefault of Lax a no-op
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=https)
     app.json.sort_keys = False
     app.session_interface = SessionCookies()
     app.url_map.converters["int"] = BoundedInt  # before any rule is added
@@ -93,7 +100,8 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
     metrics.install(app)
     if metrics_route:
         metrics.serve_on(app, app.extensions["venuebus"].db)
-    headers.install(app)
+    headers.install(app, hsts=https)
+    text_input.install(app)
     register_error_handlers(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate
 from api import deps
 from api.jsonapi import ResourceSchema, resource, resource_type
 from models.ticketing.attendees import AttendeeView, attendees_by_ids
-from models.ticketing.checkin import MAX_TIMES
+from models.ticketing.checkin.patch import MAX_TIMES
 
 # Open Event names the attendee's names `firstname`/`lastname`; its clients send and read
 # those, ours `first-name`/`last-name`: both are answered, both accepted.

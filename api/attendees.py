@@ -23,8 +23,9 @@ from api.jsonapi import (
 from api.list_query import list_query
 from api.openapi import doc
 from models.ticketing import attendees as attendee_views
-from models.ticketing import checkin
-from models.ticketing.checkin import ScanResult
+from models.ticketing.checkin import patch as attendee_patch
+from models.ticketing.checkin import scan as scans
+from models.ticketing.checkin.scan import ScanResult
 
 bp = Blueprint("attendees", __name__)
 
@@ -87,8 +88,8 @@ def update_attendee(attendee_id: int):
     # the server stamps check-outs: Open Event's app echoes the list it was given
     changes.pop("checkout_times", None)
     actor_id, version = signed_in()
-    view = checkin.update_attendee(deps.db(), actor_id, attendee_id, changes,
-                                   token_version=version)
+    view = attendee_patch.update_attendee(deps.db(), actor_id, attendee_id, changes,
+                                          token_version=version)
     return document(attendee_resource(view), type_="attendee")
 
 
@@ -100,9 +101,9 @@ def update_attendee(attendee_id: int):
 def check_in(attendee_id: int):
     body = _scan_body()
     actor_id, version = signed_in()
-    return _scanned(checkin.check_in_attendee(deps.db(), actor_id, attendee_id,
-                                              device_name=body.get("device_name"),
-                                              nonce=body.get("nonce"), token_version=version))
+    return _scanned(scans.check_in_attendee(deps.db(), actor_id, attendee_id,
+                                            device_name=body.get("device_name"),
+                                            nonce=body.get("nonce"), token_version=version))
 
 
 @bp.post("/v1/attendees/<int:attendee_id>/check-out")
@@ -113,14 +114,15 @@ def check_in(attendee_id: int):
 def check_out(attendee_id: int):
     body = _scan_body()
     actor_id, version = signed_in()
-    return _scanned(checkin.check_out_attendee(deps.db(), actor_id, attendee_id,
-                                               device_name=body.get("device_name"),
-                                               nonce=body.get("nonce"), token_version=version))
+    return _scanned(scans.check_out_attendee(deps.db(), actor_id, attendee_id,
+                                             device_name=body.get("device_name"),
+                                             nonce=body.get("nonce"), token_version=version))
 
 
 @bp.post("/v1/check-in")
 @token_required
-@doc("Scan in by the QR code's check-in secret ({secret, device-name, nonce})",
+@doc("Scan in by the QR code: `secret` is the attendee's check-in secret or "
+     "`<order identifier>-<attendee id>` ({secret, device-name, nonce})",
      type_="attendee", response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422),
      raw_body=_scan_json("secret"))
 def check_in_by_secret():
@@ -129,9 +131,9 @@ def check_in_by_secret():
         raise ApiError(422, "missing_secret", "secret is required",
                        pointer="/data/attributes/secret")
     actor_id, version = signed_in()
-    return _scanned(checkin.check_in_by_secret(deps.db(), actor_id, body["secret"],
-                                               device_name=body.get("device_name"),
-                                               nonce=body.get("nonce"), token_version=version))
+    return _scanned(scans.check_in_by_code(deps.db(), actor_id, body["secret"],
+                                             device_name=body.get("device_name"),
+                                             nonce=body.get("nonce"), token_version=version))
 
 
 @bp.get("/v1/events/<int:event_id>/attendees")

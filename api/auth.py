@@ -129,7 +129,7 @@ def _missing() -> Unauthorized:
 def signed_in() -> tuple[int, int]:
     """(user id, token version) from the token alone (401 without one). For the hot paths
     whose service confirms the user and the version in its own transaction
-    (`models.ticketing.checkin`): that saves the request a connection checkout and three
+    (`models.ticketing.checkin.scan`): that saves the request a connection checkout and three
     round trips."""
     ctx = g._get_current_object()  # once: each use of the proxy looks up the context
     if ctx.get("user") is not None:

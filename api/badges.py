@@ -29,8 +29,8 @@ class BadgeSchema(ResourceSchema):
                                                 "secret?}]: one badge per row"})
     csv = fields.Raw(load_only=True, metadata={"description": "CSV text: name, line 2, "
                                                "line 3[, secret]"})
-    template = fields.Raw(metadata={"description": "paper-size, badges-per-page, "
-                                    "background-colour, text-colour, accent-colour"})
+    template = fields.Raw(metadata={"description": "the inline design, as a badge-template's "
+                                    "template (or relationships.template)"})
     status = fields.String(dump_only=True)
     progress = fields.Integer(dump_only=True)
     count = fields.Integer(dump_only=True)
@@ -70,9 +70,10 @@ def create_badge():
     attrs, rels = parse_resource("badge")
     values = load_attributes(BadgeSchema.one(), attrs)
     event_id = relationship_id(rels, "event", "event", required=False)
+    template_id = relationship_id(rels, "template", "badge-template", required=False)
     badge = badges.request_badges(deps.db(), require_user(), rows=values.get("rows"),
                                   csv=values.get("csv"), event_id=event_id,
-                                  template=values.get("template"))
+                                  template=values.get("template"), template_id=template_id)
     body = badge_resource(badges.BadgeView(badge=badge, mail=None))
     return document(body, status=202, headers={"Location": body["links"]["self"]})
 

@@ -25,7 +25,7 @@ from api.tickets import ticket_resource
 from models.catalog import events as catalog
 from models.catalog.lookups import events_by_ids, tickets_of_events
 from models.catalog.tables import MAX_ORDER_EXPIRY_MINUTES, Event
-from models.ticketing.organizer import list_user_events
+from models.ticketing.orders.event_orders import list_user_events
 
 bp = Blueprint("events", __name__)
 

@@ -10,6 +10,7 @@ only fills in what is missing."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 
 from flask import Flask, Response, request
@@ -26,6 +27,9 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
             "frame-ancestors 'none'")
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
                     "Referrer-Policy": "same-origin"}
+# sent only when BASE_URL is https: a browser that saw it never speaks plain HTTP to the
+# host again for a year, so a network attacker cannot strip TLS from the session cookie
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
 def style_hash(css: str) -> str:
@@ -38,7 +42,7 @@ def _names(response: Response) -> set[str]:
     return {name.lower() for name in response.headers.keys()}
 
 
-def _secure(response: Response) -> Response:
+def _secure(response: Response, hsts: bool = False) -> Response:
     # the names present, read once: each Headers lookup scans every header, and five of
     # them cost a fifth of a bare request's CPU
     present = _names(response)
@@ -48,6 +52,8 @@ def _secure(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         if name.lower() not in present:
             response.headers.add(name, value)
+    if hsts and "strict-transport-security" not in present:
+        response.headers.add(*HSTS)
     if "content-security-policy" not in present:
         html = response.mimetype == "text/html"
         response.headers.add("Content-Security-Policy", PAGE_CSP if html else API_CSP)
@@ -59,5 +65,6 @@ def _secure(response: Response) -> Response:
     return response
 
 
-def install(app: Flask) -> None:
-    app.after_request(_secure)
+def install(app: Flask, *, hsts: bool = False) -> None:
+    """The headers above on every answer; HSTS too when `hsts` (BASE_URL is https)."""
+    app.after_request(functools.partial(_secure, hsts=hsts) if hsts else _secure)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from api.errors import ApiError
+from api.text_input import check_json_strings
 
 MAX_INT = 2**31 - 1  # what every id and count column holds
 MAX_JSON_DEPTH = 32  # JSON:API documents here nest a handful of levels
@@ -51,7 +52,8 @@ def parse_json(raw: bytes | str, *, code: str = "invalid_json", what: str = "The
                parameter: str | None = None) -> Any:
     """`raw` as JSON, or a 400 `code` naming `what`: not JSON, not UTF-8, or nested deeper
     than MAX_JSON_DEPTH (Python's parser raises RecursionError near 1000 levels; every
-    later walk of a document would recurse as deep)."""
+    later walk of a document would recurse as deep); a 422 for a string holding a
+    control character (api/text_input.py)."""
     too_deep = ApiError(400, code, f"{what} nests deeper than {MAX_JSON_DEPTH} levels",
                         parameter=parameter)
     try:
@@ -61,10 +63,10 @@ def parse_json(raw: bytes | str, *, code: str = "invalid_json", what: str = "The
     except ValueError as exc:
         raise ApiError(400, code, f"{what} is not valid JSON: {exc}",
                        parameter=parameter) from None
-    if _containers_at_most(raw, MAX_JSON_DEPTH):
-        return value  # too few brackets to nest that deep: no walk needed
-    if _depth_exceeds(value, MAX_JSON_DEPTH):
+    if not _containers_at_most(raw, MAX_JSON_DEPTH) and \
+            _depth_exceeds(value, MAX_JSON_DEPTH):  # few brackets: no walk needed
         raise too_deep
+    check_json_strings(value, raw, parameter)
     return value
 
 

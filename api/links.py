@@ -26,10 +26,13 @@ def link_for(endpoint: str, **values: object) -> str:
 
 
 def absolute_location(response: Response) -> Response:
-    """A redirect's `Location` under BASE_URL (after_request): a relative one, and one
-    werkzeug built from the request's Host (its 308 to a path with merged slashes)."""
+    """A `Location` under BASE_URL (after_request): a relative one, and one werkzeug
+    built from the request's Host (its 308 to a path with merged slashes). Only a
+    redirect (3xx) is rebuilt as a new response: a 201 or 202 keeps its JSON:API body,
+    which a Location on this host would otherwise turn into werkzeug's HTML page."""
     location = response.headers.get("Location")
-    if location and location.startswith(request.host_url):
+    if location and 300 <= response.status_code < 400 and \
+            location.startswith(request.host_url):
         # its body names the Host too: a new redirect, the same status
         return redirect(absolute("/" + location[len(request.host_url):]),
                         response.status_code)

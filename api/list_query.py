@@ -58,8 +58,9 @@ FILTERABLE: dict[str, Filterable] = {
                          {"event": ("event", lambda: Event.id == Ticket.event_id)}),
     "order": Filterable({"id": Order.id, "status": Order.status,
                          "payment-mode": Order.payment_mode, "amount": Order.amount,
-                         "created-at": Order.created_at, "completed-at": Order.created_at,
-                         "cancelled-at": Order.cancelled_at},
+                         "created-at": Order.created_at, "completed-at": Order.completed_at,
+                         "cancelled-at": Order.cancelled_at, "expires-at": Order.expires_at,
+                         "expired-at": Order.expired_at},
                         {"event": ("event", lambda: Event.id == Order.event_id)}),
     "attendee": Filterable({"id": Attendee.id, "firstname": Attendee.first_name,
                             "first-name": Attendee.first_name,
@@ -71,7 +72,8 @@ FILTERABLE: dict[str, Filterable] = {
                             "ticket": ("ticket", lambda: Ticket.id == Attendee.ticket_id),
                             "event": ("event", lambda: Event.id == Attendee.event_id)}),
     "feedback": Filterable({"id": Feedback.id, "rating": Feedback.rating,
-                            "comment": Feedback.comment, "created-at": Feedback.created_at},
+                            "comment": Feedback.comment, "created-at": Feedback.created_at,
+                            "updated-at": Feedback.updated_at},
                            {"event": ("event", lambda: Event.id == Feedback.event_id)}),
 }
 
@@ -95,8 +97,8 @@ def _value(column: InstrumentedAttribute, value: Any, path: str) -> Any:
             return Decimal(str(value))
         if kind is str and isinstance(value, str) and "\x00" not in value:
             return value  # (PostgreSQL refuses NUL in text: the driver would raise)
-        if kind is datetime and isinstance(value, str):
-            at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if kind is datetime and isinstance(value, str):  # ISO 8601; no zone means UTC
+            at = datetime.fromisoformat(value)
             return at.replace(tzinfo=UTC) if at.tzinfo is None else at
     except (ValueError, InvalidOperation):
         pass

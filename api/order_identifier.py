@@ -1,37 +1,22 @@
-"""Order identifiers as Open Event's clients use them: `GET /v1/orders/<identifier>`, and
-door QR codes `<identifier>-<attendee id>` that the organizer app matches on the device.
-
-A QR code is the door's only proof, so the identifier must not be guessable from the
-order id: it is the id and an HMAC of it under the app's secret key (no column needed).
-Rotating the secret key changes every identifier (and so invalidates printed codes)."""
+"""Orders in paths: `/v1/orders/<identifier>` takes an order's identifier (random and
+stored, what Open Event's clients and door QR codes carry: models/ticketing/codes.py) or
+its id. Either way the service then shows the order only to those who may see it."""
 
 from __future__ import annotations
-
-import hashlib
-import hmac
 
 from api import deps
 from api.limits import MAX_INT
 from models.core.errors import NotFound
-
-MAC_CHARS = 20
-
-
-def _mac(order_id: int) -> str:
-    key = deps.config().secret_key.encode()
-    return hmac.new(key, f"order:{order_id}".encode(), hashlib.sha256).hexdigest()[:MAC_CHARS]
-
-
-def order_identifier(order_id: int) -> str:
-    return f"{order_id}.{_mac(order_id)}"
+from models.ticketing.codes import is_identifier
+from models.ticketing.orders.read import ORDER_NOT_FOUND, order_id_by_identifier
 
 
 def order_id_of(identifier: str) -> int:
-    """The order id an identifier (or a plain order id) names; NotFound when forged or
-    past the ids a column holds."""
-    id_part, dot, mac = identifier.partition(".")
-    if id_part.isascii() and id_part.isdigit() and len(id_part) <= 10 and \
-            0 < int(id_part) <= MAX_INT and (not dot or hmac.compare_digest(
-                mac.encode(), _mac(int(id_part)).encode())):
-        return int(id_part)
-    raise NotFound("Order not found")
+    """The order id an identifier (or a plain order id) names; NotFound when no order has
+    it, or past the ids a column holds."""
+    if identifier.isascii() and identifier.isdigit() and len(identifier) <= 10:
+        if 0 < int(identifier) <= MAX_INT:
+            return int(identifier)
+    elif is_identifier(identifier):
+        return order_id_by_identifier(deps.db(), identifier)
+    raise NotFound(ORDER_NOT_FOUND)

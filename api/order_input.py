@@ -14,9 +14,9 @@ from marshmallow import fields, validate
 from api.errors import ApiError
 from api.jsonapi import ResourceSchema
 from api.limits import IDS, MAX_INT
-from models.ticketing.idempotency import Idempotency
+from models.ticketing.orders.idempotency import Idempotency
+from models.ticketing.orders.place import ONSITE_POINTER
 
-ONSITE_POINTER = "/data/attributes/on-site-tickets"
 _DIGITS = re.compile(r"^\s*\d+\s*$")
 
 

@@ -21,20 +21,20 @@ from api.jsonapi import (
 )
 from api.list_query import list_query
 from api.openapi import doc
-from api.order_identifier import order_id_of, order_identifier
+from api.order_identifier import order_id_of
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
-from models.ticketing import organizer
 from models.ticketing.attendees import AttendeeView
-from models.ticketing.completion import change_order_status
-from models.ticketing.order_views import PlacedOrder, get_order
-from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.orders import event_orders
+from models.ticketing.orders.complete import change_order_status
+from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.orders.read import PlacedOrder, get_order
 from models.ticketing.tables import Order
 
 bp = Blueprint("orders", __name__)
 
 
 class OrderSchema(ResourceSchema):
-    identifier = fields.String(dump_only=True)  # what door QR codes carry (order_identifier)
+    identifier = fields.String(dump_only=True)  # random: what door QR codes carry
     status = fields.String(validate=validate.OneOf(["completed", "cancelled"]))
     payment_mode = fields.String(dump_only=True)
     amount = fields.Float(dump_only=True)
@@ -52,7 +52,7 @@ def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
     """An order; with `placed` (its lines and attendees loaded) also its `tickets` lines
     and `attendees` relationship, which lists and compound documents leave out."""
     values = {
-        "identifier": order_identifier(o.id), "status": o.status,
+        "identifier": o.identifier, "status": o.status,
         "payment_mode": o.payment_mode, "amount": o.amount,
         "discount_amount": o.discount_amount, "created_at": o.created_at,
         "completed_at": o.completed_at, "cancelled_at": o.cancelled_at,
@@ -72,7 +72,7 @@ def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
 
 resource_type("order", {"event": "event", "user": "user", "attendees": "attendee"},
               load=lambda ids: [order_resource(o)
-                                for o in organizer.orders_by_ids(deps.db(), ids)])
+                                for o in event_orders.orders_by_ids(deps.db(), ids)])
 
 
 def order_document(placed: PlacedOrder, status: int = 200):
@@ -92,8 +92,8 @@ def order_document(placed: PlacedOrder, status: int = 200):
 def create_order():
     attrs, rels = parse_resource("order")
     event_id = relationship_id(rels, "event", "event")
-    # the service confirms the user in the order's own transaction (models.ticketing.
-    # order_statements.READ): no separate user lookup, as at the door
+    # the service confirms the user in the order's own transaction (models/ticketing/
+    # orders/statements.py's READ): no separate user lookup, as at the door
     (actor, version), idem = signed_in(), idempotency()
     if is_onsite():
         placed = place_onsite_order(deps.db(), actor, event_id, on_site_tickets(attrs),
@@ -130,7 +130,7 @@ def get_order_by_identifier(identifier: str):
      type_="attendee", response=AttendeeSchema, many=True, errors=(400, 401, 403, 404),
      include_of="attendee")
 def list_order_attendees(identifier: str):
-    views = organizer.list_order_attendees(deps.db(), require_user(), order_id_of(identifier))
+    views = event_orders.list_order_attendees(deps.db(), require_user(), order_id_of(identifier))
     return document([attendee_resource(v) for v in views], meta={"count": len(views)},
                     type_="attendee")
 
@@ -140,8 +140,8 @@ def list_order_attendees(identifier: str):
 @doc("An event's orders (owner, admins, staff)", type_="order", response=OrderSchema,
      many=True, errors=(400, 401, 403, 404), list_of="order")
 def list_event_orders(event_id: int):
-    page = organizer.list_event_orders(deps.db(), require_user(), event_id, *page_args(),
-                                       refine=list_query("order"))
+    page = event_orders.list_event_orders(deps.db(), require_user(), event_id, *page_args(),
+                                          refine=list_query("order"))
     return page_document(page, [order_resource(o) for o in page.items], type_="order")
 
 

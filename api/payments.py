@@ -3,7 +3,7 @@
 The signature (`Stripe-Signature`, HMAC of the raw body with the endpoint secret
 `STRIPE_WEBHOOK_SECRET`) is checked by the official library before anything is read.
 `checkout.session.completed` and `payment_intent.succeeded` whose `metadata.order_id`
-names an order are applied once per Stripe event id (models/ticketing/payments.py); a
+names an order are applied once per Stripe event id (models/ticketing/orders/pay.py); a
 payment that completes nothing (late, twice, or short) is recorded with `needs_refund`;
 other event types are acknowledged and ignored, so Stripe stops resending them."""
 
@@ -20,7 +20,7 @@ from api import deps
 from api.errors import ApiError
 from api.limits import bounded_id
 from api.openapi import doc
-from models.ticketing.payments import PaymentNotice, record_payment
+from models.ticketing.orders.pay import PaymentNotice, record_payment
 
 bp = Blueprint("payments", __name__)
 

@@ -8,7 +8,7 @@ from api import deps
 from api.auth import login_required, require_user
 from api.jsonapi import document, resource
 from api.openapi import doc
-from models.ticketing.organizer import get_order_statistics
+from models.ticketing.orders.event_orders import get_order_statistics
 from models.ticketing.stats.service import get_event_stats
 
 bp = Blueprint("stats", __name__)

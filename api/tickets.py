@@ -26,7 +26,7 @@ from api.openapi import doc
 from models.catalog import events as catalog
 from models.catalog.lookups import tickets_by_ids
 from models.catalog.tables import TICKET_TYPES, Ticket
-from models.ticketing.orders import MAX_UNITS_PER_LINE
+from models.ticketing.orders.place import MAX_UNITS_PER_LINE
 
 bp = Blueprint("tickets", __name__)
 

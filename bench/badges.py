@@ -10,7 +10,9 @@
    peak RSS (VmHWM) of the rendering consumer.
 
 Run: `python -m bench.badges [--count 1000]` (PostgreSQL and RabbitMQ as for the tests).
-Targets: ≥ 200 badges/s rendered, rendering consumer under 200 MB."""
+Targets: ≥ 200 badges/s rendered, rendering consumer under 200 MB. Then the designed badge
+(bench/badge_designs.py): ≥ 150 badges/s and < 300 MB at 1,000 and 10,000 rows, preview
+p95 < 150 ms."""
 
 from __future__ import annotations
 
@@ -23,11 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import badge_designs
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 import json, resource, sys, time
-from consumers.badge_pdf import render_badges
+from printing.render import render_badges
 from models.badges.input import clean_template
 n, path = int(sys.argv[1]), sys.argv[2]
 rows = ({"name": f"Attendee {i:05d}", "line-2": "Full conference", "line-3": "PyCon 2027",
@@ -172,6 +176,18 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(["API -> relay -> consumers -> SMTP", p["badges_per_s"],
                          p["request_to_mail_s"], p["request_to_generated_s"],
                          p["consumer_peak_rss_mb"]])
+    design_rows = []
+    with tempfile.TemporaryDirectory(prefix="venuebus-bench-") as tmp:
+        for count in (n, 10 * n):
+            d = badge_designs.designed(count, Path(tmp))
+            design_rows.append([f"{count:,} designed badges (A4, background image, 4 lines)",
+                                d["badges_per_s"], d["seconds"], d["pages"],
+                                d["peak_rss_mb"]])
+        p = badge_designs.preview(200, Path(tmp))
+    table("designed badges, renderer alone; target >= 150 badges/s, < 300 MB",
+          ["path", "badges/s", "render s", "pages", "peak RSS MB"], design_rows)
+    table("preview.png of the same template (200 names); target p95 < 150 ms",
+          ["p50 ms", "p95 ms", "peak RSS MB"], [[p["p50_ms"], p["p95_ms"], p["peak_rss_mb"]]])
     table(f"{n:,} badges in one request ({alone['pages']} pages, "
           f"{alone['bytes'] / 1e6:.1f} MB PDF); target >= 200 badges/s, < 200 MB",
           ["path", "badges/s", "request->mail s", "render s", "peak RSS MB"], rows)

@@ -6,8 +6,13 @@ the last units), and a bare Flask one-INSERT endpoint on the same server type an
 database as the baseline. Each ratio is printed next to its target with a pass/fail mark.
 Creates and drops its own PostgreSQL database.
 
-Environment: BENCH_SECONDS per level (5), BENCH_LEVELS ("1,8,32"); the PostgreSQL server
-is the tests' (TEST_DATABASE_URL or the local one)."""
+Each ratio is measured in interleaved rounds (baseline, scenario, baseline, scenario...),
+taken per round, and reported as the median with its spread; the CPU each order or
+check-in costs PostgreSQL, the API's workers and the load generator is the median over
+the rounds.
+
+Environment: BENCH_SECONDS per window (2), BENCH_ROUNDS (5), BENCH_LEVELS ("1,8,32");
+the PostgreSQL server is the tests' (TEST_DATABASE_URL or the local one)."""
 
 from __future__ import annotations
 
@@ -21,13 +26,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from math import nan
 from pathlib import Path
 
 import requests
 import sqlalchemy as sa
 
 from bench.baseline_app import DDL
-from bench.common import percentile
+from bench.common import cpu_seconds, group_pids, median, percentile
 from models.core.migrate import upgrade
 from tests.support.processes import free_port, wait_until
 from tests.support.services import fresh_database, postgres_server
@@ -94,9 +100,10 @@ def load(name: str, clients: int, seconds: float, request_fn, stop_on_409: bool 
 
 
 def serve(args: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """The server in a process group of its own (its pid), so its workers' CPU adds up."""
     out = open(log, "ab")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out,
-                            stderr=subprocess.STDOUT,
+                            stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
 
     def up() -> bool:
@@ -153,28 +160,102 @@ class Api:
                 "relationships": {"event": {"data": {"type": "event", "id": self.event}}}}})
 
 
+@dataclass
+class Rounds:
+    """One scenario at one client count over interleaved rounds: each round measures the
+    baseline and then the scenario, and its ratio is taken within the round, so a drift of
+    this machine's speed between rounds moves both sides alike."""
+    name: str
+    clients: int
+    ratios: list[float] = field(default_factory=list)
+    runs: list[Result] = field(default_factory=list)
+    cpu_ms: dict[str, list[float]] = field(default_factory=dict)  # per op, per process
+
+    @property
+    def ratio(self) -> float:
+        return median(self.ratios)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        return (min(self.ratios), max(self.ratios)) if self.ratios else (nan, nan)
+
+    def pooled(self) -> Result:
+        out = Result(self.name, self.clients)
+        for r in self.runs:
+            out.latencies += r.latencies
+            out.seconds += r.seconds
+            for s, n in r.statuses.items():
+                out.statuses[s] = out.statuses.get(s, 0) + n
+        return out
+
+
+def named_pids(name: str) -> list[int]:
+    """The processes whose command name is `name` (Linux /proc), e.g. PostgreSQL's."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == name:
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def measured(server_group: int, *load_args) -> tuple[Result, dict[str, float]]:
+    """`load(*load_args)` and the CPU seconds it cost PostgreSQL (every backend: run on a
+    quiet server), the server's workers (process group `server_group`) and this load
+    generator."""
+    def sample() -> dict[str, float]:
+        return {"postgres": cpu_seconds(named_pids("postgres")),
+                "server": cpu_seconds(group_pids(server_group)),
+                "load generator": sum(os.times()[:2])}
+    before = sample()
+    result = load(*load_args)
+    after = sample()
+    return result, {k: after[k] - before[k] for k in before}
+
+
 def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
-              levels: tuple[int, ...]) -> tuple[list[Result], list[Result], int]:
-    """Per level: the baseline, then onsite orders, online orders and check-ins, one after
-    the other, so each ratio compares runs a few seconds apart (this machine's speed
-    drifts). Then per level both kinds race for the last units of a ticket."""
+              levels: tuple[int, ...], rounds: int, groups: tuple[int, int]
+              ) -> tuple[list[Rounds], list[Result], int]:
+    """Per level and round: baseline, onsite orders, baseline, online orders, baseline,
+    check-ins, each ratio against the baseline just before it. Then per level both kinds
+    race for the last units of a ticket."""
     api = Api(base)
-    baseline: list[Result] = []
-    results: list[Result] = []
     roomy, paid = api.ticket(10**7), api.ticket(10**7, price=25)
     holders = api.ticket(10**6)
     ids = []
     for _ in range(40):
         body = api.onsite(api.http, holders, 100).json()
         ids += [a["id"] for a in body["included"]]
-    for n in levels:
-        baseline.append(load("baseline INSERT", n, seconds,
-                             lambda s, i: s.post(f"{baseline_base}/insert")))
-        results.append(load("onsite order", n, seconds, lambda s, i: api.onsite(s, roomy)))
-        results.append(load("online order", n, seconds, lambda s, i: api.online(s, paid, i)))
-        results.append(load("check-in", n, seconds, lambda s, i: s.post(
+    scenarios = {
+        "onsite order": lambda s, i: api.onsite(s, roomy),
+        "online order": lambda s, i: api.online(s, paid, i),
+        "check-in": lambda s, i: s.post(
             f"{base}/v1/attendees/{ids[i % len(ids)]}/check-in", headers=api.headers,
-            json={"device-name": f"gate-{i % 4}", "nonce": uuid.uuid4().hex})))
+            json={"device-name": f"gate-{i % 4}", "nonce": uuid.uuid4().hex}),
+    }
+    def insert(s: requests.Session, i: int):
+        return s.post(f"{baseline_base}/insert")
+
+    table_rows: list[Rounds] = []
+    for n in levels:
+        per = {name: Rounds(name, n) for name in ["baseline INSERT", *scenarios]}
+        for _ in range(rounds):
+            for name, request_fn in scenarios.items():
+                base_run, base_cpu = measured(groups[0], "baseline INSERT", n, seconds,
+                                              insert)
+                run, cpu = measured(groups[1], name, n, seconds, request_fn)
+                if base_run.rate:
+                    per[name].ratios.append(run.rate / base_run.rate)
+                for row, result, spent in ((per["baseline INSERT"], base_run, base_cpu),
+                                           (per[name], run, cpu)):
+                    row.runs.append(result)
+                    for key, seconds_used in spent.items():
+                        row.cpu_ms.setdefault(key, []).append(
+                            1000 * seconds_used / result.ok if result.ok else nan)
+        table_rows += per.values()
+    races: list[Result] = []
     oversold = 0
     for n in levels:
         scarce = api.ticket(RACE_CAPACITY, price=25)
@@ -189,32 +270,45 @@ def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
                                  {"t": int(scarce)}).scalar_one()
         engine.dispose()
         oversold += max(0, race.ok - RACE_CAPACITY) + max(0, units - RACE_CAPACITY)
-        results.append(race)
-    return baseline, results, oversold
+        races.append(race)
+    return table_rows, races, oversold
 
 
-def report(results: list[Result], baseline: dict[int, float], oversold: int,
-           seconds: float) -> str:
-    lines = [f"{'scenario':<20}{'clients':>8}{'ok/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-             f"{'non-2xx':>9}{'vs base':>9}{'target':>12}"]
-    for r in results:
-        base = baseline.get(r.clients)
-        ratio = f"{r.rate / base:.3f}" if base and r.name != "baseline INSERT" else ""
-        target = TARGETS.get(r.name, {}).get(r.clients)
-        mark = "" if target is None or not base else \
-            f">={target:.2f} {'pass' if r.rate / base >= target else 'FAIL'}"
-        bad = sum(n for s, n in r.statuses.items() if not 200 <= s < 300)
-        lines.append(f"{r.name:<20}{r.clients:>8}{r.rate:>10.1f}{r.pct(0.5):>9.1f}"
-                     f"{r.pct(0.99):>9.1f}{bad:>9}{ratio:>9}{mark:>12}")
+def report(rows: list[Rounds], races: list[Result], oversold: int, seconds: float,
+           rounds: int) -> str:
+    lines = [f"{'scenario':<18}{'clients':>8}{'ok/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+             f"{'non-2xx':>8}{'ratio':>7}{'spread':>13}{'target':>12}"
+             f"{'CPU ms/op: pg':>15}{'server':>7}{'loadgen':>8}"]
+    for row in rows:
+        r = row.pooled()
+        bad = sum(k for s, k in r.statuses.items() if not 200 <= s < 300)
+        target = TARGETS.get(row.name, {}).get(row.clients)
+        ratio = spread = mark = cpu = ""
+        if row.cpu_ms:
+            cpu = "".join(f"{median(row.cpu_ms[k]):>{w}.2f}" for k, w in
+                          (("postgres", 15), ("server", 7), ("load generator", 8)))
+        if row.ratios:
+            low, high = row.spread
+            ratio, spread = f"{row.ratio:.3f}", f"{low:.2f}-{high:.2f}"
+        if target is not None and row.ratios:
+            mark = f">={target:.2f} {'pass' if row.ratio >= target else 'FAIL'}"
+        lines.append(f"{row.name:<18}{row.clients:>8}{r.rate:>9.1f}{r.pct(0.5):>8.1f}"
+                     f"{r.pct(0.99):>8.1f}{bad:>8}{ratio:>7}{spread:>13}{mark:>12}{cpu}")
+    for r in races:
+        lines.append(f"{r.name:<18}{r.clients:>8}{r.rate:>9.1f}{r.pct(0.5):>8.1f}"
+                     f"{r.pct(0.99):>8.1f}")
     lines.append(f"oversold units: {oversold} (must be 0: {'pass' if not oversold else 'FAIL'})"
-                 f"; workers: {2 * multiprocessing.cpu_count()}; {seconds:g}s per level")
+                 f"; workers: {2 * multiprocessing.cpu_count()}; {rounds} interleaved rounds "
+                 f"of {seconds:g}s windows; ratio = median of the per-round ratios; "
+                 "CPU ms/op: PostgreSQL, the server measured (baseline or API), load generator")
     return "\n".join(lines)
 
 
 def main() -> None:
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
-    seconds = float(os.environ.get("BENCH_SECONDS", "5"))
+    seconds = float(os.environ.get("BENCH_SECONDS", "2"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     levels = tuple(int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(","))
     with postgres_server() as admin, fresh_database(admin, "venuebus_bench") as db_url:
         upgrade(db_url)
@@ -233,16 +327,15 @@ def main() -> None:
             serve(["-m", "cli", "api", "--port", str(ports[1])], env, ports[1],
                   logs / "api.log")]
         try:
-            baseline, results, oversold = bench_api(
+            rows, races, oversold = bench_api(
                 f"http://127.0.0.1:{ports[1]}", f"http://127.0.0.1:{ports[0]}", db_url,
-                seconds, levels)
+                seconds, levels, rounds, (servers[0].pid, servers[1].pid))
         finally:
             for server in servers:
                 server.terminate()
             for server in servers:
                 server.wait(30)
-    rates = {r.clients: r.rate for r in baseline}
-    print(report(baseline + results, rates, oversold, seconds))
+    print(report(rows, races, oversold, seconds, rounds))
     if oversold:
         raise SystemExit("OVERSOLD")
 

@@ -20,6 +20,8 @@ from sqlalchemy import func, select, text
 
 from bench import stages
 from bench.common import percentile, services, table
+from bus.connection import connection_parameters
+from bus.messages import properties
 from contracts.envelope import dumps, envelope
 from contracts.ratings import RatingChanged
 from contracts.topology import EXCHANGE
@@ -29,7 +31,6 @@ from models.core.config import Config
 from models.core.db import Database
 from models.core.outbox import OutboxMessage, ProcessedMessage
 from models.core.uow import UnitOfWork
-from producers.broker import connection_parameters, properties
 from producers.publisher import ConfirmingPublisher, Outgoing
 from producers.relay import Relay
 from tests.support.processes import Processes, wait_until

@@ -201,8 +201,8 @@ def run(runs: int) -> dict[str, list[float]]:
 
 def _remove_broker_users(amqp_url: str) -> None:
     """The bench's speaker users (its vhost goes, but users are global on a broker)."""
+    from brokerops.admin import BrokerAdmin
     from models.core.config import Config
-    from producers.broker_admin import BrokerAdmin
 
     admin = BrokerAdmin.from_config(Config(amqp_url=amqp_url))
     for user in admin.call("GET", "users") or []:

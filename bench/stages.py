@@ -1,4 +1,4 @@
-"""Where an event's time goes: the stage stamps of producers/stages.py read back, joined
+"""Where an event's time goes: the stage stamps of bus/stages.py read back, joined
 with the bench's own (the row built, the commit returned), cut into stages.
 
 The stages of the path to the consumer's ack follow each other; each is the time from the

@@ -21,8 +21,8 @@ def broker_users(prefix: str) -> None:
     (BROKER_API_URL/USER/PASSWORD, by default AMQP_URL's host and an administrator's
     credentials there). Each password comes from <ROLE>_AMQP_PASSWORD and must be strong.
     Idempotent: run it again to change passwords."""
-    from producers.broker_admin import BrokerAdmin, BrokerAdminError
-    from producers.broker_roles import backend_roles, grant_roles
+    from brokerops.admin import BrokerAdmin, BrokerAdminError
+    from brokerops.roles import backend_roles, grant_roles
 
     roles = backend_roles()
     weak = {r.password_variable: secret_key_problem(os.environ.get(r.password_variable, ""))

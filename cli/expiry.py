@@ -1,11 +1,11 @@
 """`venuebus expire-orders`: the loop that expires unpaid pending orders
-(models/ticketing/expiry.py says why it claims rows instead of waiting on the broker)."""
+(models/ticketing/orders/expire.py says why it claims rows instead of waiting on the broker)."""
 
 from __future__ import annotations
 
 import click
 
-from cli.spine import _on_term, _serve_metrics
+from cli.messaging import _on_term, _serve_metrics
 from models.core.config import Config
 
 
@@ -27,7 +27,7 @@ def _metrics(loop):
 def expire_orders(poll_interval: float, batch_size: int, metrics_port: int | None) -> None:
     """Expire pending orders past their expires-at (several may run on PostgreSQL)."""
     from models.core.db import Database
-    from models.ticketing.expiry import ExpiryLoop
+    from models.ticketing.orders.expire import ExpiryLoop
 
     config = Config.from_env()
     if config.is_sqlite:

@@ -8,23 +8,25 @@ import os
 
 import click
 
+from bus.logs import configure_logging
+
 # name -> "module:attribute"; each module is imported only when its command runs
 COMMANDS = {
     "api": "cli.server:api",
     "db": "cli.server:db",
     "users": "cli.server:users",
-    "relay": "cli.spine:relay",
+    "relay": "cli.messaging:relay",
     "expire-orders": "cli.expiry:expire_orders",
-    "consume": "cli.spine:consume",
-    "dlq": "cli.spine:dlq",
+    "consume": "cli.messaging:consume",
+    "dlq": "cli.messaging:dlq",
     "outbox": "cli.outbox:outbox",
     "prune": "cli.retention:prune",
-    "status": "cli.spine:status",
+    "status": "cli.messaging:status",
     "run": "cli.supervisor:run",
-    "device": "cli.device:device",
+    "device": "device.cli:device",
     "devsmtp": "cli.devsmtp:devsmtp",
     "speakers": "cli.speakers:speakers",
-    "asyncapi": "cli.spine:asyncapi",
+    "asyncapi": "cli.messaging:asyncapi",
     "broker-users": "cli.broker:broker_users",
     "health": "cli.health:health",
 }
@@ -47,12 +49,7 @@ class LazyGroup(click.Group):
               show_default="INFO")
 def main(log_level: str) -> None:
     """venuebus: event platform backend (API, relay, consumers, speaker agent)."""
-    logging.basicConfig(level=log_level.upper(),
-                        format='{"t":"%(asctime)s","level":"%(levelname)s",'
-                               '"logger":"%(name)s","msg":"%(message)s"}')
-    # pika logs every failed connect attempt as ERROR with a traceback; our loops log one
-    # warning per attempt instead.
-    logging.getLogger("pika").setLevel(logging.CRITICAL)
+    configure_logging(log_level)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from cli.spine import EX_CONFIG
+from cli.messaging import EX_CONFIG
 from contracts.topology import node_urls
 from models.core.config import Config
 
@@ -87,7 +87,7 @@ def demo_speaker() -> list[Child]:
 def management_reachable(config: Config) -> str | None:
     """None when the broker's management API answers (the provisioner needs it to give
     speakers their broker users), else why not."""
-    from producers.broker_admin import BrokerAdmin, BrokerAdminError
+    from brokerops.admin import BrokerAdmin, BrokerAdminError
 
     try:
         BrokerAdmin.from_config(config).call("GET", "overview")
@@ -100,7 +100,7 @@ def broker_reachable(amqp_url: str) -> str | None:
     """None when RabbitMQ answers, else why not."""
     import pika
 
-    from producers.broker import connection_parameters
+    from bus.connection import connection_parameters
 
     try:
         pika.BlockingConnection(connection_parameters(amqp_url, name="venuebus-run")).close()

@@ -1,1 +1,2 @@
-"""The consume runtime (ack, retry, dead-letter, shutdown) and the handlers."""
+"""The handlers, their exactly-once tracking and the consumer app that runs them on the
+consume loop of bus.consume."""

@@ -8,8 +8,8 @@ import html
 import logging
 from email.message import EmailMessage
 
+from bus.consume import Delivery
 from consumers.mailer import Mailer
-from consumers.runtime import Delivery
 from models.accounts.tables import User
 from models.accounts.verification import verification_link
 from models.core.config import Config

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+
 import pika
 
+from bus.connection import connection_parameters
+from bus.consume import ConsumerLoop, LoopSettings
+from bus.stages import StageLog
 from consumers.metrics import ConsumerMetrics
 from consumers.registry import consumer as consumer_named
-from consumers.runtime import ConsumerLoop, LoopSettings
 from consumers.tracking import TrackedWork
 from contracts.topology import dead_queue, queue_name, retry_queue
 from models.core.config import Config
 from models.core.db import Database, background_database
-from producers.broker import connection_parameters, queue_counts
+from producers.broker import queue_counts
 from producers.declare import declare_all
-from producers.stages import StageLog
 
 
 def dead_letter_depth(amqp_url: str, consumer: str) -> float:
@@ -45,7 +48,9 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
         name=f"venuebus-consume-{name}",
     )
     metrics.watch_dead_letters(lambda: dead_letter_depth(config.amqp_url, name))
+    stopping = threading.Event()  # the loop's stop ends the work's wait for the database
     work = TrackedWork(db, consumer, max_attempts=steps + 1,
-                       delivery_limit=config.delivery_limit)
+                       delivery_limit=config.delivery_limit, stopping=stopping)
     return ConsumerLoop(config.amqp_url, settings, work, on_outcome=metrics.record,
-                        stages=StageLog.open(config.stage_log_dir, f"consume-{name}")), metrics
+                        stages=StageLog.open(config.stage_log_dir, f"consume-{name}"),
+                        stopping=stopping), metrics

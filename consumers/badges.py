@@ -12,9 +12,9 @@ import logging
 import time
 from pathlib import Path
 
-from consumers.badge_pdf import render_badges
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
+from models.badges.images import image_files, template_image_ids
 from models.badges.lifecycle import (
     fail_badge,
     mark_badge_generated,
@@ -22,6 +22,7 @@ from models.badges.lifecycle import (
     set_badge_progress,
 )
 from models.core.uow import UnitOfWork
+from printing.render import render_badges
 
 log = logging.getLogger("venuebus.consumers.badges")
 PROGRESS_EVERY_S = 0.5
@@ -58,7 +59,9 @@ def render_badge(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
             log.info("badge %s is not pending any more; nothing to do", badge_id)
             continue
         started = time.monotonic()
+        images = image_files(uow.session, badge.owner_id, template_image_ids(badge.template))
         result = render_badges(badge.rows, badge.template, badge_path(storage, badge_id),
+                               images=images,
                                on_progress=_ProgressReporter(uow, badge_id, badge.count))
         mark_badge_generated(uow, badge_id, str(result.path), result.size_bytes,
                              result.page_count)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import time
 
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from models.core.uow import UnitOfWork
 from models.ticketing.exports.jobs import fail_export, write_export
 

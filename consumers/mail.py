@@ -5,7 +5,7 @@ only to a verified address: until the owner verifies it the badge's mail is `hel
 `user.email_verified` sends what was held; `user.signed_up` mails the verification link.
 
 Never twice: the intent is committed before the SMTP hand-over and checked on every
-delivery (models/badge_mail.py); the outcome is committed right after it."""
+delivery (models/badges/mail.py); the outcome is committed right after it."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from email.utils import formataddr
 
 from sqlalchemy.exc import DBAPIError
 
+from bus.consume import Delivery, Permanent
 from consumers.account_mail import send_verification_mail
 from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from consumers.tracking import wait_for_database
 from models.accounts.directory import Recipient, UserDirectory
 from models.accounts.firebase import firebase_auth

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import re
 
+from brokerops.admin import BrokerAdmin
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
 from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_user
 from models.speakers.service import broker_password_hash_of
-from producers.broker_admin import BrokerAdmin
 
 CLOSE_ON = ("speaker.token_rotated", "speaker.deleted")
 

@@ -11,8 +11,8 @@ from collections import defaultdict
 
 from sqlalchemy import text
 
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from models.core.uow import UnitOfWork
 
 

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from consumers.runtime import Delivery
+from bus.consume import Delivery
 from contracts.topology import QUEUES
 from models.core.uow import UnitOfWork
 

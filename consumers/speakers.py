@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_user

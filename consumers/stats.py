@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Permanent
 from models.core.uow import UnitOfWork
 from models.ticketing.stats.service import Deltas, apply_deltas, collect, fact_of, new_facts
 from models.ticketing.timeline.collect import apply_timeline, collect_timeline

@@ -4,14 +4,15 @@ rows are written in the same transaction as the handler's effect."""
 from __future__ import annotations
 
 import logging
-import time
+import threading
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from bus.backoff import Backoff
+from bus.consume import Delivery, Outcome, Permanent
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Outcome, Permanent
 from models.core.base import utcnow
 from models.core.db import Database
 from models.core.outbox import ProcessedMessage
@@ -39,20 +40,23 @@ def claim_new(uow: UnitOfWork, consumer: str, deliveries: list[Delivery]) -> lis
     return [d for d in unique.values() if d.message_id in fresh_ids]
 
 
-def wait_for_database(db: Database, exc: Exception) -> bool:
+def wait_for_database(db: Database, exc: Exception,
+                      stop: threading.Event | None = None) -> bool:
     """True when `exc` came from losing the database (the connection dropped, or the
     server does not answer): then wait (the messages stay unacked in the broker,
     heartbeats go on) until it answers again. An outage is not the message's fault and
-    costs it no attempt."""
+    costs it no attempt. A `stop` set while waiting ends the wait: False, as for any
+    other failure."""
     if not isinstance(exc, DBAPIError):
         return False
     if _answers(db):
         return bool(exc.connection_invalidated)  # dropped, and back already
-    backoff = 0.5
+    backoff = Backoff(stop or threading.Event())
     log.warning("database unavailable (%s); waiting for it", type(exc.orig).__name__)
     while not _answers(db):
-        time.sleep(backoff)
-        backoff = min(backoff * 2, 10)
+        if not backoff.wait():
+            log.info("stopping while the database is away")
+            return False
     log.info("database is back")
     return True
 
@@ -76,8 +80,10 @@ class TrackedWork:
     applied already (then only the ack was lost)."""
 
     def __init__(self, db: Database, consumer: Consumer, max_attempts: int,
-                 delivery_limit: int | None = None) -> None:
+                 delivery_limit: int | None = None,
+                 stopping: threading.Event | None = None) -> None:
         self.db = db
+        self.stopping = stopping  # the loop's: a wait for the database ends on it
         self.consumer = consumer
         self.max_attempts = max_attempts
         self.delivery_limit = delivery_limit
@@ -123,7 +129,7 @@ class TrackedWork:
         return refused
 
     def _wait_for_database(self, exc: Exception) -> bool:
-        return wait_for_database(self.db, exc)
+        return wait_for_database(self.db, exc, self.stopping)
 
     def _apply(self, deliveries: list[Delivery]) -> None:
         with UnitOfWork(self.db) as uow:

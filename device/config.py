@@ -1,5 +1,5 @@
 """The agent's settings and its config file. Broker connections are made by
-`producers.broker.connection_parameters` (per-device credentials, a later issue, travel
+`bus.connection.connection_parameters` (per-device credentials, a later issue, travel
 in `amqp_url`)."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The agent's broker link. Commands come through the shared consume runtime
-(`consumers.runtime.ConsumerLoop`: manual ack after the work, reconnect with backoff);
+(`bus.consume.ConsumerLoop`: manual ack after the work, reconnect with backoff);
 states go out through a small publisher thread with its own connection, so a slow or
 lost command connection never holds up a state report and vice versa. Connection
-settings come from `producers.broker.connection_parameters`, the system's one place.
+settings come from `bus.connection.connection_parameters`, the system's one place.
 
 The device may configure nothing on the broker (its user `speaker-<id>` has no configure
 right): the backend declares and binds its queue, the agent only checks it passively and
@@ -18,9 +18,12 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from consumers.runtime import ConsumerLoop, Delivery, LoopSettings, Outcome
+from bus.backoff import Backoff
+from bus.connection import connection_parameters
+from bus.consume import ConsumerLoop, Delivery, LoopSettings, Outcome
+from bus.messages import properties
+from contracts.topology import EXCHANGE
 from device.config import AgentConfig
-from producers.broker import EXCHANGE, connection_parameters, properties
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +72,18 @@ class StatePublisher:
     def _run(self) -> None:
         import pika
 
-        delay = self._backoff[0]
+        backoff = Backoff(self._stopping, *self._backoff)
         while not self._stopping.is_set():
             try:
                 with pika.BlockingConnection(self._params) as conn:
                     channel = conn.channel()
                     self.connected.set()
-                    delay = self._backoff[0]
+                    backoff.reset()
                     self._pump(conn, channel)
             except (pika.exceptions.AMQPError, OSError) as exc:
-                log.warning("state publisher lost the broker (%r); retry in %.1fs", exc, delay)
-                self._stopping.wait(delay)
-                delay = min(delay * 2, self._backoff[1])
+                log.warning("state publisher lost the broker (%r); retry in %.1fs", exc,
+                            backoff.delay)
+                backoff.wait()
             finally:
                 self.connected.clear()
 

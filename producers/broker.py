@@ -1,69 +1,20 @@
-"""Broker access in one place: connection settings, topology declaration and message
-properties. No SQLAlchemy here: the speaker agent uses this module on the Pi."""
+"""Declaring the backend's topology: the exchange, and per consumer a quorum queue with
+its dead letters and TTL retry steps. Connections and message properties are the bus
+package's (bus.connection, bus.messages), shared with the speaker agent."""
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass
 
-import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import ChannelClosedByBroker
 
-from contracts.envelope import CONTENT_TYPE
-from contracts.topology import EXCHANGE, dead_queue, node_urls, queue_name, retry_queue
+from bus.connection import TopologyMismatch
+from contracts.topology import EXCHANGE, dead_queue, queue_name, retry_queue
 
 log = logging.getLogger("venuebus.broker")
-
-CLOUDEVENTS_JSON = CONTENT_TYPE
-HEARTBEAT_S = 30
-ATTEMPT_HEADER = "x-venuebus-attempt"
-ERROR_HEADER = "x-venuebus-last-error"
-ORIGIN_HEADER = "x-venuebus-routing-key"
-# when a consumer first received the message (epoch ms): kept across its retries, so a
-# retried message is still ordered by its first arrival, never by a sender's clock
-RECEIVED_HEADER = "x-venuebus-received-at"
-PUBLISHER_HEADER = "x-venuebus-user-id"  # the validated user_id of the first publisher
-
-
-class TopologyMismatch(RuntimeError):
-    """A queue or exchange exists with other arguments; restarting will not help."""
-
-
-def connection_parameters(amqp_url: str, *, name: str = "venuebus"
-                          ) -> list[pika.URLParameters]:
-    """Parameters for every connection we open, one per node of `amqp_url` (a URL or a
-    comma-separated list of a cluster's nodes): pika's connections try them in order
-    and take the first that answers. Heartbeats, timeouts on every call, and a
-    connection name that shows in `rabbitmqctl list_connections client_properties`.
-
-    One pass over the nodes per connect (`connection_attempts=1`): every caller has its
-    own backoff loop, which stays responsive to stop() where pika's retries would block."""
-    params = []
-    for url in node_urls(amqp_url):
-        p = pika.URLParameters(url)
-        if "heartbeat=" not in url:  # an explicit ?heartbeat=N in the URL wins
-            p.heartbeat = HEARTBEAT_S
-        p.blocked_connection_timeout = 60
-        p.socket_timeout = 10
-        p.stack_timeout = 15
-        p.connection_attempts = 1
-        p.retry_delay = 0.5  # only between passes, if a caller asks for more than one
-        p.client_properties = {"connection_name": name}
-        params.append(p)
-    return params
-
-
-def properties(message_id: str, type_: str, *, headers: dict | None = None,
-               timestamp: int | None = None, expiration: str | None = None
-               ) -> pika.BasicProperties:
-    """AMQP properties of a CloudEvents message: persistent, with id, type and time."""
-    return pika.BasicProperties(
-        message_id=message_id, type=type_, content_type=CLOUDEVENTS_JSON, delivery_mode=2,
-        timestamp=timestamp if timestamp is not None else int(time.time()),
-        headers=headers or {}, expiration=expiration)
 
 
 @dataclass(frozen=True)

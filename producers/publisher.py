@@ -22,8 +22,8 @@ from pika import spec
 from pika.adapters.select_connection import IOLoop, SelectConnection
 from pika.exceptions import ChannelClosedByClient
 
+from bus.connection import connection_parameters
 from contracts.topology import EXCHANGE, bound
-from producers.broker import connection_parameters
 
 log = logging.getLogger("venuebus.publisher")
 # pauses before each resend of a nacked message on a new channel: a quorum queue elects

@@ -25,6 +25,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Transaction, bindparam, case, select, text, update
 
+from bus.backoff import Backoff
+from bus.connection import TopologyMismatch
+from bus.messages import properties
+from bus.stages import StageLog
 from models.core.base import utcnow
 from models.core.config import Config
 from models.core.db import Database, background_database
@@ -34,11 +38,9 @@ from models.core.outbox import (
     count_quarantined,
     outbox_lag,
 )
-from producers.broker import TopologyMismatch, properties
 from producers.metrics import RelayMetrics
 from producers.publisher import ConfirmingPublisher, Outgoing, Pending, PublishFailed
 from producers.sqlite_wake import WAKE_INTERVAL_S, SqliteCommits
-from producers.stages import StageLog
 
 log = logging.getLogger("venuebus.relay")
 
@@ -62,8 +64,6 @@ _COUNT_FAILED = update(_T).where(
                         else_=_T.c.quarantined_at)).returning(
     _T.c.id, _T.c.routing_key, _T.c.attempts, _T.c.quarantined_at)
 GAUGE_INTERVAL_S = 1.0  # gauges cost a query: at most one per second, also mid-drain
-# batches in flight at once on PostgreSQL (each holds its rows' locks and a connection)
-PG_WINDOW = 4
 # how long a relay's statement waits for a lock before it fails (see relay_database)
 LOCK_TIMEOUT_MS = 5000
 
@@ -111,7 +111,7 @@ class _InFlight:
     pending: Pending
     started: float
     message_ids: list[str]
-    stamps: dict[str, float]  # wall-clock times of its stages (producers/stages.py)
+    stamps: dict[str, float]  # wall-clock times of its stages (bus/stages.py)
     full: bool  # the claim hit batch_size: more rows may be waiting
 
     def close(self) -> None:
@@ -126,8 +126,8 @@ class Relay:
     def __init__(self, db: Database, publisher: ConfirmingPublisher, *, batch_size: int = 1000,
                  poll_interval: float = 1.0, metrics: RelayMetrics | None = None,
                  declare: Callable[[], None] | None = None,
-                 max_attempts: int | None = None, window: int = PG_WINDOW,
-                 claim_on_notify: bool = True, stages: StageLog | None = None,
+                 max_attempts: int | None = None, window: int | None = None,
+                 claim_on_notify: bool | None = None, stages: StageLog | None = None,
                  wake_interval: float = WAKE_INTERVAL_S) -> None:
         self.db = db
         # refusals after which a row is quarantined (Config.outbox_max_attempts)
@@ -137,9 +137,13 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.metrics = metrics or RelayMetrics()
-        self.window = window
-        # while the oldest batch awaits its confirm, a NOTIFY claims the next one at once
-        self.claim_on_notify = claim_on_notify
+        # unset, these are what ships (Config.relay_window, Config.relay_claim_on_notify):
+        # batches in flight at once on PostgreSQL (each holds its rows' locks and a
+        # connection), and whether, while the oldest batch awaits its confirm, a NOTIFY
+        # claims the next one at once
+        self.window = db.config.relay_window if window is None else window
+        self.claim_on_notify = db.config.relay_claim_on_notify if claim_on_notify is None \
+            else claim_on_notify
         self.stages = stages
         self.stopping = threading.Event()
         self._listener = None
@@ -299,7 +303,7 @@ class Relay:
         (SQLite, `_wait_sqlite`) or the poll interval. Broker or DB trouble: back off and
         retry. Exits only on stop(), or with TopologyMismatch when a (re)declaration finds
         queues with other arguments: restarting will not fix that."""
-        backoff = 0.5
+        backoff = Backoff(self.stopping)
         if self._commits is not None:
             log.info("SQLite: one relay (no SKIP LOCKED); woken by commits, looked for "
                      "every %.0f ms (no NOTIFY)", self._commits.interval * 1000)
@@ -319,7 +323,7 @@ class Relay:
                         raise
                 self._listen()
                 self.drain()
-                backoff = 0.5
+                backoff.reset()
                 self._wait()
                 self._woke_at = time.time()
             except TopologyMismatch:
@@ -327,19 +331,17 @@ class Relay:
                 self.publisher.close()
                 raise
             except PublishFailed as exc:
-                log.warning("broker unavailable (%s); retrying in %.1fs", exc, backoff)
+                log.warning("broker unavailable (%s); retrying in %.1fs", exc, backoff.delay)
                 self.metrics.failures.inc()
                 failed = True
                 self.publisher.close()
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 10)
+                backoff.wait()
             except Exception as exc:  # noqa: BLE001 - DB loss: back off, reconnect
-                log.warning("relay error (%r); retrying in %.1fs", exc, backoff)
+                log.warning("relay error (%r); retrying in %.1fs", exc, backoff.delay)
                 self.metrics.failures.inc()
                 failed = True
                 self._unlisten()
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 10)
+                backoff.wait()
         self._unlisten()
         if self._commits is not None:
             self._commits.close()

@@ -13,6 +13,8 @@ from tests.support.services import (
     empty_tables,
     fresh_database,
     fresh_vhost,
+    has_rabbitmqctl,
+    missing_service,
     postgres_server,
     rabbitmq_server,
 )
@@ -46,6 +48,13 @@ def own_vhost() -> Iterator[str]:
     topology or count what lands in its queues."""
     with rabbitmq_server() as server, fresh_vhost(server) as url:
         yield url
+
+
+@pytest.fixture
+def rabbitmqctl_at_hand() -> None:
+    """For tests that drive the broker with rabbitmqctl: skipped without it, failed in CI."""
+    if not has_rabbitmqctl():
+        missing_service("needs rabbitmqctl on this machine")
 
 
 @pytest.fixture

@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from api import deps
 from api.pages.session import signin_required
 from models.accounts.tables import User
 from models.core.errors import Invalid
-from models.ticketing import door
+from models.ticketing.checkin import desk as door
 
 bp = Blueprint("door", __name__, url_prefix="/door/<int:event_id>")
 
@@ -71,7 +79,8 @@ def setup(user: User, event_id: int):
     response = make_response(redirect(url_for(".desk", event_id=event_id)))
     for name, value in ((DEVICE_COOKIE, device), (MODE_COOKIE, mode)):
         response.set_cookie(name, value, max_age=COOKIE_AGE, path=f"/door/{event_id}",
-                            httponly=True, samesite="Lax")
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

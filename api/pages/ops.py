@@ -13,17 +13,17 @@ from flask import Blueprint, render_template, request
 
 from api import deps
 from api.pages.session import signin_required
+from brokerops.dead_letter_access import (
+    DeadLettersUnavailable,
+    dead_letters,
+    replay_dead_letters,
+)
+from brokerops.management import ManagementClient, ManagementUnavailable
 from contracts.topology import QUEUES, dead_queue, queue_name
 from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.errors import Busy, Forbidden, NotFound
 from models.core.outbox import outbox_lag
-from producers.dead_letter_access import (
-    DeadLettersUnavailable,
-    dead_letters,
-    replay_dead_letters,
-)
-from producers.management import ManagementClient, ManagementUnavailable
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 REFRESH_SECONDS = 3

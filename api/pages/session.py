@@ -154,7 +154,6 @@ def install(parent: Blueprint) -> None:
 
 
 def _configure(state) -> None:
-    state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     # a door desk stays open all day: its token lives as long as the session (flask-wtf's
     # default of an hour would refuse every scan after it)
     state.app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

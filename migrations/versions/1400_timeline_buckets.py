@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1400_timeline_buckets"
-down_revision = "0940_payment_checks"
+down_revision = "1350_badge_designs"
 branch_labels = None
 depends_on = None
 

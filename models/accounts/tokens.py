@@ -4,7 +4,8 @@ wherever the user is looked up (the door's statement included)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy.engine import Connection
 
 from models.accounts.tables import User
 from models.accounts.users import check_password_length, hash_password, verify_password
@@ -15,10 +16,37 @@ from models.core.uow import UnitOfWork
 REVOKED = "This token was revoked (signed out, password changed or account deactivated)"
 
 
+USERS = User.__table__
+
+
+def token_current(user: User, token_version: int) -> bool:
+    """The rule: a token speaks for its user while the account is active and the token's
+    version is the account's (a logout, a password change or deactivation bumps it)."""
+    return user.is_active and user.token_version == token_version
+
+
+def token_current_sql(actor_id: ColumnElement, token_version: ColumnElement
+                      ) -> ColumnElement[bool]:
+    """`token_current` as a condition on `users`, for the statements that confirm the
+    actor in the same round trip (the door's, the order's); a NULL `token_version` means
+    the caller confirmed the user itself."""
+    return and_(USERS.c.id == actor_id, USERS.c.is_active,
+                USERS.c.token_version == func.coalesce(token_version, USERS.c.token_version))
+
+
+def refuse_stale_token(conn: Connection, actor_id: int) -> Unauthorized:
+    """Why a statement that confirms the actor found none: `token_revoked` when the
+    account still exists (deactivated or signed out since the token was issued), else
+    `bad_token` (deleted). Only a refusal pays for telling which."""
+    if conn.execute(select(USERS.c.id).where(USERS.c.id == actor_id)).first():
+        return Unauthorized(REVOKED, code="token_revoked")
+    return Unauthorized("Invalid token", code="bad_token")
+
+
 def confirm_token(user: User, token_version: int) -> User:
     """`user` if a token issued under `token_version` still speaks for them; Unauthorized
     (`token_revoked`) after a logout, a password change or deactivation."""
-    if not user.is_active or user.token_version != token_version:
+    if not token_current(user, token_version):
         raise Unauthorized(REVOKED, code="token_revoked")
     return user
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 
 from models.core.errors import Invalid
+from printing import template
+from printing.errors import TemplateError
 
 MAX_ROWS = 10_000
 MAX_FIELD = 200
 MAX_SECRET = 512
 ROW_KEYS = ("name", "line-2", "line-3", "secret")
-PAPER_SIZES = ("A4", "A5", "A6", "Letter")
-PER_PAGE = (1, 2, 4, 6, 8, 10)
-COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_TEMPLATE = {"paper-size": "A4", "badges-per-page": 4,
-                    "background-colour": "#ffffff", "text-colour": "#000000",
-                    "accent-colour": "#1e5aa8"}
+EXTRA_KEYS = ("first-name", "last-name", "organisation", "ticket")
 ATTRS = "/data/attributes"
 
 
@@ -46,6 +42,9 @@ def _row(raw: Any, pointer: str) -> dict[str, str]:
     row = {"name": _text(raw.get("name"), f"{pointer}/name", MAX_FIELD, required=True)}
     for key in ("line-2", "line-3"):
         row[key] = _text(raw.get(key), f"{pointer}/{key}", MAX_FIELD)
+    for key in EXTRA_KEYS:  # kept only when given: 10,000 rows are stored as JSON
+        if text := _text(raw.get(key), f"{pointer}/{key}", MAX_FIELD):
+            row[key] = text
     secret = _text(raw.get("secret"), f"{pointer}/secret", MAX_SECRET)
     if secret:
         row["secret"] = secret
@@ -83,27 +82,24 @@ def parse_csv(text: Any) -> list[dict[str, str]]:
     return clean_rows(rows, pointer)
 
 
-def clean_template(raw: Any) -> dict[str, Any]:
-    """Template options merged over the defaults; Invalid on unknown values."""
-    pointer = f"{ATTRS}/template"
-    if raw is None:
-        return dict(DEFAULT_TEMPLATE)
-    if not isinstance(raw, dict):
-        raise Invalid("template must be an object", code="invalid_template", pointer=pointer)
-    raw = {str(k).replace("_", "-"): v for k, v in raw.items()}
-    unknown = sorted(set(raw) - set(DEFAULT_TEMPLATE))
-    if unknown:
-        raise Invalid(f"unknown template option {unknown[0]}", code="invalid_template",
-                      pointer=f"{pointer}/{unknown[0]}")
-    out = {**DEFAULT_TEMPLATE, **raw}
-    if out["paper-size"] not in PAPER_SIZES:
-        raise Invalid(f"paper-size must be one of {', '.join(PAPER_SIZES)}",
-                      code="invalid_template", pointer=f"{pointer}/paper-size")
-    if out["badges-per-page"] not in PER_PAGE or isinstance(out["badges-per-page"], bool):
-        raise Invalid(f"badges-per-page must be one of {PER_PAGE}", code="invalid_template",
-                      pointer=f"{pointer}/badges-per-page")
-    for key in ("background-colour", "text-colour", "accent-colour"):
-        if not isinstance(out[key], str) or not COLOUR.match(out[key]):
-            raise Invalid(f"{key} must be a colour like #1e5aa8", code="invalid_template",
-                          pointer=f"{pointer}/{key}")
-    return out
+def clean_template(raw: Any, pointer: str = f"{ATTRS}/template") -> dict[str, Any]:
+    """Template options merged over the defaults, `badges-per-page` set to what fits;
+    Invalid (pointing at the member) on anything the renderer cannot lay out."""
+    try:
+        return template.clean_template(raw)
+    except TemplateError as exc:
+        member = f"{pointer}/{exc.member}" if exc.member else pointer
+        raise Invalid(exc.detail, code=exc.code, pointer=member) from exc
+
+
+def check_glyphs(rows: list[dict[str, str]], tpl: dict[str, Any],
+                 pointer: str = f"{ATTRS}/rows") -> None:
+    """Invalid (`glyph_not_covered`, naming the character) when a row has a character
+    that no installed font covers: it would print as a box."""
+    for i, row in enumerate(rows):
+        found = template.first_uncovered(row, tpl)
+        if found:
+            field, char = found
+            raise Invalid(f"no installed font has the character {char!r} "
+                          f"(U+{ord(char):04X}) in {field}", code="glyph_not_covered",
+                          pointer=f"{pointer}/{i}/{field}")

@@ -11,7 +11,7 @@ from contracts.badges import BadgeGenerated
 from models.badges.tables import Badge
 from models.badges.usage import give_back_usage
 from models.core.base import utcnow
-from models.core.side_unit import can_commit_aside, side_unit
+from models.core.commit_aside import can_commit_aside, side_unit
 from models.core.uow import UnitOfWork
 
 MAX_REASON = 2000

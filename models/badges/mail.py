@@ -9,7 +9,7 @@ consumer that died inside
 the hand-over; it does not send again (at most once beats twice).
 
 On SQLite (development) the intent cannot commit apart from the handler's transaction
-(models/side_unit.py): a consumer dying between the hand-over and its commit there
+(models/core/commit_aside.py): a consumer dying between the hand-over and its commit there
 would mail again on redelivery."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from contracts.badges import MailSent
 from models.badges.tables import Badge, BadgeMail
 from models.core.base import utcnow
-from models.core.side_unit import side_unit
+from models.core.commit_aside import side_unit
 from models.core.uow import UnitOfWork
 
 MAX_ERROR = 2000

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from contracts.badges import BadgeRequested
 from models.accounts.tables import User
-from models.badges.input import clean_rows, clean_template, parse_csv
+from models.badges.designs import owned_template
+from models.badges.images import check_images
+from models.badges.input import ATTRS, check_glyphs, clean_rows, clean_template, parse_csv
 from models.badges.sources import event_attendee_rows
 from models.badges.tables import Badge, BadgeMail
 from models.badges.usage import take_usage
@@ -29,19 +31,30 @@ class BadgeView:
 
 
 def request_badges(db: Database, actor: User, *, rows: Any = None, csv: Any = None,
-                   event_id: int | None = None, template: Any = None) -> Badge:
+                   event_id: int | None = None, template: Any = None,
+                   template_id: int | None = None) -> Badge:
     """Take one usage unit per badge, create the pending badge and record
     `badge.requested`, all in one transaction. Exactly one source: `rows`, `csv` or
     `event_id` (the event's owner or an admin only). Raises Invalid on bad input,
     Forbidden (`usage_exceeded`, the number left in the detail) when usage is short;
-    on any error nothing changes."""
+    on any error nothing changes. The design is `template_id` (a saved template the actor
+    owns: NotFound otherwise) or the inline `template`, not both; a character no font
+    covers is Invalid (`glyph_not_covered`) before any usage is taken."""
     given = [name for name, value in (("rows", rows), ("csv", csv), ("event", event_id))
              if value is not None]
     if len(given) != 1:
         raise Invalid("Send exactly one of attributes.rows, attributes.csv or "
                       "relationships.event", code="one_source_required", pointer="/data")
-    clean_tpl = clean_template(template)
+    if template_id is not None and template is not None:
+        raise Invalid("Send attributes.template or relationships.template, not both",
+                      code="one_template_required", pointer="/data/relationships/template")
     with UnitOfWork(db) as uow:
+        if template_id is not None:
+            clean_tpl = owned_template(uow.session, actor, template_id,
+                                       admin_ok=False).template
+        else:
+            clean_tpl = clean_template(template)
+            check_images(uow.session, actor.id, clean_tpl, f"{ATTRS}/template")
         if event_id is not None:
             event = managed_event(uow.session, actor, event_id,
                                   "Only the event's owner can make its badges",
@@ -49,6 +62,7 @@ def request_badges(db: Database, actor: User, *, rows: Any = None, csv: Any = No
             snapshot = event_attendee_rows(uow.session, event)
         else:
             snapshot = clean_rows(rows) if rows is not None else parse_csv(csv)
+        check_glyphs(snapshot, clean_tpl)
         take_usage(uow.session, actor.id, len(snapshot))
         now = utcnow()
         badge = Badge(owner_id=actor.id, event_id=event_id, status="pending", progress=0,

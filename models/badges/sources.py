@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from models.badges.input import MAX_FIELD, MAX_ROWS
 from models.catalog.tables import Event
 from models.core.errors import Invalid
-from models.ticketing.roster import event_roster
+from models.ticketing.checkin.roster import event_roster
 
 POINTER = "/data/relationships/event"
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, BigId, UTCDateTime, utcnow
@@ -67,3 +76,44 @@ class BadgeMail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BadgeTemplate(Base):
+    """A saved badge design, owned by a user and optionally tied to one event (whose
+    attendees' badges it is for). `template` is the cleaned template (printing.template)."""
+
+    __tablename__ = "badge_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"),
+                                                 index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    template: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BadgeImage(Base):
+    """An uploaded image, re-encoded (nothing of the sent file is kept) and stored under
+    the badge storage; `focus_x`/`focus_y` (0..1) is the point a cover crop keeps."""
+
+    __tablename__ = "badge_images"
+    __table_args__ = (
+        CheckConstraint("focus_x >= 0 AND focus_x <= 1 AND focus_y >= 0 AND focus_y <= 1",
+                        name="focus_inside"),
+        CheckConstraint("width > 0 AND height > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    file_path: Mapped[str] = mapped_column(String(1024))
+    media_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    focus_x: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
+    focus_y: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -98,7 +98,7 @@ class Config:
     lock_timeout_ms: int = 2000
     stripe_webhook_secret: str = ""
     # RabbitMQ's management HTTP API, for the speaker provisioner (consumers/provisioner.py)
-    # and the operator page (producers/management.py) (empty:
+    # and the operator page (brokerops/management.py) (empty:
     # AMQP_URL's host on port 15672, with AMQP_URL's credentials), the broker user name
     # prefix (user names are global on a broker) and the broker URL devices are given
     # (empty: AMQP_URL without its credentials)
@@ -116,6 +116,9 @@ class Config:
     # one account, or LOGIN_MAX_FAILURES_PER_ADDRESS from one client address, within
     # LOGIN_WINDOW_SECONDS, sign-in answers 429 until the window ends; sign-up takes
     # SIGNUP_MAX_PER_ADDRESS attempts per address (and LOGIN_MAX_FAILURES per email)
+    # units one buyer may hold in pending (unpaid) orders of one event
+    # (models/ticketing/orders/holds.py)
+    max_pending_units_per_buyer: int = 10
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_window_seconds: int = 900
@@ -125,7 +128,7 @@ class Config:
     trusted_proxies: int = 0
     # how long the link mailed at sign-up verifies the address
     verify_email_ttl_seconds: int = 3 * DAY_S
-    # where the relay and the consumers write their stage stamps (producers/stages.py);
+    # where the relay and the consumers write their stage stamps (bus/stages.py);
     # empty: they write none. For benchmarks: the bench reads them back
     stage_log_dir: str = ""
     # the relay on PostgreSQL: batches in flight at once (each holds a connection and its
@@ -205,6 +208,8 @@ class Config:
                                       if h.strip())
             if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
             quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
+            max_pending_units_per_buyer=_int(env, "MAX_PENDING_UNITS_PER_BUYER",
+                                             base.max_pending_units_per_buyer),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", base.login_max_failures),
             login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                 base.login_max_failures_per_address),

@@ -44,7 +44,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 def api_connect_args(lock_timeout_ms: int) -> dict:
     """Engine arguments of the API: every connection's lock waits give up after
     `lock_timeout_ms` (PostgreSQL `lock_timeout`, SQLSTATE 55P03), and its PREPAREd
-    statements (models/core/hot.py) run a generic plan from the first EXECUTE on. Both
+    statements (models/core/prepared.py) run a generic plan from the first EXECUTE on. Both
     are set once per connection at connect, not by a SET per transaction, which would
     cost a round trip.
 

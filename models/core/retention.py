@@ -4,7 +4,7 @@
 - the consumers' tracking rows (`processed_messages`) and the stats consumer's applied
   facts, after `Config.dedupe_horizon_s`, which Config checks outlasts the longest
   redelivery path: a redelivery within it is still recognised;
-- idempotency keys, once expired (`models.ticketing.idempotency.KEY_TTL`).
+- idempotency keys, once expired (`models.ticketing.orders.idempotency.KEY_TTL`).
 
 Which tables, and their horizons, is `models.registry.retained`: this module is the
 mechanism and knows no domain. Each batch is one short transaction

@@ -7,9 +7,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
-from models.catalog.events import can_manage, managed_event
+from models.catalog.events import can_manage, load_event, managed_event
 from models.catalog.tables import Event
 from models.core.db import Database
+from models.core.errors import Forbidden
 from models.core.uow import UnitOfWork
 from models.ticketing.tables import EventStaff, StaffInvitation
 
@@ -21,6 +22,16 @@ def can_check_in(s: Session, actor: User | None, event: Event) -> bool:
     if actor is None:
         return False
     return can_manage(actor, event) or s.get(EventStaff, (event.id, actor.id)) is not None
+
+
+def door_event(s: Session, actor: User, event_id: int,
+               refusal: str = "Only the event's owner or its staff can work its door") -> Event:
+    """The event (NotFound) when `actor` may work its door (owner, admin or staff), else
+    Forbidden(`refusal`)."""
+    event = load_event(s, event_id)
+    if not can_check_in(s, actor, event):
+        raise Forbidden(refusal)
+    return event
 
 
 def remove_staff(db: Database, actor: User, event_id: int, user_id: int) -> None:

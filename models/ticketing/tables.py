@@ -54,6 +54,9 @@ class Order(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # random, made at placement (models/ticketing/codes.py): what links and door codes
+    # carry, never the sequential id
+    identifier: Mapped[str] = mapped_column(String(32), unique=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="completed")
@@ -72,6 +75,26 @@ class Order(Base):
     # who marked it paid; NULL when a payment provider's webhook completed it
     completed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class PendingHold(Base):
+    """The units one buyer holds in pending orders of one event, kept with the orders
+    (models/ticketing/orders/holds.py). `cap` is the limit when units were last added:
+    the CHECK refuses the write that would pass it, so concurrent orders, which each
+    update this row in turn, can never hold more together."""
+
+    __tablename__ = "pending_holds"
+    __table_args__ = (
+        CheckConstraint("units >= 0", name="units_not_negative"),
+        CheckConstraint("units <= cap", name="within_cap"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    units: Mapped[int] = mapped_column(Integer)
+    cap: Mapped[int] = mapped_column(Integer)
 
 
 class Payment(Base):

@@ -16,10 +16,10 @@ from playwright.sync_api import Page, expect
 from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.core.base import utcnow
-from models.ticketing.cancel import cancel_order
-from models.ticketing.checkin import check_in_attendee, check_out_attendee
-from models.ticketing.completion import complete_order
-from models.ticketing.orders import AttendeeDetails, place_order
+from models.ticketing.checkin.scan import check_in_attendee, check_out_attendee
+from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.complete import complete_order
+from models.ticketing.orders.place import AttendeeDetails, place_order
 from tests.browser.conftest import DESK, PHONE, save_screenshot, sign_in
 from tests.support.clock import install_clock
 

@@ -198,7 +198,7 @@ window.AudioContext = class extends Real {
 
 def test_exit_desk_checks_out_and_sounds_play_once_enabled(page: Page, live_app: str, db,
                                                            world: DoorWorld):
-    from models.ticketing.checkin import check_in_attendee
+    from models.ticketing.checkin.scan import check_in_attendee
 
     check_in_attendee(db, world.staff.id, world.attendees["Ada"].id, device_name="Main door")
     page.add_init_script(RECORD_BEEPS)

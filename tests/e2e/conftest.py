@@ -12,7 +12,7 @@ from tests.support.rabbit_nodes import (
     rabbit_nodes,
     rabbitmq_installed,
 )
-from tests.support.services import fresh_vhost, rabbitmq_server
+from tests.support.services import fresh_vhost, missing_service, rabbitmq_server
 from tests.support.speaker_identity import RUN_PREFIX, random_secret_key
 
 SECRET_KEY = random_secret_key()
@@ -51,7 +51,7 @@ def rabbit_node(tmp_path_factory) -> Iterator[RabbitNode]:
     """A private RabbitMQ node, booted for the module's first test that asks for it: a
     test may stop, kill or block it (never the machine's shared node)."""
     if not rabbitmq_installed():
-        pytest.skip("needs rabbitmq-server installed on this machine")
+        missing_service("needs rabbitmq-server installed on this machine")
     with rabbit_nodes(1, tmp_path_factory.mktemp("rabbit")) as nodes:
         yield nodes[0]
 
@@ -68,7 +68,7 @@ def rabbit_cluster(tmp_path_factory) -> Iterator[list[RabbitNode]]:
     """Three private nodes clustered (node 2 and 3 joined node 1), booted once for the
     module: a test may kill and restart any of them."""
     if not rabbitmq_installed():
-        pytest.skip("needs rabbitmq-server installed on this machine")
+        missing_service("needs rabbitmq-server installed on this machine")
     with rabbit_nodes(3, tmp_path_factory.mktemp("cluster")) as nodes:
         yield nodes
 

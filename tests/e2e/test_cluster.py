@@ -17,8 +17,8 @@ from contracts.topology import QUEUES, matches, node_urls, queue_name
 from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.core.outbox import OutboxMessage, ProcessedMessage
-from models.ticketing import checkin
-from models.ticketing.orders import place_onsite_order
+from models.ticketing.checkin import scan as checkin
+from models.ticketing.orders.place import place_onsite_order
 from models.ticketing.stats.service import get_event_stats
 from tests.support.processes import processes, wait_until
 from tests.support.rabbit_nodes import queue_leaders

@@ -14,9 +14,9 @@ import pytest
 import requests
 from sqlalchemy import select, text
 
+from bus.messages import properties
 from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
-from producers.broker import properties
 from producers.publisher import ConfirmingPublisher, Outgoing
 from tests.support.in_flight import EventRowLock, waiting_on_a_lock
 from tests.support.processes import free_port, wait_until

@@ -9,8 +9,8 @@ import pytest
 
 from models.accounts.users import create_user
 from models.catalog import events as catalog
-from models.ticketing import checkin
-from models.ticketing.orders import place_onsite_order
+from models.ticketing.checkin import scan as checkin
+from models.ticketing.orders.place import place_onsite_order
 from models.ticketing.stats.service import get_event_stats
 from tests.support.processes import wait_until
 

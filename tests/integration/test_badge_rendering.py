@@ -149,7 +149,7 @@ def test_progress_is_visible_while_a_thousand_badges_render(client, db, render_d
 
 
 def test_a_message_without_a_badge_id_is_permanent_and_give_up_ignores_it(render_db):
-    from consumers.runtime import Delivery, Permanent
+    from bus.consume import Delivery, Permanent
 
     bad = Delivery(message_id="m1", routing_key="badge.requested", type="x", data={},
                    envelope={}, headers={}, attempt=1, redelivered=False)

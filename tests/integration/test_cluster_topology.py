@@ -11,22 +11,18 @@ import uuid
 import pika
 import pytest
 
+from bus.connection import TopologyMismatch, connection_parameters
+from bus.messages import properties
 from contracts.speakers import command_queue
-from contracts.topology import dead_queue, queue_name, retry_queue
+from contracts.topology import EXCHANGE, dead_queue, queue_name, retry_queue
 from models.core.config import Config
-from producers.broker import (
-    EXCHANGE,
-    TopologyMismatch,
-    connection_parameters,
-    declare_exchange,
-    properties,
-)
+from producers.broker import declare_exchange
 from producers.declare import declare_all
 from tests.support.device import declare_command_queue
 from tests.support.processes import wait_until
-from tests.support.services import has_rabbitmqctl, rabbitmqctl
+from tests.support.services import rabbitmqctl
 
-pytestmark = pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl")
+pytestmark = pytest.mark.usefixtures("rabbitmqctl_at_hand")
 
 
 def declare(config: Config) -> None:

@@ -8,7 +8,7 @@ import uuid
 
 import pika
 
-from consumers.runtime import ConsumerLoop, LoopSettings, Outcome
+from bus.consume import ConsumerLoop, LoopSettings, Outcome
 from contracts.topology import dead_queue, retry_queue
 from producers.broker import QueueSpec, declare_queue
 from tests.support.processes import wait_until

@@ -10,14 +10,14 @@ import pika
 import pytest
 
 from bench import stages
-from consumers.runtime import ConsumerLoop, LoopSettings, Outcome
-from producers.stages import StageLog
+from bus.consume import ConsumerLoop, LoopSettings, Outcome
+from bus.stages import StageLog
 from tests.support.broker import queue_depth
 from tests.support.processes import wait_until
-from tests.support.services import has_rabbitmqctl, rabbitmqctl
+from tests.support.services import rabbitmqctl
 
 
-@pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl on this machine")
+@pytest.mark.usefixtures("rabbitmqctl_at_hand")
 def test_result_of_a_batch_from_a_lost_connection_is_never_acked_on_the_new_one(amqp_url,
                                                                               caplog):
     name = f"runtime-{uuid.uuid4().hex[:8]}"
@@ -65,7 +65,7 @@ def test_result_of_a_batch_from_a_lost_connection_is_never_acked_on_the_new_one(
 
 def test_a_quorum_queue_counts_unanswered_deliveries_as_the_runtime_reads_them(amqp_url):
     """What TrackedWork's delivery limit relies on: the broker's own count of returns."""
-    from consumers.runtime import parse_delivery
+    from bus.consume import parse_delivery
 
     name = f"count-{uuid.uuid4().hex[:8]}"
     with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:

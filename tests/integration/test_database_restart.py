@@ -15,10 +15,10 @@ import pika
 import pytest
 from sqlalchemy import create_engine, text
 
+from bus.connection import connection_parameters
 from consumers.app import build_consumer
 from models.core.config import Config
 from models.core.db import Database
-from producers.broker import connection_parameters
 from producers.declare import declare_all
 from producers.publisher import ConfirmingPublisher
 from producers.relay import Relay

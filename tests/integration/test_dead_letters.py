@@ -7,10 +7,11 @@ import uuid
 
 import pika
 
-from consumers.runtime import parse_delivery
+from brokerops.deadletters import list_dead, replay_dead
+from bus.consume import parse_delivery
+from bus.messages import ATTEMPT_HEADER
 from contracts.topology import dead_queue
-from producers.broker import ATTEMPT_HEADER, QueueSpec, declare_queue
-from producers.deadletters import list_dead, replay_dead
+from producers.broker import QueueSpec, declare_queue
 from tests.support.processes import wait_until
 
 

@@ -16,6 +16,7 @@ from tests.support import firebase_emulator as fb
 from tests.support.api import auth, error
 from tests.support.badges import badge_doc, rows
 from tests.support.deliveries import handle, recorded
+from tests.support.services import missing_service
 from tests.support.smtp import html_part, smtp_server
 
 
@@ -23,7 +24,7 @@ from tests.support.smtp import html_part, smtp_server
 def emulator(tmp_path_factory):
     reason = fb.missing_reason()
     if reason:
-        pytest.skip(f"Firebase Auth emulator unavailable: {reason}")
+        missing_service(f"Firebase Auth emulator unavailable: {reason}")
     mp = pytest.MonkeyPatch()
     with fb.auth_emulator(tmp_path_factory.mktemp("firebase")) as host:
         # firebase-admin reads the emulator address from the environment itself

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from models.core.db import Database
-from models.ticketing import door
+from models.ticketing.checkin import desk as door
 from models.ticketing.tables import CheckInScan
 from tests.support.api import assert_error, auth, doc
 from tests.support.door import make_door_world

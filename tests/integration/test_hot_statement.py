@@ -1,4 +1,4 @@
-"""A HotStatement runs on the connection's own DBAPI cursor (models/core/hot.py), past
+"""A HotStatement runs on the connection's own DBAPI cursor (models/core/prepared.py), past
 SQLAlchemy's result objects: what SQLAlchemy's execute gave the callers must still hold.
 A dropped connection is invalidated and replaced, errors come wrapped as SQLAlchemy's
 (the order path retries on IntegrityError, the API answers 503 on OperationalError),
@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from models.core.hot import HotStatement
+from models.core.prepared import HotStatement
 
 META = sa.MetaData()
 PROBE = sa.Table("hot_probe", META, sa.Column("id", sa.Integer, primary_key=True),

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import pika
 import pytest
 
+from bus.connection import connection_parameters
+from bus.messages import properties
 from contracts.topology import dead_queue, queue_name
 from models.accounts.users import create_user
 from models.core.config import Config
-from producers.broker import connection_parameters, properties
 from producers.declare import declare_all
 from tests.support.pages import csrf_token
 from tests.support.services import fresh_vhost, rabbitmq_server

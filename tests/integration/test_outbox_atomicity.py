@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from models.catalog import feedback
 from models.catalog.tables import Feedback
@@ -34,20 +37,40 @@ def test_each_feedback_write_leaves_exactly_one_outbox_row(client, db):
     assert docs[0]["subject"] == f"event/{event_id}"
 
 
-def test_failure_after_outbox_row_added_leaves_neither_row(client, db, monkeypatch):
+@contextlib.contextmanager
+def commits_refused_by_the_database(db) -> Iterator[None]:
+    """While open, a deferred constraint trigger on `outbox` that fails every COMMIT of a
+    transaction holding a `rating.changed` row: PostgreSQL refuses the commit itself,
+    after both rows were written. Its message counts the feedback rows that transaction
+    could see, so the test knows the change and the event were in one transaction."""
+    with db.engine.begin() as conn:
+        conn.execute(text("""
+            CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              RAISE EXCEPTION 'commit refused; feedbacks=%',
+                (SELECT count(*) FROM feedbacks) USING ERRCODE = 'check_violation';
+            END $$"""))
+        conn.execute(text("""
+            CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON outbox
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            WHEN (NEW.routing_key = 'rating.changed') EXECUTE FUNCTION refuse_commit()"""))
+    try:
+        yield
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER refuse_commit ON outbox"))
+            conn.execute(text("DROP FUNCTION refuse_commit()"))
+
+
+def test_a_commit_the_database_refuses_leaves_neither_the_change_nor_its_event(client, db):
     token = sign_up(client, "a@example.com")
     event_id = int(create_event(client, token))
     from models.accounts.users import authenticate
 
     user = authenticate(db, "a@example.com", "password123")
-
-    def failing_commit(self):
-        self.flush()  # both rows reach the DB inside the transaction...
-        raise RuntimeError("crash before commit")  # ...and the process dies here
-
-    monkeypatch.setattr(UnitOfWork, "commit", failing_commit)
-    with pytest.raises(RuntimeError):
-        feedback.create_feedback(db, user, event_id, 5)
+    with commits_refused_by_the_database(db):
+        with pytest.raises(IntegrityError, match=r"commit refused; feedbacks=1"):
+            feedback.create_feedback(db, user, event_id, 5)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Feedback)) == 0
         assert s.scalar(select(func.count()).select_from(OutboxMessage)

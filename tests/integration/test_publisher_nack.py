@@ -9,7 +9,10 @@ import threading
 import pika
 import pytest
 
-from producers.broker import EXCHANGE, connection_parameters, declare_exchange, properties
+from bus.connection import connection_parameters
+from bus.messages import properties
+from contracts.topology import EXCHANGE
+from producers.broker import declare_exchange
 from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
 from tests.support.processes import wait_until
 

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
+from bus.consume import Delivery, Outcome
 from consumers.ratings import CONSUMER
-from consumers.runtime import Delivery, Outcome
 from consumers.tracking import TrackedWork
 from models.accounts.users import create_user
 from models.catalog import events as catalog

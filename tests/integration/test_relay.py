@@ -10,18 +10,19 @@ from collections import defaultdict
 import pika
 import pytest
 
+from bus.messages import properties
 from contracts.ratings import RatingChanged
 from contracts.topology import EXCHANGE, queue_name
 from models.core.config import Config
 from models.core.db import Database
 from models.core.migrate import upgrade
 from models.core.uow import UnitOfWork
-from producers.broker import properties
 from producers.publisher import ConfirmingPublisher, Outgoing, PublishFailed
 from producers.relay import Relay
 from tests.support.broker import declare_topology, queue_depth
 from tests.support.outbox import unpublished
 from tests.support.processes import wait_until
+from tests.support.watched_publisher import WatchedPublisher
 
 
 def record_events(db: Database, n: int, aggregates: int = 10) -> None:
@@ -60,12 +61,21 @@ def tap(amqp_url):
     conn.close()
 
 
+def test_a_relay_built_with_its_defaults_is_the_relay_that_ships(db, amqp_url):
+    shipped = Config(database_url=db.config.database_url)
+    relay = Relay(db, ConfirmingPublisher(amqp_url))
+    assert (relay.window, relay.claim_on_notify) == \
+        (shipped.relay_window, shipped.relay_claim_on_notify)
+
+
 def test_relay_publishes_cloudevents_and_marks_rows_after_confirm(db, amqp_url, tap):
     record_events(db, 25)
-    publisher = ConfirmingPublisher(amqp_url)
+    publisher = WatchedPublisher(amqp_url, look=lambda: unpublished(db))
     publisher.start()
     assert Relay(db, publisher).relay_once() == 25
     publisher.close()
+    # sent while all 25 were unpublished, confirmed while still unpublished, marked after
+    assert publisher.seen == [("publishing", 25), ("confirmed", 25)]
     assert unpublished(db) == 0
     got = tap()
     assert len(got) == 25

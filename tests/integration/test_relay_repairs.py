@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import select
 
 import producers.relay as relay_module
+from bus.connection import TopologyMismatch
 from contracts.ratings import RatingChanged
 from contracts.topology import queue_name
 from models.core.config import Config
 from models.core.outbox import OutboxMessage, release_quarantined
 from models.core.uow import UnitOfWork, outbox_row
-from producers.broker import TopologyMismatch
 from producers.declare import declare_all
 from producers.publisher import ConfirmingPublisher
 from producers.relay import Relay
 from tests.support.processes import wait_until
-from tests.support.services import fresh_vhost, has_rabbitmqctl, rabbitmq_server, rabbitmqctl
+from tests.support.services import fresh_vhost, rabbitmq_server, rabbitmqctl
 
 REFUSED_KEY = "probe.refused"
 
@@ -145,7 +145,7 @@ def test_a_row_the_broker_keeps_refusing_is_quarantined_and_replayed_once_fixed(
     assert not errors
 
 
-@pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl on this machine")
+@pytest.mark.usefixtures("rabbitmqctl_at_hand")
 def test_topology_mismatch_after_a_reconnect_stops_the_relay(db, own_vhost):
     config = Config(database_url=db.config.database_url, amqp_url=own_vhost)
     relay = Relay(db, ConfirmingPublisher(own_vhost), poll_interval=0.1,

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import text
 
 from bench import stages
+from bus.stages import StageLog
 from contracts.ratings import RatingChanged
 from contracts.topology import queue_name
 from models.core.db import Database
 from models.core.outbox import NOTIFY_CHANNEL
 from models.core.uow import UnitOfWork
 from producers.relay import LOCK_TIMEOUT_MS, Relay, relay_database
-from producers.stages import StageLog
 from tests.support.broker import declare_topology, queue_depth, take_all
 from tests.support.in_flight import waiting_on_a_lock
 from tests.support.outbox import unpublished

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 from sqlalchemy import func, insert, inspect, select, text
 
+from bus.consume import Delivery, Outcome
 from cli.main import main
 from consumers.registry import Consumer
-from consumers.runtime import Delivery, Outcome
 from consumers.tracking import TrackedWork
 from models.core.outbox import OutboxMessage, ProcessedMessage
 from models.core.retention import Pruner

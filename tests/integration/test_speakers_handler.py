@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from consumers.runtime import Delivery, Outcome
+from bus.consume import Delivery, Outcome
 from consumers.speakers import CONSUMER
 from consumers.tracking import TrackedWork
 from models.accounts.users import create_user

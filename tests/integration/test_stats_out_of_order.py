@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from consumers.runtime import Delivery, Outcome
+from bus.consume import Delivery, Outcome
 from consumers.stats import CONSUMER
 from consumers.tracking import TrackedWork
 from models.accounts.users import create_user

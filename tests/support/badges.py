@@ -52,7 +52,7 @@ def attendees_for(client, db, token: str, event_id: str, names: list[str], *,
                   cancel: int | None = None) -> dict[str, str]:
     """Attendees of `event_id` (one "Full conference" ticket, one order); the attendee at
     index `cancel` is cancelled. Returns name → check-in secret of the active ones."""
-    from models.ticketing.orders import AttendeeDetails, place_order
+    from models.ticketing.orders.place import AttendeeDetails, place_order
     from models.ticketing.tables import Attendee
 
     r = client.post("/v1/tickets", headers=auth(token), json=doc(

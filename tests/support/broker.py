@@ -6,10 +6,10 @@ import json
 
 import pika
 
-from consumers.runtime import Delivery, parse_delivery
+from bus.connection import connection_parameters
+from bus.consume import Delivery, parse_delivery
 from contracts.topology import node_urls
 from models.core.config import Config
-from producers.broker import connection_parameters
 from producers.declare import declare_all
 from tests.support.services import rabbitmqctl
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from consumers.runtime import Delivery
+from bus.consume import Delivery
 from consumers.tracking import claim_new
 from models.core.uow import UnitOfWork
 from tests.support.outbox import outbox_rows

@@ -159,8 +159,8 @@ class BrokerPeer:
     def __init__(self, amqp_url: str, device_id: str) -> None:
         import pika
 
+        from bus.connection import connection_parameters
         from contracts.topology import EXCHANGE
-        from producers.broker import connection_parameters
 
         self._pika = pika
         self.exchange = EXCHANGE

@@ -14,9 +14,9 @@ from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.catalog.tables import Event
 from models.core.db import Database
-from models.ticketing.cancel import cancel_order
 from models.ticketing.invitations import invite_staff, respond_to_invitation
-from models.ticketing.orders import AttendeeDetails, place_order
+from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.place import AttendeeDetails, place_order
 from models.ticketing.tables import Attendee, CheckInScan
 
 PASSWORD = "password123"
@@ -30,11 +30,17 @@ class DoorWorld:
     stranger: User
     event: Event
     attendees: dict[str, Attendee]  # by first name; guests as "Guest 01".."Guest 25"
+    identifiers: dict[int, str]  # order id -> the order's random identifier
 
     def secret(self, first_name: str) -> str:
         return self.attendees[first_name].checkin_secret
 
     def order_code(self, first_name: str) -> str:
+        attendee = self.attendees[first_name]
+        return f"{self.identifiers[attendee.order_id]}-{attendee.id}"
+
+    def id_code(self, first_name: str) -> str:
+        """The guessable `<order id>-<attendee id>` that opens nothing."""
         attendee = self.attendees[first_name]
         return f"{attendee.order_id}-{attendee.id}"
 
@@ -57,10 +63,12 @@ def make_door_world(db: Database) -> DoorWorld:
                                                            "max_order": 50})
     speaker = catalog.create_ticket(db, owner, event.id, {"name": "Speaker", "quantity": 10})
     attendees: dict[str, Attendee] = {}
+    identifiers: dict[int, str] = {}
 
     def order(*people: tuple[int, str, str, str | None], user: User = buyer,
               at: Event = event) -> list[Attendee]:
         placed = place_order(db, user, at.id, [AttendeeDetails(*p) for p in people])
+        identifiers[placed.order.id] = placed.order.identifier
         for a in placed.attendees:
             attendees[a.first_name if a.first_name != "Guest" else f"Guest {a.last_name}"] = a
         return placed.attendees
@@ -75,7 +83,7 @@ def make_door_world(db: Database) -> DoorWorld:
     other = _event(db, owner, "Another Conference")
     elsewhere = catalog.create_ticket(db, owner, other.id, {"name": "Other", "quantity": 5})
     order((elsewhere.id, "Linus", "Elsewhere", "linus@example.com"), at=other)
-    return DoorWorld(owner, staff, stranger, event, attendees)
+    return DoorWorld(owner, staff, stranger, event, attendees, identifiers)
 
 
 def scans_of(db: Database, attendee: Attendee) -> list[CheckInScan]:

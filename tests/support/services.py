@@ -10,6 +10,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from typing import NoReturn
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import sqlalchemy as sa
@@ -76,6 +77,21 @@ def rabbitmqctl(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 def has_rabbitmqctl() -> bool:
     return bool(shutil.which("rabbitmqctl") or os.path.exists("/usr/sbin/rabbitmqctl"))
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing_service(reason: str) -> NoReturn:
+    """Skip the test for want of a tool or service, except in CI (`CI=true`), where the
+    README's guarantees rest on these tests: there a missing service fails the run."""
+    import pytest
+
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a missing service fails the run, it is not skipped)",
+                    pytrace=False)
+    pytest.skip(reason)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ def random_secret_key() -> str:
 
 def remove_run_users(config) -> None:
     """Delete every broker user of this run (best effort: the broker may be gone)."""
-    from producers.broker_admin import BrokerAdmin, BrokerAdminError
+    from brokerops.admin import BrokerAdmin, BrokerAdminError
 
     admin = BrokerAdmin.from_config(config)
     with contextlib.suppress(BrokerAdminError):

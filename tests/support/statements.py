@@ -17,14 +17,14 @@ def _engines(db) -> list:
 
 
 @contextmanager
-def statements(db) -> Iterator[list[str]]:
-    """The SQL statements the engines run meanwhile, each up to its first "(" (PREPAREs
-    left out: once per connection, not per request)."""
-    seen: list[str] = []
+def executed(db) -> Iterator[list[tuple[str, object]]]:
+    """Every (statement, parameters) the engines run meanwhile, whole, PREPAREs left out
+    (once per connection, not per request)."""
+    seen: list[tuple[str, object]] = []
 
-    def record(conn, cursor, statement, *_):
+    def record(conn, cursor, statement, parameters, *_):
         if not statement.startswith("PREPARE"):
-            seen.append(statement.split("(")[0].strip())
+            seen.append((statement, parameters))
 
     for engine in _engines(db):
         event.listen(engine, "before_cursor_execute", record)
@@ -33,6 +33,16 @@ def statements(db) -> Iterator[list[str]]:
     finally:
         for engine in _engines(db):
             event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def statements(db) -> Iterator[list[str]]:
+    """The SQL statements the engines run meanwhile, each up to its first "(" (PREPAREs
+    left out). Read it after the block."""
+    heads: list[str] = []
+    with executed(db) as seen:
+        yield heads
+    heads.extend(statement.split("(")[0].strip() for statement, _ in seen)
 
 
 @dataclass

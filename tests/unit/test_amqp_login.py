@@ -3,8 +3,8 @@ gives each process its own broker user; every node's URL then carries that user.
 
 from __future__ import annotations
 
+from bus.connection import connection_parameters
 from models.core.config import Config
-from producers.broker import connection_parameters
 
 NODES = "amqp://rabbit-1:5672/%2F,amqp://old:creds@rabbit-2/%2F"
 

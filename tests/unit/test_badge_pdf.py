@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from consumers.badge_pdf import render_badges
-from models.badges.input import DEFAULT_TEMPLATE, clean_template, parse_csv
+from models.badges.input import clean_template, parse_csv
 from models.core.errors import Invalid
+from printing.render import render_badges
 from tests.support.pdfs import pdf_pages_text
 
 
@@ -33,7 +33,7 @@ def test_unicode_names_are_rendered_and_progress_reported(tmp_path):
 
 def test_no_rows_is_an_error_and_writes_nothing(tmp_path):
     with pytest.raises(ValueError):
-        render_badges([], DEFAULT_TEMPLATE, tmp_path / "e.pdf")
+        render_badges([], clean_template(None), tmp_path / "e.pdf")
     assert not (tmp_path / "e.pdf").exists()
 
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import click
 import pytest
 
+from brokerops.roles import backend_roles
 from contracts.topology import QUEUES, node_urls
 from models.core.config import Config
-from producers.broker_roles import backend_roles
 from tests.support.compose import (
     BASE,
     CLUSTER,

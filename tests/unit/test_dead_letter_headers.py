@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pika
 
-from producers.broker import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
-from producers.deadletters import replay_dead
+from brokerops.deadletters import replay_dead
+from bus.messages import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
 
 
 class RecordingChannel:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import inspect
 
+from brokerops.management import RELAY_CONNECTION_NAME, ManagementClient
 from models.core.config import Config
-from producers.management import RELAY_CONNECTION_NAME, ManagementClient
 from producers.publisher import ConfirmingPublisher
 
 

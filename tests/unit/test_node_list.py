@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bus.connection import HEARTBEAT_S, connection_parameters
 from contracts.topology import node_urls
 from models.core.config import Config
-from producers.broker import HEARTBEAT_S, connection_parameters
 
 CLUSTER = ("amqp://u:p@rabbit-1:5672/venue,amqp://u:p@rabbit-2:5673/venue,"
            " amqp://u:p@rabbit-3/venue?heartbeat=5")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pika
 from pika.exceptions import NackError
 
-from consumers.runtime import ConsumerLoop, Delivery, LoopSettings
+from bus.consume import ConsumerLoop, Delivery, LoopSettings
 
 
 class Connection:

@@ -1,4 +1,4 @@
-"""ResourceSchema.dump renders a dict of values by its own plan (api/jsonapi.py): for
+"""ResourceSchema.dump renders a dict of values by its own plan (api/jsonapi/dump.py): for
 every resource schema of the API and every kind of value its fields take, the answer is
 marshmallow's, missing members, None and odd types included."""
 

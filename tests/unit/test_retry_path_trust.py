@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pika
 
-from consumers.runtime import ConsumerLoop, LoopSettings, parse_delivery
-from producers.broker import ORIGIN_HEADER, PUBLISHER_HEADER
+from bus.consume import ConsumerLoop, LoopSettings, parse_delivery
+from bus.messages import ORIGIN_HEADER, PUBLISHER_HEADER
 
 
 class Method:

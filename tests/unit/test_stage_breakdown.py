@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench import stages
-from producers.stages import StageLog
+from bus.stages import StageLog
 
 
 def event(**late: float) -> dict[str, float]:

@@ -11,7 +11,7 @@ import pytest
 from api.errors import ApiError
 from api.order_input import on_site_tickets
 from models.core.errors import Invalid
-from models.ticketing.checkin import _new_entries, check_device_rules
+from models.ticketing.checkin.patch import _new_entries, check_device_rules
 from models.ticketing.discounts import Discount
 from models.ticketing.stats.service import Deltas, collect, fact_of
 from models.ticketing.tables import DiscountCode

@@ -22,7 +22,6 @@ from tests.support.device import (
     wait_still,
     wait_until,
 )
-from tests.support.services import has_rabbitmqctl
 
 
 @pytest.fixture
@@ -153,7 +152,7 @@ def test_duplicate_command_id_is_ignored_even_after_a_restart(agent, peer, media
         restarted.close()
 
 
-@pytest.mark.skipif(not has_rabbitmqctl(), reason="needs rabbitmqctl to close a connection")
+@pytest.mark.usefixtures("rabbitmqctl_at_hand")
 def test_broker_connection_loss_keeps_playing_then_reconnects_and_obeys(
         agent, peer, media, device_id, amqp_url):
     peer.send(cmd("play", device_id, query=media.url("tone30.wav")))

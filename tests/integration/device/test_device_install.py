@@ -1,6 +1,7 @@
-"""The device as a Pi gets it: a fresh virtualenv with `pip install '<repo>[device]'` and
-nothing else. No server package may be importable there, every device module must import,
-and the real agent (`venuebus device run`) must play a song commanded over this
+"""The device as a Pi gets it: a fresh virtualenv with `pip install <repo>/pi` (the
+speaker's own distribution) and nothing else. It installs the device, bus and contracts
+packages alone, no server package may be importable there, every device module must
+import, and the real agent (`python -m device run`) must play a song commanded over this
 run's broker. A server import anywhere on the device's path fails here, which a check of
 `sys.modules` in the development venv (where every package is installed) cannot do."""
 
@@ -32,13 +33,17 @@ NOT_SHIPPED = (".git", ".venv", "var", "build", "*.egg-info", "node_modules", "_
                ".pytest_cache", ".ruff_cache", "tests", "bench", "docs", "docker")
 
 # what the agent's process loads (the setup server, a separate process, may use Flask)
-AGENT_PATH = ("cli.main", "cli.device", "device.agent", "device.media_server")
+AGENT_PATH = ("device.cli", "device.agent", "device.media_server")
+# the repository's top-level packages; the Pi gets the first three
+SHIPPED = ("device", "bus", "contracts")
+NOT_SHIPPED_PACKAGES = ("api", "models", "producers", "consumers", "brokerops", "cli",
+                        "migrations")
 # installed on the device, or importable from the wheel, but not for the agent to load
 NOT_FOR_THE_AGENT = ("models", "api", "flask")
 
 PROBE = """
 import importlib, importlib.metadata as md, importlib.util, json, pkgutil, sys
-agent_path, not_for_the_agent, server_modules = (json.loads(a) for a in sys.argv[1:])
+agent_path, not_for_the_agent, server_modules, project = (json.loads(a) for a in sys.argv[1:])
 for name in agent_path:
     importlib.import_module(name)
 loaded_by_the_agent_path = [m for m in not_for_the_agent + server_modules if m in sys.modules]
@@ -52,17 +57,20 @@ print(json.dumps({
     "loaded_by_the_agent_path": loaded_by_the_agent_path,
     "models_or_api_loaded": [m for m in ("models", "api") if m in sys.modules],
     "distributions": sorted(d.metadata["Name"] for d in md.distributions()),
+    "top_level": sorted({f.parts[0] for f in md.distribution("venuebus-device").files
+                         if not f.parts[0].endswith(".dist-info") and f.parts[0] != ".."}),
+    "project_importable": [m for m in project if importlib.util.find_spec(m)],
     "server_importable": [m for m in server_modules if importlib.util.find_spec(m)],
 }))
 """
-# `venuebus` as its console script runs it, noting at exit what the process had loaded
+# `python -m device` as the Pi runs it, noting at exit what the process had loaded
 RUN_REPORTING_MODULES = """
 import atexit, json, sys
 report, forbidden = sys.argv[1], json.loads(sys.argv[2])
-sys.argv = ["venuebus", *sys.argv[3:]]
+sys.argv = ["venuebus-device", *sys.argv[3:]]
 atexit.register(lambda: open(report, "w").write(json.dumps(
     [m for m in forbidden if m in sys.modules])))
-from cli.main import main
+from device.cli import main
 main()
 """
 
@@ -72,15 +80,15 @@ def normalized(name: str) -> str:
 
 
 def server_only_distributions() -> set[str]:
-    """The server extra's distributions that neither the device extra nor the base
-    dependencies also need (read from pyproject.toml, so a new server dependency counts)."""
+    """The server extra's distributions that the device's distribution does not also need
+    (read from the pyproject files, so a new server dependency counts)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pi = tomllib.loads((ROOT / "pi" / "pyproject.toml").read_text())["project"]
 
     def names(requirements: list[str]) -> set[str]:
         return {normalized(re.match(r"[A-Za-z0-9._-]+", r).group()) for r in requirements}
 
-    extras = project["optional-dependencies"]
-    return names(extras["server"]) - names(extras["device"]) - names(project["dependencies"])
+    return names(project["optional-dependencies"]["server"]) - names(pi["dependencies"])
 
 
 def isolated_env() -> dict[str, str]:
@@ -92,7 +100,7 @@ def isolated_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def device_python(tmp_path_factory) -> Path:
-    """A fresh venv with the project installed (not editable) with only its device extra.
+    """A fresh venv with the device's distribution (pi/) installed, not editable.
     Built from a copy of the sources: pip builds in the source tree, and a stale build/
     there could put modules into the wheel that the repository no longer has."""
     tmp = tmp_path_factory.mktemp("device-install")
@@ -106,7 +114,7 @@ def device_python(tmp_path_factory) -> Path:
     python = venv / "bin" / "python"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-compile", f"{source}[device]"], capture_output=True, text=True, timeout=300,
+         "--no-compile", str(source / "pi")], capture_output=True, text=True, timeout=300,
         cwd=tmp, env=isolated_env())
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return python
@@ -115,7 +123,7 @@ def device_python(tmp_path_factory) -> Path:
 def test_the_device_install_has_no_server_package_and_imports_every_device_module(
         device_python, tmp_path):
     probe = subprocess.run([str(device_python), "-c", PROBE, *map(json.dumps, (
-        AGENT_PATH, NOT_FOR_THE_AGENT, SERVER_MODULES))],
+        AGENT_PATH, NOT_FOR_THE_AGENT, SERVER_MODULES, NOT_SHIPPED_PACKAGES))],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path,
                            env=isolated_env())
 
@@ -126,7 +134,10 @@ def test_the_device_install_has_no_server_package_and_imports_every_device_modul
     assert found["models_or_api_loaded"] == []  # nor by the setup server
     installed = {normalized(name) for name in found["distributions"]}
     assert installed & server_only_distributions() == set()
-    assert {"python-vlc", "yt-dlp", "pika", "venuebus"} <= installed
+    assert {"python-vlc", "yt-dlp", "pika", "venuebus-device"} <= installed
+    assert "venuebus" not in installed
+    assert found["top_level"] == sorted(SHIPPED)
+    assert found["project_importable"] == []
     # the installed copy ran, not the worktree's sources
     assert found["device_file"].startswith(str(device_python.parents[1]))
     assert {"device.agent", "device.setup_server", "device.media_server"} <= set(
@@ -142,7 +153,7 @@ def test_the_agent_from_the_device_install_plays_what_the_broker_commands(
                 json.dumps([*NOT_FOR_THE_AGENT, *SERVER_MODULES])]
     with open(log, "wb") as log_file:
         agent = subprocess.Popen(
-            [*venuebus, "device", "run", "--id", device_id, "--amqp-url", amqp_url,
+            [*venuebus, "run", "--id", device_id, "--amqp-url", amqp_url,
              "--media-hosts", "127.0.0.1",
              "--audio-file", str(out), "--state-dir", str(tmp_path / "state")],
             cwd=tmp_path, env=isolated_env(), stdout=log_file, stderr=subprocess.STDOUT)

@@ -5,40 +5,13 @@ and changes nothing."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
-from tests.support.api import JSONAPI, assert_error, auth, create_event, doc, sign_up
-from tests.support.snapshot import database_rows
-from tests.support.ticketing import make_ticket, onsite, person
+from tests.support.api import JSONAPI, auth, doc
+from tests.support.snapshot import database_rows, refused
+from tests.support.ticketing import person
 
 HUGE, BIG_ID = 2**70, 2**63
-
-
-@pytest.fixture
-def shop(api):
-    """(token, event id, ticket id, attendee id) of an owner with a completed on-site
-    order of one attendee, on the parametrised database."""
-    owner = sign_up(api.client, "owner@example.com")
-    event_id = create_event(api.client, owner)  # 2027-03-01 09:00 to 03-02 18:00 UTC
-    ticket = make_ticket(api.client, owner, event_id, 5)
-    r = onsite(api.client, owner, event_id, [{"id": ticket, "quantity": 1}])
-    return owner, event_id, ticket, r.get_json()["included"][0]["id"]
-
-
-@pytest.fixture
-def quiet_log(caplog):
-    """Asserts afterwards that nothing was logged at ERROR (no unhandled traceback)."""
-    caplog.set_level(logging.ERROR)
-    yield
-    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
-
-
-def refused(api, before, r, status: int, code: str | None = None) -> dict:
-    err = assert_error(r, status, code)
-    assert database_rows(api.db) == before
-    return err
 
 
 @pytest.mark.parametrize("body", [

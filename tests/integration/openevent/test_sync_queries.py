@@ -12,8 +12,8 @@ from sqlalchemy import event
 
 from models.accounts.users import create_user
 from models.catalog import events as catalog
-from models.ticketing.checkin import check_in_attendee
-from models.ticketing.orders import place_onsite_order
+from models.ticketing.checkin.scan import check_in_attendee
+from models.ticketing.orders.place import place_onsite_order
 from tests.support.openevent import app_headers, session_login
 
 SYNC = ("/v1/events/{}/attendees?include=order,ticket,event&fields[event]=id"

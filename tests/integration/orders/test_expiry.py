@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models.core.base import utcnow
-from models.ticketing.expiry import ExpiryLoop, expire_due_orders
+from models.ticketing.orders.expire import ExpiryLoop, expire_due_orders
 from models.ticketing.tables import Attendee, DiscountCode
 from tests.support.api import auth, doc
 from tests.support.concurrency import race

@@ -10,7 +10,7 @@ import pytest
 from api.app import create_app
 from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
-from models.ticketing.expiry import expire_due_orders
+from models.ticketing.orders.expire import expire_due_orders
 from models.ticketing.tables import Payment
 from tests.support.api import auth
 from tests.support.concurrency import race

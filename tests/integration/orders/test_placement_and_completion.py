@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
-from models.ticketing.expiry import expire_due_orders
+from models.ticketing.orders.expire import expire_due_orders
 from models.ticketing.tables import Order
 from tests.support.api import auth, doc
 from tests.support.orders import buy, make_due, order_row, outbox, patch_status, sold

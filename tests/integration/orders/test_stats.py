@@ -8,12 +8,12 @@ import json
 
 from sqlalchemy import select
 
-from consumers.runtime import Delivery
+from bus.consume import Delivery
 from consumers.stats import CONSUMER
 from consumers.tracking import TrackedWork
 from models.core.base import utcnow
 from models.core.outbox import OutboxMessage
-from models.ticketing.expiry import expire_due_orders
+from models.ticketing.orders.expire import expire_due_orders
 from models.ticketing.stats.service import Deltas, collect
 from tests.support.api import auth
 from tests.support.orders import buy, make_due, patch_status

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from models.accounts.users import authenticate
-from models.ticketing import checkin
+from models.ticketing.checkin import scan as checkin
 from models.ticketing.tables import CheckInScan
 from tests.support.api import auth, error, invite, sign_up
 from tests.support.concurrency import race

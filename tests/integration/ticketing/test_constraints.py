@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from models.ticketing.orders import place_onsite_order
+from models.ticketing.orders.place import place_onsite_order
 
 
 def raw(db, sql: str, **params) -> None:

@@ -1,4 +1,4 @@
-"""The door desk's service (models.ticketing.door) on the real database: codes are looked
+"""The door desk's service (models.ticketing.checkin.desk) on the real database: codes are looked
 up within the door's event only, search is bounded, and every scan goes through the
 check-in service, so a resent nonce never counts twice."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
-from models.ticketing import door
+from models.ticketing.checkin import desk as door
 from tests.support.door import GUESTS, DoorWorld, make_door_world, scans_of
 
 
@@ -42,8 +42,9 @@ def test_second_entry_says_already_inside_and_a_resent_nonce_counts_once(db, wor
 
 def test_codes_of_another_event_or_another_order_open_nothing(db, world):
     linus = world.attendees["Linus"]
-    wrong_order = f"{world.attendees['Alan'].order_id}-{world.attendees['Ada'].id}"
-    for code in (world.secret("Linus"), f"{linus.order_id}-{linus.id}", wrong_order,
+    alan = world.attendees["Alan"]
+    wrong_order = f"{world.identifiers[alan.order_id]}-{world.attendees['Ada'].id}"
+    for code in (world.secret("Linus"), world.order_code("Linus"), wrong_order,
                  "no-such-secret"):
         with pytest.raises(NotFound):
             _scan(db, world, code)

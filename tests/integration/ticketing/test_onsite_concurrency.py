@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from models.catalog.tables import Ticket
 from models.core.errors import Conflict
-from models.ticketing.orders import place_onsite_order
+from models.ticketing.orders.place import place_onsite_order
 from models.ticketing.tables import Attendee, Order
 from tests.support.concurrency import race
 

@@ -8,7 +8,7 @@ from models.accounts.users import authenticate
 from models.catalog.tables import Ticket
 from models.core.errors import Conflict
 from models.ticketing.discounts import get_discount_code
-from models.ticketing.orders import AttendeeDetails, place_order
+from models.ticketing.orders.place import AttendeeDetails, place_order
 from models.ticketing.tables import Order
 from tests.support.api import auth, create_event, doc, error, sign_up
 from tests.support.concurrency import race

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from consumers.runtime import Delivery, Permanent
+from bus.consume import Delivery, Permanent
 from consumers.stats import CONSUMER, update_ticketing_stats
 from consumers.tracking import TrackedWork
 from contracts.topology import EXCHANGE, queue_name
@@ -18,11 +18,11 @@ from models.catalog import feedback
 from models.catalog.tables import Ticket
 from models.core.base import utcnow
 from models.core.uow import UnitOfWork
-from models.ticketing import checkin
-from models.ticketing.cancel import cancel_order
-from models.ticketing.completion import complete_order
-from models.ticketing.expiry import expire_due_orders
-from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.checkin import scan as checkin
+from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.complete import complete_order
+from models.ticketing.orders.expire import expire_due_orders
+from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.stats.service import get_event_stats
 from models.ticketing.tables import Order
 from producers.publisher import ConfirmingPublisher
@@ -30,7 +30,6 @@ from producers.relay import Relay
 from tests.support.api import auth
 from tests.support.broker import bound_keys, declare_topology, take_all
 from tests.support.deliveries import routed_to
-from tests.support.services import has_rabbitmqctl
 
 
 def activity(db, shop):
@@ -100,7 +99,7 @@ def kinds_counted_by_stats(db, deliveries: list[Delivery]) -> set[str]:
     return counted
 
 
-@pytest.mark.skipif(not has_rabbitmqctl(), reason="reads the bindings with rabbitmqctl")
+@pytest.mark.usefixtures("rabbitmqctl_at_hand")
 def test_the_broker_routes_to_the_stats_queue_exactly_the_events_the_handler_counts(
         db, shop, own_vhost):
     """The bindings as RabbitMQ holds them once the topology is declared: every kind of

@@ -11,9 +11,9 @@ from consumers.stats import CONSUMER
 from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.core.base import utcnow
-from models.ticketing.checkin import check_in_attendee
+from models.ticketing.checkin.scan import check_in_attendee
 from models.ticketing.invitations import invite_staff, respond_to_invitation
-from models.ticketing.orders import place_onsite_order
+from models.ticketing.orders.place import place_onsite_order
 from tests.support.deliveries import handle, routed_to
 from tests.support.pages import csrf_token
 

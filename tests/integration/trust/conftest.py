@@ -9,13 +9,13 @@ from collections.abc import Iterator
 import pika
 import pytest
 
+from brokerops.admin import BrokerAdmin
 from consumers.provisioner import provision_speakers
 from models.accounts.users import create_user
 from models.core.config import Config
 from models.core.db import Database
 from models.speakers.identity import device_amqp_url
 from models.speakers.service import register_speaker
-from producers.broker_admin import BrokerAdmin
 from producers.declare import declare_all
 from tests.support.deliveries import handle, recorded
 

@@ -13,18 +13,18 @@ import pika
 import pytest
 from click.testing import CliRunner
 
+from brokerops.admin import BrokerAdmin, BrokerAdminError
+from brokerops.dead_letter_access import dead_letters, replay_dead_letters
+from brokerops.management import ManagementClient
+from brokerops.roles import backend_roles, grant_roles
+from bus.connection import connection_parameters
 from cli.broker import broker_users
 from consumers.provisioner import grant_device, revoke_device
 from contracts.speakers import command_queue
 from contracts.topology import EXCHANGE, QUEUES, dead_queue, queue_name
 from models.core.config import Config, with_login
 from models.speakers.identity import broker_password_hash, device_amqp_url
-from producers.broker import connection_parameters
-from producers.broker_admin import BrokerAdmin, BrokerAdminError
-from producers.broker_roles import backend_roles, grant_roles
-from producers.dead_letter_access import dead_letters, replay_dead_letters
 from producers.declare import declare_all
-from producers.management import ManagementClient
 
 
 @pytest.fixture

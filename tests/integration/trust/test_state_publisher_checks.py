@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import pika
 import pytest
 
+from bus.messages import ATTEMPT_HEADER, ORIGIN_HEADER, PUBLISHER_HEADER
 from consumers.app import build_consumer
 from contracts.speakers import state_key
 from contracts.topology import EXCHANGE, dead_queue
 from models.speakers.identity import broker_user
 from models.speakers.tables import Speaker
-from producers.broker import ATTEMPT_HEADER, ORIGIN_HEADER, PUBLISHER_HEADER
 from tests.support.processes import wait_until
 
 

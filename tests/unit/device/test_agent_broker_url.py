@@ -9,7 +9,7 @@ import json
 
 from click.testing import CliRunner
 
-from cli.device import agent_amqp_url, device
+from device.cli import agent_amqp_url, device
 
 BACKEND = "amqp://guest:guest@127.0.0.1:5672/%2F"
 OWN = "amqp://speaker-7:device-token@127.0.0.1:5672/%2F"

@@ -1,0 +1,32 @@
+"""The thin JSON:API 1.0 envelope: parse documents in, render resources and lists out.
+
+One module per concern: `dump` (ResourceSchema and its fast dump), `parsing` (request
+documents), `rendering` (resource objects and the document envelope), `compound`
+(`include=`), `pages` (pagination). The public names are re-exported here."""
+
+from api.jsonapi.compound import (
+    MAX_INCLUDE_DEPTH,
+    RESOURCE_TYPES,
+    ResourceType,
+    ToMany,
+    compound,
+    include_paths,
+    resource_type,
+)
+from api.jsonapi.dump import ResourceSchema, dasherize
+from api.jsonapi.pages import page_args, page_document
+from api.jsonapi.parsing import (
+    ACCEPTED_TYPES,
+    load_attributes,
+    parse_resource,
+    relationship_id,
+    request_json,
+)
+from api.jsonapi.rendering import document, resource, sparse_fields
+
+__all__ = [
+    "ACCEPTED_TYPES", "MAX_INCLUDE_DEPTH", "RESOURCE_TYPES", "ResourceSchema",
+    "ResourceType", "ToMany", "compound", "dasherize", "document", "include_paths",
+    "load_attributes", "page_args", "page_document", "parse_resource", "relationship_id",
+    "request_json", "resource", "resource_type", "sparse_fields",
+]

@@ -1,0 +1,64 @@
+"""Strings the API accepts: no NUL and no control character that means nothing in text.
+
+PostgreSQL refuses NUL in `text` (a driver error, once a 500), and a C0 control or DEL
+in a name, an email or a code only hides what it says. Tab, line feed and carriage return
+stay: free text has lines. Every string input passes here: JSON bodies (keys too) through
+`parse_json`, and the query string, form fields and path segments before any view."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, request
+
+from api.errors import ApiError
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# how a control character can appear in JSON text: an escape (\u00XX, \b, \f) or a raw
+# DEL (JSON forbids raw C0 characters in strings; the parser refuses them as invalid JSON)
+_MAY_HOLD_CONTROL = re.compile(rb"\\u00|\\b|\\f|\x7f")
+
+
+def _refuse(where: str, *, pointer: str | None = None, parameter: str | None = None):
+    return ApiError(422, "control_character", f"{where} holds a NUL or another control "
+                    "character that has no place in text", pointer=pointer,
+                    parameter=parameter)
+
+
+def check_json_strings(value: Any, raw: bytes | str, parameter: str | None = None) -> None:
+    """422 `control_character` pointing at the first member of the decoded document
+    `value` (parsed from `raw`) whose key or string value holds a control character; at
+    the query `parameter` instead when the document came from one."""
+    if not _MAY_HOLD_CONTROL.search(raw.encode() if isinstance(raw, str) else raw):
+        return
+    stack = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if CONTROL.search(node):
+                raise _refuse(f"The value at {path or '/'}", pointer=None if parameter
+                              else path or "/", parameter=parameter)
+            continue
+        items = node.items() if isinstance(node, dict) else enumerate(node) \
+            if isinstance(node, list) else ()
+        for key, child in items:
+            if isinstance(key, str) and CONTROL.search(key):
+                raise _refuse(f"The member name at {path or '/'}", pointer=None if
+                              parameter else path or "/", parameter=parameter)
+            escaped = str(key).replace("~", "~0").replace("/", "~1")
+            stack.append((child, f"{path}/{escaped}"))
+
+
+def _check_request_strings() -> None:
+    for name, values in (("query parameter", request.args), ("form field", request.form)):
+        for key, value in values.items(multi=True):
+            if CONTROL.search(key) or CONTROL.search(value):
+                raise _refuse(f"The {name} {key!r}", parameter=key)
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and CONTROL.search(value):
+            raise _refuse("The path", parameter=None)
+
+
+def install(app: Flask) -> None:
+    app.before_request(_check_request_strings)
