@@ -32,9 +32,9 @@ SALES_START = DAY - timedelta(days=60)
 
 SEED = """
 INSERT INTO orders (event_id, user_id, status, payment_mode, amount, discount_amount,
-                    discount_uses, created_at, completed_at)
-SELECT :event, :user, 'completed', 'onsite', 50, 0, 0, t, t
-FROM (SELECT :sales_start + g * interval '60 days' / :orders AS t
+                    discount_uses, created_at, completed_at, identifier)
+SELECT :event, :user, 'completed', 'onsite', 50, 0, 0, t, t, substr(md5(g || 'order'), 1, 22)
+FROM (SELECT g, :sales_start + g * interval '60 days' / :orders AS t
       FROM generate_series(1, :orders) g) s;
 INSERT INTO order_lines (order_id, ticket_id, quantity, unit_price, discount)
 SELECT id, :ticket, :units, 25, 0 FROM orders WHERE event_id = :event;
@@ -99,7 +99,7 @@ def deliveries(db, event_id: int):
 
     from sqlalchemy import select
 
-    from consumers.runtime import Delivery
+    from bus.consume import Delivery
     from models.ticketing.tables import Attendee, CheckInScan, Order, OrderLine
 
     def delivery(key: str, data: dict) -> Delivery:

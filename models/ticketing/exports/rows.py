@@ -1,6 +1,7 @@
 """The rows of each export kind, as one streamed query each (a server-side cursor on
 PostgreSQL): memory holds one chunk of rows, whatever the event's size. Column names are
-Open Event's where it has the column (its attendee and order CSVs)."""
+Open Event's where it has the column (its attendee and order CSVs); `Order#` is the
+order's identifier, the code its tickets carry."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ Cell = str | int | Decimal | None
 
 
 def _attendees(event_id: int) -> Select:
-    return (select(Order.id, Order.created_at, Order.status, Order.payment_mode,
+    return (select(Order.identifier, Order.created_at, Order.status, Order.payment_mode,
                    Ticket.name, Ticket.price, Ticket.type, Attendee.id, Attendee.first_name,
                    Attendee.last_name, Attendee.email, Attendee.is_checked_in,
                    Attendee.is_checked_out)
@@ -32,7 +33,7 @@ def _attendees(event_id: int) -> Select:
 def _orders(event_id: int) -> Select:
     units = (select(OrderLine.order_id, func.sum(OrderLine.quantity).label("units"))
              .group_by(OrderLine.order_id).subquery())
-    return (select(Order.id, Order.created_at, Order.status, Order.payment_mode,
+    return (select(Order.identifier, Order.created_at, Order.status, Order.payment_mode,
                    Order.amount, units.c.units, DiscountCode.code, User.email)
             .join(units, units.c.order_id == Order.id)
             .join(User, User.id == Order.user_id)

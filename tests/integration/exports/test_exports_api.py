@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from consumers.exports import CONSUMER
 from models.core.outbox import OutboxMessage
 from models.ticketing.exports.tables import Export
+from models.ticketing.tables import Order
 from tests.support.api import assert_error, auth, create_event, doc, make_staff, sign_up
 from tests.support.deliveries import give_up, handle, routed_to
 from tests.support.orders import user_named
@@ -69,6 +70,9 @@ def test_an_attendee_export_is_written_with_open_events_columns_and_no_formula(c
                                  "Ticket Name", "Ticket Price", "Ticket Type"]
     assert [(row["First Name"], row["Last Name"]) for row in rows] == [
         ("'" + EVIL, "'+SUM(1,2)"), ("Grace", "Hopper")]
+    with db.session() as s:
+        identifier = s.scalar(select(Order.identifier))
+    assert [row["Order#"] for row in rows] == [identifier] * 2  # the code on the tickets
 
 
 def test_an_xlsx_export_holds_text_where_a_formula_was_sent(client, db):
