@@ -12,11 +12,11 @@ from decimal import Decimal
 from sqlalchemy import and_, select, update
 
 from models.core.errors import DomainError
-from models.ticketing.cancel import cancel_order
-from models.ticketing.checkin import check_in_attendee, check_out_attendee
-from models.ticketing.completion import complete_order
-from models.ticketing.expiry import expire_due_orders
-from models.ticketing.orders import AttendeeDetails, place_onsite_order, place_order
+from models.ticketing.checkin.scan import check_in_attendee, check_out_attendee
+from models.ticketing.orders.cancel import cancel_order
+from models.ticketing.orders.complete import complete_order
+from models.ticketing.orders.expire import expire_due_orders
+from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.tables import Attendee, CheckInScan, Order, OrderLine
 from models.ticketing.timeline.tables import TimelineBucket
 
