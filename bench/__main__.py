@@ -7,7 +7,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-ORDER = ["pipeline", "orders", "badges", "speaker", "cluster"]
+ORDER = ["pipeline", "orders", "badges", "dashboard", "speaker", "cluster"]
 
 
 def main(argv: list[str]) -> None:

@@ -1,6 +1,7 @@
 """The rows of each export kind, as one streamed query each (a server-side cursor on
 PostgreSQL): memory holds one chunk of rows, whatever the event's size. Column names are
-Open Event's where it has the column (its attendee and order CSVs)."""
+Open Event's where it has the column (its attendee and order CSVs); `Order#` is the
+order's identifier, the code its tickets carry."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ Cell = str | int | Decimal | None
 
 
 def _attendees(event_id: int) -> Select:
-    return (select(Order.id, Order.created_at, Order.status, Order.payment_mode,
+    return (select(Order.identifier, Order.created_at, Order.status, Order.payment_mode,
                    Ticket.name, Ticket.price, Ticket.type, Attendee.id, Attendee.first_name,
                    Attendee.last_name, Attendee.email, Attendee.is_checked_in,
                    Attendee.is_checked_out)
@@ -32,7 +33,7 @@ def _attendees(event_id: int) -> Select:
 def _orders(event_id: int) -> Select:
     units = (select(OrderLine.order_id, func.sum(OrderLine.quantity).label("units"))
              .group_by(OrderLine.order_id).subquery())
-    return (select(Order.id, Order.created_at, Order.status, Order.payment_mode,
+    return (select(Order.identifier, Order.created_at, Order.status, Order.payment_mode,
                    Order.amount, units.c.units, DiscountCode.code, User.email)
             .join(units, units.c.order_id == Order.id)
             .join(User, User.id == Order.user_id)
@@ -83,6 +84,8 @@ def header_of(kind: str) -> list[str]:
 def rows_of(s: Session, kind: str, event_id: int) -> Iterator[list[Cell]]:
     """The export's rows, oldest first, fetched CHUNK at a time."""
     _, query, cells = KINDS[kind]
-    result = s.execute(query(event_id), execution_options={"yield_per": CHUNK})
+    # a server-side cursor: psycopg2 would otherwise buffer the whole result
+    result = s.execute(query(event_id), execution_options={"yield_per": CHUNK,
+                                                            "stream_results": True})
     for row in result:
         yield [_cell(v) for v in cells(tuple(row))]

@@ -4,20 +4,19 @@ A text cell a spreadsheet would read as a formula or a command (it starts with `
 `-`, `@`, a tab or a carriage return) gets a leading `'`, OWASP's advice: `=HYPERLINK(..)`
 shows as text and no cell of a file we hand out runs anything. Numbers stay numbers.
 
-XLSX comes from XlsxWriter in `constant_memory` mode: it flushes each row to disk once the
-next begins, so memory does not grow with the rows (openpyxl's write-only mode does the
-same in pure Python, several times slower)."""
+XLSX comes from exports/xlsx.py, which streams the sheet row by row as well: memory does
+not grow with the rows in either format."""
 
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import xlsxwriter
-
 from models.ticketing.exports.rows import Cell
+from models.ticketing.exports.xlsx import write_xlsx
 
 RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,21 +40,8 @@ def _csv(path: Path, header: list[str], rows: Iterable[list[Cell]]) -> int:
 
 
 def _xlsx(path: Path, header: list[str], rows: Iterable[list[Cell]]) -> int:
-    # no string is ever taken for a formula, a URL or a number: text stays text
-    book = xlsxwriter.Workbook(str(path), {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False, "tmpdir": str(path.parent)})
-    sheet = book.add_worksheet("export")
-    sheet.write_row(0, 0, header)
-    n = 0
-    for n, row in enumerate(rows, start=1):
-        for col, value in enumerate(row):
-            if isinstance(value, str):
-                sheet.write_string(n, col, neutralise(value))
-            elif value is not None:
-                sheet.write_number(n, col, float(value))
-    book.close()
-    return n
+    return write_xlsx(path, itertools.chain([header], (
+        [neutralise(v) for v in row] for row in rows))) - 1
 
 
 WRITERS = {"csv": _csv, "xlsx": _xlsx}

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from models.ticketing.timeline.tables import TimelineBucket
 
 BUCKET_S = 300
-Key = tuple[int, str, str, datetime]  # event_id, series, key, bucket_at
 
 # routing key -> (the field naming its time, the state it moves to, the default previous)
 ORDER_MOVES = {"order.completed": ("completed_at", "completed", "pending"),
@@ -28,12 +27,15 @@ TIME_FIELDS = {"order.placed": "placed_at", "attendee.checked_in": "checked_in_a
                **{key: move[0] for key, move in ORDER_MOVES.items()}}
 
 
-def bucket_of(at: datetime | str) -> datetime:
-    """The start of the 5-minute bucket (UTC) holding `at`. ValueError if not a time."""
+SPAN_S = {"5m": BUCKET_S, "hour": 3600, "day": 86400}
+
+
+def bucket_of(at: datetime | str, span: str = "5m") -> datetime:
+    """The start of the `span` bucket (UTC) holding `at`. ValueError if not a time."""
     moment = datetime.fromisoformat(at) if isinstance(at, str) else at
     if moment.tzinfo is None:
         raise ValueError(f"time without a zone: {at!r}")
-    seconds = int(moment.timestamp()) // BUCKET_S * BUCKET_S
+    seconds = int(moment.timestamp()) // SPAN_S[span] * SPAN_S[span]
     return datetime.fromtimestamp(seconds, UTC)
 
 
@@ -78,14 +80,19 @@ def collect_timeline(deltas: Counter, routing_key: str, data: dict) -> None:
 
 
 def apply_timeline(s: Session, deltas: Counter) -> None:
-    """Add `deltas` to their buckets in one statement, keys sorted (one lock order)."""
+    """Add `deltas` (by 5-minute bucket) to their 5-minute, hour and day buckets in one
+    statement, keys sorted (one lock order)."""
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[s.bind.dialect.name]
-    rows = [{"event_id": e, "series": series, "key": key, "bucket_at": at,
-             "value": Decimal(deltas[(e, series, key, at)])}
-            for e, series, key, at in sorted(deltas) if deltas[(e, series, key, at)]]
+    spans: Counter = Counter()
+    for (e, series, key, at), value in deltas.items():
+        for span in SPAN_S:
+            spans[(e, series, key, span, bucket_of(at, span))] += value
+    rows = [{"event_id": e, "series": series, "key": key, "span": span, "bucket_at": at,
+             "value": Decimal(spans[(e, series, key, span, at)])}
+            for e, series, key, span, at in sorted(spans) if spans[(e, series, key, span, at)]]
     if not rows:
         return
     stmt = insert(TimelineBucket)
     s.execute(stmt.on_conflict_do_update(
-        index_elements=["event_id", "series", "key", "bucket_at"],
+        index_elements=["event_id", "series", "key", "span", "bucket_at"],
         set_={"value": TimelineBucket.value + stmt.excluded.value}), rows)

@@ -68,7 +68,8 @@ def _door_day(db: Database, event: Event) -> datetime:
     """The UTC day of the latest check-in bucket; before any, the event's first day."""
     with db.session() as s:
         last = s.scalar(select(func.max(TimelineBucket.bucket_at)).where(
-            TimelineBucket.event_id == event.id, TimelineBucket.series == "check_ins"))
+            TimelineBucket.event_id == event.id, TimelineBucket.span == "5m",
+            TimelineBucket.series == "check_ins"))
     moment = last or event.starts_at
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 

@@ -1,16 +1,18 @@
-"""Reading an event's timeline: sums of its 5-minute buckets per 5 minutes, hour or day.
+"""Reading an event's timeline per 5 minutes, hour or day: the rows the stats consumer
+keeps for that span, as they are.
 
-Never reads orders or scans. The cost grows with the buckets in the window (at most 288
-a day per series and key), not with the orders and check-ins they count."""
+Never reads orders or scans, and never sums buckets: the cost grows with the buckets in
+the window (at most 288 a day per series and key for 5 minutes), not with the orders
+and check-ins they count."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
@@ -23,8 +25,6 @@ from models.ticketing.timeline.tables import TimelineBucket
 
 BUCKETS = {"5m": timedelta(minutes=5), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 MAX_BUCKETS = 5000  # a window longer than this many buckets asks for a coarser bucket
-_TRUNC_PG = {"hour": "hour", "day": "day"}
-_TRUNC_SQLITE = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
 
 
 @dataclass
@@ -47,19 +47,13 @@ class Timeline:
         return out
 
 
-def _truncated(s: Session, bucket: str) -> ColumnElement:
-    column = TimelineBucket.bucket_at
-    if bucket == "5m":
-        return column
-    if s.bind.dialect.name == "postgresql":
-        return func.date_trunc(_TRUNC_PG[bucket], func.timezone("UTC", column))
-    return func.strftime(_TRUNC_SQLITE[bucket], column)
-
-
-def _as_utc(value: datetime | str) -> datetime:
-    if isinstance(value, str):  # SQLite's strftime
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _inside_before(s: Session, event_id: int, start: datetime) -> Decimal:
+    """The people inside at `start`: whole days before its day, then its 5 minutes."""
+    t, day = TimelineBucket, bucket_of(start, "day")
+    return Decimal(s.scalar(select(func.coalesce(func.sum(t.value), 0)).where(
+        t.event_id == event_id, t.series == "inside",
+        or_(and_(t.span == "day", t.bucket_at < day),
+            and_(t.span == "5m", t.bucket_at >= day, t.bucket_at < start)))))
 
 
 def check_window(bucket: str, start: datetime, end: datetime) -> None:
@@ -77,22 +71,20 @@ def check_window(bucket: str, start: datetime, end: datetime) -> None:
 
 def get_timeline(db: Database, actor: User, event_id: int, bucket: str,
                  start: datetime, end: datetime) -> Timeline:
-    """The buckets of `event_id` in [start, end) summed per `bucket` (owner, admins,
-    staff; Forbidden otherwise, NotFound for no event). BadParameter for a bad window."""
+    """The `bucket` (5m, hour, day) rows of `event_id` from the one holding `start` to
+    `end` (owner, admins, staff; Forbidden otherwise, NotFound for no event).
+    BadParameter for a bad window."""
     check_window(bucket, start, end)
     with db.session() as s:
         if not can_check_in(s, actor, load_event(s, event_id)):
             raise Forbidden("Only the event's owner or staff can see its timeline")
         t = TimelineBucket
-        at = _truncated(s, bucket).label("at")
-        in_window = (t.event_id == event_id, t.bucket_at >= bucket_of(start), t.bucket_at < end)
-        rows = s.execute(select(t.series, t.key, at, func.sum(t.value))
-                         .where(*in_window).group_by(t.series, t.key, at)
-                         .order_by(t.series, t.key, at)).all()
-        before = s.scalar(select(func.coalesce(func.sum(t.value), 0)).where(
-            t.event_id == event_id, t.series == "inside", t.bucket_at < bucket_of(start)))
-    view = Timeline(event_id, bucket, start, end, inside_before=Decimal(before))
-    for series, key, when, value in rows:
+        rows = s.execute(select(t.series, t.key, t.bucket_at, t.value).where(
+            t.event_id == event_id, t.span == bucket, t.bucket_at >= bucket_of(start, bucket),
+            t.bucket_at < end).order_by(t.series, t.key, t.bucket_at)).all()
+        before = _inside_before(s, event_id, bucket_of(start, bucket))
+    view = Timeline(event_id, bucket, start, end, inside_before=before)
+    for series, key, at, value in rows:
         if value:
-            view.series[series][key].append((_as_utc(when), Decimal(value)))
+            view.series[series][key].append((at, Decimal(value)))
     return view

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from consumers.exports import CONSUMER
 from models.core.outbox import OutboxMessage
 from models.ticketing.exports.tables import Export
+from models.ticketing.tables import Order
 from tests.support.api import assert_error, auth, create_event, doc, make_staff, sign_up
-from tests.support.deliveries import handle, routed_to
+from tests.support.deliveries import give_up, handle, routed_to
 from tests.support.orders import user_named
 from tests.support.ticketing import buy, make_ticket, person
 
@@ -69,6 +70,9 @@ def test_an_attendee_export_is_written_with_open_events_columns_and_no_formula(c
                                  "Ticket Name", "Ticket Price", "Ticket Type"]
     assert [(row["First Name"], row["Last Name"]) for row in rows] == [
         ("'" + EVIL, "'+SUM(1,2)"), ("Grace", "Hopper")]
+    with db.session() as s:
+        identifier = s.scalar(select(Order.identifier))
+    assert [row["Order#"] for row in rows] == [identifier] * 2  # the code on the tickets
 
 
 def test_an_xlsx_export_holds_text_where_a_formula_was_sent(client, db):
@@ -154,3 +158,16 @@ def _counts(db) -> tuple[int, int]:
     with db.session() as s:
         return (s.scalar(select(func.count()).select_from(Export)),
                 s.scalar(select(func.count()).select_from(OutboxMessage)))
+
+
+def test_an_export_that_keeps_failing_is_marked_failed_with_the_reason(client, db):
+    owner, event_id = event_with_attendees(client)
+    export_id = ask(client, owner, event_id).get_json()["data"]["id"]
+    [message] = routed_to(db, "exports")
+    give_up(db, CONSUMER.on_give_up, message, "disk full")
+    attrs = client.get(f"/v1/exports/{export_id}", headers=auth(owner)).get_json()[
+        "data"]["attributes"]
+    assert (attrs["status"], attrs["failure-reason"], attrs["file-url"]) == (
+        "failed", "disk full", None)
+    write_pending(db)  # a late redelivery writes nothing for a failed export
+    assert_error(download(client, owner, export_id), 409, "export_not_ready")

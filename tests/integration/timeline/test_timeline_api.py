@@ -7,7 +7,7 @@ from consumers.stats import CONSUMER
 from tests.support.api import assert_error, auth, create_event, make_staff, sign_up
 from tests.support.deliveries import handle, routed_to
 from tests.support.ticketing import make_ticket, onsite
-from tests.support.timeline_recount import recount
+from tests.support.timeline import recount
 
 
 def _sell(client, db, owner: str, event_id: str) -> None:
