@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from models.core.base import Base
 from models.core.db import Database
+from tests.support.api import assert_error
 
 
 def database_rows(db: Database) -> dict[str, list[tuple]]:
@@ -18,3 +19,12 @@ def database_rows(db: Database) -> dict[str, list[tuple]]:
             key = list(table.primary_key.columns) or list(table.columns)
             out[table.name] = [tuple(r) for r in conn.execute(sa.select(table).order_by(*key))]
     return out
+
+
+def refused(api, before: dict[str, list[tuple]], r, status: int,
+            code: str | None = None) -> dict:
+    """The JSON:API error of `r` (asserted `status` and `code`), after asserting that the
+    database of `api` (anything with a `db`) holds exactly the rows `before`."""
+    err = assert_error(r, status, code)
+    assert database_rows(api.db) == before
+    return err

@@ -9,9 +9,8 @@ import json
 
 import pytest
 
-from tests.integration.edges.test_input_limits import refused
 from tests.support.api import JSONAPI, auth, doc
-from tests.support.snapshot import database_rows
+from tests.support.snapshot import database_rows, refused
 
 BAD = ["\u0000", "a\u0000b", "\u0007", "x\u001b[31m", "\u007f"]
 

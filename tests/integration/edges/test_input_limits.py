@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import JSONAPI, assert_error, auth, doc
-from tests.support.snapshot import database_rows
+from tests.support.api import JSONAPI, auth, doc
+from tests.support.snapshot import database_rows, refused
 from tests.support.ticketing import person
 
 HUGE, BIG_ID = 2**70, 2**63
-
-
-def refused(api, before, r, status: int, code: str | None = None) -> dict:
-    err = assert_error(r, status, code)
-    assert database_rows(api.db) == before
-    return err
 
 
 @pytest.mark.parametrize("body", [
