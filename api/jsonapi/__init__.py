@@ -1,10 +1,12 @@
 """The thin JSON:API 1.0 envelope: parse documents in, render resources and lists out.
 
 One module per concern: `dump` (ResourceSchema and its fast dump), `parsing` (request
-documents), `rendering` (resource objects and the document envelope), `compound`
-(`include=`), `pages` (pagination). The public names are re-exported here."""
+documents), `rendering` (resource objects and the document envelope), `includes`
+(`include=`: compound documents), `pages` (pagination). The public names are
+re-exported here."""
 
-from api.jsonapi.compound import (
+from api.jsonapi.dump import ResourceSchema, dasherize
+from api.jsonapi.includes import (
     MAX_INCLUDE_DEPTH,
     RESOURCE_TYPES,
     ResourceType,
@@ -13,7 +15,6 @@ from api.jsonapi.compound import (
     include_paths,
     resource_type,
 )
-from api.jsonapi.dump import ResourceSchema, dasherize
 from api.jsonapi.pages import page_args, page_document
 from api.jsonapi.parsing import (
     ACCEPTED_TYPES,
