@@ -15,7 +15,7 @@ from api.jsonapi.includes import (
     include_paths,
     resource_type,
 )
-from api.jsonapi.pages import page_args, page_document
+from api.jsonapi.pages import MAX_PAGE_NUMBER, page_args, page_document
 from api.jsonapi.parsing import (
     ACCEPTED_TYPES,
     load_attributes,
@@ -26,7 +26,7 @@ from api.jsonapi.parsing import (
 from api.jsonapi.rendering import document, resource, sparse_fields
 
 __all__ = [
-    "ACCEPTED_TYPES", "MAX_INCLUDE_DEPTH", "RESOURCE_TYPES", "ResourceSchema",
+    "ACCEPTED_TYPES", "MAX_INCLUDE_DEPTH", "MAX_PAGE_NUMBER", "RESOURCE_TYPES", "ResourceSchema",
     "ResourceType", "ToMany", "compound", "dasherize", "document", "include_paths",
     "load_attributes", "page_args", "page_document", "parse_resource", "relationship_id",
     "request_json", "resource", "resource_type", "sparse_fields",
