@@ -51,14 +51,15 @@ def event_resource(event: Event) -> dict:
                     self_link=url_for("events.get_event", event_id=event.id))
 
 
-def _event_tickets(event_ids: list[int]) -> dict[int, list[dict]]:
-    tickets = tickets_of_events(deps.db(), current_user(), event_ids)
+def _event_tickets(event_ids: list[int], limit: int) -> dict[int, list[dict]]:
+    tickets = tickets_of_events(deps.db(), current_user(), event_ids, limit)
     return {eid: [ticket_resource(t) for t in ts] for eid, ts in tickets.items()}
 
 
 resource_type("event", {"owner": "user", "tickets": "ticket"},
               load=lambda ids: [event_resource(e) for e in events_by_ids(deps.db(), ids)],
-              to_many={"tickets": _event_tickets})
+              to_many={"tickets": _event_tickets},
+              paged={"tickets": "/v1/events/{id}/tickets"})
 
 
 @bp.post("/v1/events")

@@ -95,8 +95,8 @@ def _value(column: InstrumentedAttribute, value: Any, path: str) -> Any:
         if kind in (Decimal, float) and isinstance(value, int | float | str) \
                 and not isinstance(value, bool):
             return Decimal(str(value))
-        if kind is str and isinstance(value, str) and "\x00" not in value:
-            return value  # (PostgreSQL refuses NUL in text: the driver would raise)
+        if kind is str and isinstance(value, str):
+            return value  # (NUL never gets here: api/text_input.py refuses it)
         if kind is datetime and isinstance(value, str):  # ISO 8601; no zone means UTC
             at = datetime.fromisoformat(value)
             return at.replace(tzinfo=UTC) if at.tzinfo is None else at

@@ -14,8 +14,9 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from api.errors import JSONAPI
 from api.headers import style_hash
-from api.jsonapi import MAX_INCLUDE_DEPTH, RESOURCE_TYPES
+from api.jsonapi import MAX_INCLUDE_DEPTH, MAX_PAGE_NUMBER, RESOURCE_TYPES
 from api.list_query import COMPARISONS, FILTERABLE
+from api.text_input import NO_CONTROL_PATTERN
 from models.core.queries import ALL_ROWS_CAP, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 bp = Blueprint("openapi", __name__)
@@ -65,8 +66,8 @@ def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
                              {"type": "object", "additionalProperties": {"type": "string"}}),
                     "style": "deepObject", "explode": True})
     if list_of:
-        out.append(_query("page[number]", "1-based page number", {"type": "integer",
-                                                                   "minimum": 1}))
+        out.append(_query("page[number]", "1-based page number", {
+            "type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER}))
         out.append(_query("page[size]", f"Rows per page (default {DEFAULT_PAGE_SIZE}, at "
                           f"most {MAX_PAGE_SIZE}); 0 means every row, unpaginated, up to a "
                           f"hard cap of {ALL_ROWS_CAP} rows (400 `too_many_rows` beyond)",
@@ -85,16 +86,21 @@ def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
 
 
 def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool, *,
-              response: bool) -> dict:
+              response: bool, partial: bool = False) -> dict:
     """A JSON:API document whose `data` is one resource (or a list) of `type_`; a response's
-    resources always carry their id."""
-    name = schema.__name__.removesuffix("Schema")
+    resources always carry their id. A request's resource must carry `attributes` when its
+    schema has required members; a `partial` one (PATCH) requires none of them."""
+    name = schema.__name__.removesuffix("Schema") + ("Patch" if partial else "")
     if name not in spec.components.schemas:
-        spec.components.schema(name, schema=schema)
+        spec.components.schema(name, schema=schema(partial=True) if partial else schema)
     type_schema: dict[str, Any] = {"type": "string"}
     if type_:
         type_schema["enum"] = [type_]
-    resource = {"type": "object", "required": ["type", "id"] if response else ["type"],
+    required = ["type", "id"] if response else ["type"]
+    if not response and not partial and any(
+            f.required and not f.dump_only for f in schema().fields.values()):
+        required.append("attributes")
+    resource = {"type": "object", "required": required,
                 "properties": {
                     "type": type_schema, "id": {"type": "string"},
                     "attributes": {"$ref": f"#/components/schemas/{name}"},
@@ -118,8 +124,9 @@ ERROR_DOCUMENT = {"type": "object", "required": ["errors"], "properties": {
 
 # A token that does not verify is refused even where none is needed (a public read
 # honours a valid one: include= shows more to the owner); with the database down every
-# operation answers 503 database_unavailable (Retry-After: 1).
-ALWAYS_POSSIBLE = {401, 503}
+# operation answers 503 database_unavailable (Retry-After: 1); a control character in any
+# string sent (the query string included) is 422 control_character (api/text_input.py).
+ALWAYS_POSSIBLE = {401, 422, 503}
 # empty or not JSON, over MAX_CONTENT_LENGTH, not JSON by its Content-Type
 BODY_ERRORS = {400, 413, 415}
 
@@ -152,11 +159,13 @@ def build_spec(app: Flask) -> dict[str, Any]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {"summary": meta["summary"], "responses": {}}
             if meta["body"] is not None:
-                op["requestBody"] = _envelope(spec, meta["body"], meta["type"], False,
-                                              response=False)
+                op["requestBody"] = {"required": True, **_envelope(
+                    spec, meta["body"], meta["type"], False, response=False,
+                    partial=method == "PATCH")}
             elif meta["raw_body"] is not None:
                 media_type, schema = meta["raw_body"]
-                op["requestBody"] = {"content": {media_type: {"schema": schema}}}
+                op["requestBody"] = {"required": True,
+                                     "content": {media_type: {"schema": schema}}}
             ok: dict[str, Any] = {"description": "Success"}
             if meta["raw_response"] is not None:
                 media_type, schema = meta["raw_response"]
@@ -183,7 +192,25 @@ def build_spec(app: Flask) -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = op
     for path in sorted(paths):
         spec.path(path=path, operations=paths[path])
-    return spec.to_dict()
+    return _no_control_characters(spec.to_dict())
+
+
+def _no_control_characters(document: dict) -> dict:
+    """Every free string of the document (no format, enum or pattern of its own) states
+    what api/text_input.py enforces: no control character but tab and line breaks. Not
+    the errors document: its detail may quote what was refused."""
+    stack: list[Any] = [document["paths"], *(schema for name, schema in
+                                             document["components"]["schemas"].items()
+                                             if name != "Errors")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "string" and not {"format", "enum", "pattern"} & set(node):
+                node["pattern"] = NO_CONTROL_PATTERN
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return document
 
 
 @bp.get("/v1/openapi.json")

@@ -2,7 +2,7 @@
 
 PostgreSQL refuses NUL in `text` (a driver error, once a 500), and a C0 control or DEL
 in a name, an email or a code only hides what it says. Tab, line feed and carriage return
-stay: free text has lines. Every string input passes here: JSON bodies (keys too) through
+stay: free text has lines. Every string input passes here: JSON bodies' values through
 `parse_json`, and the query string, form fields and path segments before any view."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from flask import Flask, request
 from api.errors import ApiError
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# the same, as the OpenAPI document states it for every string sent
+NO_CONTROL_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 # how a control character can appear in JSON text: an escape (\u00XX, \b, \f) or a raw
 # DEL (JSON forbids raw C0 characters in strings; the parser refuses them as invalid JSON)
 _MAY_HOLD_CONTROL = re.compile(rb"\\u00|\\b|\\f|\x7f")
@@ -28,7 +30,7 @@ def _refuse(where: str, *, pointer: str | None = None, parameter: str | None = N
 
 def check_json_strings(value: Any, raw: bytes | str, parameter: str | None = None) -> None:
     """422 `control_character` pointing at the first member of the decoded document
-    `value` (parsed from `raw`) whose key or string value holds a control character; at
+    `value` (parsed from `raw`) whose string value holds a control character; at
     the query `parameter` instead when the document came from one."""
     if not _MAY_HOLD_CONTROL.search(raw.encode() if isinstance(raw, str) else raw):
         return
@@ -40,12 +42,10 @@ def check_json_strings(value: Any, raw: bytes | str, parameter: str | None = Non
                 raise _refuse(f"The value at {path or '/'}", pointer=None if parameter
                               else path or "/", parameter=parameter)
             continue
+        # member names are only looked up (an unknown one is ignored): values reach columns
         items = node.items() if isinstance(node, dict) else enumerate(node) \
             if isinstance(node, list) else ()
         for key, child in items:
-            if isinstance(key, str) and CONTROL.search(key):
-                raise _refuse(f"The member name at {path or '/'}", pointer=None if
-                              parameter else path or "/", parameter=parameter)
             escaped = str(key).replace("~", "~0").replace("/", "~1")
             stack.append((child, f"{path}/{escaped}"))
 

@@ -71,7 +71,8 @@ def create_ticket():
     attrs, rels = parse_resource("ticket")
     values = load_attributes(TicketSchema.one(), attrs)
     event_id = relationship_id(rels, "event", "event")
-    ticket = catalog.create_ticket(deps.db(), require_user(), event_id, values)
+    ticket = catalog.create_ticket(deps.db(), require_user(), event_id, values,
+                                   max_tickets=deps.config().max_tickets_per_event)
     return document(ticket_resource(ticket), status=201)
 
 

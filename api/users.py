@@ -49,15 +49,21 @@ def user_resource(user: User, viewer: User | None) -> dict:
                     self_link=url_for("users.get_user_view", user_id=user.id))
 
 
+# what anyone may read of another user (an event's owner, a feedback's author)
+PUBLIC_USER_ATTRIBUTES = ("display-name",)
+
+
 def _included_users(ids: list[int]) -> list[dict]:
     """Users named by resources the viewer may see (a feedback's author): others than
-    the viewer show without their email address unless the viewer is an admin."""
+    the viewer show as id and display name only (no address, admin flag, activity or
+    verification time) unless the viewer is an admin."""
     viewer = current_user()
     out = []
     for user in users_by_ids(deps.db(), ids):
         res = user_resource(user, viewer)
         if viewer is None or (viewer.id != user.id and not viewer.is_admin):
-            res["attributes"].pop("email", None)
+            res["attributes"] = {k: v for k, v in res["attributes"].items()
+                                 if k in PUBLIC_USER_ATTRIBUTES}
         out.append(res)
     return out
 

@@ -1,10 +1,12 @@
 """The thin JSON:API 1.0 envelope: parse documents in, render resources and lists out.
 
 One module per concern: `dump` (ResourceSchema and its fast dump), `parsing` (request
-documents), `rendering` (resource objects and the document envelope), `compound`
-(`include=`), `pages` (pagination). The public names are re-exported here."""
+documents), `rendering` (resource objects and the document envelope), `includes`
+(`include=`: compound documents), `pages` (pagination). The public names are
+re-exported here."""
 
-from api.jsonapi.compound import (
+from api.jsonapi.dump import ResourceSchema, dasherize
+from api.jsonapi.includes import (
     MAX_INCLUDE_DEPTH,
     RESOURCE_TYPES,
     ResourceType,
@@ -13,8 +15,7 @@ from api.jsonapi.compound import (
     include_paths,
     resource_type,
 )
-from api.jsonapi.dump import ResourceSchema, dasherize
-from api.jsonapi.pages import page_args, page_document
+from api.jsonapi.pages import MAX_PAGE_NUMBER, page_args, page_document
 from api.jsonapi.parsing import (
     ACCEPTED_TYPES,
     load_attributes,
@@ -25,7 +26,7 @@ from api.jsonapi.parsing import (
 from api.jsonapi.rendering import document, resource, sparse_fields
 
 __all__ = [
-    "ACCEPTED_TYPES", "MAX_INCLUDE_DEPTH", "RESOURCE_TYPES", "ResourceSchema",
+    "ACCEPTED_TYPES", "MAX_INCLUDE_DEPTH", "MAX_PAGE_NUMBER", "RESOURCE_TYPES", "ResourceSchema",
     "ResourceType", "ToMany", "compound", "dasherize", "document", "include_paths",
     "load_attributes", "page_args", "page_document", "parse_resource", "relationship_id",
     "request_json", "resource", "resource_type", "sparse_fields",

@@ -11,6 +11,8 @@ from api.jsonapi.rendering import document
 from api.links import absolute
 from models.core.queries import ALL_ROWS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
+MAX_PAGE_NUMBER = 10**9  # an OFFSET past it is no page anyone reads
+
 
 def page_args() -> tuple[int, int]:
     """`page[number]` (1-based) and `page[size]` (default 20, at most 500; 0 means every
@@ -29,7 +31,7 @@ def page_args() -> tuple[int, int]:
                            parameter=f"page[{name}]")
         return value
 
-    return read("number", 1, 1, 10**9), read("size", DEFAULT_PAGE_SIZE, ALL_ROWS,
+    return read("number", 1, 1, MAX_PAGE_NUMBER), read("size", DEFAULT_PAGE_SIZE, ALL_ROWS,
                                               MAX_PAGE_SIZE)
 
 

@@ -50,6 +50,10 @@ def parse_resource(expected_type: str, *, resource_id: str | int | None = None
     if not isinstance(relationships, dict):
         raise ApiError(400, "not_jsonapi", "relationships must be an object",
                        pointer="/data/relationships")
+    for member in ("links", "meta"):  # ignored, but only when they are what they say
+        if member in data and not isinstance(data[member], dict):
+            raise ApiError(400, "not_jsonapi", f"{member} must be an object",
+                           pointer=f"/data/{member}")
     return ({dasherize(k): v for k, v in attributes.items()},
             {dasherize(k): v for k, v in relationships.items()})
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, json, request
 
 from api.errors import JSONAPI
-from api.jsonapi.compound import compound
+from api.jsonapi.includes import compound
 from api.links import absolute
 
 

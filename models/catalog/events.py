@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
@@ -112,9 +112,17 @@ def _check_ticket(ticket: Ticket) -> None:
                   "sales-ends-at")
 
 
-def create_ticket(db: Database, actor: User, event_id: int, fields: dict[str, Any]) -> Ticket:
+def create_ticket(db: Database, actor: User, event_id: int, fields: dict[str, Any], *,
+                  max_tickets: int | None = None) -> Ticket:
+    """A new ticket of the event `actor` manages; Conflict `too_many_tickets` when the
+    event has `max_tickets` (default: the config's MAX_TICKETS_PER_EVENT), counted under
+    the event's row lock so that racing creations cannot pass it together."""
     with UnitOfWork(db) as uow:
         managed_event(uow.session, actor, event_id)
+        load_event(uow.session, event_id, for_update=True)
+        cap = db.config.max_tickets_per_event if max_tickets is None else max_tickets
+        if uow.session.scalar(select(func.count()).where(Ticket.event_id == event_id)) >= cap:
+            raise Conflict(f"An event has at most {cap} tickets", code="too_many_tickets")
         values = {"type": "free", "price": 0, "min_order": 1, "max_order": 10,
                   "is_hidden": False, "sold_count": 0}
         values.update({k: fields[k] for k in TICKET_FIELDS if k in fields})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from models.accounts.tables import User
 from models.catalog.events import can_manage
@@ -25,14 +25,17 @@ def tickets_by_ids(db: Database, ids: list[int]) -> list[Ticket]:
         return list(s.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)))
 
 
-def tickets_of_events(db: Database, actor: User | None, event_ids: list[int]
-                      ) -> dict[int, list[Ticket]]:
-    """Each event's tickets (hidden ones only for who manages it), in two queries."""
+def tickets_of_events(db: Database, actor: User | None, event_ids: list[int],
+                      limit: int | None = None) -> dict[int, list[Ticket]]:
+    """Each event's tickets (hidden ones only for who manages it), in two queries; of the
+    first `limit` tickets only, when given (the caller sees it reached a cap)."""
     with db.session() as s:
         events = {e.id: e for e in s.scalars(select(Event).where(Event.id.in_(event_ids)))}
         out: dict[int, list[Ticket]] = defaultdict(list)
-        for t in s.scalars(select(Ticket).where(Ticket.event_id.in_(event_ids))
-                           .order_by(Ticket.id)):
-            if not t.is_hidden or can_manage(actor, events[t.event_id]):
-                out[t.event_id].append(t)
+        managed = [e.id for e in events.values() if can_manage(actor, e)]
+        # visibility in SQL, so that `limit` counts only what the actor may see
+        visible = or_(Ticket.is_hidden.is_not(True), Ticket.event_id.in_(managed))
+        for t in s.scalars(select(Ticket).where(Ticket.event_id.in_(event_ids), visible)
+                           .order_by(Ticket.id).limit(limit)):
+            out[t.event_id].append(t)
         return out

@@ -136,6 +136,8 @@ class Config:
     # oldest awaits its confirm (otherwise new rows wait for that confirm)
     relay_window: int = 2
     relay_claim_on_notify: bool = False
+    # ticket types one event may have: an event's tickets are rendered whole (include=)
+    max_tickets_per_event: int = 1000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", driver_url(self.database_url))
@@ -223,6 +225,8 @@ class Config:
             relay_window=max(1, _int(env, "RELAY_WINDOW", base.relay_window)),
             relay_claim_on_notify=env.get("RELAY_CLAIM_ON_NOTIFY", "0").strip().lower()
             not in ("0", "false", "no", "off"),
+            max_tickets_per_event=_int(env, "MAX_TICKETS_PER_EVENT",
+                                       base.max_tickets_per_event),
         )
 
     def with_(self, **changes: object) -> Config:

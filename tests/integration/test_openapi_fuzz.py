@@ -20,6 +20,7 @@ from tests.support.services import empty_tables
 # ~1200 requests in all: about 25 s of CPU on this machine. derandomize: the examples
 # follow from the test's code alone (a fixed seed), so a run in CI repeats the last one.
 EXAMPLES_PER_OPERATION = 20
+STATEFUL_SCENARIOS = 25  # chains of up to 6 calls
 FORGED_TOKEN = jwt.encode({"sub": "1", "exp": 4102444800, "iss": "venuebus"}, "f" * 32)
 
 # The document is read at collection, to make one test per operation: an app on an
@@ -61,3 +62,34 @@ def test_every_operation_answers_as_documented(operation, fuzzed):
                                checks=CHECKS)
 
     fuzz()
+
+
+def test_chained_operations_answer_as_documented(fuzzed):
+    """The stateful phase: schemathesis chains operations by the links it infers (an id
+    one answer creates, the next operation uses), signed in as the world's owner, with
+    the same checks on every step."""
+    app, world = fuzzed
+    stateful = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)
+    # as the CLI's -H: every call carries the owner's token, and ignored_auth knows it
+    # for the one that counts, and probes without it
+    stateful.config.update(headers={"Authorization": f"Bearer {world.token}"})
+
+    statuses: list[int] = []
+
+    class Chained(stateful.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"app": app}
+
+        def after_call(self, response, case):
+            statuses.append(response.status_code)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Chained.run(settings=settings(max_examples=STATEFUL_SCENARIOS, derandomize=True,
+                                  database=None, deadline=None, stateful_step_count=6,
+                                  suppress_health_check=list(HealthCheck)))
+    # it ran chains, signed in: resources made and read, not only refusals
+    created = statuses.count(201) + statuses.count(202)
+    succeeded = sum(200 <= status < 300 for status in statuses)
+    assert len(statuses) > STATEFUL_SCENARIOS and created >= 1 and succeeded >= 10, statuses

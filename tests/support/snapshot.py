@@ -21,8 +21,10 @@ def database_rows(db: Database) -> dict[str, list[tuple]]:
     return out
 
 
-def refused(api, before, r, status: int, code: str | None = None) -> dict:
-    """`r` is the JSON:API error `status` (`code`) and the database still holds `before`."""
+def refused(api, before: dict[str, list[tuple]], r, status: int,
+            code: str | None = None) -> dict:
+    """The JSON:API error of `r` (asserted `status` and `code`), after asserting that the
+    database of `api` (anything with a `db`) holds exactly the rows `before`."""
     err = assert_error(r, status, code)
     assert database_rows(api.db) == before
     return err

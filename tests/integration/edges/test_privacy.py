@@ -6,9 +6,11 @@ inviting an address tells the owner nothing about whether an account holds it.""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from tests.support.api import assert_error, auth, doc, invite
 from tests.support.privacy import ALICE, BOB, CAROL, World, make_world, sign_in_pages
@@ -23,9 +25,9 @@ def world(api) -> World:
     return make_world(api.client)
 
 
-def walk(app, client, token: str, world: World) -> dict[str, tuple[int, str]]:
+def walk(app, client, token: str | None, world: World) -> dict[str, tuple[int, str]]:
     """path → (status, body) of every GET rule with every id filled in, and the list
-    parameters that pull in related resources."""
+    parameters that pull in related resources (anonymously when `token` is None)."""
     special = {"identifier": [world.order_identifier, world.order_id], "name": ["x"]}
     adapter = app.url_map.bind("localhost")
     paths = set()
@@ -45,7 +47,7 @@ def walk(app, client, token: str, world: World) -> dict[str, tuple[int, str]]:
         f"/v1/events/{e}/orders?include=user"])
     out = {}
     for path in sorted(paths):
-        r = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        r = client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
         # Badge previews and door prints are PNG and PDF: their bytes that are not UTF-8
         # are replaced. Text inside their pixels or compressed streams is not seen here;
         # a badge prints no address (printing/layout.py: names, ticket, organisation).
@@ -221,3 +223,35 @@ def test_only_the_owner_invites_and_naming_a_user_by_id_is_gone(api, world):
                     json={"data": {"type": "user", "id": "2"}})
     assert_error(r, 405)  # the old door to every account's address
     assert database_rows(db) == before
+
+
+def users_read(answers: dict[str, tuple[int, str]]) -> list[tuple[str, dict]]:
+    """(path, user resource) of every user resource, primary or included, in `answers`."""
+    out = []
+    for path, (status, body) in answers.items():
+        if status != 200 or not body.startswith("{"):
+            continue
+        doc_ = json.loads(body)
+        data = doc_.get("data")
+        for res in [*(data if isinstance(data, list) else [data]), *doc_.get("included", [])]:
+            if isinstance(res, dict) and res.get("type") == "user":
+                out.append((path, res))
+    return out
+
+
+def test_other_users_appear_as_id_and_display_name_only(api, world):
+    """Through `include=owner` and `include=user`, Bob (and an anonymous client) reads
+    Alice's and Carol's id and display name, never their admin flag, activity or when
+    they verified their address."""
+    with api.db.engine.connect() as conn:
+        bob_id = str(conn.execute(sa.text("SELECT id FROM users WHERE email = :e"),
+                                  {"e": BOB}).scalar_one())
+    for token in (world.bob, None):
+        seen = [(path, res) for path, res in users_read(walk(api.app, api.client, token,
+                                                             world))
+                if res["id"] != bob_id]
+        assert len(seen) >= 3, seen  # the owner of the event, the feedback's and order's user
+        for path, res in seen:
+            assert set(res["attributes"]) <= {"display-name"}, (path, res["attributes"])
+    own = users_read(walk(api.app, api.client, world.alice, world))
+    assert any("is-admin" in res["attributes"] for _, res in own)  # her own, in full

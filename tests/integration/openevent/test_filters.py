@@ -81,7 +81,6 @@ def test_filters_work_on_other_lists(client, door):
     ("filter", json.dumps([17]), "/0"),
     ("filter", json.dumps([{"or": [{"or": [{"or": [{"or": [{"name": "id", "op": "eq",
                                                              "val": 1}]}]}]}]}]), "/0"),
-    ("filter", json.dumps([{"name": "email", "op": "eq", "val": "a\x00b"}]), "/0/val"),
     ("sort", "-checkin-secret", "checkin-secret"),
 ])
 def test_bad_list_parameters_are_400_with_a_pointer(client, db, door, param, value, where):

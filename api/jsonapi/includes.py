@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from flask import request
 
 from api.errors import ApiError
+from api.links import absolute
 
-ToMany = Callable[[list[int]], dict[int, list[dict]]]
+# parent ids, at most how many children to load -> parent id -> its children
+ToMany = Callable[[list[int], int], dict[int, list[dict]]]
 
 
 @dataclass(frozen=True)
@@ -17,22 +19,27 @@ class ResourceType:
     """What `include=` needs of a resource type: its relationships (name → related type),
     how to render resources of it by id, in one query for any number of ids, and for
     to-many relationships not rendered with the resource (an event's tickets) how to load
-    them for any number of parents in one query (parent id → resources)."""
+    them for any number of parents in one query (parent id → resources). `paged` names
+    the list that pages through a to-many relationship (`/v1/events/{id}/tickets`)."""
 
     relationships: dict[str, str]
     load: Callable[[list[int]], list[dict]] | None = None
     to_many: dict[str, ToMany] = field(default_factory=dict)
+    paged: dict[str, str] = field(default_factory=dict)
 
 
 RESOURCE_TYPES: dict[str, ResourceType] = {}
 MAX_INCLUDE_DEPTH = 2
+# resources one relationship of `include=` may add: past it the client pages instead
+MAX_INCLUDED_ROWS = 1000
 
 
 def resource_type(type_: str, relationships: dict[str, str],
                   load: Callable[[list[int]], list[dict]] | None = None,
-                  to_many: dict[str, ToMany] | None = None) -> None:
+                  to_many: dict[str, ToMany] | None = None,
+                  paged: dict[str, str] | None = None) -> None:
     """Register a resource type (at import, by the blueprint that renders it)."""
-    RESOURCE_TYPES[type_] = ResourceType(relationships, load, to_many or {})
+    RESOURCE_TYPES[type_] = ResourceType(relationships, load, to_many or {}, paged or {})
 
 
 def include_paths(type_: str | None) -> list[list[str]]:
@@ -84,13 +91,24 @@ def _link_to_many(resources: list[dict], name: str) -> list[dict]:
         loader = RESOURCE_TYPES.get(type_, ResourceType({})).to_many.get(name)
         if loader is None:
             continue
-        children = loader([int(r["id"]) for r in group])
+        children = loader([int(r["id"]) for r in group], MAX_INCLUDED_ROWS + 1)
         for res in group:
             kids = children.get(int(res["id"]), [])
             res.setdefault("relationships", {})[name] = {
                 "data": [{"type": k["type"], "id": k["id"]} for k in kids]}
             loaded.extend(kids)
     return loaded
+
+
+def _too_many_rows(level: list[dict], name: str) -> ApiError:
+    """400 `too_many_rows`: `include=` of `name` past MAX_INCLUDED_ROWS, naming the list
+    that pages through it for the first parent (when it has one)."""
+    parent = level[0]
+    template = RESOURCE_TYPES.get(parent["type"], ResourceType({})).paged.get(name)
+    where = f": page through {absolute(template.format(id=parent['id']))}" \
+        if template else ": page through the list instead"
+    return ApiError(400, "too_many_rows", f"include={name} would add more than "
+                    f"{MAX_INCLUDED_ROWS} resources{where}", parameter="include")
 
 
 def compound(primary: list[dict], type_: str | None,
@@ -108,6 +126,8 @@ def compound(primary: list[dict], type_: str | None,
         for name in path:
             children = _link_to_many(level, name)
             rtype, ids = _related(level, name)
+            if len(ids) > MAX_INCLUDED_ROWS:
+                raise _too_many_rows(level, name)
             known = {r["id"]: r for r in out if r["type"] == rtype}
             known.update({k["id"]: k for k in children if k["type"] == rtype})
             missing = [i for i in ids if str(i) not in known]
