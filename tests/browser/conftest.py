@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from api.app import create_app
+from tests.support.door import PASSWORD
 from tests.support.processes import ROOT, Processes, processes
 from tests.support.services import fresh_vhost, rabbitmq_server
 from tests.support.speaker_identity import RUN_PREFIX, random_secret_key
@@ -113,3 +114,19 @@ def spine(database_url: str, db, tmp_path: Path) -> Iterator[Processes]:
                "RETRY_DELAYS_MS": "200,400", "DELIVERY_LIMIT": "5", "LOG_LEVEL": "INFO"}
         with processes(env, tmp_path) as group:
             yield group
+
+
+def open_desk(page: Page, base: str, world, device: str = "Main door") -> None:
+    """Sign in as door staff and open the entry desk of `world` (tests/support/door.py)."""
+    path = f"/door/{world.event.id}"
+    sign_in(page, base, "door@example.com", PASSWORD, path)
+    expect(page.get_by_role("heading")).to_contain_text("door setup")
+    page.get_by_label("Entry (check in)").check()
+    page.get_by_label("Device name").fill(device)
+    page.get_by_role("button", name="Open the door desk").click()
+    expect(page.locator("#scan-input")).to_be_focused()
+
+
+def scan(page: Page, code: str) -> None:
+    page.locator("#scan-input").fill(code)
+    page.locator("#scan-input").press("Enter")

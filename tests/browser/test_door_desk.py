@@ -9,28 +9,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESK, PHONE, save_screenshot, sign_in
+from tests.browser.conftest import DESK, PHONE, open_desk, save_screenshot, scan, sign_in
 from tests.support.door import PASSWORD, DoorWorld, make_door_world, scans_of
 
 
 @pytest.fixture
 def world(db) -> DoorWorld:
     return make_door_world(db)
-
-
-def open_desk(page: Page, base: str, world: DoorWorld, device: str = "Main door") -> None:
-    path = f"/door/{world.event.id}"
-    sign_in(page, base, "door@example.com", PASSWORD, path)
-    expect(page.get_by_role("heading")).to_contain_text("door setup")
-    page.get_by_label("Entry (check in)").check()
-    page.get_by_label("Device name").fill(device)
-    page.get_by_role("button", name="Open the door desk").click()
-    expect(page.locator("#scan-input")).to_be_focused()
-
-
-def scan(page: Page, code: str) -> None:
-    page.locator("#scan-input").fill(code)
-    page.locator("#scan-input").press("Enter")
 
 
 def expect_counts(page: Page, checked_in: int, total: int, inside: int) -> None:

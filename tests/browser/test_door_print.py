@@ -9,8 +9,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from models.badges.designs import create_badge_template
-from tests.browser.conftest import sign_in
-from tests.browser.test_door_desk import open_desk, scan
+from tests.browser.conftest import open_desk, scan, sign_in
 from tests.support.door import PASSWORD, DoorWorld, make_door_world
 from tests.support.pdfs import has_qr_tools, pdf_pages_text, qr_codes
 
