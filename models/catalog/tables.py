@@ -48,6 +48,9 @@ class Event(Base):
     # minutes a paid online order holds its units while the buyer pays (Open Event's name)
     order_expiry_time: Mapped[int] = mapped_column(Integer, default=ORDER_EXPIRY_MINUTES,
                                                    server_default=str(ORDER_EXPIRY_MINUTES))
+    # an IANA name (the API checks it): tickets show the event's times in it
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    location_name: Mapped[str | None] = mapped_column(String(255))  # the venue, if any
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
