@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api.pages import badge_design, dashboard, door, ops, session, speakers
+from api.pages import badge_design, dashboard, door, ops, session, speakers, tickets
 
 bp = Blueprint("pages", __name__)
 session.install(bp)
-for child in (session.bp, door.bp, speakers.bp, ops.bp, dashboard.bp, badge_design.bp):
+for child in (session.bp, door.bp, speakers.bp, ops.bp, dashboard.bp, badge_design.bp,
+              tickets.bp):
     bp.register_blueprint(child)
