@@ -39,6 +39,7 @@ class OrderSchema(ResourceSchema):
     status = fields.String(validate=validate.OneOf(["completed", "cancelled"]))
     payment_mode = fields.String(dump_only=True)
     amount = fields.Float(dump_only=True)
+    currency = fields.String(dump_only=True)  # ISO 4217, the event's when it was placed
     discount_amount = fields.Float(dump_only=True)
     tickets = fields.List(fields.Dict(), dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
@@ -54,7 +55,7 @@ def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
     and `attendees` relationship, which lists and compound documents leave out."""
     values = {
         "identifier": o.identifier, "status": o.status,
-        "payment_mode": o.payment_mode, "amount": o.amount,
+        "payment_mode": o.payment_mode, "amount": o.amount, "currency": o.currency,
         "discount_amount": o.discount_amount, "created_at": o.created_at,
         "completed_at": o.completed_at, "cancelled_at": o.cancelled_at,
         "expires_at": o.expires_at, "expired_at": o.expired_at}

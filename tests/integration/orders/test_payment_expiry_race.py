@@ -3,6 +3,8 @@ status, its units, the payment's outcome and the events recorded all agree."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from models.core.base import utcnow
 from models.ticketing.orders.expire import expire_due_orders
 from models.ticketing.orders.pay import PaymentNotice, record_payment
@@ -20,7 +22,8 @@ def test_expiry_and_payment_racing_end_in_exactly_one_outcome(client, db, shop):
         make_due(db, oid)
         held = sold(db, shop.ticket_id)
         notice = PaymentNotice(provider="stripe", provider_event_id=f"evt_{i}",
-                               event_type="checkout.session.completed", order_id=oid)
+                               event_type="checkout.session.completed", order_id=oid,
+                               amount=Decimal("50.00"), currency="eur")  # the order's
         expired, paid = race(2, lambda k, n=notice: expire_due_orders(db, utcnow())
                              if k == 0 else record_payment(db, n))
         assert not isinstance(expired, Exception) and not isinstance(paid, Exception), \
