@@ -37,6 +37,8 @@ class EventSchema(ResourceSchema):
     ends_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     # minutes a paid online order holds its tickets while the buyer pays
     order_expiry_time = fields.Integer(validate=validate.Range(1, MAX_ORDER_EXPIRY_MINUTES))
+    # ISO 4217, upper case; DEFAULT_CURRENCY when left out
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
     average_rating = fields.Float(dump_only=True, allow_none=True)
     rating_count = fields.Integer(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)

@@ -119,6 +119,13 @@ class Config:
     # units one buyer may hold in pending (unpaid) orders of one event
     # (models/ticketing/orders/holds.py)
     max_pending_units_per_buyer: int = 10
+    # an event's currency (ISO 4217) when its owner names none
+    default_currency: str = "EUR"
+    # order placement (models/ticketing/orders/throttle.py): attempts per account and per
+    # client address within ORDER_WINDOW_SECONDS, then 429 until the window ends
+    order_max_per_account: int = 30
+    order_max_per_address: int = 120
+    order_window_seconds: int = 60
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_window_seconds: int = 900
@@ -212,6 +219,12 @@ class Config:
             quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
             max_pending_units_per_buyer=_int(env, "MAX_PENDING_UNITS_PER_BUYER",
                                              base.max_pending_units_per_buyer),
+            default_currency=env.get("DEFAULT_CURRENCY", base.default_currency).upper(),
+            order_max_per_account=_int(env, "ORDER_MAX_PER_ACCOUNT",
+                                       base.order_max_per_account),
+            order_max_per_address=_int(env, "ORDER_MAX_PER_ADDRESS",
+                                       base.order_max_per_address),
+            order_window_seconds=_int(env, "ORDER_WINDOW_SECONDS", base.order_window_seconds),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", base.login_max_failures),
             login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                 base.login_max_failures_per_address),
