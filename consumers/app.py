@@ -42,6 +42,7 @@ def build_consumer(config: Config, name: str, *, prefetch: int | None = None,
         retry_queues=tuple(retry_queue(name, i) for i in range(1, steps + 1)),
         dead_queue=dead_queue(name),
         drain_deadline=drain_deadline,
+        max_body=consumer.max_body,
         declare=lambda channel: declare_all(channel, config),
         name=f"venuebus-consume-{name}",
     )
