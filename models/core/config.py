@@ -109,6 +109,8 @@ class Config:
     speaker_amqp_url: str = ""
     # hosts (`host` or `host:port`) a play query's URL may name besides YouTube's
     speaker_media_hosts: tuple[str, ...] = ("127.0.0.1:8090", "localhost:8090")
+    # speakers one user may register: each is a broker user with a quorum queue
+    speakers_per_user: int = 10
     # quorum members of each new consumer queue; 0: one per node listed in AMQP_URL, at
     # most MAX_REPLICAS (a majority of 3 survives one node loss, of 5 two)
     quorum_group_size: int = 0
@@ -204,6 +206,7 @@ class Config:
             speaker_media_hosts=tuple(h.strip() for h in env["SPEAKER_MEDIA_HOSTS"].split(",")
                                       if h.strip())
             if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
+            speakers_per_user=_int(env, "SPEAKERS_PER_USER", base.speakers_per_user),
             quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", base.login_max_failures),
             login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS",

@@ -15,7 +15,8 @@ from device.media_server import MediaServer, make_tone
 from device.resolver import ResolveError, YtDlpResolver, short_error
 from models.core.db import Database
 from models.core.outbox import OutboxMessage
-from tests.support.api import auth, doc, sign_up
+from tests.support.accounts import sign_up_verified
+from tests.support.api import auth, doc
 
 ATTACKS = [
     "file:///etc/passwd", "ftp://files.example/a.mp3", "gopher://127.0.0.1:8090/x",
@@ -43,7 +44,7 @@ def client(base_config, db):
 
 @pytest.fixture
 def speaker(client):
-    token = sign_up(client, "owner@example.com")
+    token = sign_up_verified(client, "owner@example.com")
     r = client.post("/v1/speakers", headers=auth(token), json=doc("speaker", {"name": "A"}))
     return token, r.get_json()["data"]["id"]
 
