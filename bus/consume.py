@@ -24,7 +24,7 @@ from pika.adapters.blocking_connection import BlockingChannel, BlockingConnectio
 from pika.exceptions import AMQPError, NackError, UnroutableError
 
 from bus.connection import TopologyMismatch, connection_parameters
-from bus.deliveries import Delivery, Permanent, parse_delivery
+from bus.deliveries import Delivery, Permanent, Unavailable, parse_delivery
 from bus.messages import (
     ATTEMPT_HEADER,
     ERROR_HEADER,
@@ -35,7 +35,7 @@ from bus.messages import (
 from bus.stages import StageLog
 
 __all__ = ["ConsumerLoop", "Delivery", "LoopSettings", "Outcome", "Permanent",
-           "parse_delivery"]
+           "Unavailable", "parse_delivery"]
 
 log = logging.getLogger("venuebus.consumer")
 

@@ -20,6 +20,17 @@ class Permanent(Exception):
     """Raised by a handler for a message that can never succeed: dead-letter it now."""
 
 
+class Unavailable(Exception):
+    """Raised by a handler when a peer its effect needs does not answer, or fails on its
+    own side (refused, timed out, a 5xx): not the message's fault. The work waits and
+    tries again; the message stays in its queue and costs no attempt. `reason` is what
+    operators are shown ("management API unreachable")."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Delivery:
     message_id: str

@@ -176,6 +176,7 @@ def status() -> None:
     from contracts.topology import dead_queue, queue_name
     from models.core.db import Database
     from models.core.outbox import count_quarantined, outbox_lag
+    from models.core.waits import current_waits
     from producers.broker import queue_counts
 
     config = Config.from_env()
@@ -183,8 +184,11 @@ def status() -> None:
     with database.session() as session:
         pending, lag = outbox_lag(session)
         held = count_quarantined(session)
+        waits = current_waits(session)
     click.echo(f"outbox: {pending} unpublished, oldest {lag:.1f}s; {held} quarantined"
                + (" (venuebus outbox quarantined)" if held else ""))
+    for wait in waits:
+        click.echo(f"{wait} (since {wait.since:%Y-%m-%d %H:%M:%S} UTC)")
     echo_table_sizes(database, config)
     conn, _ = _channel()
     with conn:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
-from brokerops.admin import BrokerAdmin
-from bus.consume import Delivery, Permanent
+from brokerops.admin import BrokerAdmin, BrokerAdminError
+from bus.consume import Delivery, Permanent, Unavailable
 from consumers.registry import Consumer
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
@@ -66,6 +66,18 @@ def revoke_device(admin: BrokerAdmin, config: Config, speaker_id: int) -> None:
 
 
 def provision_speakers(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    """Raises Unavailable while the management API does not answer or fails on its side
+    (the runtime waits, the messages keep their attempts); only an answer about the
+    call itself (a 4xx) counts against the message."""
+    try:
+        _provision(uow, deliveries)
+    except BrokerAdminError as exc:
+        if exc.wait_reason is None:
+            raise
+        raise Unavailable(exc.wait_reason, str(exc)) from exc
+
+
+def _provision(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     config = uow.db.config
     admin = BrokerAdmin.from_config(config)
     for delivery in deliveries:

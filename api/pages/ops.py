@@ -24,6 +24,7 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.errors import Busy, Forbidden, NotFound
 from models.core.outbox import outbox_lag
+from models.core.waits import current_waits
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 REFRESH_SECONDS = 3
@@ -76,13 +77,15 @@ def status(user: User):
 def overview(user: User):
     with deps.db().session() as session:
         pending, lag = outbox_lag(session)
+        waits = current_waits(session)
     broker, broker_error = None, None
     try:
         broker = ManagementClient.from_config(deps.config()).overview(QUEUES)
     except ManagementUnavailable as exc:  # the page still shows the outbox
         broker_error = str(exc)
     return render_template("ops/_overview.html", pending=pending, lag=lag, broker=broker,
-                           broker_error=broker_error, updated_at=utcnow())
+                           broker_error=broker_error, waits=waits,
+                           updated_at=utcnow())
 
 
 @bp.get("/dead/<name>")
