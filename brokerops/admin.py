@@ -83,6 +83,12 @@ class BrokerAdmin:
     def user_exists(self, name: str) -> bool:
         return self.call("GET", f"users/{_q(name)}", missing_ok=True) is not None
 
+    def set_user_limits(self, name: str, **limits: int) -> None:
+        """Per-user limits, e.g. max_connections=4 (the broker's `max-connections`)."""
+        for key, value in limits.items():
+            self.call("PUT", f"user-limits/{_q(name)}/{key.replace('_', '-')}",
+                      {"value": value})
+
     def set_permissions(self, vhost: str, user: str, *, configure: str, write: str,
                         read: str) -> None:
         self.call("PUT", f"permissions/{_q(vhost)}/{_q(user)}",

@@ -30,6 +30,8 @@ from models.speakers.identity import broker_user
 from models.speakers.service import broker_password_hash_of
 
 CLOSE_ON = ("speaker.token_rotated", "speaker.deleted")
+DEVICE_CONNECTIONS = 4  # what one stolen token can hold open at the broker
+DEVICE_CHANNELS = 16  # across its connections (an agent uses 3)
 
 
 def _exactly(name: str) -> str:
@@ -48,6 +50,9 @@ def grant_device(admin: BrokerAdmin, config: Config, speaker_id: int,
     for key in command_keys(speaker_id):
         admin.bind(vhost, EXCHANGE, queue, key)
     admin.put_user(user, password_hash)
+    # a device needs two connections (commands, state), a standby agent two more
+    admin.set_user_limits(user, max_connections=DEVICE_CONNECTIONS,
+                          max_channels=DEVICE_CHANNELS)
     # configure nothing; write only to the events exchange (never the default exchange);
     # read only its own queue. Topic permissions narrow the writes to its state key.
     admin.set_permissions(vhost, user, configure="^$", write=_exactly(EXCHANGE),

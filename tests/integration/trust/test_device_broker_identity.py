@@ -147,3 +147,23 @@ def _dead(conn) -> bool:
         return False
     except pika.exceptions.AMQPError:
         return True
+
+
+def test_a_device_token_holds_only_a_few_connections_and_channels(speakers):
+    from consumers.provisioner import DEVICE_CHANNELS, DEVICE_CONNECTIONS
+
+    _, [(_, url_a, _), _] = speakers
+    held = [pika.BlockingConnection(pika.URLParameters(url_a))
+            for _ in range(DEVICE_CONNECTIONS)]
+    try:
+        with pytest.raises(pika.exceptions.AMQPConnectionError):
+            pika.BlockingConnection(pika.URLParameters(url_a + "?connection_attempts=1"))
+        opened = []
+        with pytest.raises(pika.exceptions.AMQPError):
+            for _ in range(DEVICE_CHANNELS + 1):
+                opened.append(held[len(opened) % len(held)].channel())
+        assert len(opened) == DEVICE_CHANNELS
+    finally:
+        for conn in held:
+            if conn.is_open:
+                conn.close()
