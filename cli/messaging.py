@@ -143,12 +143,13 @@ def dlq() -> None:
 @click.argument("name")
 def dlq_list(name: str) -> None:
     """Show the dead letters of consumer NAME."""
-    from brokerops.deadletters import list_dead
+    from brokerops.deadletters import PAGE, list_dead
 
     conn, channel = _channel()
     with conn:
-        letters = list_dead(channel, name)
-    click.echo(f"{len(letters)} dead letter(s) in venuebus.{name}.dead")
+        letters = list_dead(channel, name, PAGE)
+    click.echo(f"{len(letters)} dead letter(s) in venuebus.{name}.dead"
+               + (f" (the first {PAGE})" if len(letters) >= PAGE else ""))
     for d in letters:
         click.echo(f"{d.message_id}  {d.type}  attempts={d.attempts}  {d.last_error}")
 

@@ -14,6 +14,7 @@ from flask import Blueprint, render_template, request
 from api import deps
 from api.pages.session import signin_required
 from brokerops.dead_letter_access import (
+    PAGE,
     DeadLettersUnavailable,
     dead_letters,
     replay_dead_letters,
@@ -49,9 +50,11 @@ def _consumer(name: str) -> str:
 
 
 def _pretty(payload: str | None) -> str | None:
+    """The payload indented when it is JSON, as it is otherwise (any payload: deep
+    nesting raises RecursionError, not ValueError)."""
     try:
         return json.dumps(json.loads(payload), indent=2, ensure_ascii=False) if payload else None
-    except ValueError:
+    except Exception:  # noqa: BLE001 - shown as it is
         return payload
 
 
@@ -62,6 +65,7 @@ def _dead_letters_context(consumer: str, notice: str | None = None) -> dict:
     except DeadLettersUnavailable as exc:
         raise Busy(str(exc), code="broker_unavailable") from exc
     return {"consumer": consumer, "queue": queue_name(consumer), "letters": letters,
+            "page": PAGE,
             "payloads": {d.message_id: _pretty(d.payload) for d in letters},
             "dead_queue": dead_queue(consumer), "notice": notice}
 
