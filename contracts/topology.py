@@ -17,7 +17,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "exports": ("export.requested",),
     "mail": ("badge.generated", "user.signed_up", "user.email_verified"),
     # broker users and command queues of speakers (consumers/provisioner.py)
-    "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted"),
+    "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted",
+                    "user.access_changed"),
 }
 
 

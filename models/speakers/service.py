@@ -215,7 +215,15 @@ def speaker_token_matches(db: Database, owner: User, speaker_id: int, token: str
 
 
 def broker_password_hash_of(session: Session, speaker_id: int) -> str | None:
-    """The broker password hash of an existing speaker; None when it is gone (or was
-    registered before speakers had broker identities)."""
+    """The broker password hash of an existing speaker whose owner is active; None when
+    it is gone, its owner deactivated (or it was registered before speakers had broker
+    identities)."""
     return session.scalar(select(Speaker.broker_password_hash)
-                          .where(Speaker.id == speaker_id))
+                          .join(User, User.id == Speaker.owner_id)
+                          .where(Speaker.id == speaker_id, User.is_active.is_(True)))
+
+
+def speaker_ids_of(session: Session, owner_id: int) -> list[int]:
+    """The ids of `owner_id`'s speakers."""
+    return list(session.scalars(select(Speaker.id).where(Speaker.owner_id == owner_id)
+                                .order_by(Speaker.id)))
