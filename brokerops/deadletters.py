@@ -8,7 +8,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 
 from bus.messages import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
-from contracts.topology import dead_queue, queue_name
+from contracts.topology import REPLAY_EXCHANGE, dead_queue, queue_name
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _put_back(channel: BlockingChannel, consumer: str, method, props, body: byte
     the quorum queue every time. A crash between the two leaves a duplicate dead letter,
     never a lost one."""
     headers = {k: v for k, v in (props.headers or {}).items() if k != "x-delivery-count"}
-    channel.basic_publish("", dead_queue(consumer), body, _copy(props, headers),
+    channel.basic_publish(REPLAY_EXCHANGE, dead_queue(consumer), body, _copy(props, headers),
                           mandatory=True)
     channel.basic_ack(method.delivery_tag)
 
@@ -115,7 +115,7 @@ def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None 
         headers = {k: v for k, v in (props.headers or {}).items()
                    if k != ERROR_HEADER and k not in BROKER_HEADERS}
         headers[ATTEMPT_HEADER] = 1
-        channel.basic_publish("", queue_name(consumer), body,
+        channel.basic_publish(REPLAY_EXCHANGE, queue_name(consumer), body,
                               _copy(props, headers, user_id=user_id), mandatory=True)
         channel.basic_ack(method.delivery_tag)
         replayed += 1

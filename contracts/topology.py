@@ -5,6 +5,10 @@ before a consumer's first start, or after its queue was deleted, is lost."""
 from __future__ import annotations
 
 EXCHANGE = "venuebus.events"
+# dead letters go back (a replay) or round (a listing) through here, never through the
+# default exchange: each consumer's queue and dead queue are bound by their own names, so
+# a user who may write here reaches those queues and nothing else (no device's queue)
+REPLAY_EXCHANGE = "venuebus.replay"
 QUEUE_PREFIX = "venuebus."
 
 # consumer name -> the routing keys (topic patterns) its queue is bound to
