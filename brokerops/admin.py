@@ -111,6 +111,10 @@ class BrokerAdmin:
     def delete_queue(self, vhost: str, name: str) -> None:
         self.call("DELETE", f"queues/{_q(vhost)}/{_q(name)}", missing_ok=True)
 
+    def put_policy(self, vhost: str, name: str, definition: dict[str, Any]) -> None:
+        """Create or replace the policy `name` (pattern, apply-to, priority, definition)."""
+        self.call("PUT", f"policies/{_q(vhost)}/{_q(name)}", definition)
+
     def bind(self, vhost: str, exchange: str, queue: str, routing_key: str) -> None:
         self.call("POST", f"bindings/{_q(vhost)}/e/{_q(exchange)}/q/{_q(queue)}",
                   {"routing_key": routing_key})

@@ -173,6 +173,7 @@ def dlq_replay(name: str, message_id: str | None) -> None:
 def status() -> None:
     """Outbox lag, the pruned tables' sizes and oldest rows, and, per queue, depth,
     consumers and dead letters."""
+    from brokerops.policies import DROPPED
     from cli.retention import echo_table_sizes
     from contracts.topology import dead_queue, queue_name
     from models.core.db import Database
@@ -198,6 +199,10 @@ def status() -> None:
             main = queue_counts(conn.channel(), queue_name(name)) or (0, 0)
             dead = queue_counts(conn.channel(), dead_queue(name)) or (0, 0)
             click.echo(f"{queue_name(name):<28}{main[0]:>8}{main[1]:>11}{dead[0]:>8}")
+        dropped = queue_counts(conn.channel(), DROPPED)
+        click.echo(f"dead letters dropped past the bound: {dropped[0]} ({DROPPED})"
+                   if dropped else "dead letters unbounded: no policy applied "
+                   "(venuebus broker-users, or venuebus run with the management API)")
 
 
 @click.command()

@@ -78,6 +78,8 @@ class Config:
     # consumers: retry delays in milliseconds, one TTL retry queue per step
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     delivery_limit: int = 20
+    # letters a dead-letter queue keeps; older ones go to venuebus.dropped (a policy)
+    dead_letters_max: int = 10_000
     prefetch: int = 300
     # the relay quarantines an outbox row the broker refused this many times
     outbox_max_attempts: int = 5
@@ -185,6 +187,7 @@ class Config:
             if env.get("RETRY_DELAYS_MS")
             else base.retry_delays_ms,
             delivery_limit=_int(env, "DELIVERY_LIMIT", base.delivery_limit),
+            dead_letters_max=_int(env, "DEAD_LETTERS_MAX", base.dead_letters_max),
             prefetch=_int(env, "PREFETCH", base.prefetch),
             outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", base.outbox_max_attempts),
             outbox_retention_s=_int(env, "OUTBOX_RETENTION_S", base.outbox_retention_s),
