@@ -48,6 +48,8 @@ class EventSchema(ResourceSchema):
     ends_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     # minutes a paid online order holds its tickets while the buyer pays
     order_expiry_time = fields.Integer(validate=validate.Range(1, MAX_ORDER_EXPIRY_MINUTES))
+    # ISO 4217, upper case; DEFAULT_CURRENCY when left out
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
     # an IANA timezone ("Europe/Berlin"): tickets show the event's times in it
     timezone = fields.String(validate=(validate.Length(min=1, max=64), _known_timezone),
                              metadata={"example": "Europe/Berlin"})

@@ -29,6 +29,7 @@ from models.ticketing.orders import event_orders
 from models.ticketing.orders.complete import change_order_status
 from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.orders.read import PlacedOrder, get_order
+from models.ticketing.orders.throttle import throttle_order_placement
 from models.ticketing.tables import Order
 from models.ticketing.tickets.pdf import order_tickets_pdf
 
@@ -40,6 +41,7 @@ class OrderSchema(ResourceSchema):
     status = fields.String(validate=validate.OneOf(["completed", "cancelled"]))
     payment_mode = fields.String(dump_only=True)
     amount = fields.Float(dump_only=True)
+    currency = fields.String(dump_only=True)  # ISO 4217, the event's when it was placed
     discount_amount = fields.Float(dump_only=True)
     tickets = fields.List(fields.Dict(), dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
@@ -55,7 +57,7 @@ def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
     and `attendees` relationship, which lists and compound documents leave out."""
     values = {
         "identifier": o.identifier, "status": o.status,
-        "payment_mode": o.payment_mode, "amount": o.amount,
+        "payment_mode": o.payment_mode, "amount": o.amount, "currency": o.currency,
         "discount_amount": o.discount_amount, "created_at": o.created_at,
         "completed_at": o.completed_at, "cancelled_at": o.cancelled_at,
         "expires_at": o.expires_at, "expired_at": o.expired_at}
@@ -90,7 +92,7 @@ def order_document(placed: PlacedOrder, status: int = 200):
 @token_required
 @doc("Place an order; ?onsite=true (owner) creates `quantity` attendees per on-site ticket",
      type_="order", body=OrderInSchema, response=OrderSchema, status=201,
-     errors=(400, 401, 403, 404, 409, 422))
+     errors=(400, 401, 403, 404, 409, 422, 429))
 def create_order():
     attrs, rels = parse_resource("order")
     event_id = relationship_id(rels, "event", "event")
@@ -98,17 +100,24 @@ def create_order():
     # orders/statements.py's READ): no separate user lookup, as at the door
     (actor, version), idem = signed_in(), idempotency()
     if is_onsite():
-        placed = place_onsite_order(deps.db(), actor, event_id, on_site_tickets(attrs),
+        tickets = on_site_tickets(attrs)
+        _throttle(actor)  # after the input is read: a malformed body changes nothing
+        placed = place_onsite_order(deps.db(), actor, event_id, tickets,
                                     idempotency=idem, token_version=version)
     else:
         values = load_attributes(OrderInSchema.one(), attrs)
         people = [AttendeeDetails(p["ticket_id"], p["first_name"], p["last_name"],
                                   p.get("email")) for p in values["attendees"]]
+        _throttle(actor)
         placed = place_order(deps.db(), actor, event_id, people,
                              discount_code=values.get("discount_code"),
                              payment_mode=values.get("payment_mode", "online"),
                              idempotency=idem, token_version=version)
     return order_document(placed, status=201)
+
+
+def _throttle(actor_id: int) -> None:
+    throttle_order_placement(deps.db(), deps.config(), actor_id, deps.client_address())
 
 
 @bp.get("/v1/orders/<int:order_id>")

@@ -2,10 +2,14 @@
 
 The signature (`Stripe-Signature`, HMAC of the raw body with the endpoint secret
 `STRIPE_WEBHOOK_SECRET`) is checked by the official library before anything is read.
-`checkout.session.completed` and `payment_intent.succeeded` whose `metadata.order_id`
-names an order are applied once per Stripe event id (models/ticketing/orders/pay.py); a
-payment that completes nothing (late, twice, or short) is recorded with `needs_refund`;
-other event types are acknowledged and ignored, so Stripe stops resending them."""
+A checkout session counts only once its `payment_status` is "paid": at
+`checkout.session.completed` for a card, at `checkout.session.async_payment_succeeded`
+for a delayed method (SEPA debit, bank transfer), whose `completed` says "unpaid" and
+whose `async_payment_failed` leaves the order pending (it expires). Those and
+`payment_intent.succeeded` whose `metadata.order_id` names an order are applied once per
+Stripe event id (models/ticketing/orders/pay.py); a payment that completes nothing
+(late, twice, or short) is recorded with `needs_refund`; other event types, and sessions
+not paid, are acknowledged and ignored, so Stripe stops resending them."""
 
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ from models.ticketing.orders.pay import PaymentNotice, record_payment
 
 bp = Blueprint("payments", __name__)
 
-ACTED_ON = ("checkout.session.completed", "payment_intent.succeeded")
+SESSION_PAID = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+ACTED_ON = (*SESSION_PAID, "payment_intent.succeeded")
 ORDER_POINTER = "/data/object/metadata/order_id"
 # Stripe gives amounts in the currency's smallest unit; these have no minor unit
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
@@ -79,6 +84,10 @@ def stripe_webhook():
         raise ApiError(400, "bad_payload", "Not a Stripe event") from exc
     if kind not in ACTED_ON or not isinstance(obj, dict):
         return jsonify(received=True, ignored=True)
+    if kind in SESSION_PAID and obj.get("payment_status") != "paid":
+        # a delayed method's money has not arrived: its async_payment_succeeded will say
+        return jsonify(received=True, ignored=True, payment_status=str(
+            obj.get("payment_status"))[:32])
     amount, currency = _amount(obj)
     outcome = record_payment(deps.db(), PaymentNotice(
         provider="stripe", provider_event_id=event_id, event_type=kind,

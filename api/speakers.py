@@ -79,7 +79,8 @@ def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
 @login_required
 @doc("Register a speaker (the device token and its broker URL are in this answer only)",
      type_="speaker",
-     body=SpeakerSchema, response=SpeakerSchema, status=201, errors=(400, 401, 422))
+     body=SpeakerSchema, response=SpeakerSchema, status=201,
+     errors=(400, 401, 403, 409, 422))
 def create_speaker():
     attrs, _ = parse_resource("speaker")
     values = load_attributes(SpeakerSchema.one(), attrs)

@@ -14,9 +14,19 @@ from urllib.parse import quote
 
 from models.core.config import Config
 
+UNREACHABLE = "management API unreachable"
+# answers that say nothing about the call itself: our credentials or the broker's state
+NOT_THE_CALLS_FAULT = (401, 403, 408, 429)
+
 
 class BrokerAdminError(RuntimeError):
-    """The management API refused a call or could not be reached (the consumer retries)."""
+    """The management API refused a call or could not be reached. `wait_reason` is set
+    when the fault is not the call's (no answer, a timeout, a 5xx, our credentials
+    refused): the caller should wait and try again rather than give the call up."""
+
+    def __init__(self, message: str, wait_reason: str | None = None) -> None:
+        super().__init__(message)
+        self.wait_reason = wait_reason
 
 
 def _q(name: str) -> str:
@@ -49,12 +59,16 @@ class BrokerAdmin:
         except urllib.error.HTTPError as exc:
             if exc.code == 404 and missing_ok:
                 return None
+            waits = exc.code >= 500 or exc.code in NOT_THE_CALLS_FAULT
             raise BrokerAdminError(f"{method} /api/{path}: HTTP {exc.code} "
-                                   f"{exc.read()[:200]!r}") from None
+                                   f"{exc.read()[:200]!r}",
+                                   f"management API answers HTTP {exc.code}" if waits
+                                   else None) from None
         except (urllib.error.URLError, OSError) as exc:
             raise BrokerAdminError(f"{method} /api/{path}: the management API did not "
                                    f"answer ({exc!r}); is the plugin enabled? "
-                                   "rabbitmq-plugins enable rabbitmq_management") from None
+                                   "rabbitmq-plugins enable rabbitmq_management",
+                                   UNREACHABLE) from None
         return json.loads(raw) if raw else None
 
     # -- users and permissions ------------------------------------------------------------
@@ -68,6 +82,12 @@ class BrokerAdmin:
 
     def user_exists(self, name: str) -> bool:
         return self.call("GET", f"users/{_q(name)}", missing_ok=True) is not None
+
+    def set_user_limits(self, name: str, **limits: int) -> None:
+        """Per-user limits, e.g. max_connections=4 (the broker's `max-connections`)."""
+        for key, value in limits.items():
+            self.call("PUT", f"user-limits/{_q(name)}/{key.replace('_', '-')}",
+                      {"value": value})
 
     def set_permissions(self, vhost: str, user: str, *, configure: str, write: str,
                         read: str) -> None:
@@ -90,6 +110,10 @@ class BrokerAdmin:
 
     def delete_queue(self, vhost: str, name: str) -> None:
         self.call("DELETE", f"queues/{_q(vhost)}/{_q(name)}", missing_ok=True)
+
+    def put_policy(self, vhost: str, name: str, definition: dict[str, Any]) -> None:
+        """Create or replace the policy `name` (pattern, apply-to, priority, definition)."""
+        self.call("PUT", f"policies/{_q(vhost)}/{_q(name)}", definition)
 
     def bind(self, vhost: str, exchange: str, queue: str, routing_key: str) -> None:
         self.call("POST", f"bindings/{_q(vhost)}/e/{_q(exchange)}/q/{_q(queue)}",

@@ -11,7 +11,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 
-from brokerops.deadletters import DeadLetter, list_dead, replay_dead
+from brokerops.deadletters import PAGE, DeadLetter, list_dead, replay_dead
 from bus.connection import connection_parameters
 
 NOT_FOUND = 404
@@ -35,12 +35,13 @@ def _absent(exc: AMQPError) -> bool:
     return isinstance(exc, ChannelClosedByBroker) and exc.reply_code == NOT_FOUND
 
 
-def dead_letters(amqp_url: str, consumer: str) -> list[DeadLetter]:
-    """The dead letters of `consumer` (they stay where they are); none when its dead
-    queue was never declared."""
+def dead_letters(amqp_url: str, consumer: str, limit: int | None = PAGE
+                 ) -> list[DeadLetter]:
+    """The first `limit` dead letters of `consumer` (they stay where they are); none
+    when its dead queue was never declared."""
     try:
         with _channel(amqp_url) as channel:
-            return list_dead(channel, consumer)
+            return list_dead(channel, consumer, limit)
     except DeadLettersUnavailable as exc:
         if _absent(exc.__cause__):
             return []

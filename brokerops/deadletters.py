@@ -8,7 +8,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 
 from bus.messages import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_HEADER
-from contracts.topology import dead_queue, queue_name
+from contracts.topology import REPLAY_EXCHANGE, dead_queue, queue_name
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,35 @@ class DeadLetter:
     payload: str  # the body as the broker holds it (UTF-8, undecodable bytes replaced)
 
 
+PAGE = 50  # letters an operator is shown at once
+PAYLOAD_SHOWN = 4096  # bytes of a payload shown (a dead letter may be anything)
+
+
 def _letter(method, props, body: bytes) -> DeadLetter:
-    headers = props.headers or {}
-    deaths = headers.get("x-death") or []
-    attempts = headers.get(ATTEMPT_HEADER) or (deaths[0].get("count") if deaths else 1)
-    error = headers.get(ERROR_HEADER) or (
-        f"dead-lettered by the broker ({deaths[0].get('reason')})" if deaths else "")
-    return DeadLetter(str(props.message_id), str(props.type), int(attempts),
-                      str(error), str(headers.get(ORIGIN_HEADER) or method.routing_key),
-                      body.decode("utf-8", "replace"))
+    """What an operator is shown of a dead letter; never raises: its headers and body
+    are whatever a publisher sent (a forged `x-death`, a count that is no number)."""
+    headers = props.headers if isinstance(props.headers, dict) else {}
+    payload = body[:PAYLOAD_SHOWN].decode("utf-8", "replace")
+    if len(body) > PAYLOAD_SHOWN:
+        payload += f"\u2026 ({len(body)} bytes in all)"
+    try:
+        deaths = headers.get("x-death") or []
+        death = deaths[0] if isinstance(deaths, list) and deaths and isinstance(
+            deaths[0], dict) else {}
+        attempts = int(headers.get(ATTEMPT_HEADER) or death.get("count") or 1)
+        error = headers.get(ERROR_HEADER) or (
+            f"dead-lettered by the broker ({death.get('reason')})" if death else "")
+    except (TypeError, ValueError):
+        attempts, error = 0, "unreadable dead-letter headers"
+    return DeadLetter(_shown(props.message_id), _shown(props.type), attempts,
+                      _shown(error), _shown(headers.get(ORIGIN_HEADER) or method.routing_key),
+                      payload)
+
+
+def _shown(value, limit: int = 1000) -> str:
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", "replace")
+    return str(value)[:limit]
 
 
 # headers the broker adds: a replay must not carry them back (a stale x-delivery-count
@@ -61,18 +81,20 @@ def _put_back(channel: BlockingChannel, consumer: str, method, props, body: byte
     the quorum queue every time. A crash between the two leaves a duplicate dead letter,
     never a lost one."""
     headers = {k: v for k, v in (props.headers or {}).items() if k != "x-delivery-count"}
-    channel.basic_publish("", dead_queue(consumer), body, _copy(props, headers),
+    channel.basic_publish(REPLAY_EXCHANGE, dead_queue(consumer), body, _copy(props, headers),
                           mandatory=True)
     channel.basic_ack(method.delivery_tag)
 
 
-def list_dead(channel: BlockingChannel, consumer: str) -> list[DeadLetter]:
-    """The dead letters of `consumer`; they stay in the queue, in their order, with
-    their delivery counts unchanged."""
+def list_dead(channel: BlockingChannel, consumer: str, limit: int | None = None
+              ) -> list[DeadLetter]:
+    """The dead letters of `consumer` (the first `limit` of them, when given); they stay
+    in the queue, in their order, with their delivery counts unchanged."""
     channel.confirm_delivery()
     letters = []
     for method, props, body in _drain(channel, consumer):
-        letters.append(_letter(method, props, body))
+        if limit is None or len(letters) < limit:
+            letters.append(_letter(method, props, body))
         _put_back(channel, consumer, method, props, body)
     return letters
 
@@ -93,7 +115,7 @@ def replay_dead(channel: BlockingChannel, consumer: str, message_id: str | None 
         headers = {k: v for k, v in (props.headers or {}).items()
                    if k != ERROR_HEADER and k not in BROKER_HEADERS}
         headers[ATTEMPT_HEADER] = 1
-        channel.basic_publish("", queue_name(consumer), body,
+        channel.basic_publish(REPLAY_EXCHANGE, queue_name(consumer), body,
                               _copy(props, headers, user_id=user_id), mandatory=True)
         channel.basic_ack(method.delivery_tag)
         replayed += 1

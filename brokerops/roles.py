@@ -5,7 +5,8 @@ Every backend process declares the whole topology (a queue with a dead-letter ex
 needs read on the queue and write on `amq.default`), so the relay and the consumers may
 configure and read `venuebus.*`; what separates them is that only the relay may write to
 the events exchange. The API's operator page only lists and replays dead letters (read
-on the dead queues, write on `amq.default`) and reads the management API (`monitoring`).
+on the dead queues, write on the replay exchange, never the default one) and reads the
+management API (`monitoring`).
 The provisioner creates device users through the management API (`administrator`).
 README's rabbitmqctl lines state the same rights; tests/unit/test_compose.py holds
 them equal."""
@@ -48,7 +49,7 @@ def backend_roles() -> tuple[Role, ...]:
              "administrator" if name == "provisioner" else "")
         for name in QUEUES)
     return (Role("relay", BACKEND, RELAY_WRITE, BACKEND),
-            Role("api", "^$", r"^amq\.default$", r"^venuebus\..*\.dead$", "monitoring"),
+            Role("api", "^$", r"^venuebus\.replay$", r"^venuebus\..*\.dead$", "monitoring"),
             *consumers)
 
 

@@ -11,14 +11,12 @@ No SQLAlchemy here: the speaker agent runs this on the Pi."""
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
@@ -26,6 +24,7 @@ from pika.exceptions import AMQPError, NackError, UnroutableError
 
 from bus.backoff import Backoff
 from bus.connection import TopologyMismatch, connection_parameters
+from bus.deliveries import Delivery, Permanent, Unavailable, parse_delivery
 from bus.messages import (
     ATTEMPT_HEADER,
     ERROR_HEADER,
@@ -34,60 +33,11 @@ from bus.messages import (
     RECEIVED_HEADER,
 )
 from bus.stages import StageLog
-from contracts.envelope import TYPE_PREFIX, ContractError, DomainEvent
-from contracts.registry import REGISTRY
+
+__all__ = ["ConsumerLoop", "Delivery", "LoopSettings", "Outcome", "Permanent",
+           "Unavailable", "parse_delivery"]
 
 log = logging.getLogger("venuebus.consumer")
-E = TypeVar("E", bound=DomainEvent)
-
-
-class Permanent(Exception):
-    """Raised by a handler for a message that can never succeed: dead-letter it now."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    message_id: str
-    routing_key: str
-    type: str
-    data: dict
-    envelope: dict
-    headers: dict
-    attempt: int
-    redelivered: bool
-    delivery_tag: int = field(default=0, compare=False)
-    body: bytes = field(default=b"", repr=False, compare=False)
-    properties: Any = field(default=None, repr=False, compare=False)
-    # server time (epoch seconds) this delivery arrived; a retry keeps the time of the
-    # delivery that failed (x-venuebus-received-at), a broker redelivery is a new arrival
-    received_at: float = field(default_factory=time.time, compare=False)
-    publisher: str | None = None  # the broker-validated user_id of the first publisher
-    malformed: str | None = None  # why its retry headers are unusable: dead-letter it
-
-    def event(self, kind: type[E] | None = None) -> E:
-        """The payload decoded by its contract class (`kind`, or the one its type names),
-        as it was encoded; Permanent (dead-letter at once) when it does not decode."""
-        if kind is None:
-            kind = REGISTRY.get(self.type.removeprefix(TYPE_PREFIX))
-            if kind is None:
-                raise Permanent(f"no contract for the event type {self.type!r}")
-        try:
-            return kind.from_data(self.data)
-        except ContractError as exc:
-            raise Permanent(str(exc)) from exc
-
-    def int_field(self, name: str) -> int:
-        """The integer field `name` of the decoded event (see `event`)."""
-        value = getattr(self.event(), name, None)
-        if type(value) is not int:
-            raise Permanent(f"{self.routing_key} without a valid {name}")
-        return value
-
-    @property
-    def broker_deliveries(self) -> int:
-        """How often the broker has delivered this message, this time included: a
-        quorum queue counts the earlier unanswered ones in `x-delivery-count`."""
-        return int(self.headers.get("x-delivery-count") or 0) + 1
 
 
 @dataclass(frozen=True)
@@ -96,52 +46,6 @@ class Outcome:
 
     action: str
     error: str | None = None
-
-
-def _retry_headers(method, props, own_user: str | None
-                   ) -> tuple[dict, int, str, str | None, str | None]:
-    """(headers, attempt, routing key, publisher, malformed) of a message: the
-    `x-venuebus-*` headers count only when `own_user` republished it."""
-    headers = dict(props.headers or {})
-    if own_user is None or props.user_id != own_user:  # not from our retry path
-        headers = {k: v for k, v in headers.items() if not k.startswith("x-venuebus-")}
-        return headers, 1, str(method.routing_key), props.user_id, None
-    attempt, origin = headers.get(ATTEMPT_HEADER, 1), headers.get(ORIGIN_HEADER)
-    publisher = headers.get(PUBLISHER_HEADER)
-    if isinstance(origin, bytes | bytearray):
-        origin = bytes(origin).decode(errors="replace")
-    if isinstance(publisher, bytes | bytearray):
-        publisher = bytes(publisher).decode(errors="replace")
-    if type(attempt) is not int or attempt < 1 or not isinstance(origin, str | None) \
-            or not isinstance(publisher, str | None):
-        return headers, 1, str(method.routing_key), None, "malformed x-venuebus headers"
-    return headers, attempt, origin or str(method.routing_key), publisher, None
-
-
-def parse_delivery(method, props, body: bytes, own_user: str | None = None) -> Delivery:
-    """A Delivery from a raw AMQP message; never raises. A body that is not a CloudEvents
-    JSON document still becomes a Delivery (with empty data) so the work can dead-letter
-    it; `own_user` is the loop's broker user (see the module docstring)."""
-    headers, attempt, routing_key, publisher, malformed = _retry_headers(method, props,
-                                                                         own_user)
-    try:
-        received_at = float(headers[RECEIVED_HEADER]) / 1000
-    except (KeyError, TypeError, ValueError):
-        received_at = time.time()
-    try:
-        envelope = json.loads(body)
-        if not isinstance(envelope, dict):
-            raise ValueError("not an object")
-    except ValueError:
-        envelope = {}
-    return Delivery(
-        message_id=str(props.message_id or envelope.get("id") or ""),
-        routing_key=routing_key, type=str(props.type or envelope.get("type") or ""),
-        data=envelope.get("data") if isinstance(envelope.get("data"), dict) else {},
-        envelope=envelope, headers=headers, attempt=attempt,
-        redelivered=bool(method.redelivered), delivery_tag=method.delivery_tag, body=body,
-        properties=props, received_at=received_at, publisher=publisher,
-        malformed=malformed)
 
 
 Work = Callable[[list[Delivery]], list[Outcome]]
@@ -156,6 +60,8 @@ class LoopSettings:
     dead_queue: str | None = None
     drain_deadline: float = 30.0
     declare: Callable[[BlockingChannel], None] | None = None
+    # a body larger than this (bytes) is dead-lettered unread; None: no bound
+    max_body: int | None = None
     name: str = "venuebus-consumer"
     # the longest the connection thread waits for the broker before it looks at stop();
     # a delivery or a finished batch wakes it at once
@@ -223,7 +129,8 @@ class ConsumerLoop:
             buffer: list[Delivery] = []
             tag = channel.basic_consume(
                 self.s.queue,
-                lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b, self.user)))
+                lambda _c, m, p, b: buffer.append(parse_delivery(m, p, b, self.user,
+                                                          max_body=self.s.max_body)))
             self.connected.set()
             log.info("consuming %s (prefetch %d)", self.s.queue, self.s.prefetch)
             self._pump(conn, channel, buffer, tag)

@@ -20,8 +20,10 @@ def broker_users(prefix: str) -> None:
     consumer) with its permissions on AMQP_URL's vhost, through the management API
     (BROKER_API_URL/USER/PASSWORD, by default AMQP_URL's host and an administrator's
     credentials there). Each password comes from <ROLE>_AMQP_PASSWORD and must be strong.
-    Idempotent: run it again to change passwords."""
+    Also bounds the dead-letter queues (DEAD_LETTERS_MAX, a policy). Idempotent: run it
+    again to change passwords."""
     from brokerops.admin import BrokerAdmin, BrokerAdminError
+    from brokerops.policies import bound_dead_letters
     from brokerops.roles import backend_roles, grant_roles
 
     roles = backend_roles()
@@ -38,6 +40,9 @@ def broker_users(prefix: str) -> None:
         users = grant_roles(BrokerAdmin.from_config(config), config.broker_vhost,
                             {r.name: os.environ[r.password_variable] for r in roles},
                             prefix=prefix)
+        bound_dead_letters(BrokerAdmin.from_config(config), config.broker_vhost,
+                           config.dead_letters_max)
     except BrokerAdminError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"broker users on vhost {config.broker_vhost}: {', '.join(users)}")
+    click.echo(f"dead-letter queues keep at most {config.dead_letters_max} letters")

@@ -143,12 +143,13 @@ def dlq() -> None:
 @click.argument("name")
 def dlq_list(name: str) -> None:
     """Show the dead letters of consumer NAME."""
-    from brokerops.deadletters import list_dead
+    from brokerops.deadletters import PAGE, list_dead
 
     conn, channel = _channel()
     with conn:
-        letters = list_dead(channel, name)
-    click.echo(f"{len(letters)} dead letter(s) in venuebus.{name}.dead")
+        letters = list_dead(channel, name, PAGE)
+    click.echo(f"{len(letters)} dead letter(s) in venuebus.{name}.dead"
+               + (f" (the first {PAGE})" if len(letters) >= PAGE else ""))
     for d in letters:
         click.echo(f"{d.message_id}  {d.type}  attempts={d.attempts}  {d.last_error}")
 
@@ -172,10 +173,12 @@ def dlq_replay(name: str, message_id: str | None) -> None:
 def status() -> None:
     """Outbox lag, the pruned tables' sizes and oldest rows, and, per queue, depth,
     consumers and dead letters."""
+    from brokerops.policies import DROPPED
     from cli.retention import echo_table_sizes
     from contracts.topology import dead_queue, queue_name
     from models.core.db import Database
     from models.core.outbox import count_quarantined, outbox_lag
+    from models.core.waits import current_waits
     from producers.broker import queue_counts
 
     config = Config.from_env()
@@ -183,8 +186,11 @@ def status() -> None:
     with database.session() as session:
         pending, lag = outbox_lag(session)
         held = count_quarantined(session)
+        waits = current_waits(session)
     click.echo(f"outbox: {pending} unpublished, oldest {lag:.1f}s; {held} quarantined"
                + (" (venuebus outbox quarantined)" if held else ""))
+    for wait in waits:
+        click.echo(f"{wait} (since {wait.since:%Y-%m-%d %H:%M:%S} UTC)")
     echo_table_sizes(database, config)
     conn, _ = _channel()
     with conn:
@@ -193,6 +199,10 @@ def status() -> None:
             main = queue_counts(conn.channel(), queue_name(name)) or (0, 0)
             dead = queue_counts(conn.channel(), dead_queue(name)) or (0, 0)
             click.echo(f"{queue_name(name):<28}{main[0]:>8}{main[1]:>11}{dead[0]:>8}")
+        dropped = queue_counts(conn.channel(), DROPPED)
+        click.echo(f"dead letters dropped past the bound: {dropped[0]} ({DROPPED})"
+                   if dropped else "dead letters unbounded: no policy applied "
+                   "(venuebus broker-users, or venuebus run with the management API)")
 
 
 @click.command()

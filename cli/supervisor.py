@@ -96,6 +96,20 @@ def management_reachable(config: Config) -> str | None:
         return str(exc)
 
 
+def bound_dead_letters_of(config: Config) -> str | None:
+    """Apply the dead-letter bound (brokerops/policies.py) on AMQP_URL's vhost; None
+    when done, else why not."""
+    from brokerops.admin import BrokerAdmin, BrokerAdminError
+    from brokerops.policies import bound_dead_letters
+
+    try:
+        bound_dead_letters(BrokerAdmin.from_config(config), config.broker_vhost,
+                           config.dead_letters_max)
+        return None
+    except BrokerAdminError as exc:
+        return str(exc)
+
+
 def broker_reachable(amqp_url: str) -> str | None:
     """None when RabbitMQ answers, else why not."""
     import pika
@@ -137,6 +151,8 @@ def run(workers: int, secret_file: Path) -> None:
                     "enable rabbitmq_management` (or set BROKER_API_URL). Everything else "
                     "runs; the demo speaker connects once the provisioner has created its "
                     "user.", fg="yellow", err=True)
+    elif (unbounded := bound_dead_letters_of(config)) is not None:
+        click.secho(f"Dead-letter queues stay unbounded: {unbounded}", fg="yellow", err=True)
     if config.is_sqlite:
         click.echo(f"database: {config.database_url} (SQLite: one relay, woken by commits; "
                    "PostgreSQL gives SKIP LOCKED and LISTEN/NOTIFY)")

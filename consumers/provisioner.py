@@ -1,7 +1,8 @@
 """`venuebus consume provisioner`: gives every speaker its own broker identity.
 
-On `speaker.registered`, `speaker.token_rotated` and `speaker.deleted` it makes the broker
-agree with the speaker's row: a user `<prefix><id>` whose password is the device token
+On `speaker.registered`, `speaker.token_rotated` and `speaker.deleted` (and, for every
+speaker of the account, `user.access_changed`) it makes the broker agree with the
+speaker's row and its owner's standing: a user `<prefix><id>` whose password is the device token
 (handed over as the broker's salted hash, never in clear), allowed exactly to consume its
 own command queue and to publish `speaker.<id>.state`; the command queue declared and
 bound by the backend; and, once the speaker is gone or its token changed, no open
@@ -19,17 +20,19 @@ from __future__ import annotations
 
 import re
 
-from brokerops.admin import BrokerAdmin
-from bus.consume import Delivery, Permanent
+from brokerops.admin import BrokerAdmin, BrokerAdminError
+from bus.consume import Delivery, Permanent, Unavailable
 from consumers.registry import Consumer
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
 from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_user
-from models.speakers.service import broker_password_hash_of
+from models.speakers.service import broker_password_hash_of, speaker_ids_of
 
 CLOSE_ON = ("speaker.token_rotated", "speaker.deleted")
+DEVICE_CONNECTIONS = 4  # what one stolen token can hold open at the broker
+DEVICE_CHANNELS = 16  # across its connections (an agent uses 3)
 
 
 def _exactly(name: str) -> str:
@@ -48,6 +51,9 @@ def grant_device(admin: BrokerAdmin, config: Config, speaker_id: int,
     for key in command_keys(speaker_id):
         admin.bind(vhost, EXCHANGE, queue, key)
     admin.put_user(user, password_hash)
+    # a device needs two connections (commands, state), a standby agent two more
+    admin.set_user_limits(user, max_connections=DEVICE_CONNECTIONS,
+                          max_channels=DEVICE_CHANNELS)
     # configure nothing; write only to the events exchange (never the default exchange);
     # read only its own queue. Topic permissions narrow the writes to its state key.
     admin.set_permissions(vhost, user, configure="^$", write=_exactly(EXCHANGE),
@@ -66,19 +72,42 @@ def revoke_device(admin: BrokerAdmin, config: Config, speaker_id: int) -> None:
 
 
 def provision_speakers(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    """Raises Unavailable while the management API does not answer or fails on its side
+    (the runtime waits, the messages keep their attempts); only an answer about the
+    call itself (a 4xx) counts against the message."""
+    try:
+        _provision(uow, deliveries)
+    except BrokerAdminError as exc:
+        if exc.wait_reason is None:
+            raise
+        raise Unavailable(exc.wait_reason, str(exc)) from exc
+
+
+def _provision(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     config = uow.db.config
     admin = BrokerAdmin.from_config(config)
     for delivery in deliveries:
-        if delivery.routing_key not in ("speaker.registered", *CLOSE_ON):
+        if delivery.routing_key == "user.access_changed":  # every speaker of the account
+            speakers = speaker_ids_of(uow.session, delivery.int_field("user_id"))
+        elif delivery.routing_key in ("speaker.registered", *CLOSE_ON):
+            speakers = [delivery.int_field("speaker_id")]
+        else:
             raise Permanent(f"not a speaker lifecycle event: {delivery.routing_key}")
-        speaker_id = delivery.int_field("speaker_id")
-        password_hash = broker_password_hash_of(uow.session, speaker_id)
-        if password_hash is None:
-            revoke_device(admin, config, speaker_id)
-            continue
-        grant_device(admin, config, speaker_id, password_hash)
-        if delivery.routing_key in CLOSE_ON:  # the old token must not stay connected
-            admin.close_connections(broker_user(config, speaker_id))
+        for speaker_id in speakers:
+            _agree(admin, config, uow, speaker_id, close=delivery.routing_key in CLOSE_ON)
+
+
+def _agree(admin: BrokerAdmin, config: Config, uow: UnitOfWork, speaker_id: int, *,
+           close: bool) -> None:
+    """Make the broker agree with the speaker's row: its user granted while the speaker
+    exists and its owner is active, revoked (connections closed) otherwise."""
+    password_hash = broker_password_hash_of(uow.session, speaker_id)
+    if password_hash is None:
+        revoke_device(admin, config, speaker_id)
+        return
+    grant_device(admin, config, speaker_id, password_hash)
+    if close:  # the old token must not stay connected
+        admin.close_connections(broker_user(config, speaker_id))
 
 
 CONSUMER = Consumer(name="provisioner", handle=provision_speakers, max_batch=50)

@@ -24,6 +24,7 @@ class Consumer:
     handle: Handler
     max_batch: int = 200  # with prefetch 300 the next batch is partly buffered meanwhile
     on_give_up: GiveUp | None = None
+    max_body: int | None = None  # larger bodies are dead-lettered unread
 
     @property
     def bindings(self) -> tuple[str, ...]:

@@ -5,7 +5,8 @@ device's sequence breaking ties: a Pi's clock (no RTC, before NTP) decides nothi
 
 Only the device itself may report its state: the message's `user_id` (validated by the
 broker against the publisher's login) must be that speaker's own broker user. Anything
-else, a backend or another device included, is dead-lettered and never applied."""
+else, a backend or another device included, is dead-lettered and never applied; so is
+a state larger than MAX_STATE_BYTES, unread."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 
 from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
+from contracts.speakers import MAX_STATE_BYTES
 from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_user
@@ -46,4 +48,4 @@ def store_speaker_state(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
             raise Permanent(f"malformed speaker state: {exc}") from exc
 
 
-CONSUMER = Consumer(name="speakers", handle=store_speaker_state)
+CONSUMER = Consumer(name="speakers", handle=store_speaker_state, max_body=MAX_STATE_BYTES)

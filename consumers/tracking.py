@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from bus.backoff import Backoff
 from bus.consume import Delivery, Outcome, Permanent
 from consumers.registry import Consumer
+from consumers.waiting import PeerWait
 from models.core.base import utcnow
 from models.core.db import Database
 from models.core.outbox import ProcessedMessage
@@ -81,12 +82,14 @@ class TrackedWork:
 
     def __init__(self, db: Database, consumer: Consumer, max_attempts: int,
                  delivery_limit: int | None = None,
-                 stopping: threading.Event | None = None) -> None:
+                 stopping: threading.Event | None = None,
+                 peer_wait: PeerWait | None = None) -> None:
         self.db = db
         self.stopping = stopping  # the loop's: a wait for the database ends on it
         self.consumer = consumer
         self.max_attempts = max_attempts
         self.delivery_limit = delivery_limit
+        self.peer_wait = peer_wait or PeerWait(db, consumer.name)
 
     def __call__(self, deliveries: list[Delivery]) -> list[Outcome]:
         refused = self._refusals(deliveries)
@@ -98,9 +101,11 @@ class TrackedWork:
         while True:
             try:
                 self._apply(deliveries)
+                self.peer_wait.went_through()
                 return [ACK] * len(deliveries)
             except Exception as exc:  # noqa: BLE001
-                if not self._wait_for_database(exc):
+                # an outage (database, a peer: Unavailable) is waited out, never retried
+                if not self._wait_for_database(exc) and not self.peer_wait(exc):
                     error = exc
                     break
         if len(deliveries) == 1:

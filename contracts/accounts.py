@@ -1,4 +1,5 @@
-"""Event contracts of user accounts: the address to verify, and its verification."""
+"""Event contracts of user accounts: the address to verify, its verification, and an
+account's (de)activation."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ class UserEmailVerified(DomainEvent):
 
     user_id: int
     verified_at: str
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class UserAccessChanged(DomainEvent):
+    """An admin deactivated the account (`active` false) or activated it again. The
+    provisioner removes (or restores) the broker users of the account's speakers and
+    closes their connections."""
+
+    routing_key: ClassVar[str] = "user.access_changed"
+    aggregate_type: ClassVar[str] = "user"
+
+    user_id: int
+    active: bool

@@ -16,6 +16,8 @@ from contracts.envelope import DomainEvent, cloud_type, register
 
 DEFAULT_COMMAND_TTL = timedelta(seconds=30)
 STATUSES = ("idle", "loading", "playing", "paused", "stopped", "error")
+# a state message larger than this is dead-lettered unread (a real one is ~600 bytes)
+MAX_STATE_BYTES = 4096
 
 
 @dataclasses.dataclass(frozen=True)

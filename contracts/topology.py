@@ -5,6 +5,10 @@ before a consumer's first start, or after its queue was deleted, is lost."""
 from __future__ import annotations
 
 EXCHANGE = "venuebus.events"
+# dead letters go back (a replay) or round (a listing) through here, never through the
+# default exchange: each consumer's queue and dead queue are bound by their own names, so
+# a user who may write here reaches those queues and nothing else (no device's queue)
+REPLAY_EXCHANGE = "venuebus.replay"
 QUEUE_PREFIX = "venuebus."
 
 # consumer name -> the routing keys (topic patterns) its queue is bound to
@@ -17,7 +21,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "exports": ("export.requested",),
     "mail": ("badge.generated", "user.signed_up", "user.email_verified"),
     # broker users and command queues of speakers (consumers/provisioner.py)
-    "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted"),
+    "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted",
+                    "user.access_changed"),
 }
 
 

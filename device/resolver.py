@@ -7,7 +7,9 @@ the query serves repeated songs until the stream URL's own `expire=` time.
 Before yt-dlp sees a query the device checks it again (the API did once): a YouTube id or
 URL, a URL on an allowed media host, or search words; a URL host that resolves to a
 private, loopback or link-local address is refused unless allowed. yt-dlp itself loads
-only the extractors those need. Errors reported back are short and carry no page content.
+only the extractors those need, and each query reaches only its own (a YouTube URL never
+the generic one). The media URL yt-dlp answers is checked the same way, every redirect
+hop included, before the player gets it. Errors reported back are short and carry no page content.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +33,7 @@ from contracts.speaker_queries import (
     host_allowed,
     is_youtube_id,
 )
+from device.redirects import Follow, final_url
 
 YDL_OPTIONS: dict[str, Any] = {
     "format": "bestaudio/best",
@@ -81,19 +84,33 @@ def to_target(query: str) -> str:
     return f"ytsearch1:{query}"
 
 
+# the one extractor each kind of query may reach: a YouTube URL the video extractor does
+# not take (a redirect link, a channel) is refused, never handed to the generic one
+EXTRACTOR = {"youtube": "Youtube", "search": "YoutubeSearch", "media": "Generic"}
+
+
 def _addresses(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
-def check_query(query: str, allowed_hosts: tuple[str, ...], addresses=_addresses) -> None:
-    """Raises QueryRefused unless `query` is one a speaker plays (see the module
-    docstring); `addresses(host, port)` resolves a URL's host."""
+def check_query(query: str, allowed_hosts: tuple[str, ...], addresses=_addresses) -> str:
+    """The kind of `query` ("youtube", "search", "media"). Raises QueryRefused unless it
+    is one a speaker plays (see the module docstring); `addresses(host, port)` resolves
+    a URL's host."""
     found = classify_query(query, allowed_hosts)
-    if found.host is None or host_allowed(found.host, found.port, allowed_hosts):
+    if found.host is not None:
+        check_host(found.host, found.port, allowed_hosts, addresses)
+    return found.kind
+
+
+def check_host(host: str, port: int | None, allowed_hosts: tuple[str, ...],
+               addresses=_addresses) -> None:
+    """Raises QueryRefused unless `host` is allowed or resolves to public addresses only."""
+    if host_allowed(host, port, allowed_hosts):
         return
     try:
-        resolved = addresses(found.host, found.port)
+        resolved = addresses(host, port)
     except (OSError, ValueError):
         raise QueryRefused("the URL's host does not resolve") from None
     if not resolved or any(not ip.is_global for ip in resolved):
@@ -129,7 +146,8 @@ class YtDlpResolver:
     def __init__(self, *, clock: Callable[[], float] = time.time, ydl: Any = None,
                  max_entries: int = 256, default_ttl_s: float = DEFAULT_TTL_S,
                  allowed_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS,
-                 addresses: Callable[[str, int | None], list] = _addresses) -> None:
+                 addresses: Callable[[str, int | None], list] = _addresses,
+                 follow: Follow = final_url) -> None:
         if ydl is None:
             import yt_dlp
 
@@ -137,6 +155,7 @@ class YtDlpResolver:
         self._ydl = ydl
         self._allowed_hosts = tuple(allowed_hosts)
         self._addresses = addresses
+        self._follow = follow
         self._clock = clock
         self._ttl = default_ttl_s
         self._max = max_entries
@@ -146,7 +165,7 @@ class YtDlpResolver:
     def resolve(self, query: str, *, fresh: bool = False) -> Resolved:
         key = query.strip()
         try:
-            check_query(key, self._allowed_hosts, self._addresses)
+            kind = check_query(key, self._allowed_hosts, self._addresses)
         except QueryRefused as exc:
             raise ResolveError(str(exc)) from None
         target = to_target(key)
@@ -156,16 +175,32 @@ class YtDlpResolver:
                 self._cache.move_to_end(key)
                 return hit
             try:
-                info = self._ydl.extract_info(target, download=False)
+                info = self._ydl.extract_info(target, download=False,
+                                              ie_key=EXTRACTOR[kind])
             except Exception as exc:  # yt-dlp raises DownloadError and friends
                 # its message may quote the fetched page: only its kind goes back
                 raise ResolveError(f"cannot resolve the query ({type(exc).__name__})") from exc
-            resolved = self._to_resolved(key, info)
+            resolved = self._checked(self._to_resolved(key, info))
             self._cache[key] = resolved
             self._cache.move_to_end(key)
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
             return resolved
+
+    def _checked(self, resolved: Resolved) -> Resolved:
+        """`resolved` with the URL libvlc will open: its redirects followed, every hop's
+        host checked like a query's before it is connected. Raises ResolveError."""
+        def check(url: str) -> None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise QueryRefused("the media URL is not http(s)")
+            check_host(parts.hostname, parts.port, self._allowed_hosts, self._addresses)
+
+        try:
+            final = self._follow(resolved.url, resolved.http_headers, check)
+        except QueryRefused as exc:
+            raise ResolveError(f"media URL refused: {exc}") from None
+        return replace(resolved, url=final)
 
     def select(self, query: str, raw_info: dict[str, Any]) -> Resolved:
         """Run yt-dlp's own format selection on an extractor result (no network)."""

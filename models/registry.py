@@ -8,7 +8,7 @@ from models.accounts import tables as accounts_tables  # noqa: F401
 from models.accounts.tables import AuthThrottle
 from models.badges import tables as badges_tables  # noqa: F401
 from models.catalog import tables as catalog_tables  # noqa: F401
-from models.core import outbox  # noqa: F401
+from models.core import outbox, waits  # noqa: F401
 from models.core.config import Config
 from models.core.outbox import OutboxMessage, ProcessedMessage
 from models.core.retention import Retained

@@ -12,7 +12,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import ChannelClosedByBroker
 
 from bus.connection import TopologyMismatch
-from contracts.topology import EXCHANGE, dead_queue, queue_name, retry_queue
+from contracts.topology import EXCHANGE, REPLAY_EXCHANGE, dead_queue, queue_name, retry_queue
 
 log = logging.getLogger("venuebus.broker")
 
@@ -75,6 +75,10 @@ def declare_queue(channel: BlockingChannel, spec: QueueSpec) -> None:
         **group}, create_only=(GROUP_SIZE,))
     for key in spec.bindings:
         channel.queue_bind(main, EXCHANGE, routing_key=key)
+    _guard(lambda: channel.exchange_declare(REPLAY_EXCHANGE, exchange_type="direct",
+                                            durable=True), f"exchange {REPLAY_EXCHANGE}")
+    for queue in (main, dead_queue(spec.consumer)):
+        channel.queue_bind(queue, REPLAY_EXCHANGE, routing_key=queue)
     for step, delay in enumerate(spec.retry_delays_ms, start=1):
         declare_durable(channel, retry_queue(spec.consumer, step), {
             "x-message-ttl": delay, "x-dead-letter-exchange": "",

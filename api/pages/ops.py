@@ -14,6 +14,7 @@ from flask import Blueprint, render_template, request
 from api import deps
 from api.pages.session import signin_required
 from brokerops.dead_letter_access import (
+    PAGE,
     DeadLettersUnavailable,
     dead_letters,
     replay_dead_letters,
@@ -24,6 +25,7 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.errors import Busy, Forbidden, NotFound
 from models.core.outbox import outbox_lag
+from models.core.waits import current_waits
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 REFRESH_SECONDS = 3
@@ -48,9 +50,11 @@ def _consumer(name: str) -> str:
 
 
 def _pretty(payload: str | None) -> str | None:
+    """The payload indented when it is JSON, as it is otherwise (any payload: deep
+    nesting raises RecursionError, not ValueError)."""
     try:
         return json.dumps(json.loads(payload), indent=2, ensure_ascii=False) if payload else None
-    except ValueError:
+    except Exception:  # noqa: BLE001 - shown as it is
         return payload
 
 
@@ -61,6 +65,7 @@ def _dead_letters_context(consumer: str, notice: str | None = None) -> dict:
     except DeadLettersUnavailable as exc:
         raise Busy(str(exc), code="broker_unavailable") from exc
     return {"consumer": consumer, "queue": queue_name(consumer), "letters": letters,
+            "page": PAGE,
             "payloads": {d.message_id: _pretty(d.payload) for d in letters},
             "dead_queue": dead_queue(consumer), "notice": notice}
 
@@ -76,13 +81,15 @@ def status(user: User):
 def overview(user: User):
     with deps.db().session() as session:
         pending, lag = outbox_lag(session)
+        waits = current_waits(session)
     broker, broker_error = None, None
     try:
         broker = ManagementClient.from_config(deps.config()).overview(QUEUES)
     except ManagementUnavailable as exc:  # the page still shows the outbox
         broker_error = str(exc)
     return render_template("ops/_overview.html", pending=pending, lag=lag, broker=broker,
-                           broker_error=broker_error, updated_at=utcnow())
+                           broker_error=broker_error, waits=waits,
+                           updated_at=utcnow())
 
 
 @bp.get("/dead/<name>")

@@ -71,6 +71,34 @@ def count_failure(db: Database, limits: list[Limit], *, now: datetime | None = N
                                           else_=THROTTLES.c.window_started_at)}))
 
 
+def take_attempt(db: Database, limits: list[Limit], *, now: datetime | None = None) -> None:
+    """Count one attempt for every key and refuse it (Throttled) when that passes any
+    key's limit: one upsert of every key, in one statement with no transaction around it
+    (what a hot path can pay). Counting first, then comparing, makes the limit exact
+    under concurrency too. The keys share one window."""
+    now = now or utcnow()
+    [window_s] = {limit.window_s for limit in limits}
+    stmt = _upsert(db.engine.dialect.name).values(
+        [{"key": key, "window_started_at": now, "failures": 1}
+         for key in sorted({limit.key for limit in limits})])  # one lock order: no deadlock
+    expired = THROTTLES.c.window_started_at <= \
+        literal(now - timedelta(seconds=window_s), UTCDateTime())
+    stmt = stmt.on_conflict_do_update(index_elements=[THROTTLES.c.key], set_={
+        "failures": case((expired, 1), else_=THROTTLES.c.failures + 1),
+        "window_started_at": case((expired, stmt.excluded.window_started_at),
+                                  else_=THROTTLES.c.window_started_at)}) \
+        .returning(THROTTLES.c.key, THROTTLES.c.failures, THROTTLES.c.window_started_at)
+    with db.autocommit_engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    by_key = {limit.key: limit for limit in limits}
+    waits = [math.ceil((row.window_started_at + timedelta(seconds=window_s) - now)
+                       .total_seconds())
+             for row in rows if row.failures > by_key[row.key].max_failures]
+    if waits:
+        raise Throttled("Too many attempts: wait before trying again",
+                        retry_after=max(1, max(waits)))
+
+
 def clear_limits(db: Database, keys: list[str]) -> None:
     """Forget the failures of `keys` (an account's, after its owner signed in)."""
     with db.engine.begin() as conn:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.engine import Connection
 
+from contracts.accounts import UserAccessChanged
 from models.accounts.tables import User
 from models.accounts.users import check_password_length, hash_password, verify_password
 from models.core.db import Database
@@ -85,8 +86,10 @@ def change_password(db: Database, user: User, current: str, new: str) -> User:
 
 def set_user_active(db: Database, actor: User, user_id: int, active: bool) -> User:
     """Admins deactivate a user (their tokens are refused at once, signing in is
-    refused) or activate them again. Forbidden for anyone else and for one's own
-    account (an admin cannot lock themselves out)."""
+    refused) or activate them again; records `user.access_changed`, on which the
+    provisioner removes (or restores) the broker users of their speakers and closes
+    their connections. Forbidden for anyone else and for one's own account (an admin
+    cannot lock themselves out)."""
     if not actor.is_admin:
         raise Forbidden("Only admins can deactivate users", code="admin_only")
     if actor.id == user_id:
@@ -99,5 +102,7 @@ def set_user_active(db: Database, actor: User, user_id: int, active: bool) -> Us
             user.is_active = True
         else:
             user = _bump(uow, user_id, is_active=False)
+        # the account's devices follow it at the broker (consumers/provisioner.py)
+        uow.record(UserAccessChanged(user_id=user_id, active=active))
         uow.commit()
         return user

@@ -15,7 +15,7 @@ from models.core.queries import Page, Refine, paginate, refined
 from models.core.uow import UnitOfWork
 
 EVENT_FIELDS = {"name", "description", "starts_at", "ends_at", "order_expiry_time",
-                "timezone", "location_name"}
+                "currency", "timezone", "location_name"}
 TICKET_FIELDS = {"name", "description", "type", "price", "quantity", "sales_starts_at",
                  "sales_ends_at", "min_order", "max_order", "is_hidden"}
 
@@ -57,7 +57,9 @@ def _check_event(event: Event) -> None:
 
 def create_event(db: Database, actor: User, fields: dict[str, Any]) -> Event:
     with UnitOfWork(db) as uow:
-        event = Event(owner_id=actor.id, **{k: fields[k] for k in EVENT_FIELDS if k in fields})
+        event = Event(owner_id=actor.id, **{"currency": db.config.default_currency,
+                                            **{k: fields[k] for k in EVENT_FIELDS
+                                               if k in fields}})
         _check_event(event)
         uow.session.add(event)
         uow.commit()

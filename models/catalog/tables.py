@@ -22,6 +22,7 @@ from models.core.base import Base, UTCDateTime, utcnow
 
 TICKET_TYPES = ("free", "paid", "donation")
 ORDER_EXPIRY_MINUTES = 15
+CURRENCY_SHAPE = "length(currency) = 3 AND currency = upper(currency)"  # ISO 4217: "EUR"
 MAX_ORDER_EXPIRY_MINUTES = 10080  # a week
 
 
@@ -34,6 +35,7 @@ class Event(Base):
         CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
         CheckConstraint(f"order_expiry_time BETWEEN 1 AND {MAX_ORDER_EXPIRY_MINUTES}",
                         name="order_expiry_time_range"),
+        CheckConstraint(CURRENCY_SHAPE, name="currency_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +50,8 @@ class Event(Base):
     # minutes a paid online order holds its units while the buyer pays (Open Event's name)
     order_expiry_time: Mapped[int] = mapped_column(Integer, default=ORDER_EXPIRY_MINUTES,
                                                    server_default=str(ORDER_EXPIRY_MINUTES))
+    # ISO 4217 (DEFAULT_CURRENCY when the owner names none): what its orders are paid in
+    currency: Mapped[str] = mapped_column(String(3), server_default="EUR")
     # an IANA name (the API checks it): tickets show the event's times in it
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     location_name: Mapped[str | None] = mapped_column(String(255))  # the venue, if any

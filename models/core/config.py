@@ -78,6 +78,8 @@ class Config:
     # consumers: retry delays in milliseconds, one TTL retry queue per step
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     delivery_limit: int = 20
+    # letters a dead-letter queue keeps; older ones go to venuebus.dropped (a policy)
+    dead_letters_max: int = 10_000
     prefetch: int = 300
     # the relay quarantines an outbox row the broker refused this many times
     outbox_max_attempts: int = 5
@@ -109,6 +111,8 @@ class Config:
     speaker_amqp_url: str = ""
     # hosts (`host` or `host:port`) a play query's URL may name besides YouTube's
     speaker_media_hosts: tuple[str, ...] = ("127.0.0.1:8090", "localhost:8090")
+    # speakers one user may register: each is a broker user with a quorum queue
+    speakers_per_user: int = 10
     # quorum members of each new consumer queue; 0: one per node listed in AMQP_URL, at
     # most MAX_REPLICAS (a majority of 3 survives one node loss, of 5 two)
     quorum_group_size: int = 0
@@ -119,6 +123,13 @@ class Config:
     # units one buyer may hold in pending (unpaid) orders of one event
     # (models/ticketing/orders/holds.py)
     max_pending_units_per_buyer: int = 10
+    # an event's currency (ISO 4217) when its owner names none
+    default_currency: str = "EUR"
+    # order placement (models/ticketing/orders/throttle.py): attempts per account and per
+    # client address within ORDER_WINDOW_SECONDS, then 429 until the window ends
+    order_max_per_account: int = 30
+    order_max_per_address: int = 120
+    order_window_seconds: int = 60
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_window_seconds: int = 900
@@ -188,6 +199,7 @@ class Config:
             if env.get("RETRY_DELAYS_MS")
             else base.retry_delays_ms,
             delivery_limit=_int(env, "DELIVERY_LIMIT", base.delivery_limit),
+            dead_letters_max=_int(env, "DEAD_LETTERS_MAX", base.dead_letters_max),
             prefetch=_int(env, "PREFETCH", base.prefetch),
             outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", base.outbox_max_attempts),
             outbox_retention_s=_int(env, "OUTBOX_RETENTION_S", base.outbox_retention_s),
@@ -209,9 +221,16 @@ class Config:
             speaker_media_hosts=tuple(h.strip() for h in env["SPEAKER_MEDIA_HOSTS"].split(",")
                                       if h.strip())
             if env.get("SPEAKER_MEDIA_HOSTS") is not None else base.speaker_media_hosts,
+            speakers_per_user=_int(env, "SPEAKERS_PER_USER", base.speakers_per_user),
             quorum_group_size=_int(env, "QUORUM_INITIAL_GROUP_SIZE", base.quorum_group_size),
             max_pending_units_per_buyer=_int(env, "MAX_PENDING_UNITS_PER_BUYER",
                                              base.max_pending_units_per_buyer),
+            default_currency=env.get("DEFAULT_CURRENCY", base.default_currency).upper(),
+            order_max_per_account=_int(env, "ORDER_MAX_PER_ACCOUNT",
+                                       base.order_max_per_account),
+            order_max_per_address=_int(env, "ORDER_MAX_PER_ADDRESS",
+                                       base.order_max_per_address),
+            order_window_seconds=_int(env, "ORDER_WINDOW_SECONDS", base.order_window_seconds),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", base.login_max_failures),
             login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                 base.login_max_failures_per_address),

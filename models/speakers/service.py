@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contracts.speaker_queries import QueryRefused, classify_query
@@ -25,7 +25,7 @@ from contracts.speakers import (
 from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.db import Database
-from models.core.errors import Invalid, NotFound
+from models.core.errors import Conflict, Forbidden, Invalid, NotFound
 from models.core.uow import UnitOfWork
 from models.speakers.identity import broker_password_hash
 from models.speakers.tables import Speaker
@@ -62,12 +62,17 @@ def _set_token(speaker: Speaker) -> str:
 
 def register_speaker(db: Database, actor: User, name: str) -> tuple[Speaker, str]:
     """A new speaker owned by `actor` and its device token (returned here only). Records
-    `speaker.registered`: the provisioner gives the device its broker user and queue."""
+    `speaker.registered`: the provisioner gives the device its broker user and queue.
+    Every speaker is a broker user with a queue, so: Forbidden (`email_not_verified`)
+    until the actor's address is verified, Conflict (`speaker_quota`) past
+    `speakers_per_user`; nothing is created then. The quota holds under concurrency:
+    registrations of one user are serialized on the user's row."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
         raise Invalid("name must have 1 to 100 characters", code="invalid_name",
                       pointer="/data/attributes/name")
     with UnitOfWork(db) as uow:
+        _check_may_register(uow.session, actor.id, db.config.speakers_per_user)
         speaker = Speaker(owner_id=actor.id, name=name)
         token = _set_token(speaker)
         uow.session.add(speaker)
@@ -75,6 +80,19 @@ def register_speaker(db: Database, actor: User, name: str) -> tuple[Speaker, str
         uow.record(SpeakerRegistered(speaker_id=speaker.id))
         uow.commit()
         return speaker, token
+
+
+def _check_may_register(session: Session, user_id: int, quota: int) -> None:
+    owner = session.scalar(select(User).where(User.id == user_id).with_for_update()
+                           .execution_options(populate_existing=True))
+    if owner is None or owner.email_verified_at is None:
+        raise Forbidden("Verify your email address before registering a speaker",
+                        code="email_not_verified")
+    owned = session.scalar(select(func.count()).select_from(Speaker)
+                           .where(Speaker.owner_id == user_id))
+    if owned >= quota:
+        raise Conflict(f"You already have {owned} speakers; at most {quota} per user",
+                       code="speaker_quota")
 
 
 def rotate_speaker_token(db: Database, actor: User, speaker_id: int) -> tuple[Speaker, str]:
@@ -197,7 +215,15 @@ def speaker_token_matches(db: Database, owner: User, speaker_id: int, token: str
 
 
 def broker_password_hash_of(session: Session, speaker_id: int) -> str | None:
-    """The broker password hash of an existing speaker; None when it is gone (or was
-    registered before speakers had broker identities)."""
+    """The broker password hash of an existing speaker whose owner is active; None when
+    it is gone, its owner deactivated (or it was registered before speakers had broker
+    identities)."""
     return session.scalar(select(Speaker.broker_password_hash)
-                          .where(Speaker.id == speaker_id))
+                          .join(User, User.id == Speaker.owner_id)
+                          .where(Speaker.id == speaker_id, User.is_active.is_(True)))
+
+
+def speaker_ids_of(session: Session, owner_id: int) -> list[int]:
+    """The ids of `owner_id`'s speakers."""
+    return list(session.scalars(select(Speaker.id).where(Speaker.owner_id == owner_id)
+                                .order_by(Speaker.id)))

@@ -28,9 +28,10 @@ DISCOUNT_TYPES = ("amount", "percent")
 # completed: it paid the order; already_completed: the same payment told again (Stripe
 # reports one checkout as two events); the rest need a refund: needs_refund (the order
 # expired or was cancelled), paid_twice (another payment or the organiser completed it),
-# underpaid (less than the order's amount: the order stays unpaid)
+# underpaid (less than the order's amount: the order stays unpaid), mismatch (another
+# amount or currency than the order's, or none said: it stays unpaid too)
 PAYMENT_OUTCOMES = ("completed", "already_completed", "needs_refund", "paid_twice",
-                    "underpaid")
+                    "underpaid", "mismatch")
 
 
 class Order(Base):
@@ -67,6 +68,7 @@ class Order(Base):
     discount_uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     discount_code_id: Mapped[int | None] = mapped_column(
         ForeignKey("discount_codes.id", ondelete="RESTRICT"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))  # the event's, when it was placed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,9 +22,10 @@ PASSWORD = "password123"
 
 def test_play_pause_volume_stop_and_changes_made_elsewhere(page: Page, live_app: str, db,
                                                            spine, tmp_path):
-    owner = create_user(db, "dj@example.com", PASSWORD)
+    owner = create_user(db, "dj@example.com", PASSWORD, verified=True)
     speaker, device_token = register_speaker(db, owner, "Main hall")
-    register_speaker(db, create_user(db, "other@example.com", PASSWORD), "Not mine")
+    register_speaker(db, create_user(db, "other@example.com", PASSWORD, verified=True),
+                     "Not mine")
     media = tmp_path / "media"
     media.mkdir()
     make_tone(media / "song.wav", 120)

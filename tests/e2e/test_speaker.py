@@ -8,7 +8,8 @@ import os
 import pytest
 
 from device.media_server import make_tone
-from tests.support.api import auth, doc, sign_up
+from models.accounts.users import create_user
+from tests.support.api import auth, doc, login
 from tests.support.http import LiveClient, answers
 from tests.support.processes import free_port, wait_until
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_play_pause_stop_from_the_api_reach_the_device_and_its_state_comes_back(
-        procs, tmp_path):
+        procs, db, tmp_path):
     media = tmp_path / "media"
     media.mkdir()
     make_tone(media / "song.wav", 60)
@@ -32,7 +33,8 @@ def test_play_pause_stop_from_the_api_reach_the_device_and_its_state_comes_back(
                 "--no-demo", ready="media server on")
 
     api = LiveClient(base)
-    token = sign_up(api, "dj@example.com")
+    create_user(db, "dj@example.com", "password123", verified=True)  # as `users create`
+    token = login(api, "dj@example.com")
     r = api.post("/v1/speakers", headers=auth(token),
                  json=doc("speaker", {"name": "Main hall"}))
     speaker_id = r.get_json()["data"]["id"]

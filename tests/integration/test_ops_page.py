@@ -106,3 +106,26 @@ def test_the_overview_shows_the_outbox_even_when_the_management_api_is_down(clie
     assert r.status_code == 200
     assert 'data-count="outbox-pending">0<' in html
     assert "management API did not answer" in html
+
+
+def test_any_dead_letter_shows_and_a_page_bounds_the_list(client, db, config):
+    """Dead letters are whatever publishers sent: 120 KB of nested `[`, forged counts."""
+    from brokerops.deadletters import PAGE
+
+    create_user(db, "root@example.com", PASSWORD, is_admin=True, verified=True)
+    with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
+        channel = conn.channel()
+        channel.basic_publish("", dead_queue("speakers"), b"[" * 120_000, properties(
+            "poison", "speaker.state",
+            headers={"x-venuebus-attempt": "lots", "x-death": "forged"}))
+        for i in range(PAGE + 5):
+            channel.basic_publish("", dead_queue("speakers"), b'{"data": {}}',
+                                  properties(f"m-{i}", "speaker.state"))
+    sign_in(client, "root@example.com")
+    r = client.get("/ops/dead/speakers")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert f"{PAGE} dead letters in venuebus.speakers.dead (the first {PAGE} are shown)" \
+        in page and "poison" in page and f"m-{PAGE - 2}" in page and f"m-{PAGE}" not in page
+    assert len(page) < 200_000  # the poison's payload is shown cut short
+    assert depths(config, "speakers") == (0, PAGE + 6)  # all still there

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models.speakers.service import hash_token
 from models.speakers.tables import Speaker
+from tests.support.accounts import sign_up_verified
 from tests.support.api import auth, doc, error, sign_up
 from tests.support.outbox import outbox_rows
 
@@ -28,7 +29,7 @@ def commands(db) -> list:
 
 
 def test_registration_returns_the_device_token_once_and_stores_only_its_hash(client, db):
-    owner = sign_up(client, "owner@example.com")
+    owner = sign_up_verified(client, "owner@example.com")
     data = register(client, owner)
 
     token = data["attributes"]["device-token"]
@@ -43,7 +44,7 @@ def test_registration_returns_the_device_token_once_and_stores_only_its_hash(cli
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101])
 def test_registration_needs_a_name(client, db, name):
-    owner = sign_up(client, "owner@example.com")
+    owner = sign_up_verified(client, "owner@example.com")
     r = client.post("/v1/speakers", headers=auth(owner), json=doc("speaker", {"name": name}))
     assert r.status_code == 422
     with db.session() as s:
@@ -51,7 +52,7 @@ def test_registration_needs_a_name(client, db, name):
 
 
 def test_play_is_recorded_in_the_outbox_for_the_device_queue(client, db):
-    owner = sign_up(client, "owner@example.com")
+    owner = sign_up_verified(client, "owner@example.com")
     speaker_id = register(client, owner)["id"]
     before = datetime.now().astimezone()
 
@@ -79,7 +80,7 @@ def test_play_is_recorded_in_the_outbox_for_the_device_queue(client, db):
      {"query": "jazz piano"}),
 ])
 def test_each_command_is_routed_as_speaker_id_command(client, db, command, body, extra):
-    owner = sign_up(client, "owner@example.com")
+    owner = sign_up_verified(client, "owner@example.com")
     speaker_id = register(client, owner)["id"]
 
     r = client.post(f"/v1/speakers/{speaker_id}/{command}", headers=auth(owner), json=body)
@@ -100,7 +101,7 @@ def test_each_command_is_routed_as_speaker_id_command(client, db, command, body,
     ("volume", None, "/level"),
 ])
 def test_bad_command_bodies_are_422_and_record_nothing(client, db, command, body, pointer):
-    owner = sign_up(client, "owner@example.com")
+    owner = sign_up_verified(client, "owner@example.com")
     speaker_id = register(client, owner)["id"]
 
     r = client.post(f"/v1/speakers/{speaker_id}/{command}", headers=auth(owner), json=body)
@@ -111,7 +112,7 @@ def test_bad_command_bodies_are_422_and_record_nothing(client, db, command, body
 
 
 def test_unknown_and_foreign_speakers_are_both_404(client, db):
-    owner = sign_up(client, "owner@example.com")
+    owner = sign_up_verified(client, "owner@example.com")
     other = sign_up(client, "other@example.com")
     speaker_id = register(client, owner)["id"]
 
@@ -128,3 +129,47 @@ def test_speaker_endpoints_are_documented(client):
     for command in ("play", "pause", "resume", "stop", "volume"):
         assert "post" in paths[f"/v1/speakers/{{speaker_id}}/{command}"]
     assert "get" in paths["/v1/speakers/{speaker_id}"]
+
+
+def speaker_count(db) -> int:
+    with db.session() as s:
+        return len(s.scalars(select(Speaker.id)).all())
+
+
+def registrations(db) -> int:
+    return len([r for r in outbox_rows(db) if r.routing_key == "speaker.registered"])
+
+
+def test_an_unverified_account_cannot_register_a_speaker(client, db):
+    # every speaker is a broker user with a queue: a throwaway account gets none
+    token = sign_up(client, "throwaway@example.com")
+    r = client.post("/v1/speakers", headers=auth(token), json=doc("speaker", {"name": "X"}))
+    assert r.status_code == 403 and error(r)["code"] == "email_not_verified"
+    assert speaker_count(db) == 0 and registrations(db) == 0
+
+
+def test_registrations_past_the_per_user_quota_are_409_and_create_nothing(config, db):
+    from api.app import create_app
+    from models.core.db import Database
+
+    quota_config = config.with_(speakers_per_user=2)
+    quota_db = Database(quota_config)
+    try:
+        client = create_app(quota_config, quota_db).test_client()
+        owner = sign_up_verified(client, "owner@example.com")
+        register(client, owner, "A")
+        register(client, owner, "B")
+        r = client.post("/v1/speakers", headers=auth(owner), json=doc("speaker", {"name": "C"}))
+        assert r.status_code == 409 and error(r)["code"] == "speaker_quota"
+        assert speaker_count(db) == 2 and registrations(db) == 2
+        # the quota is per user: another verified account still registers
+        register(client, sign_up_verified(client, "other@example.com"), "D")
+    finally:
+        quota_db.dispose()
+
+
+def test_the_default_quota_is_ten_speakers_per_user():
+    from models.core.config import Config
+
+    assert Config().speakers_per_user == 10
+    assert Config.from_env({"SPEAKERS_PER_USER": "3"}).speakers_per_user == 3

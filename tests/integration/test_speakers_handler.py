@@ -37,7 +37,7 @@ def state(speaker_id: int, status: str, at: datetime, sequence: int = 1,
 
 @pytest.fixture
 def speaker_id(db) -> int:
-    owner = create_user(db, "o@example.com", "password123")
+    owner = create_user(db, "o@example.com", "password123", verified=True)
     return register_speaker(db, owner, "Hall A")[0].id
 
 

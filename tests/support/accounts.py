@@ -12,6 +12,7 @@ from sqlalchemy import select
 from models.accounts.tables import User
 from models.accounts.verification import verification_token, verify_email
 from models.core.db import Database
+from tests.support.api import sign_up
 from tests.support.processes import wait_until
 from tests.support.smtp import Inbox
 
@@ -27,6 +28,13 @@ def verify_address(client, email: str) -> None:
     token = verification_token(ext.config, user_id, email.lower())
     r = client.get(f"/v1/auth/verify-email?token={token}")
     assert r.status_code == 200, r.get_json()
+
+
+def sign_up_verified(client, email: str, password: str = "password123") -> str:
+    """`sign_up`, then verify the address: a bearer token of a verified account."""
+    token = sign_up(client, email, password)
+    verify_address(client, email)
+    return token
 
 
 def verify_user(db: Database, user: User) -> None:

@@ -18,6 +18,12 @@ from tests.support.processes import wait_until
 WAV_HEADER = 44
 
 
+def unprobed(url: str, headers: dict, check) -> str:
+    """A YtDlpResolver `follow` for fake extractors whose URLs lead nowhere: the media
+    URL is taken as it is (the redirect checks have tests of their own)."""
+    return url
+
+
 class FakeResolver:
     """Resolves a query that is already a URL to itself (a fresh resolution to a new URL,
     `?fresh=N`, as a real stream URL changes); records (query, fresh)."""

@@ -17,7 +17,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.support.api import auth, create_event, doc, sign_up
+from tests.support.accounts import sign_up_verified
+from tests.support.api import auth, create_event, doc
 from tests.support.badges import badge_doc, rows, set_usage
 from tests.support.ticketing import make_ticket, onsite
 
@@ -51,7 +52,7 @@ def _created(r) -> str:
 
 
 def make_fuzz_world(client, db) -> FuzzWorld:
-    token = sign_up(client, "owner@example.com")
+    token = sign_up_verified(client, "owner@example.com")
     user_id = set_usage(db, "owner@example.com", 50)
     event_id = create_event(client, token)
     ticket_id = make_ticket(client, token, event_id, 20)

@@ -45,16 +45,19 @@ def patch_status(client, token: str, order_id: Any, status: Any):
 
 
 def stripe_event(order_id: Any, event_id: str = "evt_1", kind: str = "checkout.session.completed",
-                 amount: int = 5000, intent: str = "pi_test_1") -> str:
-    """A Stripe event as Stripe shapes it: a checkout session names its payment intent,
-    `payment_intent.succeeded` carries the intent itself."""
+                 amount: int = 5000, intent: str = "pi_test_1",
+                 payment_status: str = "paid") -> str:
+    """A Stripe event as Stripe shapes it: a checkout session names its payment intent
+    and says whether the money arrived (`payment_status`: a delayed method's
+    `completed` is "unpaid"), `payment_intent.succeeded` carries the intent itself."""
     meta = {"order_id": str(order_id)}
     if kind.startswith("payment_intent."):
         obj = {"id": intent, "object": "payment_intent", "amount_received": amount,
                "currency": "eur", "metadata": meta}
     else:
         obj = {"id": "cs_test_1", "object": "checkout.session", "amount_total": amount,
-               "currency": "eur", "payment_intent": intent, "metadata": meta}
+               "currency": "eur", "payment_intent": intent, "metadata": meta,
+               "payment_status": payment_status}
     return json.dumps({"id": event_id, "object": "event", "type": kind,
                        "data": {"object": obj}})
 

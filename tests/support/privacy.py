@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.support.accounts import sign_up_verified
 from tests.support.api import auth, create_event, doc, invite, make_staff, sign_up
 from tests.support.pages import csrf_token
 from tests.support.ticketing import buy, make_ticket, onsite, person
@@ -32,7 +33,7 @@ class World:
 
 
 def make_world(client) -> World:
-    alice = sign_up(client, ALICE)
+    alice = sign_up_verified(client, ALICE)
     bob, carol = sign_up(client, BOB), sign_up(client, CAROL)
     event_id = create_event(client, alice, "Alice's conference")
     ticket = make_ticket(client, alice, event_id, 20)

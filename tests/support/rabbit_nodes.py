@@ -58,6 +58,9 @@ class RabbitNode:
     root: Path
     env: dict[str, str] = field(repr=False)
     process: subprocess.Popen | None = field(default=None, repr=False)
+    # where its management API listens once `enable_management` enabled the plugin
+    # (a node boots without any plugin)
+    management_port: int = 0
 
     def amqp_url(self, vhost: str = "/") -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/{quote(vhost, safe='')}"
@@ -162,6 +165,22 @@ class RabbitNode:
             if self.running:
                 self.ctl("set_vm_memory_high_watermark", "0.4")
 
+    def enable_management(self) -> None:
+        """Enable the management plugin on the running node (no restart), its API on
+        127.0.0.1:`management_port`; returns once the API answers."""
+        subprocess.run([str(SCRIPTS / "rabbitmq-plugins"), "-n", self.name, "enable",
+                        "--online", "rabbitmq_management"], env=self.env, cwd=self.root,
+                       capture_output=True, text=True, timeout=180, check=True)
+
+        def answers() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.management_port), 2).close()
+                return True
+            except OSError:
+                return False
+
+        wait_until(answers, timeout=60, interval=0.25, what="the management API")
+
     def running_cluster_nodes(self) -> list[str]:
         status = json.loads(self.ctl("cluster_status", "--formatter", "json"))
         return list(status.get("running_nodes", []))
@@ -181,7 +200,7 @@ def _node(base: Path, prefix: str, index: int, epmd_port: int, seed: str | None,
     cookie_file = home / ".erlang.cookie"
     cookie_file.write_text(cookie)
     cookie_file.chmod(0o400)  # Erlang refuses a cookie others can read
-    amqp_port, dist_port = free_port(), free_port()
+    amqp_port, dist_port, management_port = free_port(), free_port(), free_port()
     lines = [f"listeners.tcp.default = 127.0.0.1:{amqp_port}", "loopback_users.guest = true",
              "log.file.level = info", "log.console = false"]
     if seed is not None:  # nodes 2..n join the seed on their first boot
@@ -213,10 +232,12 @@ def _node(base: Path, prefix: str, index: int, epmd_port: int, seed: str | None,
         "ERL_EPMD_PORT": str(epmd_port),
         "ERL_EPMD_ADDRESS": "127.0.0.1",
         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS":
-            "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false",
+            "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false "
+            # never the system node's 15672, should the plugin be enabled
+            f'-rabbitmq_management tcp_config [{{port,{management_port}}},{{ip,"127.0.0.1"}}]',
         "RABBITMQ_CTL_ERL_ARGS": "-start_epmd false",
     }
-    return RabbitNode(name, amqp_port, dist_port, root, env)
+    return RabbitNode(name, amqp_port, dist_port, root, env, management_port=management_port)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ class NewOrder:
     discount_code_id: int | None
     created_at: datetime
     identifier: str
+    currency: str
     discount_uses: int = 0
     id: int | None = None  # set by the write
     status: str = "completed"

@@ -76,14 +76,23 @@ def record_payment(db: Database, notice: PaymentNotice) -> PaymentOutcome:
         return PaymentOutcome(payment.id, outcome, payment.needs_refund, False)
 
 
-NEEDS_REFUND = ("needs_refund", "paid_twice", "underpaid")
+NEEDS_REFUND = ("needs_refund", "paid_twice", "underpaid", "mismatch")
+
+
+def _same_currency(order: Order, notice: PaymentNotice) -> bool:
+    return notice.currency is not None and notice.currency.upper() == order.currency
 
 
 def _outcome(s: Session, order: Order, notice: PaymentNotice) -> str:
     """What this payment does to `order` (locked by the caller)."""
     if order.status in COMPLETABLE:
-        short = notice.amount is not None and notice.amount < order.amount
-        return "underpaid" if short else "completed"
+        if notice.amount is not None and notice.amount < order.amount \
+                and _same_currency(order, notice):
+            return "underpaid"
+        # both must match: a payment of 50 JPY is not one of 50 EUR
+        if notice.amount != order.amount or not _same_currency(order, notice):
+            return "mismatch"
+        return "completed"
     if order.status != "completed":
         return "needs_refund"  # expired or cancelled: its units were given back
     # completed already: by this same payment told again, or by other money

@@ -187,7 +187,8 @@ def _place_in(conn: Connection, actor_id: int, event_id: int,
             discount = find_discount(s, event_id, code, [t.id for t in tickets])
     order = NewOrder(event_id=event_id, user_id=actor_id, payment_mode=mode,
                      discount_code_id=discount.code.id if discount else None,
-                     created_at=utcnow(), identifier=new_order_identifier())
+                     created_at=utcnow(), identifier=new_order_identifier(),
+                     currency=facts.currency)
     lines = _price(order, tickets, holders, discount)
     _start(order, facts.order_expiry_time)
     if discount is not None:

@@ -62,8 +62,8 @@ TICKET_FIELDS = ("id", "event_id", "price", "min_order", "max_order", "sales_sta
 # whose construction cost more than the rest of the checks together
 TicketRow = make_dataclass("TicketRow", TICKET_FIELDS, frozen=True, slots=True)
 ORDER_FIELDS = ("id", "identifier", "event_id", "user_id", "status", "payment_mode",
-                "amount", "discount_amount", "discount_uses", "discount_code_id", "created_at",
-                "expires_at", "completed_at")
+                "amount", "discount_amount", "discount_uses", "discount_code_id", "currency",
+                "created_at", "expires_at", "completed_at")
 OUTBOX_FIELDS = ("message_id", "routing_key", "type", "aggregate", "payload", "attempts",
                  "created_at")
 PEOPLE = ("attendee_ids", "first_names", "last_names", "emails", "secrets")
@@ -91,6 +91,7 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
         select(USERS.c.is_admin).where(token_current_sql(actor, version))
         .scalar_subquery().label("actor_is_admin"),
         EVENTS.c.id.label("event_id"), EVENTS.c.owner_id, EVENTS.c.order_expiry_time,
+        EVENTS.c.currency,
         *(TICKETS.c[n].label(f"ticket_{n}") for n in TICKET_FIELDS),
         KEYS.c.id.label("key_id"), KEYS.c.fingerprint.label("key_fingerprint"),
         KEYS.c.order_id.label("key_order_id"), KEYS.c.created_at.label("key_created_at"),
@@ -123,6 +124,7 @@ class OrderFacts:
     event_id: int
     owner_id: int
     order_expiry_time: int
+    currency: str
     tickets: dict[int, TicketRow]  # the tickets ordered that exist (not yet checked)
     key: StoredKey | None  # the idempotency key's row, if the key was used before
     new_order_id: int | None  # PostgreSQL: the ids WRITE_AT_ONCE will use
@@ -152,8 +154,8 @@ def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids:
     key = None if row["key_id"] is None else StoredKey(
         row["key_id"], row["key_fingerprint"], row["key_order_id"], row["key_created_at"])
     return OrderFacts(actor_id, row["actor_is_admin"], event_id, row["owner_id"],
-                      row["order_expiry_time"], tickets, key, row["new_order_id"],
-                      row["new_attendee_ids"])
+                      row["order_expiry_time"], row["currency"], tickets, key,
+                      row["new_order_id"], row["new_attendee_ids"])
 
 
 def _ticket(row: dict[str, Any]) -> TicketRow:

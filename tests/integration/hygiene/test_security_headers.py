@@ -13,7 +13,8 @@ import pytest
 from api.headers import style_hash
 from device.setup_server import SetupSettings, create_setup_app, setup_token
 from models.accounts.users import create_user
-from tests.support.api import auth, doc, sign_up
+from tests.support.accounts import sign_up_verified
+from tests.support.api import auth, doc
 from tests.support.pages import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "api" / "templates"
@@ -140,7 +141,7 @@ def test_the_sign_in_page_and_its_session_answer_are_not_stored(client, db):
 
 
 def test_speaker_registration_and_token_rotation_are_not_stored(client):
-    token = sign_up(client, "owner@example.com")
+    token = sign_up_verified(client, "owner@example.com")
     r = client.post("/v1/speakers", headers=auth(token), json=doc("speaker", {"name": "A"}))
     attrs = r.get_json()["data"]["attributes"]
     assert attrs["device-token"] and attrs["amqp-url"]

@@ -5,6 +5,7 @@ is forced once with the other side really in flight; then they race freely."""
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 from models.core.base import utcnow
 from models.ticketing.orders.expire import expire_due_orders
@@ -26,8 +27,10 @@ def due_order(client, db, shop) -> tuple[int, int]:
 
 
 def notice(oid: int, provider_event_id: str) -> PaymentNotice:
+    """A payment of the order's own amount and currency (2 units of the shop's ticket)."""
     return PaymentNotice(provider="stripe", provider_event_id=provider_event_id,
-                         event_type="checkout.session.completed", order_id=oid)
+                         event_type="checkout.session.completed", order_id=oid,
+                         amount=Decimal("50.00"), currency="eur")
 
 
 def in_thread(work) -> tuple[threading.Thread, list]:

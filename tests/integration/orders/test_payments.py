@@ -69,10 +69,11 @@ def test_a_payment_intent_completes_a_placed_order_and_a_second_event_changes_no
         client, db, shop):
     r = buy(client, shop.buyer_token, shop.event_id, shop.ticket_id, **{"payment-mode": "bank"})
     oid = int(r.get_json()["data"]["id"])
-    intent = stripe_event(oid, "evt_pi", kind="payment_intent.succeeded")
+    # one unit: 25.00 (an amount other than the order's completes nothing)
+    intent = stripe_event(oid, "evt_pi", kind="payment_intent.succeeded", amount=2500)
     assert post_webhook(client, intent).get_json()["outcome"] == "completed"
     # Stripe sends both events for one checkout: the second is recorded, not applied
-    session = stripe_event(oid, "evt_cs")
+    session = stripe_event(oid, "evt_cs", amount=2500)
     assert post_webhook(client, session).get_json()["outcome"] == "already_completed"
     assert [p.outcome for p in payments(db)] == ["completed", "already_completed"]
     assert len(outbox(db, "order.completed")) == 1

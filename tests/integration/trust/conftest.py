@@ -63,7 +63,8 @@ def provision(db: Database, routing_key: str) -> None:
 @pytest.fixture
 def speakers(tdb: Database, trust_config: Config, admin, backend):
     """Two provisioned speakers of one owner: (owner, [(id, device URL, token), ...])."""
-    owner = create_user(tdb, f"o{uuid.uuid4().hex[:6]}@example.com", "password123")
+    owner = create_user(tdb, f"o{uuid.uuid4().hex[:6]}@example.com", "password123",
+                        verified=True)
     made = [register_speaker(tdb, owner, name) for name in ("A", "B")]
     provision(tdb, "speaker.registered")
     return owner, [(s.id, device_amqp_url(trust_config, s.id, token), token)

@@ -161,3 +161,21 @@ def test_broker_users_refuses_a_weak_password_and_creates_nobody(own_vhost, pref
     assert result.exit_code == 0, result.output
     publish_event(as_role(own_vhost, prefix, "relay", passwords["relay"]))
     assert depth(own_vhost, queue_name("ratings")) == 1
+
+
+@pytest.mark.parametrize("target", ["a consumer's queue", "a device's command queue"])
+def test_the_api_role_cannot_publish_to_the_default_exchange(own_vhost, prefix, passwords,
+                                                            target):
+    with connect(Config(amqp_url=own_vhost)) as conn:
+        channel = conn.channel()
+        declare_all(channel, Config(amqp_url=own_vhost))
+        channel.queue_declare(command_queue(7), durable=True)
+    queue = queue_name("ratings") if target == "a consumer's queue" else command_queue(7)
+    api = as_role(own_vhost, prefix, "api", passwords["api"])
+    with connect(api) as conn, pytest.raises(pika.exceptions.ChannelClosedByBroker) as no:
+        channel = conn.channel()
+        channel.confirm_delivery()
+        channel.basic_publish("", queue, b'{"forged": true}',
+                              pika.BasicProperties(delivery_mode=2), mandatory=True)
+    assert no.value.reply_code == 403
+    assert depth(own_vhost, queue) == 0

@@ -147,3 +147,57 @@ def _dead(conn) -> bool:
         return False
     except pika.exceptions.AMQPError:
         return True
+
+
+def test_a_device_token_holds_only_a_few_connections_and_channels(speakers):
+    from consumers.provisioner import DEVICE_CHANNELS, DEVICE_CONNECTIONS
+
+    _, [(_, url_a, _), _] = speakers
+    held = [pika.BlockingConnection(pika.URLParameters(url_a))
+            for _ in range(DEVICE_CONNECTIONS)]
+    try:
+        with pytest.raises(pika.exceptions.AMQPConnectionError):
+            pika.BlockingConnection(pika.URLParameters(url_a + "?connection_attempts=1"))
+        opened = []
+        with pytest.raises(pika.exceptions.AMQPError):
+            for _ in range(DEVICE_CHANNELS + 1):
+                opened.append(held[len(opened) % len(held)].channel())
+        assert len(opened) == DEVICE_CHANNELS
+    finally:
+        for conn in held:
+            if conn.is_open:
+                conn.close()
+
+
+def test_deactivating_the_owner_disconnects_their_devices_until_activated_again(
+        speakers, tdb, admin, trust_config):
+    import uuid
+
+    from models.accounts.tokens import set_user_active
+    from models.accounts.users import create_user
+
+    owner, [(a, url_a, _), (b, url_b, _)] = speakers
+    root = create_user(tdb, f"r{uuid.uuid4().hex[:6]}@example.com", "password123",
+                       is_admin=True, verified=True)
+    conn, channel = device_channel(url_a)
+    channel.basic_consume(command_queue(a), lambda *_: None)
+    wait_until(lambda: admin.connections_of(broker_user(trust_config, a)), timeout=15,
+               what="A's connection listed")
+
+    set_user_active(tdb, root, owner.id, False)
+    provision(tdb, "user.access_changed")
+
+    def closed() -> bool:
+        try:
+            conn.process_data_events(time_limit=0.2)
+        except pika.exceptions.AMQPError:
+            return True
+        return not conn.is_open
+    wait_until(closed, timeout=15, what="A's open connection closed")
+    for url in (url_a, url_b):  # every device of the account
+        with pytest.raises(ProbableAuthenticationError):
+            pika.BlockingConnection(pika.URLParameters(url))
+
+    set_user_active(tdb, root, owner.id, True)
+    provision(tdb, "user.access_changed")
+    device_channel(url_b)[0].close()  # back, with the same token

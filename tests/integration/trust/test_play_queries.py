@@ -4,8 +4,13 @@ errors never quote a fetched page."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import ipaddress
+import socket
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,7 +20,9 @@ from device.media_server import MediaServer, make_tone
 from device.resolver import ResolveError, YtDlpResolver, short_error
 from models.core.db import Database
 from models.core.outbox import OutboxMessage
-from tests.support.api import auth, doc, sign_up
+from tests.support.accounts import sign_up_verified
+from tests.support.api import auth, doc
+from tests.support.device import unprobed
 
 ATTACKS = [
     "file:///etc/passwd", "ftp://files.example/a.mp3", "gopher://127.0.0.1:8090/x",
@@ -43,7 +50,7 @@ def client(base_config, db):
 
 @pytest.fixture
 def speaker(client):
-    token = sign_up(client, "owner@example.com")
+    token = sign_up_verified(client, "owner@example.com")
     r = client.post("/v1/speakers", headers=auth(token), json=doc("speaker", {"name": "A"}))
     return token, r.get_json()["data"]["id"]
 
@@ -80,7 +87,7 @@ class RecordingYdl:
     def __init__(self) -> None:
         self.targets: list[str] = []
 
-    def extract_info(self, target, download=False):
+    def extract_info(self, target, download=False, **_):
         self.targets.append(target)
         return {"title": "t", "url": "http://127.0.0.1:8090/t.wav"}
 
@@ -99,7 +106,7 @@ def test_a_youtube_host_resolving_to_a_private_address_is_refused_by_the_device(
         ipaddress.ip_address("10.1.2.3")])
     with pytest.raises(ResolveError, match="private"):
         rebound.resolve("https://www.youtube.com/watch?v=dQw4w9WgXcQ")
-    public = YtDlpResolver(ydl=ydl, addresses=lambda host, port: [
+    public = YtDlpResolver(ydl=ydl, follow=unprobed, addresses=lambda host, port: [
         ipaddress.ip_address("142.250.74.206")])
     assert public.resolve("https://www.youtube.com/watch?v=dQw4w9WgXcQ").title == "t"
 
@@ -128,7 +135,7 @@ def test_yt_dlp_loads_only_the_extractors_a_speaker_needs():
 class QuotingYdl:
     """An extractor whose error quotes the page it fetched (as extractors' errors may)."""
 
-    def extract_info(self, target, download=False):
+    def extract_info(self, target, download=False, **_):
         raise RuntimeError("ERROR: unable to extract: <html>TOP-SECRET-INTRANET-PAGE "
                            + "x" * 5000)
 
@@ -143,3 +150,82 @@ def test_the_error_reported_back_is_short_and_quotes_no_page(local_media):
         YtDlpResolver(allowed_hosts=("127.0.0.1",)).resolve(local_media.url("page.html"))
     assert "TOP-SECRET" not in short_error(caught.value)
     assert short_error(RuntimeError("<html>TOP-SECRET</html>")) == "cannot play this query"
+
+
+class OneUrlYdl:
+    """An extractor that answers every query with `url` (where libvlc would go)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def extract_info(self, target, download=False, **_):
+        return {"title": "t", "url": self.url}
+
+
+@contextlib.contextmanager
+def redirecting_to(location: str):
+    """A local server answering every GET with `302 Location: location`; its base URL."""
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_media_url_redirecting_to_a_private_address_is_refused_before_the_player(
+        local_media):
+    target = local_media.url("tone.wav")  # loopback: private, and not allowed here
+    with redirecting_to(target) as public:
+        port = int(public.rsplit(":", 1)[1])
+        # the redirecting host stands for a public one: allowed, as a public host passes
+        resolver = YtDlpResolver(ydl=OneUrlYdl(f"{public}/song.wav"),
+                                 allowed_hosts=(f"127.0.0.1:{port}",))
+        with pytest.raises(ResolveError, match="private"):
+            resolver.resolve("some words")
+        trusting = YtDlpResolver(ydl=OneUrlYdl(f"{public}/song.wav"), allowed_hosts=(
+            f"127.0.0.1:{port}", f"127.0.0.1:{urlsplit(target).port}"))
+        assert trusting.resolve("some words").url == target  # libvlc gets the last hop
+
+
+def test_a_youtube_url_the_video_extractor_does_not_take_never_reaches_the_generic_one():
+    import yt_dlp
+
+    from device.resolver import YDL_OPTIONS
+
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def proxy():  # records every connection yt-dlp makes, answers nothing
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.settimeout(2)
+            with contextlib.suppress(OSError):
+                seen.append(conn.recv(200))
+            conn.close()
+
+    threading.Thread(target=proxy, daemon=True).start()
+    ydl = yt_dlp.YoutubeDL({**YDL_OPTIONS, "socket_timeout": 3,
+                            "proxy": f"http://127.0.0.1:{listener.getsockname()[1]}"})
+    resolver = YtDlpResolver(ydl=ydl, addresses=lambda host, port: [
+        ipaddress.ip_address("142.250.74.206")])
+    try:
+        with pytest.raises(ResolveError):
+            resolver.resolve("https://www.youtube.com/redirect?q=http%3A%2F%2F10.0.0.1%2F")
+    finally:
+        listener.close()
+    assert seen == []  # yt-dlp fetched nothing: no extractor took the URL

@@ -13,6 +13,7 @@ from pika.exceptions import ProbableAuthenticationError
 from api.app import create_app
 from contracts.speakers import command_queue
 from tests.integration.trust.conftest import provision
+from tests.support.accounts import sign_up_verified
 from tests.support.api import auth, doc, sign_up
 
 
@@ -33,7 +34,7 @@ def can_connect(url: str, speaker_id: str) -> bool:
 
 def test_registration_rotation_and_deletion_drive_the_device_broker_url(client, tdb,
                                                                         trust_config):
-    owner = sign_up(client, "owner@example.com")
+    owner = sign_up_verified(client, "owner@example.com")
     r = client.post("/v1/speakers", headers=auth(owner), json=doc("speaker", {"name": "A"}))
     data = r.get_json()["data"]
     speaker_id, url = data["id"], data["attributes"]["amqp-url"]

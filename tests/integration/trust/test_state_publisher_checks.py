@@ -97,3 +97,33 @@ def test_a_malformed_retry_header_dead_letters_that_message_and_the_consumer_goe
             user_id=broker_user(trust_config, a), headers={ATTEMPT_HEADER: "lots"})
     wait_until(lambda: status_of(tdb, a) == "playing", timeout=60, what="A's state stored")
     assert consumer.connected.is_set()
+
+
+def test_a_poison_state_from_a_device_is_dead_lettered_alone_and_the_consumer_goes_on(
+        speakers, consumer, tdb, backend, trust_config):
+    _, [(a, url_a, _), _] = speakers
+    dead = dead_count(backend)
+    # 120 KB of nested `[`: json.loads raises RecursionError, not ValueError
+    publish(url_a, state_key(a), b"[" * 120_000, user_id=broker_user(trust_config, a))
+    publish(url_a, state_key(a), state_message(a, "playing"),
+            user_id=broker_user(trust_config, a))
+    wait_until(lambda: status_of(tdb, a) == "playing", timeout=60, what="next state stored")
+    wait_until(lambda: dead_count(backend) == dead + 1, timeout=60, what="dead-lettered")
+    assert consumer.connected.is_set()
+
+
+def test_a_state_larger_than_4_kb_is_dead_lettered_unread(speakers, consumer, tdb, backend,
+                                                          trust_config):
+    import json
+
+    _, [(a, url_a, _), _] = speakers
+    dead = dead_count(backend)
+    big = json.loads(state_message(a, "paused"))
+    big["data"]["title"] = "x" * 4200  # valid in every other way
+    publish(url_a, state_key(a), json.dumps(big).encode(),
+            user_id=broker_user(trust_config, a))
+    wait_until(lambda: dead_count(backend) == dead + 1, timeout=60, what="dead-lettered")
+    assert status_of(tdb, a) is None
+    publish(url_a, state_key(a), state_message(a, "playing"),
+            user_id=broker_user(trust_config, a))
+    wait_until(lambda: status_of(tdb, a) == "playing", timeout=60, what="A's state stored")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from device.resolver import ResolveError, YtDlpResolver, expiry_of, to_target
+from tests.support.device import unprobed
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "youtube_formats.json"
 
@@ -67,7 +68,7 @@ class StubYdl:
         self.expire = expire
         self.calls = 0
 
-    def extract_info(self, target: str, download: bool = False) -> dict:
+    def extract_info(self, target: str, download: bool = False, **_) -> dict:
         self.calls += 1
         query = f"?expire={self.expire}&n={self.calls}" if self.expire else f"?n={self.calls}"
         return {"id": "x", "title": target, "url": f"https://cdn.example/a{query}"}
@@ -83,7 +84,7 @@ class Clock:
 
 def test_cached_url_is_reused_until_its_expire_parameter():
     clock, ydl = Clock(1_000_000.0), StubYdl(expire=1_000_600)
-    resolver = YtDlpResolver(clock=clock, ydl=ydl)
+    resolver = YtDlpResolver(clock=clock, ydl=ydl, follow=unprobed)
 
     first = resolver.resolve("some song")
     clock.now = 1_000_500.0  # 100 s before expiry: still good
@@ -98,7 +99,7 @@ def test_cached_url_is_reused_until_its_expire_parameter():
 
 def test_url_without_expiry_is_cached_for_an_hour():
     clock, ydl = Clock(5_000.0), StubYdl(expire=None)
-    resolver = YtDlpResolver(clock=clock, ydl=ydl)
+    resolver = YtDlpResolver(clock=clock, ydl=ydl, follow=unprobed)
 
     resolver.resolve("song")
     clock.now = 5_000.0 + 3000
@@ -111,7 +112,7 @@ def test_url_without_expiry_is_cached_for_an_hour():
 
 def test_fresh_bypasses_the_cache_and_other_queries_miss_it():
     ydl = StubYdl(expire=None)
-    resolver = YtDlpResolver(clock=Clock(0.0), ydl=ydl)
+    resolver = YtDlpResolver(clock=Clock(0.0), ydl=ydl, follow=unprobed)
     resolver.resolve("a")
     resolver.resolve("a", fresh=True)
     resolver.resolve("b")
@@ -120,8 +121,8 @@ def test_fresh_bypasses_the_cache_and_other_queries_miss_it():
 
 def test_extractor_failure_is_a_resolve_error():
     class Failing:
-        def extract_info(self, target, download=False):
+        def extract_info(self, target, download=False, **_):
             raise RuntimeError("HTTP Error 404")
 
     with pytest.raises(ResolveError):
-        YtDlpResolver(ydl=Failing()).resolve("gone")
+        YtDlpResolver(ydl=Failing(), follow=unprobed).resolve("gone")

@@ -1,0 +1,78 @@
+"""Order placement is throttled per account and per client address, in the sign-in
+throttle's store (auth_throttles): past ORDER_MAX_PER_ACCOUNT or ORDER_MAX_PER_ADDRESS
+attempts in the window the answer is 429 with Retry-After, and nothing is placed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from api.app import create_app
+from models.accounts.tables import AuthThrottle
+from models.ticketing.tables import Order
+from tests.integration.conftest import SERVED_ORIGIN
+from tests.support.api import assert_error, auth, create_event, sign_up
+from tests.support.concurrency import race
+from tests.support.ticketing import make_ticket
+
+
+@pytest.fixture
+def app(config, db):
+    return create_app(config.with_(base_url=SERVED_ORIGIN, order_max_per_account=3,
+                                   order_max_per_address=5, order_window_seconds=600), db)
+
+
+def _order(client, token, event_id, ticket, address="10.0.0.1"):
+    return client.post("/v1/orders?onsite=true", headers=auth(token), json={"data": {
+        "type": "order", "attributes": {"on-site-tickets": [{"id": ticket, "quantity": 1}]},
+        "relationships": {"event": {"data": {"type": "event", "id": event_id}}}}},
+        environ_base={"REMOTE_ADDR": address})
+
+
+def _orders(db) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(Order))
+
+
+def test_an_account_past_its_limit_gets_429_and_places_nothing(client, db):
+    owner = sign_up(client, "owner@example.com")
+    event_id = create_event(client, owner)
+    ticket = make_ticket(client, owner, event_id, 50)
+    for i in range(3):  # from three addresses: the account's count is what stops it
+        assert _order(client, owner, event_id, ticket, f"10.0.1.{i}").status_code == 201
+    r = _order(client, owner, event_id, ticket, "10.0.1.9")
+    assert_error(r, 429, "too_many_attempts")
+    assert 0 < int(r.headers["Retry-After"]) <= 600
+    assert _orders(db) == 3
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuthThrottle)
+                        .where(AuthThrottle.key.like("order:%"))) >= 2
+
+
+def test_an_address_past_its_limit_gets_429_whatever_the_account(client, db):
+    owner = sign_up(client, "owner@example.com")
+    event_id = create_event(client, owner)
+    ticket = make_ticket(client, owner, event_id, 50)
+    other = sign_up(client, "other@example.com")
+    other_event = create_event(client, other)
+    other_ticket = make_ticket(client, other, other_event, 50)
+    for token, event, tk in ((owner, event_id, ticket),) * 3 + ((other, other_event,
+                                                                 other_ticket),) * 2:
+        assert _order(client, token, event, tk).status_code == 201
+    # a fresh account at this address is refused; from another address it places
+    third = sign_up(client, "third@example.com")
+    third_event = create_event(client, third)
+    third_ticket = make_ticket(client, third, third_event, 50)
+    assert_error(_order(client, third, third_event, third_ticket), 429, "too_many_attempts")
+    assert _order(client, third, third_event, third_ticket, "10.0.9.9").status_code == 201
+    assert _orders(db) == 6
+
+
+def test_racing_attempts_cannot_pass_the_limit(client, db, app):
+    owner = sign_up(client, "owner@example.com")
+    event_id = create_event(client, owner)
+    ticket = make_ticket(client, owner, event_id, 50)
+    results = race(8, lambda i: _order(app.test_client(), owner, event_id, ticket,
+                                       f"10.0.2.{i}").status_code)
+    assert sorted(results) == [201] * 3 + [429] * 5
+    assert _orders(db) == 3
