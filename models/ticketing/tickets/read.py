@@ -71,10 +71,9 @@ def _faces(s: Session, order: Order, event: EventFacts, attendees, lines) -> lis
     # what a unit cost: the line's price less its discount shared over its units
     paid = {ln.ticket_id: Decimal(str(ln.unit_price))
             - Decimal(str(ln.discount or 0)) / max(ln.quantity, 1) for ln in lines}
-    currency = getattr(order, "currency", None)  # recorded by orders since issue 22 §4
     where = event.location or ""
     return [TicketFace(event.name, when(event), where, names.get(a.ticket_id, ""),
-                       price(paid.get(a.ticket_id, Decimal(0)), currency),
+                       price(paid.get(a.ticket_id, Decimal(0)), order.currency),
                        f"{a.first_name} {a.last_name}".strip(), order.identifier,
                        f"{order.identifier}-{a.id}")
             for a in attendees if not a.is_cancelled]

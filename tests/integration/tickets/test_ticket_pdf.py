@@ -52,7 +52,7 @@ def test_a_ticket_shows_the_event_in_its_own_time_and_place(client, sale):
         # 08:00 UTC on 1 March is 09:00 in Berlin (CET); the end is a day later
         assert "Mon 1 Mar 2027, 09:00 – Tue 2 Mar 2027, 18:00 (Europe/Berlin)" in text
         assert "Berlin Congress Center" in text and "PyCon Europe" in text
-        assert "Full conference · 25.00" in text and sale.identifier in text
+        assert "Full conference · 25.00 EUR" in text and sale.identifier in text
 
 
 def test_the_buyer_and_the_organizers_get_the_tickets_and_nobody_else(client, sale):
