@@ -8,13 +8,17 @@ is 4 MB, and most badges are Latin."""
 
 from __future__ import annotations
 
+import copy
 import functools
+import io
 import logging
 import unicodedata
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import TextEmphasis
+from fpdf.fonts import SubsetMap, TTFFont
 
 TRUETYPE, OPENTYPE = "/usr/share/fonts/truetype", "/usr/share/fonts/opentype"
 # face → (regular, bold); each from a Debian package named in scripts/system-deps.sh.
@@ -76,6 +80,54 @@ def needs_shaping(text: str) -> bool:
                for ch in text)
 
 
+@functools.cache
+def _parsed(path: str) -> TTFFont:
+    """The font's metrics, cmap and glyph ids, parsed once per process (10-40 ms a face)
+    and shared read-only by every document."""
+    font = TTFFont(FPDF(), Path(path), "parsed", "")
+    if font.color_font is not None:  # holds its document: not shareable (none of ours)
+        raise ValueError(f"{path} is a colour font")
+    _ = font.hbfont  # one HarfBuzz face for all: shaping only reads it
+    return font
+
+
+# Tables fpdf2 drops from every embedded subset. Subsetting a font that still has them
+# decompiles GSUB and GPOS (a third of a ticket's time); HarfBuzz shapes from the file.
+DROPPED_TABLES = ("GDEF", "GPOS", "GSUB", "MATH", "FFTM", "hdmx", "meta", "SVG ")
+
+
+@functools.cache
+def _embeddable(path: str) -> bytes:
+    """The font file without DROPPED_TABLES (glyph ids and names unchanged)."""
+    font = TTFont(path, recalcTimestamp=False, lazy=True)
+    try:
+        for tag in DROPPED_TABLES:
+            if tag in font:
+                del font[tag]
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+    finally:
+        font.close()
+
+
+def attach_font(pdf: FPDF, family: str, bold: bool, path: str) -> None:
+    """`pdf.add_font(family, "B" if bold else "", path)` without parsing the font again:
+    a copy of the parsed font with what one document changes made anew (its number, its
+    key, the glyphs it used, and its own fontTools object, which the subsetter cuts down
+    when the PDF is written)."""
+    style = "B" if bold else ""
+    font = copy.copy(_parsed(path))
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = f"{family.lower()}{style}"
+    font.emphasis = TextEmphasis.coerce(style)
+    font.ttfont = TTFont(io.BytesIO(_embeddable(path)), recalcTimestamp=False, lazy=True)
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    pdf.fonts[font.fontkey] = font
+
+
 class FontBook:
     """The fonts registered in one document; `use` sets a face for a text."""
 
@@ -84,10 +136,10 @@ class FontBook:
         self.pdf, self.added, self.chain = pdf, set(), ()
 
     def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
-        # One style at a time: parsing a font costs 10-40 ms, its subset as much again.
+        # One style at a time: a font's subset costs 10-40 ms when the PDF is written.
         key = (family, bold)
         if key not in self.added:
-            self.pdf.add_font(family, "B" if bold else "", paths[bold])
+            attach_font(self.pdf, family, bold, paths[bold])
             self.added.add(key)
 
     def use(self, face: str, bold: bool, size: float, text: str) -> None:
