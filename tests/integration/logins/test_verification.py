@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from consumers.badges import render_badge
-from consumers.mail import send_badge_mail
+from consumers.mail import send_mail
 from models.accounts.users import create_user
 from models.core.db import Database
 from tests.support.accounts import link_in, verify_address
@@ -41,12 +41,12 @@ def test_sign_up_mails_a_link_that_verifies_and_then_the_held_badge_mail_goes_on
     r = client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
     url = r.headers["Location"]
     handle(consumer_db, render_badge, recorded(db, "badge.requested"))
-    handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
+    handle(consumer_db, send_mail, recorded(db, "badge.generated"))
     assert smtp[1].messages == []  # no badge mail to an unverified address
     assert _badge_mail(client, url, token)["status"] == "held"
     assert client.get(f"{url}/file", headers=auth(token)).status_code == 200  # rendered
 
-    handle(consumer_db, send_badge_mail, recorded(db, "user.signed_up"))
+    handle(consumer_db, send_mail, recorded(db, "user.signed_up"))
     [verify] = smtp[1].messages
     assert verify["To"] == "eve@example.com"
     link = urlsplit(link_in(verify))
@@ -57,7 +57,7 @@ def test_sign_up_mails_a_link_that_verifies_and_then_the_held_badge_mail_goes_on
     client.post("/v1/auth/verify-email", json={"token": link.query.split("=", 1)[1]})
     [verified] = recorded(db, "user.email_verified")  # once, though followed twice
     for _ in range(2):  # a redelivery sends nothing more
-        handle(consumer_db, send_badge_mail, [verified])
+        handle(consumer_db, send_mail, [verified])
     assert [m["Subject"] for m in smtp[1].messages[1:]] == [
         f"Badge Generated {url.rsplit('/', 1)[1]}"]
     assert _badge_mail(client, url, token)["status"] == "sent"
@@ -67,7 +67,7 @@ def test_the_link_uses_base_url_when_one_is_configured(client, db, consumer_db, 
     user_with_usage(client, db, "eve@example.com", 0, verified=False)
     with_base = Database(consumer_db.config.with_(base_url=BASE_URL))
     try:
-        handle(with_base, send_badge_mail, recorded(db, "user.signed_up"))
+        handle(with_base, send_mail, recorded(db, "user.signed_up"))
     finally:
         with_base.dispose()
     [mail] = smtp[1].messages
