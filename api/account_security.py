@@ -3,12 +3,12 @@ stops speaking for a user, and the link that lets mail go to them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from marshmallow import Schema, ValidationError, fields
 
 from api import deps
 from api.auth import login_required, require_user
-from api.errors import ApiError
+from api.errors import ApiError, status_of
 from api.jsonapi import document, request_json
 from api.openapi import doc
 from api.users import token_response, user_resource
@@ -16,7 +16,7 @@ from models.accounts.signin import login_limits
 from models.accounts.throttle import check_limits, count_failure
 from models.accounts.tokens import change_password, revoke_tokens, set_user_active
 from models.accounts.verification import VERIFY_PATH, verify_email
-from models.core.errors import Unauthorized
+from models.core.errors import DomainError, Unauthorized
 
 bp = Blueprint("account_security", __name__)
 
@@ -66,19 +66,37 @@ def new_password():
     return token_response(changed)
 
 
-@bp.route(VERIFY_PATH, methods=["GET", "POST"])
-@doc("Verify the address with the token of the link mailed at sign-up (?token= or "
-     "{token}); mail held for it goes out", type_="user", errors=(400, 422))
+@bp.get(VERIFY_PATH)
+@doc("The page of the link mailed at sign-up (?token=): a button that verifies. The GET "
+     "itself verifies nothing (mail scanners prefetch links)",
+     raw_response=("text/html", {"type": "string"}))
+def verify_address_page():
+    return render_template("verify_email.html", action=VERIFY_PATH,
+                           token=request.args.get("token", ""))
+
+
+@bp.post(VERIFY_PATH)
+@doc("Verify the address with the token of the link mailed at sign-up ({token}, or the "
+     "page's form); mail held for it goes out. A token works once: again it is 409 "
+     "verification_token_used", type_="user", errors=(400, 409, 422))
 def verify_address():
-    if request.method == "GET":
-        token = request.args.get("token", "")
-    else:
-        body = request_json()
-        token = body.get("token") if isinstance(body, dict) else None
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return _verify_from_page(request.form.get("token", ""))
+    body = request_json()
+    token = body.get("token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
         raise ApiError(422, "missing_token", "token is required", pointer="/token")
     user = verify_email(deps.db(), deps.config(), token)
     return document(user_resource(user, user))
+
+
+def _verify_from_page(token: str):
+    try:
+        user = verify_email(deps.db(), deps.config(), token)
+    except DomainError as exc:
+        return render_template("verify_email.html", action=VERIFY_PATH, token=token,
+                               error=exc.detail), status_of(exc)
+    return render_template("verify_email.html", action=VERIFY_PATH, verified=user.email)
 
 
 def _set_active(user_id: int, active: bool):

@@ -19,7 +19,7 @@ from api.jsonapi import (
 from api.links import link_for
 from api.openapi import doc
 from models.badges import requests as badges
-from models.badges.tables import BadgeMail
+from models.mail.tables import Mail
 
 bp = Blueprint("badges", __name__)
 
@@ -43,7 +43,7 @@ class BadgeSchema(ResourceSchema):
     updated_at = fields.AwareDateTime(dump_only=True)
 
 
-def _mail(mail: BadgeMail | None) -> dict | None:
+def _mail(mail: Mail | None) -> dict | None:
     if mail is None:
         return None
     return {"status": mail.status, "recipient": mail.recipient, "attempts": mail.attempts,

@@ -37,6 +37,11 @@ STATUS_OF: dict[type[DomainError], int] = {
 }
 
 
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a domain error (400 for a class not listed)."""
+    return next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
+
+
 class ApiError(Exception):
     """An HTTP-level error raised by the API layer itself (bad document, bad parameter)."""
 
@@ -97,7 +102,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
-        status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
+        status = status_of(exc)
         headers = {"Retry-After": "1"} if status == 503 else None
         if status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="venuebus"'}

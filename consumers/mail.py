@@ -1,63 +1,47 @@
-"""`venuebus consume mail`: on `badge.generated`, mail the badge's owner once (HTML, with
-the download link) and record `mail.sent`; SMTP refusals raise so the runtime retries
-with delay; after the last retry the mail is marked failed with the error. Mail goes
-only to a verified address: until the owner verifies it the badge's mail is `held`, and
-`user.email_verified` sends what was held; `user.signed_up` mails the verification link.
+"""`venuebus consume mail`: every mail the system sends, exactly once, through one
+record per mail (models/mail/): `badge.generated` mails the badge's owner the link,
+`user.signed_up` the verification link, `staff.invited` the invitation's link;
+`user.email_verified` sends what was held for the address. What each says:
+consumers/mail_kinds.py.
 
 Never twice: the intent is committed before the SMTP hand-over and checked on every
-delivery (models/badges/mail.py); the outcome is committed right after it."""
+delivery (models/mail/intents.py); the outcome is committed right after it. SMTP
+refusals raise so the runtime retries with delay; after the last retry the mail is
+marked failed with the error. Mail that needs a verified address is `held` until the
+address is verified."""
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
-from email.message import EmailMessage
-from email.utils import formataddr
 
 from sqlalchemy.exc import DBAPIError
 
 from bus.consume import Delivery, Permanent
-from consumers.account_mail import send_verification_mail
+from consumers.mail_kinds import KINDS, Outgoing
 from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
 from consumers.tracking import wait_for_database
-from models.accounts.directory import Recipient, UserDirectory
+from models.accounts.directory import UserDirectory
 from models.accounts.firebase import firebase_auth
-from models.badges.mail import (
+from models.core.config import Config
+from models.core.uow import UnitOfWork
+from models.mail.intents import (
     Claim,
-    claim_badge_mail,
-    fail_badge_mail,
-    held_badges,
-    hold_badge_mail,
+    claim_mail,
+    fail_mail,
+    held_mails,
+    hold_mail,
     mark_mail_refused,
     mark_mail_sent,
 )
-from models.badges.recipients import badge_recipient
-from models.badges.tables import Badge
-from models.core.config import Config
-from models.core.uow import UnitOfWork
 
 log = logging.getLogger("venuebus.consumers.mail")
 
-
-def badge_mail(config: Config, badge_id: int, mail_id: int,
-               recipient: Recipient) -> EmailMessage:
-    """The badge mail: subject `Badge Generated <id>`, greeting, download link."""
-    link = f"{config.base_url}/v1/badges/{badge_id}/file"
-    name = recipient.display_name or ""
-    msg = EmailMessage()
-    msg["Subject"] = f"Badge Generated {badge_id}"
-    msg["From"] = config.mail_from
-    msg["To"] = formataddr((name, recipient.email)) if name else recipient.email
-    # Stable per mail: a receiving system that dedupes by Message-ID sees one mail.
-    msg["Message-ID"] = f"<badge-{badge_id}.{mail_id}@venuebus>"
-    msg.set_content(f"Hello {name}!\n\nYour badge is generated. Download it here:\n{link}\n")
-    msg.add_alternative(
-        f"<p>Hello {html.escape(name)}!</p><p>Your badge is generated successfully, "
-        f'please visit the <a href="{html.escape(link)}">link</a> to download it.</p>',
-        subtype="html")
-    return msg
+# routing key -> (kind, the payload field naming what the mail is about)
+MAILED_ON = {"badge.generated": ("badge", "badge_id"),
+             "user.signed_up": ("verification", "user_id"),
+             "staff.invited": ("invitation", "invitation_id")}
 
 
 def smtp_mailer(config: Config) -> Mailer:
@@ -69,7 +53,7 @@ def firebase_directory(config: Config) -> UserDirectory | None:
     return firebase_auth(config)
 
 
-class BadgeMailSender:
+class MailSender:
     """The mail consumer's handler and give-up hook, with its side effects injected."""
 
     def __init__(self, mailer_for: Callable[[Config], Mailer] = smtp_mailer,
@@ -79,36 +63,35 @@ class BadgeMailSender:
 
     def handle(self, uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         for delivery in deliveries:
-            if delivery.routing_key == "user.signed_up":
-                send_verification_mail(uow, delivery, self.mailer_for(uow.db.config))
-            elif delivery.routing_key == "user.email_verified":
-                for badge_id in held_badges(uow, delivery.int_field("user_id")):
-                    self.send(uow, badge_id)
+            if delivery.routing_key == "user.email_verified":
+                for kind, key in held_mails(uow, delivery.int_field("user_id")):
+                    self.send(uow, kind, key)
             else:
-                self.send(uow, delivery.int_field("badge_id"))
+                kind, field = MAILED_ON[delivery.routing_key]
+                self.send(uow, kind, str(delivery.int_field(field)))
 
-    def send(self, uow: UnitOfWork, badge_id: int) -> None:
-        """The badge's one mail, or `held` while its owner's address is not verified."""
-        config = uow.db.config
-        badge = uow.session.get(Badge, badge_id)
-        if badge is None:
-            log.info("badge %s is gone (owner deleted); no mail", badge_id)
+    def send(self, uow: UnitOfWork, kind: str, key: str) -> None:
+        """The one mail `<kind>:<key>`, or `held` while its address is not verified."""
+        out = KINDS[kind](uow, key, self.directory_for(uow.db.config))
+        if out is None:
+            log.info("%s %s: nothing to mail any more", kind, key)
             return
-        recipient = badge_recipient(uow.session, badge.owner_id, self.directory_for(config))
-        if not recipient.verified:
-            hold_badge_mail(uow, badge_id, recipient.email)
-            log.info("badge %s: mail held until its owner verifies the address", badge_id)
+        if not out.verified:
+            hold_mail(uow, out.to)
+            log.info("%s: mail held until the address is verified", out.to.reference)
             return
-        claim = claim_badge_mail(uow, badge_id, recipient.email)
+        self.deliver(uow, out)
+
+    def deliver(self, uow: UnitOfWork, out: Outgoing) -> None:
+        claim = claim_mail(uow, out.to)
         if claim.outcome is Claim.DONE:
             return
         if claim.outcome is Claim.UNKNOWN:
-            log.error("badge %s: an earlier mail hand-over (attempt %d) stopped midway; "
-                      "not sending again", badge_id, claim.attempts)
+            log.error("%s: an earlier mail hand-over (attempt %d) stopped midway; "
+                      "not sending again", out.to.reference, claim.attempts)
             return
-        message = badge_mail(config, badge_id, claim.mail_id, recipient)
         try:
-            self.mailer_for(config).send(message)
+            self.mailer_for(uow.db.config).send(out.message(claim.mail_id))
         except Exception as exc:
             mark_mail_refused(uow, claim.mail_id, f"{type(exc).__name__}: {exc}")
             raise
@@ -121,21 +104,23 @@ class BadgeMailSender:
             except DBAPIError as exc:
                 if not wait_for_database(uow.db, exc):
                     raise
-        log.info("badge %s mailed to %s (attempt %d)", badge_id, recipient.email,
+        log.info("%s mailed to %s (attempt %d)", out.to.reference, out.to.recipient,
                  claim.attempts)
 
     def give_up(self, uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
-        if delivery.routing_key != "badge.generated":
-            return  # a verification link or a held mail: nothing recorded to mark
+        if delivery.routing_key not in MAILED_ON:
+            return  # held mails: each stays held, or is marked by its own delivery
+        kind, field = MAILED_ON[delivery.routing_key]
         try:
-            badge_id = delivery.int_field("badge_id")
+            key = str(delivery.int_field(field))
         except Permanent:
-            return  # a malformed message names no badge: nothing to mark
-        fail_badge_mail(uow, badge_id, reason)
+            return  # a malformed message names nothing: nothing to mark
+        out = KINDS[kind](uow, key, None)
+        if out is not None:
+            fail_mail(uow, out.to, reason)
 
 
-SENDER = BadgeMailSender()
-send_badge_mail = SENDER.handle
-give_up_badge_mail = SENDER.give_up
-CONSUMER = Consumer(name="mail", handle=send_badge_mail, max_batch=1,
-                    on_give_up=give_up_badge_mail)
+SENDER = MailSender()
+send_mail = SENDER.handle
+give_up_mail = SENDER.give_up
+CONSUMER = Consumer(name="mail", handle=send_mail, max_batch=1, on_give_up=give_up_mail)

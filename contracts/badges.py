@@ -1,4 +1,4 @@
-"""Event contracts of badges and their mail."""
+"""Event contracts of badges (their mail: contracts/mail.py)."""
 
 from __future__ import annotations
 
@@ -36,18 +36,3 @@ class BadgeGenerated(DomainEvent):
     page_count: int
     size_bytes: int
     generated_at: str
-
-
-@register
-@dataclasses.dataclass(frozen=True)
-class MailSent(DomainEvent):
-    """The owner's badge mail was handed to the SMTP server."""
-
-    routing_key: ClassVar[str] = "mail.sent"
-    aggregate_type: ClassVar[str] = "badge"
-
-    badge_id: int
-    mail_id: int
-    recipient: str
-    attempts: int
-    sent_at: str

@@ -12,6 +12,7 @@ from models.core import outbox, waits  # noqa: F401
 from models.core.config import Config
 from models.core.outbox import OutboxMessage, ProcessedMessage
 from models.core.retention import Retained
+from models.mail import tables as mail_tables  # noqa: F401
 from models.speakers import tables as speakers_tables  # noqa: F401
 from models.ticketing import tables as ticketing_tables  # noqa: F401
 from models.ticketing.exports import tables as exports_tables  # noqa: F401

@@ -1,7 +1,7 @@
 """consumer waits: consumers waiting for a peer (the management API), shown to operators
 
 Revision ID: 1000_consumer_waits
-Revises: 1410_exports
+Revises: 1420_timeline_spans
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1000_consumer_waits"
-down_revision = "1410_exports"
+down_revision = "1420_timeline_spans"
 branch_labels = None
 depends_on = None
 

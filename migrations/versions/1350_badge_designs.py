@@ -1,7 +1,7 @@
 """badge designs: saved badge templates and uploaded badge images
 
 Revision ID: 1350_badge_designs
-Revises: 0940_payment_checks
+Revises: 1010_currencies
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1350_badge_designs"
-down_revision = "1010_pending_holds"
+down_revision = "1010_currencies"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """timeline_buckets: an event's sales and check-ins in 5-minute buckets (stats consumer)
 
 Revision ID: 1400_timeline_buckets
-Revises: 0940_payment_checks
+Revises: 1350_badge_designs
 """
 
 from __future__ import annotations

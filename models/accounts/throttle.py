@@ -9,6 +9,7 @@ burst of k parallel requests may exceed a limit by up to k - 1, never more."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,21 @@ class Limit:
     key: str
     max_failures: int
     window_s: int
+
+
+def address_key(address: str) -> str:
+    """What one client address counts as: an IPv4 address itself, an IPv6 address its /64
+    (one host is given a whole /64 and picks addresses in it freely); anything else as
+    given."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def check_limits(db: Database, limits: list[Limit], *, now: datetime | None = None) -> None:

@@ -15,7 +15,7 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.config import Config
 from models.core.db import Database
-from models.core.errors import Invalid
+from models.core.errors import Conflict, Invalid
 from models.core.uow import UnitOfWork
 
 AUDIENCE = "venuebus:verify-email"  # never a bearer token: those carry no audience
@@ -50,8 +50,9 @@ def _mark(uow: UnitOfWork, user_id: int) -> bool:
 
 def verify_email(db: Database, config: Config, token: str) -> User:
     """The user whose address `token` verifies, now marked verified (`user.email_verified`
-    recorded the first time only). Invalid (`invalid_verification_token` or
-    `verification_token_expired`) for anything else, nothing changed."""
+    recorded). A token works once: Conflict (`verification_token_used`) once the address
+    is verified. Invalid (`invalid_verification_token` or `verification_token_expired`)
+    for anything else; nothing changed."""
     try:
         claims = jwt.decode(token, config.secret_key, algorithms=[ALGORITHM],
                             audience=AUDIENCE, options={"require": ["exp", "sub", "email"]})
@@ -67,7 +68,10 @@ def verify_email(db: Database, config: Config, token: str) -> User:
         if user is None or user.email != claims["email"]:
             raise Invalid("This verification link is not valid",
                           code="invalid_verification_token", pointer="/token")
-        _mark(uow, user_id)
+        if not _mark(uow, user_id):
+            # the address is verified already: this token (or another) was used
+            raise Conflict("This verification link was used already",
+                           code="verification_token_used", pointer="/token")
         uow.commit()
         uow.session.refresh(user)
         return user

@@ -7,27 +7,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from contracts.badges import BadgeRequested
 from models.accounts.tables import User
 from models.badges.designs import owned_template
 from models.badges.images import check_images
 from models.badges.input import ATTRS, check_glyphs, clean_rows, clean_template, parse_csv
 from models.badges.sources import event_attendee_rows
-from models.badges.tables import Badge, BadgeMail
+from models.badges.tables import Badge
 from models.badges.usage import take_usage
 from models.catalog.events import managed_event
 from models.core.base import utcnow
 from models.core.db import Database
 from models.core.errors import Conflict, Invalid, NotFound
 from models.core.uow import UnitOfWork
+from models.mail.intents import mail_of
+from models.mail.tables import Mail
 
 
 @dataclass(frozen=True)
 class BadgeView:
     badge: Badge
-    mail: BadgeMail | None
+    mail: Mail | None
 
 
 def request_badges(db: Database, actor: User, *, rows: Any = None, csv: Any = None,
@@ -87,8 +87,7 @@ def get_badge(db: Database, actor: User, badge_id: int) -> BadgeView:
         if badge is None or (badge.owner_id != actor.id and not actor.is_admin):
             # Not found for others too: badge ids must not reveal other users' work.
             raise NotFound("Badge not found")
-        mail = session.scalar(select(BadgeMail).where(BadgeMail.badge_id == badge_id))
-        return BadgeView(badge=badge, mail=mail)
+        return BadgeView(badge=badge, mail=mail_of(session, "badge", badge_id))
 
 
 def badge_file(db: Database, actor: User, badge_id: int) -> Path:

@@ -1,4 +1,4 @@
-"""Badges (a PDF rendered for rows or an event's attendees) and the one mail sent per badge."""
+"""Badges (a PDF rendered for rows or an event's attendees) (their one mail: models/mail/)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.core.base import Base, BigId, UTCDateTime, utcnow
 
 BADGE_STATUSES = ("pending", "generated", "failed")
-MAIL_STATUSES = ("sending", "sent", "failed")
 
 
 class Badge(Base):
@@ -51,29 +50,6 @@ class Badge(Base):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     page_count: Mapped[int | None] = mapped_column(Integer)
     failure_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class BadgeMail(Base):
-    """The one mail of a badge. `sending` is written (own transaction) before the SMTP
-    call; a redelivery that finds it never sends again. `held`: the owner's address is
-    not verified yet; it goes once they verify it."""
-
-    __tablename__ = "badge_mails"
-    __table_args__ = (
-        CheckConstraint("status IN ('held', 'sending', 'sent', 'failed')", name="status_known"),
-        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    badge_id: Mapped[int] = mapped_column(ForeignKey("badges.id", ondelete="CASCADE"),
-                                          unique=True)
-    recipient: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

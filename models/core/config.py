@@ -116,10 +116,6 @@ class Config:
     # quorum members of each new consumer queue; 0: one per node listed in AMQP_URL, at
     # most MAX_REPLICAS (a majority of 3 survives one node loss, of 5 two)
     quorum_group_size: int = 0
-    # sign-in throttle (models/accounts/throttle.py): after LOGIN_MAX_FAILURES failures on
-    # one account, or LOGIN_MAX_FAILURES_PER_ADDRESS from one client address, within
-    # LOGIN_WINDOW_SECONDS, sign-in answers 429 until the window ends; sign-up takes
-    # SIGNUP_MAX_PER_ADDRESS attempts per address (and LOGIN_MAX_FAILURES per email)
     # units one buyer may hold in pending (unpaid) orders of one event
     # (models/ticketing/orders/holds.py)
     max_pending_units_per_buyer: int = 10
@@ -130,8 +126,16 @@ class Config:
     order_max_per_account: int = 30
     order_max_per_address: int = 120
     order_window_seconds: int = 60
+    # sign-in throttle (models/accounts/throttle.py), within LOGIN_WINDOW_SECONDS: after
+    # LOGIN_MAX_FAILURES failures on one account from one client address (an IPv6 /64
+    # counts as one), after LOGIN_MAX_FAILURES_PER_ADDRESS from one address over any
+    # accounts, or after LOGIN_MAX_FAILURES_PER_ACCOUNT on one account from anywhere (much
+    # higher: a guesser elsewhere must not lock door staff out), sign-in answers 429 until
+    # the window ends; sign-up takes SIGNUP_MAX_PER_ADDRESS attempts per address (and
+    # LOGIN_MAX_FAILURES per email)
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
+    login_max_failures_per_account: int = 100
     login_window_seconds: int = 900
     signup_max_per_address: int = 20
     # X-Forwarded-For is trusted from this many proxies in front of the API (0: none;
@@ -234,6 +238,8 @@ class Config:
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", base.login_max_failures),
             login_max_failures_per_address=_int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                 base.login_max_failures_per_address),
+            login_max_failures_per_account=_int(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                                                base.login_max_failures_per_account),
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", base.login_window_seconds),
             signup_max_per_address=_int(env, "SIGNUP_MAX_PER_ADDRESS",
                                         base.signup_max_per_address),

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
-from models.badges.tables import Badge, BadgeMail
+from models.badges.tables import Badge
 from models.core.outbox import ProcessedMessage
+from models.mail.tables import Mail
 from tests.support.api import auth
 from tests.support.badges import badge_doc, rows, usage_of, vouched_user_with_usage
 from tests.support.pdfs import has_qr_tools, pdf_pages_text, qr_codes
@@ -35,10 +36,10 @@ def client(config, db):
     return create_app(config, db).test_client()
 
 
-def _badge(db, badge_id: int) -> tuple[Badge, BadgeMail | None]:
+def _badge(db, badge_id: int) -> tuple[Badge, Mail | None]:
     with db.session() as s:
         return (s.get(Badge, badge_id),
-                s.scalar(select(BadgeMail).where(BadgeMail.badge_id == badge_id)))
+                s.scalar(select(Mail).where(Mail.reference == f"badge:{badge_id}")))
 
 
 def test_badge_request_ends_with_a_valid_pdf_and_exactly_one_mail(

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from consumers.badges import render_badge
-from consumers.mail import BadgeMailSender, give_up_badge_mail, send_badge_mail
+from consumers.mail import MailSender, give_up_mail, send_mail
 from consumers.mailer import SmtpMailer
 from models.accounts.tables import User
 from models.core.db import Database
@@ -49,7 +49,7 @@ def _mail_of(client, url, token) -> dict:
 def test_generated_badge_sends_one_html_mail_with_the_link(client, db, consumer_db, smtp,
                                                            generated):
     url, token, delivery = generated
-    handle(consumer_db, send_badge_mail, [delivery])
+    handle(consumer_db, send_mail, [delivery])
     badge_id = delivery.data["badge_id"]
     [mail] = smtp[1].messages
     assert mail["Subject"] == f"Badge Generated {badge_id}"
@@ -67,9 +67,9 @@ def test_generated_badge_sends_one_html_mail_with_the_link(client, db, consumer_
 def test_consumer_dying_after_sending_before_ack_still_yields_one_mail(
         client, db, consumer_db, smtp, generated):
     url, token, delivery = generated
-    handle(consumer_db, send_badge_mail, [delivery], commit=False)  # died before commit+ack
-    handle(consumer_db, send_badge_mail, [delivery])  # the broker redelivers
-    handle(consumer_db, send_badge_mail, [delivery], consumer=None)  # even untracked
+    handle(consumer_db, send_mail, [delivery], commit=False)  # died before commit+ack
+    handle(consumer_db, send_mail, [delivery])  # the broker redelivers
+    handle(consumer_db, send_mail, [delivery], consumer=None)  # even untracked
     assert len(smtp[1].messages) == 1
     assert _mail_of(client, url, token)["status"] == "sent"
     assert len(recorded(db, "mail.sent")) == 1
@@ -85,8 +85,8 @@ def test_consumer_dying_inside_the_smtp_hand_over_never_sends_twice(
             raise SystemExit("killed")  # before the outcome could be committed
 
     with pytest.raises(SystemExit):
-        handle(consumer_db, BadgeMailSender(lambda c: DiesAfterHandOver()).handle, [delivery])
-    handle(consumer_db, send_badge_mail, [delivery])
+        handle(consumer_db, MailSender(lambda c: DiesAfterHandOver()).handle, [delivery])
+    handle(consumer_db, send_mail, [delivery])
     assert len(smtp[1].messages) == 1
     assert _mail_of(client, url, token)["status"] == "sending"  # outcome unknown, not resent
 
@@ -97,9 +97,9 @@ def test_smtp_refusing_for_a_while_then_accepting_yields_one_mail(
     smtp[1].refuse = 2
     for _ in range(2):  # the runtime retries with delay after each raise
         with pytest.raises(Exception, match="Try again later"):
-            handle(consumer_db, send_badge_mail, [delivery])
+            handle(consumer_db, send_mail, [delivery])
         assert _mail_of(client, url, token)["status"] == "failed"
-    handle(consumer_db, send_badge_mail, [delivery])
+    handle(consumer_db, send_mail, [delivery])
     assert len(smtp[1].messages) == 1 and smtp[1].refused == 2
     got = _mail_of(client, url, token)
     assert (got["status"], got["attempts"], got["last-error"]) == ("sent", 3, None)
@@ -112,8 +112,8 @@ def test_smtp_down_until_give_up_marks_the_mail_failed_with_the_error(
     try:
         for _ in range(3):
             with pytest.raises(ConnectionRefusedError):
-                handle(down, send_badge_mail, [delivery])
-        give_up(down, give_up_badge_mail, delivery, "ConnectionRefusedError: smtp down")
+                handle(down, send_mail, [delivery])
+        give_up(down, give_up_mail, delivery, "ConnectionRefusedError: smtp down")
     finally:
         down.dispose()
     got = _mail_of(client, url, token)
@@ -151,7 +151,7 @@ def test_a_database_outage_right_after_the_hand_over_still_records_the_mail_sent
                                   "WHERE datname = :n"), {"n": name})
             threading.Timer(1.5, allow).start()
 
-    sender = BadgeMailSender(mailer_for=lambda c: DropsTheDatabaseAfterSending(c.smtp_url))
+    sender = MailSender(mailer_for=lambda c: DropsTheDatabaseAfterSending(c.smtp_url))
     work = TrackedWork(consumer_db, Consumer(name="mail", handle=sender.handle, max_batch=1,
                                              on_give_up=sender.give_up), max_attempts=4)
     try:

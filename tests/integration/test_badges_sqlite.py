@@ -15,10 +15,11 @@ from consumers.mail import CONSUMER as MAIL
 from consumers.tracking import TrackedWork
 from models.accounts.users import create_user
 from models.badges.requests import request_badges
-from models.badges.tables import Badge, BadgeMail
+from models.badges.tables import Badge
 from models.core.config import Config
 from models.core.db import Database
 from models.core.migrate import upgrade
+from models.mail.tables import Mail
 from tests.support.accounts import verify_user
 from tests.support.badges import rows
 from tests.support.deliveries import recorded
@@ -52,7 +53,7 @@ def test_badge_is_rendered_and_mailed_once_on_sqlite(sqlite_db):
     assert [o.action for o in outcomes] == ["ack", "ack"], outcomes
     with db.session() as s:
         assert s.get(Badge, badge.id).status == "generated"
-        mail = s.scalar(select(BadgeMail))
+        mail = s.scalar(select(Mail))
     assert (mail.status, mail.attempts) == ("sent", 1)
     assert len(inbox.messages) == 1 and len(recorded(db, "mail.sent")) == 1
 
@@ -70,6 +71,6 @@ def test_refused_mail_is_retried_and_given_up_with_the_error_on_sqlite(sqlite_db
     last = type(delivery)(**{**delivery.__dict__, "attempt": 2})
     assert work([last])[0].action == "dead"
     with db.session() as s:
-        mail = s.scalar(select(BadgeMail))
+        mail = s.scalar(select(Mail))
     assert mail.status == "failed" and "Try again later" in mail.last_error
     assert inbox.messages == []

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from consumers.badges import render_badge
-from consumers.mail import send_badge_mail
+from consumers.mail import send_mail
 from models.accounts.tables import User
-from models.badges.tables import BadgeMail
 from models.core.db import Database
+from models.mail.tables import Mail
 from tests.support import firebase_emulator as fb
 from tests.support.api import auth, error
 from tests.support.badges import badge_doc, rows
@@ -51,7 +51,7 @@ def _render_and_mail(db, fb_config) -> list:
         consumer_db = Database(fb_config.with_(smtp_url=url))
         try:
             handle(consumer_db, render_badge, recorded(db, "badge.requested"))
-            handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
+            handle(consumer_db, send_mail, recorded(db, "badge.generated"))
         finally:
             consumer_db.dispose()
         return list(inbox.messages)
@@ -131,4 +131,4 @@ def test_an_address_firebase_has_not_verified_gets_no_mail(fb_client, fb_config,
     assert r.status_code == 202
     assert _render_and_mail(db, fb_config) == []
     with db.session() as s:
-        assert s.scalar(select(BadgeMail.status)) == "held"
+        assert s.scalar(select(Mail.status)) == "held"

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from consumers.mail import badge_mail
+from consumers.mail_kinds import badge_message
 from consumers.mailer import SmtpMailer
 from models.accounts.directory import Recipient
 from models.core.config import Config
@@ -55,7 +55,7 @@ def tls_server(tmp_path, monkeypatch):
 
 
 def _message():
-    return badge_mail(Config(), 5, 5, Recipient("a@example.com", "A"))
+    return badge_message(Config(), 5, 5, Recipient("a@example.com", "A"))
 
 
 def test_starttls_and_login_from_the_url(tls_server):

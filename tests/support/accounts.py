@@ -5,7 +5,7 @@ the link in that mail."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
@@ -20,13 +20,13 @@ LINK = re.compile(r"https?://\S+/v1/auth/verify-email\?token=[\w.-]+")
 
 
 def verify_address(client, email: str) -> None:
-    """Verify `email`'s account through `GET /v1/auth/verify-email` with the token its
+    """Verify `email`'s account through `POST /v1/auth/verify-email` with the token its
     sign-up mail would carry (signed with the app's key)."""
     ext = client.application.extensions["venuebus"]
     with ext.db.session() as s:
         user_id = s.scalar(select(User.id).where(User.email == email.lower()))
     token = verification_token(ext.config, user_id, email.lower())
-    r = client.get(f"/v1/auth/verify-email?token={token}")
+    r = client.post("/v1/auth/verify-email", json={"token": token})
     assert r.status_code == 200, r.get_json()
 
 
@@ -57,7 +57,8 @@ def follow_link(client, inbox: Inbox, email: str, timeout: float = 30.0) -> None
 
     wait_until(lambda: mine(), timeout=timeout, what=f"the verification mail to {email}")
     link = urlsplit(link_in(mine()[0]))
-    r = client.get(f"{link.path}?{link.query}")
+    assert client.get(f"{link.path}?{link.query}").status_code == 200  # the confirm page
+    r = client.post(link.path, json={"token": parse_qs(link.query)["token"][0]})
     assert r.status_code == 200, r.get_json()
 
 

@@ -6,7 +6,7 @@ capacity probed) faster than people buy."""
 
 from __future__ import annotations
 
-from models.accounts.throttle import Limit, take_attempt
+from models.accounts.throttle import Limit, address_key, take_attempt
 from models.core.config import Config
 from models.core.db import Database
 
@@ -14,7 +14,8 @@ from models.core.db import Database
 def order_limits(config: Config, user_id: int, address: str) -> list[Limit]:
     window = config.order_window_seconds
     return [Limit(f"order:account:{user_id}", config.order_max_per_account, window),
-            Limit(f"order:address:{address}", config.order_max_per_address, window)]
+            Limit(f"order:address:{address_key(address)}", config.order_max_per_address,
+                  window)]
 
 
 def throttle_order_placement(db: Database, config: Config, user_id: int,

@@ -1,5 +1,7 @@
 """The sign-in throttle, played by an attacker: guessing passwords from one address over
-many accounts, or at one account from many addresses, ends in 429 with Retry-After;
+many accounts, at one account from one address, or at one account from many addresses
+(at a much higher count), ends in 429 with Retry-After; a guesser does not lock the
+account's owner out from the owner's own address; an IPv6 /64 counts as one address;
 the count lives in the database, so other API instances and processes see it; the
 account works again once the window has passed."""
 
@@ -21,13 +23,14 @@ from tests.support.pages import csrf_token
 from tests.support.processes import ROOT
 
 WINDOW_S = 60
-MAX_FAILURES, PER_ADDRESS, SIGNUPS = 3, 5, 3
+MAX_FAILURES, PER_ADDRESS, PER_ACCOUNT, SIGNUPS = 3, 5, 8, 3
 
 
 @pytest.fixture
 def config(base_config):
     return base_config.with_(login_max_failures=MAX_FAILURES,
                              login_max_failures_per_address=PER_ADDRESS,
+                             login_max_failures_per_account=PER_ACCOUNT,
                              login_window_seconds=WINDOW_S, signup_max_per_address=SIGNUPS)
 
 
@@ -93,10 +96,31 @@ def test_signing_into_ones_own_account_between_guesses_resets_nothing(client, ac
     _throttled(login(client, own, "password123"))
 
 
+def test_a_guesser_at_one_address_does_not_lock_the_owner_out_elsewhere(client, accounts):
+    victim = accounts[0]
+    for _ in range(MAX_FAILURES):
+        assert_error(login(client, victim, "wrong-guess", address="203.0.113.66"), 401)
+    _throttled(login(client, victim, "wrong-guess", address="203.0.113.66"))
+    _throttled(login(client, victim, "password123", address="203.0.113.66"))
+    # the door staff member, at the venue's address, still signs in mid-event
+    assert login(client, victim, "password123", address="192.0.2.10").status_code == 200
+
+
+def test_an_ipv6_slash_64_counts_as_one_address(client, accounts):
+    for i, email in enumerate(accounts[:PER_ADDRESS]):  # a new address of the /64 each
+        assert_error(login(client, email, "wrong-guess", address=f"2001:db8:1:2::{i + 1}"),
+                     401)
+    _throttled(login(client, accounts[PER_ADDRESS], "wrong-guess",
+                     address="2001:db8:1:2:ffff::9"))
+    # another /64 is another address
+    assert login(client, accounts[0], "password123", address="2001:db8:1:3::1") \
+        .status_code == 200
+
+
 def test_one_account_guessed_from_many_addresses_gets_429_then_works_again(client, db,
                                                                            accounts):
     victim = accounts[0]
-    for i in range(MAX_FAILURES):
+    for i in range(PER_ACCOUNT):
         assert_error(login(client, victim, "wrong-guess", address=f"10.0.0.{i}"), 401)
     wait = _throttled(login(client, victim, "wrong-guess", address="10.0.0.99"))
     _throttled(login(client, victim, "password123", address="10.0.0.100"))
@@ -123,7 +147,7 @@ def test_the_count_is_shared_by_two_app_instances_with_their_own_engines(config,
     try:
         first = create_app(config, db).test_client()
         second = create_app(config, other_db).test_client()
-        for i in range(MAX_FAILURES):
+        for i in range(PER_ACCOUNT):
             app = first if i % 2 else second
             assert_error(login(app, accounts[0], "wrong-guess", address=f"10.1.0.{i}"), 401)
         _throttled(login(first, accounts[0], "password123", address="10.1.0.50"))
@@ -148,11 +172,12 @@ for i in range(int(sys.argv[3])):
 def test_failures_counted_by_another_process_lock_the_account_here(client, config,
                                                                    accounts):
     settings = {"database_url": config.database_url, "secret_key": config.secret_key,
-                "login_max_failures": MAX_FAILURES, "login_window_seconds": WINDOW_S}
+                "login_max_failures": MAX_FAILURES,
+                "login_max_failures_per_account": PER_ACCOUNT, "login_window_seconds": WINDOW_S}
     out = subprocess.run([sys.executable, "-c", GUESSER, json.dumps(settings), accounts[0],
-                          str(MAX_FAILURES)], cwd=ROOT, env={"PYTHONPATH": str(ROOT)},
+                          str(PER_ACCOUNT)], cwd=ROOT, env={"PYTHONPATH": str(ROOT)},
                          capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == ["401"] * MAX_FAILURES, out.stderr
+    assert out.stdout.split() == ["401"] * PER_ACCOUNT, out.stderr
     _throttled(login(client, accounts[0], "password123", address="10.2.0.99"))
 
 
@@ -174,8 +199,8 @@ def test_probing_one_email_by_signing_it_up_again_is_throttled(client, db):
 
 
 def test_the_sign_in_page_says_to_wait_with_429_and_retry_after(client, accounts):
-    for i in range(MAX_FAILURES):
-        assert_error(login(client, accounts[0], "wrong-guess", address=f"10.4.0.{i}"), 401)
+    for _ in range(MAX_FAILURES):
+        assert_error(login(client, accounts[0], "wrong-guess", address="10.4.0.50"), 401)
     token = csrf_token(client)
     r = client.post("/signin", data={"email": accounts[0], "password": "password123",
                                      "csrf_token": token}, environ_base=_from("10.4.0.50"))
@@ -225,4 +250,5 @@ def test_counts_whose_window_ended_are_pruned_and_live_ones_kept(client, db, con
     prune(db, config, retained(config))
     with db.session() as s:
         keys = set(s.scalars(select(AuthThrottle.key)))
-    assert keys == {f"login:account:{accounts[2]}", "login:address:10.5.0.2"}
+    assert keys == {f"login:pair:{accounts[2]}:10.5.0.2", f"login:account:{accounts[2]}",
+                    "login:address:10.5.0.2"}

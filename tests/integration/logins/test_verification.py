@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from consumers.badges import render_badge
-from consumers.mail import send_badge_mail
+from consumers.mail import send_mail
 from models.accounts.users import create_user
 from models.core.db import Database
 from tests.support.accounts import link_in, verify_address
@@ -41,23 +41,28 @@ def test_sign_up_mails_a_link_that_verifies_and_then_the_held_badge_mail_goes_on
     r = client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
     url = r.headers["Location"]
     handle(consumer_db, render_badge, recorded(db, "badge.requested"))
-    handle(consumer_db, send_badge_mail, recorded(db, "badge.generated"))
+    handle(consumer_db, send_mail, recorded(db, "badge.generated"))
     assert smtp[1].messages == []  # no badge mail to an unverified address
     assert _badge_mail(client, url, token)["status"] == "held"
     assert client.get(f"{url}/file", headers=auth(token)).status_code == 200  # rendered
 
-    handle(consumer_db, send_badge_mail, recorded(db, "user.signed_up"))
+    handle(consumer_db, send_mail, recorded(db, "user.signed_up"))
     [verify] = smtp[1].messages
     assert verify["To"] == "eve@example.com"
     link = urlsplit(link_in(verify))
     # on BASE_URL, never on the request's Host (the test client's is http://localhost)
     assert f"{link.scheme}://{link.netloc}" == db.config.base_url != "http://localhost"
-    r = client.get(f"{link.path}?{link.query}")
+    page = client.get(f"{link.path}?{link.query}")  # what a mail scanner's prefetch does
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert recorded(db, "user.email_verified") == []  # the GET verified nothing
+    mailed = link.query.split("=", 1)[1]
+    r = client.post(link.path, json={"token": mailed})
     assert r.status_code == 200 and r.get_json()["data"]["attributes"]["email-verified-at"]
-    client.post("/v1/auth/verify-email", json={"token": link.query.split("=", 1)[1]})
-    [verified] = recorded(db, "user.email_verified")  # once, though followed twice
+    assert_error(client.post(link.path, json={"token": mailed}), 409,
+                 "verification_token_used")  # a token works once
+    [verified] = recorded(db, "user.email_verified")
     for _ in range(2):  # a redelivery sends nothing more
-        handle(consumer_db, send_badge_mail, [verified])
+        handle(consumer_db, send_mail, [verified])
     assert [m["Subject"] for m in smtp[1].messages[1:]] == [
         f"Badge Generated {url.rsplit('/', 1)[1]}"]
     assert _badge_mail(client, url, token)["status"] == "sent"
@@ -67,7 +72,7 @@ def test_the_link_uses_base_url_when_one_is_configured(client, db, consumer_db, 
     user_with_usage(client, db, "eve@example.com", 0, verified=False)
     with_base = Database(consumer_db.config.with_(base_url=BASE_URL))
     try:
-        handle(with_base, send_badge_mail, recorded(db, "user.signed_up"))
+        handle(with_base, send_mail, recorded(db, "user.signed_up"))
     finally:
         with_base.dispose()
     [mail] = smtp[1].messages
@@ -91,7 +96,7 @@ def test_forged_expired_and_stale_links_verify_nothing(client, db, base_config):
                         (stale, "invalid_verification_token"),
                         (bearer, "invalid_verification_token"),
                         ("garbage", "invalid_verification_token")):
-        assert_error(client.get(f"/v1/auth/verify-email?token={token}"), 422, code)
+        assert_error(client.post("/v1/auth/verify-email", json={"token": token}), 422, code)
     assert_error(client.post("/v1/auth/verify-email", json={}), 422, "missing_token")
     me = client.get(f"/v1/users/{user.id}", headers=auth(bearer)).get_json()["data"]
     assert me["attributes"]["email-verified-at"] is None
@@ -110,3 +115,27 @@ def test_usage_cannot_be_granted_to_an_unverified_user_until_they_verify(client,
     r = client.post(f"/v1/admin/users/{user_id}/allowed-usage", headers=auth(admin),
                     json=grant)
     assert r.status_code == 200 and usage_of(db, user_id) == 55
+
+
+def test_a_prefetched_link_verifies_nothing_and_the_page_button_verifies_once(client, db):
+    """A mail scanner GETs every link: only the page's button (a form POST) verifies."""
+    user = create_user(db, "eve@example.com", "password123")
+    from models.accounts.verification import verification_token
+
+    token = verification_token(db.config, user.id, user.email)
+    for _ in range(3):
+        page = client.get(f"/v1/auth/verify-email?token={token}")
+        assert page.status_code == 200 and b'name="token"' in page.data
+    assert _verified_at(client, user) is None and recorded(db, "user.email_verified") == []
+    button = client.post("/v1/auth/verify-email", data={"token": token})
+    assert button.status_code == 200 and b"Address verified" in button.data
+    assert _verified_at(client, user) is not None
+    again = client.post("/v1/auth/verify-email", data={"token": token})
+    assert again.status_code == 409 and b"used already" in again.data
+    assert len(recorded(db, "user.email_verified")) == 1
+
+
+def _verified_at(client, user):
+    token = login(client, user.email)
+    me = client.get(f"/v1/users/{user.id}", headers=auth(token)).get_json()["data"]
+    return me["attributes"]["email-verified-at"]

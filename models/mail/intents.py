@@ -1,0 +1,148 @@
+"""One exactly-once path for every mail: an intent recorded before the SMTP hand-over,
+checked on redelivery, so no mail (no `reference`) is ever sent twice.
+
+States: `held` (its address is not verified: nothing sent; the owner's verification
+sends it), `sending` (intent committed, hand-over started: the outcome is unknown until
+it is marked), `sent`, `failed` (the last attempt was refused: nothing went out, so a
+retry may send). A delivery that finds `sending` was preceded by a consumer that died
+inside the hand-over; it does not send again (at most once beats twice).
+
+On SQLite (development) the intent cannot commit apart from the handler's transaction
+(models/core/commit_aside.py): a consumer dying between the hand-over and its commit there
+would mail again on redelivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contracts.mail import MailSent
+from models.core.base import utcnow
+from models.core.commit_aside import side_unit
+from models.core.uow import UnitOfWork
+from models.mail.tables import Mail
+
+MAX_ERROR = 2000
+
+
+class Claim(Enum):
+    SEND = "send"        # this delivery must send now
+    DONE = "done"        # already sent
+    UNKNOWN = "unknown"  # an earlier hand-over may have gone out: never send again
+
+
+@dataclass(frozen=True)
+class MailClaim:
+    outcome: Claim
+    mail_id: int | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """What a mail is about and where it goes: `reference` is `<kind>:<key>`."""
+
+    kind: str
+    key: str
+    user_id: int | None
+    recipient: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+def _mail(uow: UnitOfWork, reference: str) -> Mail | None:
+    return uow.session.scalar(select(Mail).where(Mail.reference == reference)
+                              .with_for_update())
+
+
+def claim_mail(outer: UnitOfWork, to: Addressed) -> MailClaim:
+    """In its own committed transaction, record the intent to send (status `sending`,
+    attempts + 1) unless the mail was sent or its hand-over is in doubt."""
+    with side_unit(outer) as uow:
+        mail = _mail(uow, to.reference)
+        if mail is None:
+            mail = Mail(kind=to.kind, reference=to.reference, user_id=to.user_id,
+                        recipient=to.recipient, status="sending", attempts=0)
+            uow.session.add(mail)
+            try:
+                with uow.session.begin_nested():
+                    uow.session.flush()
+            except IntegrityError:  # a concurrent delivery inserted it first
+                mail = _mail(uow, to.reference)
+        if mail.status == "sent":
+            return MailClaim(Claim.DONE, mail.id, mail.attempts)
+        if mail.status == "sending" and mail.attempts > 0:
+            return MailClaim(Claim.UNKNOWN, mail.id, mail.attempts)
+        mail.status, mail.recipient = "sending", to.recipient
+        mail.attempts += 1
+        mail.updated_at = utcnow()
+        uow.commit()
+        return MailClaim(Claim.SEND, mail.id, mail.attempts)
+
+
+def hold_mail(uow: UnitOfWork, to: Addressed) -> None:
+    """In the caller's transaction: the mail waits (`held`) for `to.user_id` to verify
+    the address. A mail already sent, or being sent, stays as it is."""
+    mail = _mail(uow, to.reference)
+    if mail is None:
+        uow.session.add(Mail(kind=to.kind, reference=to.reference, user_id=to.user_id,
+                             recipient=to.recipient, status="held", attempts=0))
+    elif mail.status == "failed":
+        mail.status, mail.recipient, mail.updated_at = "held", to.recipient, utcnow()
+
+
+def held_mails(uow: UnitOfWork, user_id: int) -> list[tuple[str, str]]:
+    """(kind, key) of the mails held for `user_id`'s verification, oldest first."""
+    rows = uow.session.execute(select(Mail.kind, Mail.reference)
+                               .where(Mail.user_id == user_id, Mail.status == "held")
+                               .order_by(Mail.id))
+    return [(kind, reference.split(":", 1)[1]) for kind, reference in rows]
+
+
+def mail_of(session: Session, kind: str, key: object) -> Mail | None:
+    """The record of the mail `<kind>:<key>`, if one was ever attempted or held."""
+    return session.scalar(select(Mail).where(Mail.reference == f"{kind}:{key}"))
+
+
+def mark_mail_sent(outer: UnitOfWork, mail_id: int) -> None:
+    """In its own transaction, right after the hand-over: `sent`, and `mail.sent`."""
+    now = utcnow()
+    with side_unit(outer) as uow:
+        mail = uow.session.get(Mail, mail_id, with_for_update=True)
+        if mail is None or mail.status == "sent":
+            return
+        mail.status, mail.sent_at, mail.updated_at, mail.last_error = "sent", now, now, None
+        uow.record(MailSent(mail_id=mail.id, kind=mail.kind, reference=mail.reference,
+                            recipient=mail.recipient, attempts=mail.attempts,
+                            sent_at=now.isoformat()))
+        uow.commit()
+
+
+def mark_mail_refused(outer: UnitOfWork, mail_id: int, error: str) -> None:
+    """In its own transaction: the hand-over was refused, nothing went out (retryable).
+    (On SQLite this rolls back with the handler's transaction: the runtime's give-up
+    records the last error instead.)"""
+    with side_unit(outer) as uow:
+        uow.session.execute(
+            update(Mail).where(Mail.id == mail_id, Mail.status == "sending")
+            .values(status="failed", last_error=error[:MAX_ERROR], updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        uow.commit()
+
+
+def fail_mail(uow: UnitOfWork, to: Addressed, reason: str) -> None:
+    """After the last retry, in the caller's transaction: the mail is `failed` with
+    `reason` (a mail that was sent, or whose hand-over is in doubt, stays as it is)."""
+    mail = _mail(uow, to.reference)
+    if mail is None:  # failed before an intent was recorded (e.g. no recipient)
+        uow.session.add(Mail(kind=to.kind, reference=to.reference, user_id=to.user_id,
+                             recipient=to.recipient, status="failed", attempts=0,
+                             last_error=reason[:MAX_ERROR]))
+    elif mail.status == "failed":
+        mail.last_error, mail.updated_at = reason[:MAX_ERROR], utcnow()
