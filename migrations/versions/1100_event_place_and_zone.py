@@ -6,7 +6,7 @@ the event's own timezone (an IANA name, checked by the API against the tz databa
 its venue when it has one.
 
 Revision ID: 1100_event_place_and_zone
-Revises: 1420_timeline_spans
+Revises: 1020_mails
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1100_event_place_and_zone"
-down_revision = "1420_timeline_spans"
+down_revision = "1020_mails"
 branch_labels = None
 depends_on = None
 
