@@ -32,6 +32,7 @@ from models.ticketing.orders.read import PlacedOrder, get_order
 from models.ticketing.orders.throttle import throttle_order_placement
 from models.ticketing.tables import Order
 from models.ticketing.tickets.pdf import order_tickets_pdf
+from models.ticketing.tickets.resend import resend_tickets
 
 bp = Blueprint("orders", __name__)
 
@@ -50,6 +51,8 @@ class OrderSchema(ResourceSchema):
     expires_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     expired_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     needs_refund = fields.Boolean(dump_only=True)
+    # the latest mail of its tickets: {status: held|sending|sent|failed, sent-at, error}
+    tickets_mail = fields.Dict(dump_only=True, allow_none=True)
 
 
 def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
@@ -66,6 +69,10 @@ def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
             "completed-by": ("user", o.completed_by_id)}
     if placed is not None:
         values["needs_refund"] = placed.needs_refund
+        mail = placed.tickets_mail
+        values["tickets_mail"] = None if mail is None else {
+            "status": mail.status, "error": mail.last_error,
+            "sent-at": mail.sent_at.isoformat() if mail.sent_at else None}
         values["tickets"] = [{"id": str(ln.ticket_id), "quantity": ln.quantity,
                               "unit-price": float(ln.unit_price),
                               "discount": float(ln.discount)} for ln in placed.lines]
@@ -153,6 +160,15 @@ def list_order_attendees(identifier: str):
 def get_order_tickets(identifier: str):
     return tickets_pdf_response(order_tickets_pdf(deps.db(), require_user(),
                                                   order_id_of(identifier)))
+
+
+@bp.post("/v1/orders/<identifier>/resend-tickets")
+@login_required
+@doc("Mail a completed order's tickets again to its buyer (buyer, event owner, admins, "
+     "staff; once a minute per order): 202", errors=(400, 401, 404, 409, 429))
+def resend_order_tickets(identifier: str):
+    request_id = resend_tickets(deps.db(), require_user(), order_id_of(identifier))
+    return document(None, status=202, meta={"request-id": request_id})
 
 
 @bp.get("/v1/events/<int:event_id>/orders")

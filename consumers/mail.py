@@ -1,6 +1,8 @@
 """`venuebus consume mail`: every mail the system sends, exactly once, through one
 record per mail (models/mail/): `badge.generated` mails the badge's owner the link,
-`user.signed_up` the verification link, `staff.invited` the invitation's link;
+`user.signed_up` the verification link, `staff.invited` the invitation's link, an order
+completed (`order.completed`, or `order.placed` completed at once) its tickets, and again
+on `order.tickets_requested`, an `order.cancelled` one line saying so;
 `user.email_verified` sends what was held for the address. What each says:
 consumers/mail_kinds.py.
 
@@ -13,6 +15,7 @@ address is verified."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError
@@ -41,7 +44,27 @@ log = logging.getLogger("venuebus.consumers.mail")
 # routing key -> (kind, the payload field naming what the mail is about)
 MAILED_ON = {"badge.generated": ("badge", "badge_id"),
              "user.signed_up": ("verification", "user_id"),
-             "staff.invited": ("invitation", "invitation_id")}
+             "staff.invited": ("invitation", "invitation_id"),
+             "order.completed": ("tickets", "order_id"),
+             "order.cancelled": ("order-cancelled", "order_id")}
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def mail_key(delivery: Delivery) -> tuple[str, str] | None:
+    """(kind, key) of the one mail a delivery asks for, or None when it asks for none (an
+    order placed unpaid: its tickets go when it completes). Permanent when malformed."""
+    key = delivery.routing_key
+    if key == "order.placed":  # free and on-site orders complete as they are placed
+        if delivery.event().status != "completed":
+            return None
+        return "tickets", str(delivery.int_field("order_id"))
+    if key == "order.tickets_requested":  # a resend: a mail of its own
+        request = delivery.event().request_id
+        if not isinstance(request, str) or not REQUEST_ID.match(request):
+            raise Permanent("order.tickets_requested without a valid request_id")
+        return "tickets", f"{delivery.int_field('order_id')}:{request}"
+    kind, field = MAILED_ON[key]
+    return kind, str(delivery.int_field(field))
 
 
 def smtp_mailer(config: Config) -> Mailer:
@@ -66,9 +89,8 @@ class MailSender:
             if delivery.routing_key == "user.email_verified":
                 for kind, key in held_mails(uow, delivery.int_field("user_id")):
                     self.send(uow, kind, key)
-            else:
-                kind, field = MAILED_ON[delivery.routing_key]
-                self.send(uow, kind, str(delivery.int_field(field)))
+            elif (mail := mail_key(delivery)) is not None:
+                self.send(uow, *mail)
 
     def send(self, uow: UnitOfWork, kind: str, key: str) -> None:
         """The one mail `<kind>:<key>`, or `held` while its address is not verified."""
@@ -108,13 +130,15 @@ class MailSender:
                  claim.attempts)
 
     def give_up(self, uow: UnitOfWork, delivery: Delivery, reason: str) -> None:
-        if delivery.routing_key not in MAILED_ON:
+        if delivery.routing_key == "user.email_verified":
             return  # held mails: each stays held, or is marked by its own delivery
-        kind, field = MAILED_ON[delivery.routing_key]
         try:
-            key = str(delivery.int_field(field))
+            mail = mail_key(delivery)
         except Permanent:
             return  # a malformed message names nothing: nothing to mark
+        if mail is None:
+            return
+        kind, key = mail
         out = KINDS[kind](uow, key, None)
         if out is not None:
             fail_mail(uow, out.to, reason)

@@ -94,6 +94,21 @@ class OrderCancelled(DomainEvent):
 
 @register
 @dataclasses.dataclass(frozen=True)
+class OrderTicketsRequested(DomainEvent):
+    """The buyer or an organizer asked for a completed order's tickets to be mailed
+    again: `request_id` makes it a mail of its own (the first mail is the order's)."""
+
+    routing_key: ClassVar[str] = "order.tickets_requested"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    request_id: str
+    requested_by_id: int
+    requested_at: str
+
+
+@register
+@dataclasses.dataclass(frozen=True)
 class AttendeeCheckedIn(DomainEvent):
     """An entry scan. `was_inside`: the attendee was already in (a repeated scan);
     `first_check_in`: the attendee's first entry ever."""

@@ -19,7 +19,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
               "attendee.checked_in", "attendee.checked_out"),
     "badges": ("badge.requested",),
     "exports": ("export.requested",),
-    "mail": ("badge.generated", "user.signed_up", "user.email_verified", "staff.invited"),
+    "mail": ("badge.generated", "user.signed_up", "user.email_verified", "staff.invited",
+             "order.placed", "order.completed", "order.cancelled", "order.tickets_requested"),
     # broker users and command queues of speakers (consumers/provisioner.py)
     "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted",
                     "user.access_changed"),

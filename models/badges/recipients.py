@@ -15,7 +15,10 @@ def badge_recipient(session: Session, owner_id: int,
     """Firebase users are looked up in the directory (their address may have changed
     there); everyone else, and Firebase users the directory does not know, from the
     users table. `verified` says whether mail may go to the address."""
-    user = session.get(User, owner_id, with_for_update=True)  # see verify_email: no lost hold
+    # see verify_email: no lost hold. FOR NO KEY UPDATE: it still waits for the verifying
+    # UPDATE, but lets the mail intent's own transaction insert a row naming this user
+    # (its foreign key check takes KEY SHARE, which FOR UPDATE would block: a self-deadlock)
+    user = session.get(User, owner_id, with_for_update={"key_share": True})
     if user is None:
         raise NotFound(f"User {owner_id} not found")
     if user.firebase_uid and directory is not None:

@@ -74,6 +74,8 @@ class Order(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the last request to mail its tickets again (a resend is throttled per order)
+    tickets_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # who marked it paid; NULL when a payment provider's webhook completed it
     completed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))

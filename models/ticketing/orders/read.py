@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
 from models.catalog.events import load_event
 from models.core.db import Database
 from models.core.errors import NotFound
+from models.mail.tables import Mail
 from models.ticketing.attendees import AttendeeView, views_of
 from models.ticketing.orders.drafts import NewAttendee, NewLine, NewOrder
 from models.ticketing.staff import can_check_in
@@ -27,6 +28,15 @@ class PlacedOrder:
     replayed: bool = False
     views: list[AttendeeView] | None = None  # attendees with their scans, when loaded
     needs_refund: bool = False  # a payment came after its units were given back
+    tickets_mail: Mail | None = None  # the latest mail of its tickets, when loaded
+
+
+def latest_tickets_mail(s: Session, order_id: int) -> Mail | None:
+    """The order's latest tickets mail (`tickets:<id>`, or a resend `tickets:<id>:<r>`)."""
+    return s.scalar(select(Mail).where(or_(
+        Mail.reference == f"tickets:{order_id}",
+        Mail.reference.startswith(f"tickets:{order_id}:", autoescape=True)))
+        .order_by(Mail.id.desc()).limit(1))
 
 
 def needs_refund(s: Session, order_id: int) -> bool:
@@ -75,4 +85,5 @@ def get_order(db: Database, actor: User, order_id: int) -> PlacedOrder:
         check_order_visible(s, actor, placed.order)
         placed.views = views_of(s, placed.attendees)
         placed.needs_refund = needs_refund(s, order_id)
+        placed.tickets_mail = latest_tickets_mail(s, order_id)
         return placed

@@ -79,19 +79,26 @@ def _faces(s: Session, order: Order, event: EventFacts, attendees, lines) -> lis
             for a in attendees if not a.is_cancelled]
 
 
+def tickets_of(s: Session, order: Order) -> OrderTickets:
+    """The tickets of `order`, whoever asks (the caller decides who may). Conflict
+    `order_not_completed` unless the order is completed, `no_tickets` when every
+    attendee is cancelled."""
+    if order.status != "completed":
+        raise Conflict(f"An order that is {order.status} has no tickets",
+                       code=ORDER_NOT_COMPLETED)
+    placed = load_placed(s, order.id)
+    event = event_facts(load_event(s, order.event_id))
+    faces = _faces(s, order, event, placed.attendees, placed.lines)
+    if not faces:
+        raise Conflict("Every attendee of the order is cancelled", code="no_tickets")
+    return OrderTickets(order.identifier, event, tuple(faces))
+
+
 def read_order_tickets(db: Database, actor: User, order_id: int) -> OrderTickets:
     """The tickets of a completed order, for its buyer and the event's owner, admins and
     staff. NotFound for anyone else (as for no order); Conflict `order_not_completed` for
     an order that is not completed (pending, placed, cancelled, expired: no ticket)."""
     with db.session() as s:
-        placed = load_placed(s, order_id)
-        order = placed.order
+        order = load_placed(s, order_id).order
         check_order_visible(s, actor, order)
-        if order.status != "completed":
-            raise Conflict(f"An order that is {order.status} has no tickets",
-                           code=ORDER_NOT_COMPLETED)
-        event = event_facts(load_event(s, order.event_id))
-        faces = _faces(s, order, event, placed.attendees, placed.lines)
-        if not faces:
-            raise Conflict("Every attendee of the order is cancelled", code="no_tickets")
-        return OrderTickets(order.identifier, event, tuple(faces))
+        return tickets_of(s, order)

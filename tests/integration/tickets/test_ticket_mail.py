@@ -1,0 +1,153 @@
+"""The tickets reach the buyer once, through the one mail module, against a real SMTP
+server: held until the address is verified, never twice on redelivery or after a
+consumer died between the hand-over and its commit, again (once) on request, and one
+mail when the order is cancelled."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from consumers.mail import MailSender, send_mail
+from consumers.mailer import SmtpMailer
+from models.core.db import Database
+from tests.support.accounts import verify_address
+from tests.support.api import assert_error, auth, sign_up
+from tests.support.deliveries import handle, recorded
+from tests.support.pdfs import has_qr_tools, qr_codes
+from tests.support.ticketing import buy, make_ticket, person
+
+
+@pytest.fixture
+def consumer_db(db, base_config, smtp):
+    database = Database(base_config.with_(smtp_url=smtp[0]))
+    yield database
+    database.dispose()
+
+
+def _mails(db) -> list[tuple]:
+    with db.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT kind, reference, status, attempts FROM mails"
+                                    " WHERE kind IN ('tickets', 'order-cancelled')"
+                                    " ORDER BY id")).all()
+
+
+def _tickets_mail(client, sale) -> dict | None:
+    r = client.get(f"/v1/orders/{sale.identifier}", headers=auth(sale.buyer))
+    return r.get_json()["data"]["attributes"]["tickets-mail"]
+
+
+def _attachments(mail) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+
+
+def test_tickets_wait_for_the_verified_address_then_go_once(
+        client, db, consumer_db, smtp, sale, tmp_path):
+    sale.set_status(client, "completed")
+    [completed] = recorded(db, "order.completed")
+    handle(consumer_db, send_mail, [completed])
+    assert smtp[1].messages == []
+    assert _mails(db) == [("tickets", f"tickets:{sale.order_id}", "held", 0)]
+    assert _tickets_mail(client, sale) == {"status": "held", "sent-at": None, "error": None}
+
+    verify_address(client, "buyer@example.com")
+    handle(consumer_db, send_mail, recorded(db, "user.email_verified"))
+    handle(consumer_db, send_mail, [completed], consumer=None)  # a redelivery, untracked
+    [mail] = smtp[1].messages
+    assert mail["To"] == "buyer@example.com" and "PyCon Europe" in mail["Subject"]
+    body = mail.get_body(("plain",)).get_content()
+    assert f"/tickets/{sale.identifier}.pdf" in body
+    files = _attachments(mail)
+    assert set(files) == {f"tickets-{sale.identifier}.pdf", "event.ics"}
+    assert "DTSTART:20270301T080000Z" in files["event.ics"]  # text/calendar: text
+    if has_qr_tools():
+        path = tmp_path / "mailed.pdf"
+        path.write_bytes(files[f"tickets-{sale.identifier}.pdf"])
+        assert qr_codes(path, tmp_path, 1) == [f"{sale.identifier}-{sale.attendee_ids[0]}"]
+    assert _mails(db) == [("tickets", f"tickets:{sale.order_id}", "sent", 1)]
+    state = _tickets_mail(client, sale)
+    assert state["status"] == "sent" and state["sent-at"] and state["error"] is None
+
+
+def test_a_consumer_killed_after_the_hand_over_does_not_mail_twice(
+        client, db, consumer_db, smtp, sale):
+    verify_address(client, "buyer@example.com")
+    sale.set_status(client, "completed")
+    [completed] = recorded(db, "order.completed")
+
+    class DiesAfterHandOver:
+        def send(self, message):
+            SmtpMailer(smtp[0]).send(message)
+            raise SystemExit("killed")  # before the outcome could be committed
+
+    with pytest.raises(SystemExit):
+        handle(consumer_db, MailSender(lambda c: DiesAfterHandOver()).handle, [completed])
+    handle(consumer_db, send_mail, [completed])  # the broker redelivers
+    assert len(smtp[1].messages) == 1
+    assert _mails(db) == [("tickets", f"tickets:{sale.order_id}", "sending", 1)]
+
+
+def test_a_free_order_is_mailed_as_it_is_placed_and_an_unpaid_one_is_not(
+        client, db, consumer_db, smtp, sale):
+    verify_address(client, "buyer@example.com")
+    free = make_ticket(client, sale.owner, sale.event_id, 5, name="Community")
+    r = buy(client, sale.buyer, sale.event_id, [person(free, "Ada", "Lovelace")])
+    assert r.status_code == 201 and r.get_json()["data"]["attributes"]["status"] == "completed"
+    free_id = r.get_json()["data"]["id"]
+    handle(consumer_db, send_mail, recorded(db, "order.placed"))  # the paid one is pending
+    [mail] = smtp[1].messages
+    assert mail["Subject"] == "Your tickets: PyCon Europe"
+    assert _mails(db) == [("tickets", f"tickets:{free_id}", "sent", 1)]
+
+
+def test_a_resend_mails_once_more_and_only_for_those_who_may(
+        client, db, consumer_db, smtp, sale):
+    verify_address(client, "buyer@example.com")
+    sale.set_status(client, "completed")
+    handle(consumer_db, send_mail, recorded(db, "order.completed"))
+    url = f"/v1/orders/{sale.identifier}/resend-tickets"
+    stranger = sign_up(client, "stranger@example.com")
+    assert_error(client.post(url, headers=auth(stranger)), 404, "not_found")
+    assert_error(client.post(f"/v1/orders/{sale.order_id}/resend-tickets",
+                             headers=auth(stranger)), 404)
+    assert recorded(db, "order.tickets_requested") == []
+
+    r = client.post(url, headers=auth(sale.buyer))
+    assert r.status_code == 202, r.get_json()
+    assert_error(client.post(url, headers=auth(sale.owner)), 429, "tickets_resend_throttled")
+    [requested] = recorded(db, "order.tickets_requested")
+    handle(consumer_db, send_mail, [requested])
+    handle(consumer_db, send_mail, [requested], consumer=None)  # redelivered
+    assert len(smtp[1].messages) == 2
+    request = requested.data["request_id"]
+    assert _mails(db) == [("tickets", f"tickets:{sale.order_id}", "sent", 1),
+                          ("tickets", f"tickets:{sale.order_id}:{request}", "sent", 1)]
+
+
+def test_a_cancelled_order_has_no_resend_and_its_buyer_gets_one_mail_saying_so(
+        client, db, consumer_db, smtp, sale):
+    verify_address(client, "buyer@example.com")
+    sale.set_status(client, "completed")
+    sale.set_status(client, "cancelled")
+    assert_error(client.post(f"/v1/orders/{sale.identifier}/resend-tickets",
+                             headers=auth(sale.buyer)), 409, "order_not_completed")
+    # the completion's mail comes after the cancel: nothing to mail any more
+    handle(consumer_db, send_mail, recorded(db, "order.completed"))
+    [cancelled] = recorded(db, "order.cancelled")
+    handle(consumer_db, send_mail, [cancelled])
+    handle(consumer_db, send_mail, [cancelled], consumer=None)
+    [mail] = smtp[1].messages
+    assert mail["Subject"] == "Order cancelled: PyCon Europe"
+    assert sale.identifier in mail.get_body(("plain",)).get_content()
+    assert _mails(db) == [("order-cancelled", f"order-cancelled:{sale.order_id}", "sent", 1)]
+
+
+def test_the_order_shows_a_failed_tickets_mail_with_its_error(client, db, consumer_db,
+                                                             smtp, sale):
+    verify_address(client, "buyer@example.com")
+    sale.set_status(client, "completed")
+    smtp[1].refuse = 1
+    with pytest.raises(Exception, match="451"):
+        handle(consumer_db, send_mail, recorded(db, "order.completed"))
+    state = _tickets_mail(client, sale)
+    assert state["status"] == "failed" and "451" in state["error"]
