@@ -26,6 +26,9 @@ VERIFY_PATH = "/v1/auth/verify-email"
 def verification_token(config: Config, user_id: int, email: str) -> str:
     """A token that verifies `email` for the user until VERIFY_EMAIL_TTL_SECONDS pass; it
     names the address, so it cannot verify another one the account changes to."""
+    if not config.secret_key:
+        raise RuntimeError("no SECRET_KEY in this process: only the API and the mail "
+                           "consumer sign links")
     now = utcnow()
     return jwt.encode({"sub": str(user_id), "email": email, "aud": AUDIENCE, "iat": now,
                        "exp": now + timedelta(seconds=config.verify_email_ttl_seconds)},
