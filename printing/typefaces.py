@@ -30,6 +30,8 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
+from printing.subsets import RememberedFont, install
+
 # What fpdf2 drops from every font it embeds (fpdf/output.py, `_add_fonts`).
 DROPPED = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC",
            "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR")
@@ -90,7 +92,9 @@ def add_face(pdf: FPDF, family: str, style: str, path: str, pages: Pages = None)
     font.fontkey = fontkey
     font.missing_glyphs = []
     font.biggest_size_pt = 0
-    # fpdf2 subsets this object in place at output: a fresh lazy parse per document.
-    font.ttfont = TTFont(io.BytesIO(source(path, pages)), lazy=True, recalcTimestamp=False)
+    # fpdf2 subsets this object in place at output: a fresh lazy parse per document,
+    # whose subset is remembered by glyph set (printing/subsets.py).
+    install()
+    font.ttfont = RememberedFont(source(path, pages), key=(path, pages))
     font.subset = SubsetMap(font)
     pdf.fonts[fontkey] = font
