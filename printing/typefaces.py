@@ -97,4 +97,9 @@ def add_face(pdf: FPDF, family: str, style: str, path: str, pages: Pages = None)
     install()
     font.ttfont = RememberedFont(source(path, pages), key=(path, pages))
     font.subset = SubsetMap(font)
+    if pages is not None:
+        # Every glyph of the cut face, in one order: every document then asks for the
+        # same subset, which is remembered, whatever the letters of its names.
+        for code in sorted(font.cmap):
+            font.subset.pick(code)
     pdf.fonts[fontkey] = font
