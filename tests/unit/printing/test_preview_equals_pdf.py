@@ -85,3 +85,16 @@ def test_a_remembered_subset_serves_only_the_glyphs_it_was_made_for(images, monk
     assert _differs(a, b)  # the comparison sees one letter
     assert not _differs(b, _reference({"name": "Ada Lovelacf"}, template, images,
                                       monkeypatch))
+
+
+def test_previews_drawn_at_once_in_threads_are_each_their_own(images):
+    from concurrent.futures import ThreadPoolExecutor
+
+    template = clean_template(DESIGN)
+    rows = [{"name": name, "organisation": org} for name in ("Ada Lovelace", "Zoë 李小龍")
+            for org in ("ACME", "Ørsted", "Initech")]
+    alone = [_image(render_png(row, template, images=images)) for row in rows]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda row: _image(render_png(row, template, images=images)),
+                                 rows * 2))
+    assert [_differs(a, b) for a, b in zip(alone * 2, together, strict=True)] == [False] * 12
