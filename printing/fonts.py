@@ -16,6 +16,8 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
+from printing.typefaces import Pages, add_face, pages_of
+
 TRUETYPE, OPENTYPE = "/usr/share/fonts/truetype", "/usr/share/fonts/opentype"
 # face → (regular, bold); each from a Debian package named in scripts/system-deps.sh.
 FACES = {
@@ -77,20 +79,28 @@ def needs_shaping(text: str) -> bool:
 
 
 class FontBook:
-    """The fonts registered in one document; `use` sets a face for a text."""
+    """The fonts registered in one document; `use` sets a face for a text. `chars`, when
+    given, is every character the document will hold (one badge): faces are then read
+    cut down to its pages where that is exact (see printing/typefaces.py)."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: FPDF, chars: str | None = None) -> None:
         logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter
         self.pdf, self.added, self.chain = pdf, set(), ()
+        known = "".join(sorted(set(chars))) if chars is not None else None
+        self.pages: Pages = (pages_of(known) if known is not None
+                             and not needs_shaping(known) else None)
 
     def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
-        # One style at a time: parsing a font costs 10-40 ms, its subset as much again.
+        # One style at a time: a face costs its parse (once a process) and its subset.
         key = (family, bold)
         if key not in self.added:
-            self.pdf.add_font(family, "B" if bold else "", paths[bold])
+            add_face(self.pdf, family, "B" if bold else "", paths[bold], self.pages)
             self.added.add(key)
 
     def use(self, face: str, bold: bool, size: float, text: str) -> None:
+        if self.pages is not None and not (pages_of(text) or {-1}) <= self.pages:
+            # A cut-down face would draw these as empty boxes: a caller's bug, not input.
+            raise ValueError(f"{text!r} was not among the document's announced characters")
         self._add(face, FACES[face], bold)
         left = missing_in(FACES[face][0], text)
         chain: list[str] = []
