@@ -6,21 +6,20 @@ the command id; the device drops them after their expiry and never replays one i
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, url_for
 from marshmallow import Schema, fields, validate
 
 from api import deps
 from api.auth import login_required, require_user
-from api.errors import ApiError
 from api.jsonapi import (
     ResourceSchema,
     document,
     load_attributes,
     parse_resource,
-    request_json,
     resource,
 )
 from api.openapi import doc
+from api.speaker_queue import command_body, play_queue
 from contracts.speakers import COMMAND_CLASSES
 from models.speakers import service as speakers
 from models.speakers.identity import device_amqp_url
@@ -115,22 +114,10 @@ def delete_speaker(speaker_id: int):
     return Response(status=204)
 
 
-def _command_body() -> dict:
-    """`{"query": ...}` / `{"level": ...}`, plain JSON or a JSON:API document; no body is
-    fine for pause, resume and stop."""
-    if not request.get_data(cache=True):
-        return {}
-    doc_ = request_json()
-    if not isinstance(doc_, dict):
-        raise ApiError(400, "invalid_body", "The body must be a JSON object")
-    if isinstance(doc_.get("data"), dict):
-        attrs = doc_["data"].get("attributes") or {}
-        return attrs if isinstance(attrs, dict) else {}
-    return doc_
-
-
 def _issue(speaker_id: int, command: str):
-    body = _command_body()
+    body = command_body()
+    if command == "play" and body.get("query") is None:
+        return play_queue(speaker_id)
     issued = speakers.command_speaker(deps.db(), require_user(), speaker_id, command,
                                       query=body.get("query"), level=body.get("level"))
     data = resource("speaker-command", issued.command_id, SpeakerCommandSchema.one().dump(

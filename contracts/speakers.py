@@ -85,10 +85,34 @@ class SetSpeakerVolume(SpeakerCommand):
     level: int
 
 
+REPEAT_MODES = ("off", "one", "all")
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class SyncSpeakerQueue(SpeakerCommand):
+    """The speaker's whole queue as the backend keeps it, in play order (`items`: dicts
+    `{item_id, query}`). `start`: play `current_item_id` from its beginning now; else the
+    device only keeps the list and plays from it when its present song ends. A device
+    ignores a `version` older than the one it holds."""
+
+    routing_key: ClassVar[str] = "speaker.*.queue"
+    command: ClassVar[str] = "queue"
+    version: int
+    items: list
+    current_item_id: int | None
+    repeat: str
+    start: bool
+
+
+# the commands a remote sends as they are (POST /v1/speakers/<id>/<command>)
 COMMAND_CLASSES: dict[str, type[SpeakerCommand]] = {
     c.command: c for c in (PlayOnSpeaker, PauseSpeaker, ResumeSpeaker, StopSpeaker,
                            SetSpeakerVolume)}
 COMMANDS = tuple(COMMAND_CLASSES)
+# what reaches a device: those and the queue the backend keeps for it
+DEVICE_COMMAND_CLASSES: dict[str, type[SpeakerCommand]] = {
+    **COMMAND_CLASSES, SyncSpeakerQueue.command: SyncSpeakerQueue}
 
 
 class BadCommand(ValueError):
@@ -111,7 +135,7 @@ COMMAND_QUEUE_ARGUMENTS = {"x-queue-type": "quorum", "x-single-active-consumer":
 
 
 def command_keys(speaker_id: int | str) -> tuple[str, ...]:
-    return tuple(f"speaker.{speaker_id}.{c}" for c in COMMANDS)
+    return tuple(f"speaker.{speaker_id}.{c}" for c in DEVICE_COMMAND_CLASSES)
 
 
 def state_key(speaker_id: int | str) -> str:
@@ -127,9 +151,9 @@ def read_command(body: bytes, routing_key: str, speaker_id: int | str) -> Speake
     """The command in a CloudEvents body routed as `speaker.<speaker_id>.<command>`.
     Raises BadCommand on anything else (another device's, unknown, malformed fields)."""
     prefix, _, name = routing_key.rpartition(".")
-    if prefix != f"speaker.{speaker_id}" or name not in COMMAND_CLASSES:
+    if prefix != f"speaker.{speaker_id}" or name not in DEVICE_COMMAND_CLASSES:
         raise BadCommand(f"not a command for speaker {speaker_id}: {routing_key}")
-    cls = COMMAND_CLASSES[name]
+    cls = DEVICE_COMMAND_CLASSES[name]
     try:
         data = json.loads(body)["data"]
         command = cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
@@ -144,7 +168,25 @@ def read_command(body: bytes, routing_key: str, speaker_id: int | str) -> Speake
     if isinstance(command, SetSpeakerVolume) and not (
             type(command.level) is int and 0 <= command.level <= 100):
         raise BadCommand("volume needs a level from 0 to 100")
+    if isinstance(command, SyncSpeakerQueue):
+        _check_queue(command)
     return command
+
+
+def _check_queue(command: SyncSpeakerQueue) -> None:
+    def is_int(value: Any) -> bool:
+        return type(value) is int
+
+    items = command.items
+    if not (is_int(command.version) and isinstance(items, list) and all(
+            isinstance(i, dict) and is_int(i.get("item_id")) and isinstance(i.get("query"), str)
+            and i["query"].strip() for i in items)):
+        raise BadCommand("queue needs a version and items of {item_id, query}")
+    ids = {i["item_id"] for i in items}
+    if command.current_item_id is not None and command.current_item_id not in ids:
+        raise BadCommand("queue's current item is not in its items")
+    if command.repeat not in REPEAT_MODES or type(command.start) is not bool:
+        raise BadCommand("queue needs repeat off|one|all and a boolean start")
 
 
 def _time(raw: str) -> datetime:
@@ -173,6 +215,7 @@ class SpeakerStateReported(DomainEvent):
     command_id: str | None
     sequence: int
     reported_at: str
+    queue_item_id: int | None = None  # the queue item playing (None: not from the queue)
 
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.state"
@@ -186,9 +229,9 @@ def new_command(command: str, speaker_id: int, command_id: str,
                 ttl: timedelta = DEFAULT_COMMAND_TTL, **fields: Any) -> SpeakerCommand:
     """A command issued now, expiring after `ttl`."""
     now = datetime.now(UTC)
-    return COMMAND_CLASSES[command](speaker_id=speaker_id, command_id=command_id,
-                                    issued_at=now.isoformat(),
-                                    expires_at=(now + ttl).isoformat(), **fields)
+    return DEVICE_COMMAND_CLASSES[command](speaker_id=speaker_id, command_id=command_id,
+                                           issued_at=now.isoformat(),
+                                           expires_at=(now + ttl).isoformat(), **fields)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,3 +268,21 @@ class SpeakerDeleted(SpeakerLifecycle):
     """A speaker was deleted: its broker user and queue go, its connections are closed."""
 
     routing_key: ClassVar[str] = "speaker.deleted"
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class SpeakerQueueChanged(DomainEvent):
+    """A speaker's queue changed (`change`: added, removed, moved, cleared, shuffled,
+    repeat, jumped); `version` counts the changes. Remotes and other consumers follow the
+    queue on this; the device gets the whole queue as `speaker.<id>.queue`."""
+
+    routing_key: ClassVar[str] = "speaker.queue_changed"
+    aggregate_type: ClassVar[str] = "speaker"
+
+    speaker_id: int
+    version: int
+    change: str
+    item_count: int
+    current_item_id: int | None
+    changed_at: str

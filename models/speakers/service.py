@@ -32,7 +32,7 @@ from models.speakers.tables import Speaker
 
 ONLINE_WITHIN = timedelta(seconds=45)  # the agent reports at least every 15 s
 STATE_FIELDS = ("status", "title", "query", "source_url", "position_ms", "duration_ms",
-                "volume", "error", "command_id")
+                "volume", "error", "command_id", "queue_item_id")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,17 @@ def delete_speaker(db: Database, actor: User, speaker_id: int) -> None:
         uow.commit()
 
 
+def checked_query(db: Database, query: Any) -> str:
+    """`query` as a play takes it (a YouTube id or URL, a URL on an allowed media host, or
+    search words). Invalid (422 invalid_query) otherwise."""
+    try:
+        return classify_query(query, db.config.speaker_media_hosts).query
+    except QueryRefused as exc:
+        raise Invalid(f"query must be a YouTube id or URL, a URL on an allowed media "
+                      f"host, or search words: {exc}", code="invalid_query",
+                      pointer="/query") from None
+
+
 def _own_speaker(session: Session, actor: User, speaker_id: int, *,
                  lock: bool = False) -> Speaker:
     speaker = session.get(Speaker, speaker_id, with_for_update=lock)
@@ -121,12 +132,7 @@ def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
     command id twice. NotFound for an unknown or a foreign speaker alike."""
     fields: dict[str, Any] = {}
     if command == "play":
-        try:
-            fields["query"] = classify_query(query, db.config.speaker_media_hosts).query
-        except QueryRefused as exc:
-            raise Invalid(f"query must be a YouTube id or URL, a URL on an allowed media "
-                          f"host, or search words: {exc}", code="invalid_query",
-                          pointer="/query") from None
+        fields["query"] = checked_query(db, query)
     elif command == "volume":
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 100:
             raise Invalid("level must be an integer from 0 to 100", code="invalid_level",
@@ -155,7 +161,7 @@ def parse_state(data: dict[str, Any]) -> tuple[datetime, int, dict[str, Any]]:
     state = {k: data.get(k) for k in STATE_FIELDS}
     if state["status"] not in STATUSES:
         raise ValueError(f"unknown status {state['status']!r}")
-    for key in ("position_ms", "duration_ms", "volume"):
+    for key in ("position_ms", "duration_ms", "volume", "queue_item_id"):
         if state[key] is not None and not isinstance(state[key], int):
             raise ValueError(f"{key} must be an integer")
     return _reported_at(data), int(data.get("sequence") or 0), state

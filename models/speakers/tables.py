@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, UTCDateTime, utcnow
@@ -40,3 +40,34 @@ class Speaker(Base):
     state_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_sequence: Mapped[int | None] = mapped_column(Integer)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SpeakerQueue(Base):
+    """A speaker's queue settings and where it stands. `current_item_id` is the item the
+    backend last told the device to play (the device's reports say what it plays now);
+    `version` counts changes, so a device ignores an older copy."""
+
+    __tablename__ = "speaker_queues"
+    __table_args__ = (CheckConstraint("repeat IN ('off', 'one', 'all')", name="repeat_known"),)
+
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
+    current_item_id: Mapped[int | None] = mapped_column(Integer)
+    repeat: Mapped[str] = mapped_column(String(3), default="off")
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpeakerQueueItem(Base):
+    """One song in a speaker's queue: `position` orders the list (dense from 0),
+    `shuffle_rank` orders play while shuffle is on."""
+
+    __tablename__ = "speaker_queue_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    shuffle_rank: Mapped[float] = mapped_column(Float, default=0.0)
+    query: Mapped[str] = mapped_column(String(500))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
