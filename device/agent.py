@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from contracts.envelope import dumps, envelope
 from contracts.speakers import (
@@ -19,6 +20,7 @@ from contracts.speakers import (
     SetSpeakerVolume,
     SpeakerCommand,
     SpeakerStateReported,
+    SyncSpeakerQueue,
     read_command,
     state_source,
 )
@@ -26,6 +28,7 @@ from device.commands import HandledCommands
 from device.config import AgentConfig
 from device.link import Link, RuntimeLink
 from device.player import Player, vlc_arguments
+from device.queue import DeviceQueue
 from device.resolver import Resolver, YtDlpResolver
 from device.state import PlayerState
 
@@ -45,17 +48,24 @@ class Agent:
         self.clock = clock
         self.link = link or RuntimeLink(config)
         self.handled = HandledCommands(config.handled_file)
+        self.queue = DeviceQueue(Path(config.state_dir) / f"queue-{config.device_id}.json")
+        self._prefetched_after: int | None = None
         self.player = Player(resolver or YtDlpResolver(allowed_hosts=config.media_hosts),
                              self._publish_state,
                              vlc_args=vlc_arguments(config.aout, config.audio_file),
-                             report_every=config.report_every_s)
+                             report_every=config.report_every_s,
+                             on_ended=self._play_following)
         self._sequence = 0
         self._seq_lock = threading.Lock()
         self._stopping = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
 
     def start(self) -> None:
+        resume = self.queue.resume_point()  # before the player's first (idle) state
         self.player.start()
+        if resume is not None:  # rebooted while playing the queue: go on where it was
+            item_id, query, position_ms = resume
+            self.player.play(query, item_id=item_id, start_ms=position_ms)
         self.link.start(self.on_message)
         self._heartbeat.start()
 
@@ -87,7 +97,9 @@ class Agent:
 
     def obey(self, command: SpeakerCommand) -> None:
         p, cid = self.player, command.command_id
-        if isinstance(command, PlayOnSpeaker):
+        if isinstance(command, SyncSpeakerQueue):
+            self._take_queue(command)
+        elif isinstance(command, PlayOnSpeaker):
             p.play(command.query, command_id=cid)
         elif isinstance(command, SetSpeakerVolume):
             p.volume(command.level, command_id=cid)
@@ -95,11 +107,44 @@ class Agent:
             getattr(p, command.command)(command_id=cid)
         log.info("command %s %s", command.command, cid)
 
+    def _take_queue(self, command: SyncSpeakerQueue) -> None:
+        if not self.queue.update(command):
+            self._drop(command, f"queue version {command.version} is older")
+            return
+        self._prefetched_after = None  # what follows may have changed
+        item_id = command.current_item_id
+        query = self.queue.query(item_id)
+        if command.start and query is not None:
+            self.player.play(query, command.command_id, item_id=item_id)
+
+    def _play_following(self, ended: PlayerState) -> None:
+        """Player thread, a song ended by itself: the queue goes on."""
+        item_id = self.queue.following(ended.queue_item_id)
+        query = self.queue.query(item_id)
+        if query is not None:
+            self.player.play(query, item_id=item_id)
+
+    def _follow(self, state: PlayerState) -> None:
+        """Remember what plays (a reboot goes on from it) and resolve what follows ahead
+        of time, so the next song starts without waiting for yt-dlp."""
+        if self._stopping.is_set():
+            return  # shutting down (a reboot): the queue goes on from here at start
+        playing = state.status in ("loading", "playing", "paused")
+        self.queue.playing(state.queue_item_id if playing else None, state.position_ms)
+        item_id = state.queue_item_id
+        if state.status == "playing" and item_id is not None \
+                and item_id != self._prefetched_after:
+            self._prefetched_after = item_id
+            following = self.queue.query(self.queue.following(item_id))
+            if following is not None:
+                self.player.prefetch(following)
+
     def _drop(self, command: SpeakerCommand, reason: str) -> None:
         log.info("dropped %s command %s: %s", command.command, command.command_id, reason)
 
     # -- state (player thread, heartbeat thread) ------------------------------------------
     def _publish_state(self, state: PlayerState) -> None:
+        self._follow(state)
         with self._seq_lock:
             self._sequence += 1
             sequence = self._sequence

@@ -50,9 +50,12 @@ class Player:
     def __init__(self, resolver: Resolver, on_state: Callable[[PlayerState], None], *,
                  vlc_args: list[str] | None = None, report_every: float = 2.0,
                  tick: float = 0.1, early_end_ms: int = 2500, volume: int = 100,
-                 software_volume: bool | None = None) -> None:
+                 software_volume: bool | None = None,
+                 on_ended: Callable[[PlayerState], None] | None = None) -> None:
         self._resolver = resolver
         self._on_state = on_state
+        # called on the control thread when a song ended by itself (the queue goes on)
+        self._on_ended = on_ended or (lambda state: None)
         self._vlc_args = vlc_args if vlc_args is not None else vlc_arguments()
         self._report_every = report_every
         self._tick = tick
@@ -87,8 +90,21 @@ class Player:
         if not self._ready.wait(timeout) or self._failure:
             raise RuntimeError(self._failure or "libvlc did not start in time")
 
-    def play(self, query: str, command_id: str | None = None) -> None:
-        self._queue.put(("play", query, command_id))
+    def play(self, query: str, command_id: str | None = None, *, item_id: int | None = None,
+             start_ms: int = 0) -> None:
+        """Play `query` now (`item_id`: the queue item it is, reported in the state)."""
+        self._queue.put(("play", query, command_id, item_id, start_ms))
+
+    def prefetch(self, query: str) -> None:
+        """Resolve `query` ahead of its turn (the resolver caches it), so the next song
+        starts without waiting for yt-dlp. Runs after any resolution already asked for."""
+        def work() -> None:
+            try:
+                self._resolver.resolve(query)
+            except Exception as exc:  # noqa: BLE001 - its turn will report the error
+                log.info("prefetch of %r failed: %s", query, short_error(exc))
+
+        self._resolving.submit(work)
 
     def pause(self, command_id: str | None = None) -> None:
         self._queue.put(("pause", command_id))
@@ -185,14 +201,16 @@ class Player:
             changes["duration_ms"] = length
         self._set(force=False, **changes)
 
-    def _do_play(self, query: str, command_id: str | None) -> None:
+    def _do_play(self, query: str, command_id: str | None, item_id: int | None = None,
+                  start_ms: int = 0) -> None:
         self._song += 1
         self._retried = False
         self._want_paused = False
         self._player.stop()
-        self._set(status="loading", query=query, title=None, source_url=None, position_ms=0,
-                  duration_ms=None, error=None, command_id=command_id)
-        self._resolve(query, fresh=False, start_ms=0)
+        self._set(status="loading", query=query, title=None, source_url=None,
+                  position_ms=start_ms, duration_ms=None, error=None,
+                  command_id=command_id or self.state.command_id, queue_item_id=item_id)
+        self._resolve(query, fresh=False, start_ms=start_ms)
 
     def _resolve(self, query: str, *, fresh: bool, start_ms: int) -> None:
         song = self._song
@@ -295,3 +313,4 @@ class Player:
             self._set(status="error", error="playback failed")
         else:
             self._set(status="idle", position_ms=length or position)
+            self._on_ended(self.state)

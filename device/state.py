@@ -18,6 +18,7 @@ class PlayerState:
     volume: int = 100
     error: str | None = None
     command_id: str | None = None  # the last command that changed this state
+    queue_item_id: int | None = None  # the queue item playing (None: a song played as such)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
