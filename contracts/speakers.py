@@ -79,6 +79,16 @@ class StopSpeaker(SpeakerCommand):
 
 @register
 @dataclasses.dataclass(frozen=True)
+class SeekSpeaker(SpeakerCommand):
+    """Jump to `position_ms` in the song playing (or paused)."""
+
+    routing_key: ClassVar[str] = "speaker.*.seek"
+    command: ClassVar[str] = "seek"
+    position_ms: int
+
+
+@register
+@dataclasses.dataclass(frozen=True)
 class SetSpeakerVolume(SpeakerCommand):
     routing_key: ClassVar[str] = "speaker.*.volume"
     command: ClassVar[str] = "volume"
@@ -86,6 +96,7 @@ class SetSpeakerVolume(SpeakerCommand):
 
 
 REPEAT_MODES = ("off", "one", "all")
+MAX_POSITION_MS = 24 * 3600 * 1000
 
 
 @register
@@ -108,7 +119,7 @@ class SyncSpeakerQueue(SpeakerCommand):
 # the commands a remote sends as they are (POST /v1/speakers/<id>/<command>)
 COMMAND_CLASSES: dict[str, type[SpeakerCommand]] = {
     c.command: c for c in (PlayOnSpeaker, PauseSpeaker, ResumeSpeaker, StopSpeaker,
-                           SetSpeakerVolume)}
+                           SetSpeakerVolume, SeekSpeaker)}
 COMMANDS = tuple(COMMAND_CLASSES)
 # what reaches a device: those and the queue the backend keeps for it
 DEVICE_COMMAND_CLASSES: dict[str, type[SpeakerCommand]] = {
@@ -168,6 +179,9 @@ def read_command(body: bytes, routing_key: str, speaker_id: int | str) -> Speake
     if isinstance(command, SetSpeakerVolume) and not (
             type(command.level) is int and 0 <= command.level <= 100):
         raise BadCommand("volume needs a level from 0 to 100")
+    if isinstance(command, SeekSpeaker) and not (
+            type(command.position_ms) is int and 0 <= command.position_ms <= MAX_POSITION_MS):
+        raise BadCommand(f"seek needs a position_ms from 0 to {MAX_POSITION_MS}")
     if isinstance(command, SyncSpeakerQueue):
         _check_queue(command)
     return command
@@ -216,6 +230,8 @@ class SpeakerStateReported(DomainEvent):
     sequence: int
     reported_at: str
     queue_item_id: int | None = None  # the queue item playing (None: not from the queue)
+    artist: str | None = None  # or the channel: yt-dlp's info, or the file's tags
+    thumbnail_url: str | None = None  # https only
 
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.state"

@@ -17,6 +17,7 @@ from contracts.envelope import dumps, envelope
 from contracts.speakers import (
     BadCommand,
     PlayOnSpeaker,
+    SeekSpeaker,
     SetSpeakerVolume,
     SpeakerCommand,
     SpeakerStateReported,
@@ -103,6 +104,8 @@ class Agent:
             p.play(command.query, command_id=cid)
         elif isinstance(command, SetSpeakerVolume):
             p.volume(command.level, command_id=cid)
+        elif isinstance(command, SeekSpeaker):
+            p.seek(command.position_ms, command_id=cid)
         else:
             getattr(p, command.command)(command_id=cid)
         log.info("command %s %s", command.command, cid)

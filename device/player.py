@@ -115,6 +115,9 @@ class Player:
     def stop(self, command_id: str | None = None) -> None:
         self._queue.put(("stop", command_id))
 
+    def seek(self, position_ms: int, command_id: str | None = None) -> None:
+        self._queue.put(("seek", max(0, int(position_ms)), command_id))
+
     def volume(self, level: int, command_id: str | None = None) -> None:
         self._queue.put(("volume", max(0, min(100, int(level))), command_id))
 
@@ -207,7 +210,8 @@ class Player:
         self._retried = False
         self._want_paused = False
         self._player.stop()
-        self._set(status="loading", query=query, title=None, source_url=None,
+        self._set(status="loading", query=query, title=None, source_url=None, artist=None,
+                  thumbnail_url=None,
                   position_ms=start_ms, duration_ms=None, error=None,
                   command_id=command_id or self.state.command_id, queue_item_id=item_id)
         self._resolve(query, fresh=False, start_ms=start_ms)
@@ -241,7 +245,8 @@ class Player:
         self._player.set_media(media)
         self._player.play()
         duration = int(result.duration_s * 1000) if result.duration_s else None
-        self._set(title=result.title, source_url=result.url,
+        self._set(title=result.title, source_url=result.url, artist=result.artist,
+                  thumbnail_url=result.thumbnail_url,
                   duration_ms=duration or self.state.duration_ms)
 
     def _do_pause(self, command_id: str | None) -> None:
@@ -267,6 +272,15 @@ class Player:
         self._player.stop()
         self._set(status="stopped", position_ms=0, command_id=command_id)
 
+    def _do_seek(self, position_ms: int, command_id: str | None) -> None:
+        if self.state.status not in ("playing", "paused"):
+            return  # nothing to move within
+        length = self._player.get_length()
+        if length > 0:
+            position_ms = min(position_ms, max(0, length - 500))
+        self._player.set_time(position_ms)
+        self._set(position_ms=position_ms, command_id=command_id)
+
     def _do_volume(self, level: int, command_id: str | None) -> None:
         self._apply_volume(level)
         self._set(volume=level, command_id=command_id)
@@ -283,6 +297,7 @@ class Player:
     def _do_vlc(self, name: str) -> None:
         status = self.state.status
         if name == "MediaPlayerPlaying" and status == "loading":
+            self._take_tags()
             if self._equalizer is None:
                 self._volume_unapplied = self._player.audio_set_volume(self.state.volume) != 0
             if self._want_paused:
@@ -297,6 +312,15 @@ class Player:
             if self._player.get_state() not in ended:
                 return  # a late event of the previous media
             self._on_end(error=name == "MediaPlayerEncounteredError")
+
+    def _take_tags(self) -> None:
+        """The artist from the file's own tags when yt-dlp's info had none (local media)."""
+        media = self._player.get_media()
+        if media is None or self.state.artist:
+            return
+        artist = media.get_meta(self._vlc.Meta.Artist)
+        if artist:
+            self._set(force=False, artist=str(artist)[:200])
 
     def _on_end(self, *, error: bool) -> None:
         state = self.state

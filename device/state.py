@@ -11,6 +11,8 @@ from typing import Any
 class PlayerState:
     status: str = "idle"
     title: str | None = None
+    artist: str | None = None
+    thumbnail_url: str | None = None
     query: str | None = None
     source_url: str | None = None
     position_ms: int = 0

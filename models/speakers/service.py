@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from contracts.speaker_queries import QueryRefused, classify_query
 from contracts.speakers import (
     DEFAULT_COMMAND_TTL,
+    MAX_POSITION_MS,
     STATUSES,
     SpeakerDeleted,
     SpeakerRegistered,
@@ -32,7 +33,7 @@ from models.speakers.tables import Speaker
 
 ONLINE_WITHIN = timedelta(seconds=45)  # the agent reports at least every 15 s
 STATE_FIELDS = ("status", "title", "query", "source_url", "position_ms", "duration_ms",
-                "volume", "error", "command_id", "queue_item_id")
+                "volume", "error", "command_id", "queue_item_id", "artist", "thumbnail_url")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,19 @@ def hash_token(token: str) -> str:
 def is_online(speaker: Speaker, now: datetime | None = None) -> bool:
     seen = speaker.last_seen_at
     return seen is not None and (now or utcnow()) - seen <= ONLINE_WITHIN
+
+
+def position_at(speaker: Speaker, now: datetime) -> int | None:
+    """The song's position at `now` (server time): the reported one, moved on by the time
+    since the server received it while playing, never past the song's duration. Devices
+    report every few seconds, not every second."""
+    state = speaker.state or {}
+    position = state.get("position_ms")
+    if position is None or state.get("status") != "playing" or speaker.state_received_at is None:
+        return position
+    moved = position + max(0, int((now - speaker.state_received_at).total_seconds() * 1000))
+    duration = state.get("duration_ms")
+    return min(moved, duration) if duration else moved
 
 
 def _set_token(speaker: Speaker) -> str:
@@ -125,7 +139,7 @@ def view_speaker(db: Database, actor: User, speaker_id: int) -> Speaker:
 
 
 def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
-                    query: str | None = None, level: Any = None,
+                    query: str | None = None, level: Any = None, position_ms: Any = None,
                     ttl: timedelta = DEFAULT_COMMAND_TTL) -> IssuedCommand:
     """Record `command` for the speaker's device in the outbox (routed as
     `speaker.<id>.<command>`). The device drops it after `ttl` and never acts on one
@@ -138,6 +152,12 @@ def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
             raise Invalid("level must be an integer from 0 to 100", code="invalid_level",
                           pointer="/level")
         fields["level"] = level
+    elif command == "seek":
+        if isinstance(position_ms, bool) or not isinstance(position_ms, int) or \
+                not 0 <= position_ms <= MAX_POSITION_MS:
+            raise Invalid(f"position-ms must be an integer from 0 to {MAX_POSITION_MS}",
+                          code="invalid_position", pointer="/position-ms")
+        fields["position_ms"] = position_ms
     command_id = str(uuid.uuid4())
     with UnitOfWork(db) as uow:
         _own_speaker(uow.session, actor, speaker_id)
@@ -164,6 +184,11 @@ def parse_state(data: dict[str, Any]) -> tuple[datetime, int, dict[str, Any]]:
     for key in ("position_ms", "duration_ms", "volume", "queue_item_id"):
         if state[key] is not None and not isinstance(state[key], int):
             raise ValueError(f"{key} must be an integer")
+    for key in ("title", "artist", "thumbnail_url"):
+        if state[key] is not None and (not isinstance(state[key], str) or len(state[key]) > 1000):
+            raise ValueError(f"{key} must be a string of at most 1000 characters")
+    if state["thumbnail_url"] is not None and not state["thumbnail_url"].startswith("https://"):
+        raise ValueError("thumbnail_url must be an https URL")  # shown as <img> on remotes
     return _reported_at(data), int(data.get("sequence") or 0), state
 
 
