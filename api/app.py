@@ -24,6 +24,7 @@ from api import (
     orders,
     pages,
     payments,
+    speaker_groups,
     speaker_queue,
     speakers,
     staff,
@@ -45,7 +46,8 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
-              speakers.bp, speaker_queue.bp, badges.bp, badge_templates.bp, badge_images.bp,
+              speakers.bp, speaker_queue.bp, speaker_groups.bp, badges.bp,
+              badge_templates.bp, badge_images.bp,
               allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
               pages.bp]
 

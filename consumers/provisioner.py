@@ -22,6 +22,7 @@ import re
 from brokerops.admin import BrokerAdmin
 from bus.consume import Delivery, Permanent
 from consumers.registry import Consumer
+from consumers.speaker_groups import bind_group_members
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
 from models.core.config import Config
@@ -69,6 +70,9 @@ def provision_speakers(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     config = uow.db.config
     admin = BrokerAdmin.from_config(config)
     for delivery in deliveries:
+        if delivery.routing_key == "speaker_group.changed":
+            bind_group_members(uow, admin, delivery)
+            continue
         if delivery.routing_key not in ("speaker.registered", *CLOSE_ON):
             raise Permanent(f"not a speaker lifecycle event: {delivery.routing_key}")
         speaker_id = delivery.int_field("speaker_id")

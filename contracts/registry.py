@@ -1,6 +1,14 @@
 """Imports every contract module, so that the event registry is complete."""
 
-from contracts import accounts, badges, exports, ratings, speakers, ticketing  # noqa: F401
+from contracts import (  # noqa: F401
+    accounts,
+    badges,
+    exports,
+    ratings,
+    speaker_groups,
+    speakers,
+    ticketing,
+)
 from contracts.envelope import REGISTRY
 
 __all__ = ["REGISTRY"]

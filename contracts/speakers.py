@@ -27,13 +27,25 @@ class SpeakerCommand(DomainEvent):
     command: ClassVar[str]  # also in the routing key and the CloudEvents type
     consumer_queue: ClassVar[str] = "venuebus.speaker.<speaker_id> (the device's own queue)"
 
-    speaker_id: int
+    speaker_id: int  # 0 in a group's command
     command_id: str
     issued_at: str
     expires_at: str
+    # a group's command reaches every member's own queue through a binding the backend
+    # made (`speaker_group.<id>.<command>`); `start_at` (server time) starts them together
+    group_id: int | None = dataclasses.field(default=None, kw_only=True)
+    start_at: str | None = dataclasses.field(default=None, kw_only=True)
 
     def key(self) -> str:
+        if self.group_id is not None:
+            return f"speaker_group.{self.group_id}.{self.command}"
         return f"speaker.{self.speaker_id}.{self.command}"
+
+    @property
+    def subject(self) -> str:
+        if self.group_id is not None:
+            return f"speaker_group/{self.group_id}"
+        return super().subject
 
     @classmethod
     def event_type(cls) -> str:
@@ -41,6 +53,9 @@ class SpeakerCommand(DomainEvent):
 
     def expiry(self) -> datetime:
         return _time(self.expires_at)
+
+    def start_time(self) -> datetime | None:
+        return _time(self.start_at) if self.start_at else None
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expiry()
@@ -162,15 +177,23 @@ def read_command(body: bytes, routing_key: str, speaker_id: int | str) -> Speake
     """The command in a CloudEvents body routed as `speaker.<speaker_id>.<command>`.
     Raises BadCommand on anything else (another device's, unknown, malformed fields)."""
     prefix, _, name = routing_key.rpartition(".")
-    if prefix != f"speaker.{speaker_id}" or name not in DEVICE_COMMAND_CLASSES:
+    group = prefix.startswith("speaker_group.") and name in COMMAND_CLASSES
+    if (prefix != f"speaker.{speaker_id}" and not group) or name not in DEVICE_COMMAND_CLASSES:
         raise BadCommand(f"not a command for speaker {speaker_id}: {routing_key}")
     cls = DEVICE_COMMAND_CLASSES[name]
     try:
         data = json.loads(body)["data"]
-        command = cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
+        command = cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)
+                         if f.name in data or f.default is dataclasses.MISSING})
         command.expiry()
+        if command.start_at is not None:
+            _time(command.start_at)
     except (ValueError, KeyError, TypeError) as exc:
         raise BadCommand(f"malformed {name} command: {exc}") from exc
+    # a group's command only comes through the group's binding, and says so
+    if group and prefix != f"speaker_group.{command.group_id}":
+        raise BadCommand(f"group command routed as {routing_key} names group "
+                         f"{command.group_id}")
     if not isinstance(command.command_id, str) or not command.command_id:
         raise BadCommand(f"{name} needs a command_id")
     if isinstance(command, PlayOnSpeaker) and \
@@ -243,7 +266,7 @@ class SpeakerStateReported(DomainEvent):
 
 def new_command(command: str, speaker_id: int, command_id: str,
                 ttl: timedelta = DEFAULT_COMMAND_TTL, **fields: Any) -> SpeakerCommand:
-    """A command issued now, expiring after `ttl`."""
+    """A command issued now, expiring after `ttl` (a group's: speaker_id 0, group_id)."""
     now = datetime.now(UTC)
     return DEVICE_COMMAND_CLASSES[command](speaker_id=speaker_id, command_id=command_id,
                                            issued_at=now.isoformat(),
@@ -302,3 +325,4 @@ class SpeakerQueueChanged(DomainEvent):
     item_count: int
     current_item_id: int | None
     changed_at: str
+

@@ -17,7 +17,9 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "exports": ("export.requested",),
     "mail": ("badge.generated", "user.signed_up", "user.email_verified"),
     # broker users and command queues of speakers (consumers/provisioner.py)
-    "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted"),
+    # and the bindings of group members' queues to their group (consumers/speaker_groups.py)
+    "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted",
+                    "speaker_group.changed"),
 }
 
 

@@ -25,6 +25,7 @@ from contracts.speakers import (
     read_command,
     state_source,
 )
+from device.clock import ClockOffset
 from device.commands import HandledCommands
 from device.config import AgentConfig
 from device.link import Link, RuntimeLink
@@ -49,6 +50,7 @@ class Agent:
         self.clock = clock
         self.link = link or RuntimeLink(config)
         self.handled = HandledCommands(config.handled_file)
+        self.clock_offset = ClockOffset()
         self.queue = DeviceQueue(Path(config.state_dir) / f"queue-{config.device_id}.json")
         self._prefetched_after: int | None = None
         self.player = Player(resolver or YtDlpResolver(allowed_hosts=config.media_hosts),
@@ -87,9 +89,11 @@ class Agent:
         except BadCommand as exc:
             log.warning("dropped a message on %s: %s", routing_key, exc)
             return
+        now = self.clock()
+        self.clock_offset.observe(datetime.fromisoformat(command.issued_at), now)
         if command.command_id in self.handled:
             self._drop(command, "duplicate")
-        elif command.expired(self.clock()):
+        elif command.expired(now):
             self.handled.add(command.command_id)
             self._drop(command, "expired")
         else:
@@ -98,10 +102,13 @@ class Agent:
 
     def obey(self, command: SpeakerCommand) -> None:
         p, cid = self.player, command.command_id
+        start_in = self._start_in(command)
         if isinstance(command, SyncSpeakerQueue):
             self._take_queue(command)
         elif isinstance(command, PlayOnSpeaker):
-            p.play(command.query, command_id=cid)
+            p.play(command.query, command_id=cid, start_in=start_in)
+        elif command.command == "resume":
+            p.resume(command_id=cid, start_in=start_in)
         elif isinstance(command, SetSpeakerVolume):
             p.volume(command.level, command_id=cid)
         elif isinstance(command, SeekSpeaker):
@@ -109,6 +116,13 @@ class Agent:
         else:
             getattr(p, command.command)(command_id=cid)
         log.info("command %s %s", command.command, cid)
+
+    def _start_in(self, command: SpeakerCommand) -> float | None:
+        """Seconds from now until a group's start time on this device's clock."""
+        start = command.start_time()
+        if start is None:
+            return None
+        return (self.clock_offset.local(start) - self.clock()).total_seconds()
 
     def _take_queue(self, command: SyncSpeakerQueue) -> None:
         if not self.queue.update(command):

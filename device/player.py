@@ -43,6 +43,20 @@ def vlc_arguments(aout: str | None = None, audio_file: str | None = None) -> lis
     return args
 
 
+MAX_START_WAIT_S = 2.0  # a start time further ahead is a wrong clock, not a plan
+
+
+def _deadline(start_in: float | None) -> float | None:
+    return None if start_in is None else time.monotonic() + min(start_in, MAX_START_WAIT_S)
+
+
+def _wait_until(deadline: float | None) -> None:
+    """Hold the control thread until `deadline` (monotonic): a group's members start at
+    one moment. The media is loaded before, so the start costs the same on every member."""
+    if deadline is not None and (left := deadline - time.monotonic()) > 0:
+        time.sleep(left)
+
+
 class Player:
     """`start()`, then `play(query)`, `pause()`, `resume()`, `stop()`, `volume(level)`;
     all return at once and take effect on the control thread in arrival order."""
@@ -64,6 +78,7 @@ class Player:
         self._state = PlayerState(volume=volume)
         self._lock = threading.Lock()
         self._song = 0  # bumps on play/stop: results of older resolutions are ignored
+        self._start_deadline: float | None = None  # monotonic time a group's play starts
         self._retried = False
         self._want_paused = False
         self._resolving = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve")
@@ -91,9 +106,10 @@ class Player:
             raise RuntimeError(self._failure or "libvlc did not start in time")
 
     def play(self, query: str, command_id: str | None = None, *, item_id: int | None = None,
-             start_ms: int = 0) -> None:
-        """Play `query` now (`item_id`: the queue item it is, reported in the state)."""
-        self._queue.put(("play", query, command_id, item_id, start_ms))
+             start_ms: int = 0, start_in: float | None = None) -> None:
+        """Play `query` now (`item_id`: the queue item it is, reported in the state), or
+        `start_in` seconds from now (a group's start: it is loaded meanwhile)."""
+        self._queue.put(("play", query, command_id, item_id, start_ms, _deadline(start_in)))
 
     def prefetch(self, query: str) -> None:
         """Resolve `query` ahead of its turn (the resolver caches it), so the next song
@@ -109,8 +125,8 @@ class Player:
     def pause(self, command_id: str | None = None) -> None:
         self._queue.put(("pause", command_id))
 
-    def resume(self, command_id: str | None = None) -> None:
-        self._queue.put(("resume", command_id))
+    def resume(self, command_id: str | None = None, start_in: float | None = None) -> None:
+        self._queue.put(("resume", command_id, _deadline(start_in)))
 
     def stop(self, command_id: str | None = None) -> None:
         self._queue.put(("stop", command_id))
@@ -205,8 +221,9 @@ class Player:
         self._set(force=False, **changes)
 
     def _do_play(self, query: str, command_id: str | None, item_id: int | None = None,
-                  start_ms: int = 0) -> None:
+                  start_ms: int = 0, deadline: float | None = None) -> None:
         self._song += 1
+        self._start_deadline = deadline
         self._retried = False
         self._want_paused = False
         self._player.stop()
@@ -243,6 +260,7 @@ class Player:
         if start_ms > 0:
             media.add_option(f":start-time={start_ms / 1000:.3f}")
         self._player.set_media(media)
+        _wait_until(self._start_deadline)
         self._player.play()
         duration = int(result.duration_s * 1000) if result.duration_s else None
         self._set(title=result.title, source_url=result.url, artist=result.artist,
@@ -258,9 +276,10 @@ class Player:
             self._want_paused = True
             self._set(command_id=command_id)
 
-    def _do_resume(self, command_id: str | None) -> None:
+    def _do_resume(self, command_id: str | None, deadline: float | None = None) -> None:
         status = self.state.status
         if status == "paused":
+            _wait_until(deadline)
             self._player.set_pause(0)
             self._set(status="playing", command_id=command_id)
         elif status == "loading":

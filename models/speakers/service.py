@@ -138,12 +138,10 @@ def view_speaker(db: Database, actor: User, speaker_id: int) -> Speaker:
         return _own_speaker(session, actor, speaker_id)
 
 
-def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
-                    query: str | None = None, level: Any = None, position_ms: Any = None,
-                    ttl: timedelta = DEFAULT_COMMAND_TTL) -> IssuedCommand:
-    """Record `command` for the speaker's device in the outbox (routed as
-    `speaker.<id>.<command>`). The device drops it after `ttl` and never acts on one
-    command id twice. NotFound for an unknown or a foreign speaker alike."""
+def command_fields(db: Database, command: str, *, query: Any = None, level: Any = None,
+                   position_ms: Any = None) -> dict[str, Any]:
+    """The checked fields of `command` (play's query, volume's level, seek's position);
+    Invalid (422) with a pointer otherwise."""
     fields: dict[str, Any] = {}
     if command == "play":
         fields["query"] = checked_query(db, query)
@@ -158,6 +156,16 @@ def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
             raise Invalid(f"position-ms must be an integer from 0 to {MAX_POSITION_MS}",
                           code="invalid_position", pointer="/position-ms")
         fields["position_ms"] = position_ms
+    return fields
+
+
+def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
+                    query: str | None = None, level: Any = None, position_ms: Any = None,
+                    ttl: timedelta = DEFAULT_COMMAND_TTL) -> IssuedCommand:
+    """Record `command` for the speaker's device in the outbox (routed as
+    `speaker.<id>.<command>`). The device drops it after `ttl` and never acts on one
+    command id twice. NotFound for an unknown or a foreign speaker alike."""
+    fields = command_fields(db, command, query=query, level=level, position_ms=position_ms)
     command_id = str(uuid.uuid4())
     with UnitOfWork(db) as uow:
         _own_speaker(uow.session, actor, speaker_id)

@@ -71,3 +71,27 @@ class SpeakerQueueItem(Base):
     shuffle_rank: Mapped[float] = mapped_column(Float, default=0.0)
     query: Mapped[str] = mapped_column(String(500))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpeakerGroup(Base):
+    """Speakers that play together, owned like speakers."""
+
+    __tablename__ = "speaker_groups"
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpeakerGroupMember(Base):
+    """The speaker is the key: a speaker belongs to at most one group at a time."""
+
+    __tablename__ = "speaker_group_members"
+
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("speaker_groups.id", ondelete="CASCADE"), index=True)
