@@ -17,6 +17,7 @@ from api import (
     events,
     exports,
     feedbacks,
+    guest_requests,
     headers,
     health,
     invitations,
@@ -46,7 +47,8 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
-              speakers.bp, speaker_queue.bp, speaker_groups.bp, badges.bp,
+              speakers.bp, speaker_queue.bp, speaker_groups.bp, guest_requests.bp,
+              badges.bp,
               badge_templates.bp, badge_images.bp,
               allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
               pages.bp]

@@ -43,10 +43,12 @@ class QueueView:
 class _Edit:
     """One locked queue inside a unit of work; `done()` records the change."""
 
-    def __init__(self, uow: UnitOfWork, actor: User, speaker_id: int) -> None:
+    def __init__(self, uow: UnitOfWork, actor: User | None, speaker_id: int) -> None:
+        """`actor` None: the system acting for the owner (a guest request let through)."""
         self.uow, self.session = uow, uow.session
         # the speaker row's lock serialises every change of its queue
-        self.speaker: Speaker = _own_speaker(self.session, actor, speaker_id, lock=True)
+        self.speaker: Speaker = _own_speaker(self.session, actor, speaker_id, lock=True) \
+            if actor is not None else self.session.get(Speaker, speaker_id, with_for_update=True)
         self.queue = self.session.get(SpeakerQueue, speaker_id) or SpeakerQueue(
             speaker_id=speaker_id, repeat="off", shuffle=False, version=0)
         self.session.add(self.queue)
@@ -140,19 +142,26 @@ def add_to_queue(db: Database, actor: User, speaker_id: int, query: Any,
     `position`. 409 queue_full past MAX_QUEUE_ITEMS. The first item becomes current."""
     query = checked_query(db, query)
     with UnitOfWork(db) as uow:
-        edit = _Edit(uow, actor, speaker_id)
-        if len(edit.items) >= MAX_QUEUE_ITEMS:
-            raise Conflict(f"a queue holds at most {MAX_QUEUE_ITEMS} songs", code="queue_full")
-        at = len(edit.items) if position is None else _position(position, len(edit.items))
-        item = SpeakerQueueItem(speaker_id=speaker_id, position=at, query=query,
-                                shuffle_rank=random.random(), added_at=utcnow())
-        edit.items.insert(at, item)
-        edit.session.add(item)
-        edit.renumber()
-        edit.session.flush()
-        if edit.queue.current_item_id is None:
-            edit.queue.current_item_id = item.id
-        return edit.done("added"), item
+        return append_to_queue(uow, actor, speaker_id, query, position)
+
+
+def append_to_queue(uow: UnitOfWork, actor: User | None, speaker_id: int, query: str,
+                    position: Any = None) -> tuple[QueueView, SpeakerQueueItem]:
+    """add_to_queue inside the caller's unit of work (commits it), `query` already
+    checked; `actor` None for the system."""
+    edit = _Edit(uow, actor, speaker_id)
+    if len(edit.items) >= MAX_QUEUE_ITEMS:
+        raise Conflict(f"a queue holds at most {MAX_QUEUE_ITEMS} songs", code="queue_full")
+    at = len(edit.items) if position is None else _position(position, len(edit.items))
+    item = SpeakerQueueItem(speaker_id=speaker_id, position=at, query=query,
+                            shuffle_rank=random.random(), added_at=utcnow())
+    edit.items.insert(at, item)
+    edit.session.add(item)
+    edit.renumber()
+    edit.session.flush()
+    if edit.queue.current_item_id is None:
+        edit.queue.current_item_id = item.id
+    return edit.done("added"), item
 
 
 def remove_from_queue(db: Database, actor: User, speaker_id: int, item_id: int) -> QueueView:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, UTCDateTime, utcnow
@@ -95,3 +104,47 @@ class SpeakerGroupMember(Base):
         ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
     group_id: Mapped[int] = mapped_column(
         ForeignKey("speaker_groups.id", ondelete="CASCADE"), index=True)
+
+
+class GuestRequestLink(Base):
+    """Guest requests switched on for a speaker: the public link's random token (it is
+    printed on posters, so kept as is, not hashed); `ended_at` ends the link for good."""
+
+    __tablename__ = "guest_request_links"
+    __table_args__ = (CheckConstraint("mode IN ('auto', 'approve')", name="mode_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"),
+                                            index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class GuestRequest(Base):
+    """A song a guest asked for: `guest_key` is the hash of the guest's cookie."""
+
+    __tablename__ = "guest_requests"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'queued', 'rejected')",
+                                      name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("guest_request_links.id",
+                                                    ondelete="CASCADE"), index=True)
+    guest_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GuestBan(Base):
+    """A query the owner banned from a speaker's guest requests (compared folded)."""
+
+    __tablename__ = "guest_bans"
+    __table_args__ = (UniqueConstraint("speaker_id", "query"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
+    query: Mapped[str] = mapped_column(String(500))
