@@ -218,7 +218,9 @@ class Player:
             changes["position_ms"] = position
         if length > 0:
             changes["duration_ms"] = length
-        self._set(force=False, **changes)
+        # the duration once libvlc knows it is news (reports are 10 s apart otherwise)
+        news = length > 0 and self.state.duration_ms is None
+        self._set(force=news, **changes)
 
     def _do_play(self, query: str, command_id: str | None, item_id: int | None = None,
                   start_ms: int = 0, deadline: float | None = None) -> None:
