@@ -19,6 +19,7 @@ from api import (
     events,
     exports,
     feedbacks,
+    guest_requests,
     headers,
     health,
     invitations,
@@ -26,6 +27,8 @@ from api import (
     orders,
     pages,
     payments,
+    speaker_groups,
+    speaker_queue,
     speakers,
     staff,
     stats,
@@ -46,7 +49,9 @@ API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
-              speakers.bp, badges.bp, badge_templates.bp, badge_images.bp,
+              speakers.bp, speaker_queue.bp, speaker_groups.bp, guest_requests.bp,
+              badges.bp,
+              badge_templates.bp, badge_images.bp,
               allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
               pages.bp]
 
