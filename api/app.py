@@ -13,6 +13,7 @@ from api import (
     badge_images,
     badge_templates,
     badges,
+    check_in_lists,
     discount_codes,
     events,
     exports,
@@ -43,10 +44,10 @@ from models.core.db import Database, api_connect_args
 API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
-              feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
-              speakers.bp, badges.bp, badge_templates.bp, badge_images.bp,
-              allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
-              pages.bp]
+              feedbacks.bp, orders.bp, attendees.bp, staff.bp, check_in_lists.bp,
+              discount_codes.bp, stats.bp, speakers.bp, badges.bp, badge_templates.bp,
+              badge_images.bp, allowed_usage.bp, payments.bp, invitations.bp, timeline.bp,
+              exports.bp, pages.bp]
 
 
 @dataclass

@@ -38,7 +38,8 @@ class ListView:
         r = self.row
         return ListRules(r.id, r.name, None if self.ticket_ids is None
                          else frozenset(self.ticket_ids), r.allow_re_entry,
-                         r.entry_after_exit, r.admits_pending, r.valid_from, r.valid_until)
+                         r.entry_after_exit, r.admits_pending, r.valid_from, r.valid_until,
+                         r.event_id)
 
 
 def _view(s: Session, row: CheckInList) -> ListView:
@@ -181,12 +182,17 @@ def list_status(db: Database, actor: User, event_id: int, list_id: int) -> ListS
                       sum(r[4] for r in rows), rows)
 
 
-def rules_for(db: Database, event_id: int, list_id: int | None) -> ListRules | None:
-    """The rules a scan on `list_id` is judged by; None for the default list (or none
-    named): the service's own checks are that list."""
+def rules_for(db: Database, event_id: int | None, list_id: int | None) -> ListRules | None:
+    """The rules a scan on `list_id` is judged by (NotFound `unknown_list` unless it is a
+    list of `event_id`; any event's when None: the scan then checks the attendee is of
+    the list's event); None for the default list, or none named: the service's own
+    checks are that list."""
     if list_id is None:
         return None
     with db.session() as s:
-        view = load_list(s, event_id, list_id)
+        row = s.get(CheckInList, list_id)
+        if row is None or event_id not in (None, row.event_id):
+            raise NotFound(f"Check-in list {list_id} not found", code="unknown_list")
+        view = _view(s, row)
     return None if view.row.is_default else view.rules
 

@@ -25,6 +25,7 @@ class ListRules:
     admits_pending: bool = False
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    event_id: int | None = None  # the list's event: its tickets only
 
 
 @dataclass(frozen=True)

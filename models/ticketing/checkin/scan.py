@@ -145,9 +145,11 @@ def check_may_scan(locked: Locked, *, by_code: bool = False, rules: ListRules | 
         if locked.buyer_id != locked.actor_id:  # may not even see it
             raise not_found(by_code)
         raise Forbidden("Only the event's owner or its staff can check attendees in")
+    a = locked.attendee
+    if rules is not None and rules.event_id not in (None, a.event_id):
+        raise not_found(by_code)  # another event's list says nothing of this attendee
     if nonce and any(sc.nonce == nonce for sc in locked.scans):
         return
-    a = locked.attendee
     holder = Holder(a.ticket_id, a.is_cancelled, locked.order_status, locked.inside,
                     a.is_checked_in or a.is_checked_out)
     code = refusal(rules, holder, at or utcnow())
