@@ -1,5 +1,6 @@
-"""Check-in lists (pretix's model): which tickets a desk admits, and when. Every event has
-one default list (migration 1500, or made on first use) that admits as the door always did."""
+"""Check-in lists (pretix's model): which tickets a desk admits, and when; and the conflicts
+offline desks leave. Every event has one default list (migration 1500, or made on first
+use) that admits as the door always did."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.core.base import Base, UTCDateTime, utcnow
+from models.core.base import Base, BigId, UTCDateTime, utcnow
 
 SALT_BYTES = 16
 
@@ -66,3 +67,40 @@ class CheckInListTicket(Base):
                                          primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
                                            primary_key=True)
+
+
+CONFLICT_KINDS = ("double_entry", "refused_after_admitted")
+
+
+class CheckInConflict(Base):
+    """An offline desk's admission the server could not take as it was: `double_entry`
+    (another desk's entry, with no exit between: both scans kept, `scan_id` and
+    `other_scan_id`), or `refused_after_admitted` (the rules refuse it now, `reason`:
+    e.g. the ticket was cancelled meanwhile; no scan recorded). One per (attendee, nonce):
+    a resent upload adds none."""
+
+    __tablename__ = "check_in_conflicts"
+    __table_args__ = (
+        UniqueConstraint("attendee_id", "nonce"),
+        CheckConstraint("kind IN ('double_entry', 'refused_after_admitted')",
+                        name="kind_known"),
+        CheckConstraint("(kind = 'double_entry') = (scan_id IS NOT NULL AND "
+                        "other_scan_id IS NOT NULL)", name="double_entry_has_both_scans"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("check_in_lists.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    device_name: Mapped[str | None] = mapped_column(String(255))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    nonce: Mapped[str] = mapped_column(String(128))
+    scan_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("check_in_scans.id", ondelete="CASCADE"))
+    other_scan_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("check_in_scans.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
