@@ -107,8 +107,12 @@ def list_status(event_id: int, list_id: int):
 def sync_list(event_id: int, list_id: int):
     page = sync.sync_list(deps.db(), require_user(), event_id, list_id,
                           request.args.get("since"))
+    return document(None, meta=sync_meta(page))
+
+
+def sync_meta(page: sync.SyncPage) -> dict:
+    """A sync page as the desks read it (the API's and the door page's)."""
     view = page.list
-    return document(None, meta={
-        "list": _resource(view), "salt": view.row.salt, "reset": page.reset,
-        "tickets": {str(k): v for k, v in page.tickets.items()},
-        "attendees": page.attendees, "cursor": str(page.cursor), "more": page.more})
+    return {"list": _resource(view), "salt": view.row.salt, "reset": page.reset,
+            "tickets": {str(k): v for k, v in page.tickets.items()},
+            "attendees": page.attendees, "cursor": str(page.cursor), "more": page.more}

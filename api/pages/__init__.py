@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api.pages import dashboard, door, ops, session, speakers
+from api.pages import (
+    dashboard,
+    door,
+    door_offline,  # noqa: F401  (its routes join door.bp)
+    ops,
+    session,
+    speakers,
+)
 
 bp = Blueprint("pages", __name__)
 session.install(bp)
