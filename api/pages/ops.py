@@ -24,6 +24,7 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.errors import Busy, Forbidden, NotFound
 from models.core.outbox import outbox_lag
+from models.ticketing.checkin.conflicts import recent_conflicts
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 REFRESH_SECONDS = 3
@@ -83,6 +84,14 @@ def overview(user: User):
         broker_error = str(exc)
     return render_template("ops/_overview.html", pending=pending, lag=lag, broker=broker,
                            broker_error=broker_error, updated_at=utcnow())
+
+
+@bp.get("/conflicts")
+@admin_required
+def conflicts(user: User):
+    """What offline door desks left for a person to look at, every event's."""
+    return render_template("door/_conflicts.html", show_event=True,
+                           conflicts=recent_conflicts(deps.db(), user))
 
 
 @bp.get("/dead/<name>")

@@ -97,3 +97,20 @@ def test_strangers_cannot_upload_and_bad_uploads_record_nothing(db, world):
     assert upload(db, world, OfflineScan(other.id, "other-evt-1", T0, "Desk A")) == \
         ["unknown_attendee"]
     assert scans_of(db, other) == []
+
+
+def test_ops_shows_every_events_conflicts_to_admins_only(client, db, world):
+    from models.accounts.users import create_user
+    from tests.support.pages import csrf_token
+    upload(db, world, offline(world, "Ada", "desk-a-ada", 5, "Desk A"))
+    upload(db, world, offline(world, "Ada", "desk-b-ada", 6, "Desk B"))
+    create_user(db, "root@example.com", "password123", is_admin=True, verified=True)
+    for email, status in ((world.owner.email, 403), ("root@example.com", 200)):
+        client.post("/signin", data={"email": email, "password": "password123",
+                                     "csrf_token": csrf_token(client)})
+        r = client.get("/ops/conflicts")
+        assert r.status_code == status
+        client.post("/signout", data={"csrf_token": csrf_token(client, "/home")})
+    page = r.get_data(as_text=True)
+    assert 'data-conflict="double_entry"' in page
+    assert all(text in page for text in ("Ada Lovelace", "Desk A", "Desk B"))
