@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, url_for
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from api import deps
 from api.auth import current_user, login_required, require_user
@@ -30,6 +31,16 @@ from models.ticketing.orders.event_orders import list_user_events
 bp = Blueprint("events", __name__)
 
 
+def _known_timezone(name: str) -> None:
+    # read when asked, not at import; a path-like name never reaches the file system
+    try:
+        if name.startswith(("/", ".")) or ".." in name:
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ValidationError("not an IANA timezone name (like Europe/Berlin)") from exc
+
+
 class EventSchema(ResourceSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     description = fields.String(allow_none=True)
@@ -39,6 +50,10 @@ class EventSchema(ResourceSchema):
     order_expiry_time = fields.Integer(validate=validate.Range(1, MAX_ORDER_EXPIRY_MINUTES))
     # ISO 4217, upper case; DEFAULT_CURRENCY when left out
     currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    # an IANA timezone ("Europe/Berlin"): tickets show the event's times in it
+    timezone = fields.String(validate=(validate.Length(min=1, max=64), _known_timezone),
+                             metadata={"example": "Europe/Berlin"})
+    location_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
     average_rating = fields.Float(dump_only=True, allow_none=True)
     rating_count = fields.Integer(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
@@ -46,8 +61,8 @@ class EventSchema(ResourceSchema):
 
 def event_resource(event: Event) -> dict:
     attrs = EventSchema.one().dump(event)
-    # what Open Event's organizer app needs non-null: every event here is published, UTC
-    attrs.update({"identifier": str(event.id), "state": "published", "timezone": "UTC"})
+    # what Open Event's organizer app needs non-null: every event here is published
+    attrs.update({"identifier": str(event.id), "state": "published"})
     return resource("event", event.id, attrs,
                     relationships={"owner": ("user", event.owner_id)},
                     self_link=url_for("events.get_event", event_id=event.id))

@@ -23,6 +23,7 @@ from api.list_query import list_query
 from api.openapi import doc
 from api.order_identifier import order_id_of
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
+from api.order_tickets import tickets_pdf_response
 from models.ticketing.attendees import AttendeeView
 from models.ticketing.orders import event_orders
 from models.ticketing.orders.complete import change_order_status
@@ -30,6 +31,7 @@ from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, p
 from models.ticketing.orders.read import PlacedOrder, get_order
 from models.ticketing.orders.throttle import throttle_order_placement
 from models.ticketing.tables import Order
+from models.ticketing.tickets.pdf import order_tickets_pdf
 
 bp = Blueprint("orders", __name__)
 
@@ -142,6 +144,15 @@ def list_order_attendees(identifier: str):
     views = event_orders.list_order_attendees(deps.db(), require_user(), order_id_of(identifier))
     return document([attendee_resource(v) for v in views], meta={"count": len(views)},
                     type_="attendee")
+
+
+@bp.get("/v1/orders/<identifier>/tickets.pdf")
+@login_required
+@doc("A completed order's tickets, a page per attendee with its door code (buyer, event "
+     "owner, admins, staff); 409 order_not_completed otherwise", errors=(400, 401, 404, 409))
+def get_order_tickets(identifier: str):
+    return tickets_pdf_response(order_tickets_pdf(deps.db(), require_user(),
+                                                  order_id_of(identifier)))
 
 
 @bp.get("/v1/events/<int:event_id>/orders")

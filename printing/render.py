@@ -125,9 +125,10 @@ def render_badges(rows: Iterable[Mapping[str, str]], template: Mapping[str, Any]
                         size_bytes=target.stat().st_size, badge_count=done)
 
 
-def render_one(row: Mapping[str, str], template: Mapping[str, Any], *,
-               images: Mapping[int, ImageFile] | None = None) -> bytes:
-    """One badge on a page of its own size (a preview, a door print), as PDF bytes."""
+def render_pages(rows: Iterable[Mapping[str, str]], template: Mapping[str, Any], *,
+                 images: Mapping[int, ImageFile] | None = None) -> bytes:
+    """Each row's badge on a page of its own size (a preview, a door print, an order's
+    tickets), as PDF bytes. ValueError on no rows."""
     badge = sheet_for({**DEFAULTS, **template})
     sheet = Sheet(badge.badge_w, badge.badge_h, 1, 1, badge.badge_w, badge.badge_h,
                   fold=False, margin=0.0, gap=0.0)
@@ -136,7 +137,14 @@ def render_one(row: Mapping[str, str], template: Mapping[str, Any], *,
     folder = os.path.join(tempfile.gettempdir(), f"venuebus-badge-crops-{os.getuid()}")
     os.makedirs(folder, mode=0o700, exist_ok=True)
     template = {**DEFAULTS, **template, "cut-marks": False}
-    # One row: every character is known before drawing, so faces may be read cut down.
-    chars = "".join(texts_of(template, row))
-    pdf, _ = _draw([row], template, images or {}, folder, None, sheet, chars)
+    rows = list(rows)
+    # Every character is known before drawing, so faces may be read cut down.
+    chars = "".join(text for row in rows for text in texts_of(template, row))
+    pdf, _ = _draw(rows, template, images or {}, folder, None, sheet, chars)
     return bytes(pdf.output())
+
+
+def render_one(row: Mapping[str, str], template: Mapping[str, Any], *,
+               images: Mapping[int, ImageFile] | None = None) -> bytes:
+    """One badge on a page of its own size (a preview, a door print), as PDF bytes."""
+    return render_pages([row], template, images=images)

@@ -14,9 +14,11 @@ from api.pages import (
     ops,
     session,
     speakers,
+    tickets,
 )
 
 bp = Blueprint("pages", __name__)
 session.install(bp)
-for child in (session.bp, door.bp, speakers.bp, ops.bp, dashboard.bp, badge_design.bp):
+for child in (session.bp, door.bp, speakers.bp, ops.bp, dashboard.bp, badge_design.bp,
+              tickets.bp):
     bp.register_blueprint(child)

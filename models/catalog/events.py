@@ -15,7 +15,7 @@ from models.core.queries import Page, Refine, paginate, refined
 from models.core.uow import UnitOfWork
 
 EVENT_FIELDS = {"name", "description", "starts_at", "ends_at", "order_expiry_time",
-                "currency"}
+                "currency", "timezone", "location_name"}
 TICKET_FIELDS = {"name", "description", "type", "price", "quantity", "sales_starts_at",
                  "sales_ends_at", "min_order", "max_order", "is_hidden"}
 

@@ -52,6 +52,9 @@ class Event(Base):
                                                    server_default=str(ORDER_EXPIRY_MINUTES))
     # ISO 4217 (DEFAULT_CURRENCY when the owner names none): what its orders are paid in
     currency: Mapped[str] = mapped_column(String(3), server_default="EUR")
+    # an IANA name (the API checks it): tickets show the event's times in it
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    location_name: Mapped[str | None] = mapped_column(String(255))  # the venue, if any
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -4,17 +4,15 @@ rendering."""
 
 from __future__ import annotations
 
-import io
 import unicodedata
 
 import pytest
-from PIL import Image
-from pypdf import PdfReader
 
 from printing.fonts import uncovered
 from printing.preview import rasterise
 from printing.render import render_one
 from printing.template import clean_template, first_uncovered
+from tests.support.pdfs import embedded_fonts, ink
 
 NAMES = [
     ("latin", "Zoë Ångström", "NotoSans"),
@@ -28,27 +26,16 @@ TEMPLATE = clean_template({"badge-size": "4x3in", "background": "plain", "qr": F
                            "lines": [{"field": "name", "size-pt": 20}]})
 
 
-def _fonts(pdf: bytes) -> set[str]:
-    page = PdfReader(io.BytesIO(pdf)).pages[0]
-    return {str(f.get_object()["/BaseFont"]).split("+", 1)[-1]
-            for f in page["/Resources"]["/Font"].values()}
-
-
-def _ink(png: bytes) -> int:
-    img = Image.open(io.BytesIO(png)).convert("L")
-    return sum(1 for v in img.get_flattened_data() if v < 128)
-
-
 @pytest.mark.parametrize(("script", "name", "font"), NAMES, ids=[n[0] for n in NAMES])
 def test_every_script_renders_with_covering_glyphs(script, name, font):
     """fpdf2 silently drops a glyph its fonts lack, so each letter alone must leave ink
     (an uncovered one leaves none: see the last test). Combining marks are too small to
     see alone at this resolution; their base letters carry them."""
     assert uncovered(name) == []
-    fonts = _fonts(render_one({"name": name}, TEMPLATE))
+    fonts = embedded_fonts(render_one({"name": name}, TEMPLATE))
     assert font in fonts
     for letter in {ch for ch in name if unicodedata.category(ch).startswith("L")}:
-        assert _ink(rasterise(render_one({"name": letter}, TEMPLATE), dpi=72)) > 0, letter
+        assert ink(rasterise(render_one({"name": letter}, TEMPLATE), dpi=72)) > 0, letter
 
 
 def test_a_character_no_font_covers_is_named():
@@ -56,4 +43,4 @@ def test_a_character_no_font_covers_is_named():
     assert uncovered(f"Ada {hieroglyph}") == [hieroglyph]
     assert first_uncovered({"name": f"Ada {hieroglyph}"}, TEMPLATE) == ("name", hieroglyph)
     # What the per-letter check above would see if it were let through: no ink at all.
-    assert _ink(rasterise(render_one({"name": hieroglyph}, TEMPLATE), dpi=72)) == 0
+    assert ink(rasterise(render_one({"name": hieroglyph}, TEMPLATE), dpi=72)) == 0
