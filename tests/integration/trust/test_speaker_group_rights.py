@@ -12,7 +12,7 @@ from contracts.speakers import command_queue, new_command
 from contracts.topology import EXCHANGE
 from models.speakers.groups import create_speaker_group, delete_speaker_group
 from tests.integration.trust.conftest import provision
-from tests.integration.trust.test_device_broker_identity import device_channel, props, refused
+from tests.support.broker_rights import device_channel, props, refused
 from tests.support.processes import wait_until
 
 

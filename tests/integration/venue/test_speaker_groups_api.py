@@ -12,11 +12,6 @@ from tests.support.api import auth, error, sign_up
 from tests.support.outbox import outbox_rows
 
 
-@pytest.fixture
-def owner(client) -> str:
-    return sign_up(client, "owner@example.com")
-
-
 def speaker(client, token: str, name: str = "Hall") -> int:
     r = client.post("/v1/speakers", headers=auth(token),
                     json={"data": {"type": "speaker", "attributes": {"name": name}}})

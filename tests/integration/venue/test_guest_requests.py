@@ -12,18 +12,6 @@ from models.speakers.tables import GuestRequest, SpeakerQueueItem
 from tests.support.api import auth, error, sign_up
 
 
-@pytest.fixture
-def owner(client) -> str:
-    return sign_up(client, "owner@example.com")
-
-
-@pytest.fixture
-def speaker_id(client, owner) -> str:
-    r = client.post("/v1/speakers", headers=auth(owner),
-                    json={"data": {"type": "speaker", "attributes": {"name": "Hall"}}})
-    return r.get_json()["data"]["id"]
-
-
 def switch_on(client, owner, speaker_id, mode: str = "approve") -> str:
     r = client.post(f"/v1/speakers/{speaker_id}/guest-requests", headers=auth(owner),
                     json={"mode": mode})

@@ -11,20 +11,8 @@ import pytest
 from models.core.base import utcnow
 from models.speakers.service import parse_state
 from models.speakers.tables import Speaker
-from tests.support.api import auth, error, sign_up
+from tests.support.api import auth, error
 from tests.support.outbox import outbox_rows
-
-
-@pytest.fixture
-def owner(client) -> str:
-    return sign_up(client, "owner@example.com")
-
-
-@pytest.fixture
-def speaker_id(client, owner) -> str:
-    r = client.post("/v1/speakers", headers=auth(owner),
-                    json={"data": {"type": "speaker", "attributes": {"name": "Hall"}}})
-    return r.get_json()["data"]["id"]
 
 
 def reported(db, speaker_id, seconds_ago: float, **state) -> None:

@@ -15,16 +15,6 @@ from tests.support.outbox import outbox_rows
 URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
 
-@pytest.fixture
-def owner(client) -> str:
-    return sign_up(client, "owner@example.com")
-
-
-@pytest.fixture
-def speaker_id(client, owner) -> str:
-    r = client.post("/v1/speakers", headers=auth(owner),
-                    json={"data": {"type": "speaker", "attributes": {"name": "Hall"}}})
-    return r.get_json()["data"]["id"]
 
 
 def add(client, owner, speaker_id, query, **body) -> dict:
