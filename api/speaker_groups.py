@@ -51,7 +51,7 @@ def create_group():
 @bp.get("/v1/speaker-groups")
 @login_required
 @doc("The owner's speaker groups", type_="speaker-group", response=SpeakerGroupSchema,
-     errors=(401,))
+     many=True, errors=(401,))
 def list_groups():
     return document([group_resource(v) for v in groups.list_speaker_groups(
         deps.db(), require_user())], type_="speaker-group")
