@@ -95,7 +95,13 @@ def add_face(pdf: FPDF, family: str, style: str, path: str, pages: Pages = None)
     # fpdf2 subsets this object in place at output: a fresh lazy parse per document,
     # whose subset is remembered by glyph set (printing/subsets.py).
     install()
-    font.ttfont = RememberedFont(source(path, pages), key=(path, pages))
+    data = source(path, pages)
+    if font.is_cff and font.is_cid_keyed:
+        # fpdf2 embeds these from the subset's CFF table, not from `save`: never remembered.
+        font.ttfont = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False)
+        pdf._set_min_pdf_version("1.6")  # noqa: SLF001 (as add_font does for these)
+    else:
+        font.ttfont = RememberedFont(data, key=(path, pages))
     font.subset = SubsetMap(font)
     if pages is not None:
         # Every glyph of the cut face, in one order: every document then asks for the
