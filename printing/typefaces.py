@@ -92,6 +92,9 @@ def add_face(pdf: FPDF, family: str, style: str, path: str, pages: Pages = None)
     font.fontkey = fontkey
     font.missing_glyphs = []
     font.biggest_size_pt = 0
+    # fpdf2's output gives the descriptor its object id and font file: one per document,
+    # or two documents written at once in two threads would point at each other's.
+    font.desc = copy.copy(font.desc)
     # fpdf2 subsets this object in place at output: a fresh lazy parse per document,
     # whose subset is remembered by glyph set (printing/subsets.py).
     install()
