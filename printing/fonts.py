@@ -86,9 +86,9 @@ class FontBook:
     def __init__(self, pdf: FPDF, chars: str | None = None) -> None:
         logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter
         self.pdf, self.added, self.chain = pdf, set(), ()
-        known = "".join(sorted(set(chars))) if chars is not None else None
-        self.pages: Pages = (pages_of(known) if known is not None
-                             and not needs_shaping(known) else None)
+        # Character by character: needs_shaping's cache then stays as small as the alphabet.
+        shaped = chars is None or any(needs_shaping(ch) for ch in set(chars))
+        self.pages: Pages = None if shaped else pages_of(chars)
 
     def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
         # One style at a time: a face costs its parse (once a process) and its subset.
