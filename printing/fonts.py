@@ -73,9 +73,13 @@ def uncovered(text: str, face: str = "sans") -> list[str]:
 
 
 @functools.cache
+def _shaped(ch: str) -> bool:
+    return ord(ch) > 0x58F and any(s in unicodedata.name(ch, "") for s in _SHAPED)
+
+
 def needs_shaping(text: str) -> bool:
-    return any(ord(ch) > 0x58F and any(s in unicodedata.name(ch, "") for s in _SHAPED)
-               for ch in text)
+    # Cached by character, not by text: a text a name would grow the cache without end.
+    return any(_shaped(ch) for ch in text)
 
 
 class FontBook:
@@ -86,8 +90,7 @@ class FontBook:
     def __init__(self, pdf: FPDF, chars: str | None = None) -> None:
         logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter
         self.pdf, self.added, self.chain = pdf, set(), ()
-        # Character by character: needs_shaping's cache then stays as small as the alphabet.
-        shaped = chars is None or any(needs_shaping(ch) for ch in set(chars))
+        shaped = chars is None or needs_shaping(chars)
         self.pages: Pages = None if shaped else pages_of(chars)
 
     def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
