@@ -78,7 +78,7 @@ def _shaped(ch: str) -> bool:
 
 
 def needs_shaping(text: str) -> bool:
-    # Cached by character, not by text: a text a name would grow the cache without end.
+    # Cached by character, not by text: an entry a name would grow without end.
     return any(_shaped(ch) for ch in text)
 
 

@@ -11,8 +11,9 @@ of its time. Here:
   `TTFFont.__deepcopy__` shares the same read-only parts);
 - a document whose every character is known up front, in CUT_RANGES and unshaped
   (a preview, a door print: one badge) reads a face already cut down to the 128-character
-  pages its text uses, so the subset at output reads a few hundred glyphs, not thousands.
-  Outlines, hinting and advance widths are the font's own: the page looks the same.
+  pages its text uses and embeds all of its glyphs, so every such document asks for the
+  same subset, which printing/subsets.py remembers. Outlines, hinting and advance widths
+  are the font's own: the page looks the same (tests/unit/printing/test_preview_equals_pdf.py).
 
 HarfBuzz always shapes from the original file, which keeps its layout tables; a
 document that needs shaping never gets a cut-down face (its glyph ids would differ)."""
