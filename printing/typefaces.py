@@ -63,7 +63,7 @@ def source(path: str, pages: Pages = None) -> bytes:
             if tag in font:
                 del font[tag]
     else:
-        font = TTFont(path, recalcTimestamp=False)
+        font = TTFont(io.BytesIO(source(path)), recalcTimestamp=False)
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True,
                                    glyph_names=True, hinting=True, name_IDs=["*"],
                                    name_languages=["*"], notdef_glyph=True,
