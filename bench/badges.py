@@ -113,10 +113,12 @@ def pipeline(n: int, folder: Path) -> dict:
     from models.core.db import Database
     from tests.support.processes import processes
     from tests.support.smtp import smtp_server
+    from tests.support.speaker_identity import random_secret_key
 
     with services() as (db_url, amqp_url), smtp_server() as (smtp_url, inbox):
+        # The login signs tokens, and the relay and consumers refuse to start without a key.
         config = Config(database_url=db_url, amqp_url=amqp_url, smtp_url=smtp_url,
-                        badge_storage=str(folder / "badges"))
+                        badge_storage=str(folder / "badges"), secret_key=random_secret_key())
         db = Database(config)
         user = create_user(db, "bench@example.com", "bench-password", verified=True)
         with db.session() as s:
@@ -124,7 +126,7 @@ def pipeline(n: int, folder: Path) -> dict:
             s.commit()
         env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "SMTP_URL": smtp_url,
                "BADGE_STORAGE": str(folder / "badges"), "LOG_LEVEL": "WARNING",
-               "BASE_URL": "http://127.0.0.1:8000"}
+               "BASE_URL": "http://127.0.0.1:8000", "SECRET_KEY": config.secret_key}
         with processes(env, folder) as procs:
             procs.start("relay", ready="relay running")
             badges = procs.start("consume", "badges", ready="consumer badges running")
