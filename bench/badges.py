@@ -30,7 +30,7 @@ from bench import badge_designs
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from printing.render import render_badges
 from models.badges.input import clean_template
 n, path = int(sys.argv[1]), sys.argv[2]
@@ -40,7 +40,8 @@ t = time.perf_counter()
 r = render_badges(rows, clean_template({"badges-per-page": 4}), path)
 dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "pages": r.page_count, "bytes": r.size_bytes,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": [int(line.split()[1]) / 1024 for line in open("/proc/self/status")
+                                  if line.startswith("VmHWM:")][0]}))
 """
 
 
