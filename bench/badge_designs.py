@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 SETUP = """
-import json, resource, sys, time
+import json, sys, time
 from PIL import Image, ImageDraw
 from printing.images import ImageFile
 from printing.template import clean_template
@@ -34,7 +34,11 @@ def row(i):
     return {"name": f"Attendee {i:05d} Example", "organisation": "Open Source Guild",
             "ticket": "Full conference", "secret": f"checkin-{i:05d}-6f1d2c3b4a59"}
 def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child of a
+    # parent that grew first (bench/badges.py's pipeline) reported the parent's peak.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 """
 
 RENDER = SETUP + """

@@ -73,9 +73,13 @@ def uncovered(text: str, face: str = "sans") -> list[str]:
 
 
 @functools.cache
+def _shaped(ch: str) -> bool:
+    return ord(ch) > 0x58F and any(s in unicodedata.name(ch, "") for s in _SHAPED)
+
+
 def needs_shaping(text: str) -> bool:
-    return any(ord(ch) > 0x58F and any(s in unicodedata.name(ch, "") for s in _SHAPED)
-               for ch in text)
+    # Cached by character, not by text: an entry a name would grow without end.
+    return any(_shaped(ch) for ch in text)
 
 
 class FontBook:
@@ -86,9 +90,8 @@ class FontBook:
     def __init__(self, pdf: FPDF, chars: str | None = None) -> None:
         logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter
         self.pdf, self.added, self.chain = pdf, set(), ()
-        known = "".join(sorted(set(chars))) if chars is not None else None
-        self.pages: Pages = (pages_of(known) if known is not None
-                             and not needs_shaping(known) else None)
+        shaped = chars is None or needs_shaping(chars)
+        self.pages: Pages = None if shaped else pages_of(chars)
 
     def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
         # One style at a time: a face costs its parse (once a process) and its subset.

@@ -11,8 +11,9 @@ of its time. Here:
   `TTFFont.__deepcopy__` shares the same read-only parts);
 - a document whose every character is known up front, in CUT_RANGES and unshaped
   (a preview, a door print: one badge) reads a face already cut down to the 128-character
-  pages its text uses, so the subset at output reads a few hundred glyphs, not thousands.
-  Outlines, hinting and advance widths are the font's own: the page looks the same.
+  pages its text uses and embeds all of its glyphs, so every such document asks for the
+  same subset, which printing/subsets.py remembers. Outlines, hinting and advance widths
+  are the font's own: the page looks the same (tests/unit/printing/test_preview_equals_pdf.py).
 
 HarfBuzz always shapes from the original file, which keeps its layout tables; a
 document that needs shaping never gets a cut-down face (its glyph ids would differ)."""
@@ -62,7 +63,7 @@ def source(path: str, pages: Pages = None) -> bytes:
             if tag in font:
                 del font[tag]
     else:
-        font = TTFont(path, recalcTimestamp=False)
+        font = TTFont(io.BytesIO(source(path)), recalcTimestamp=False)
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True,
                                    glyph_names=True, hinting=True, name_IDs=["*"],
                                    name_languages=["*"], notdef_glyph=True,
@@ -92,10 +93,19 @@ def add_face(pdf: FPDF, family: str, style: str, path: str, pages: Pages = None)
     font.fontkey = fontkey
     font.missing_glyphs = []
     font.biggest_size_pt = 0
+    # fpdf2's output gives the descriptor its object id and font file: one per document,
+    # or two documents written at once in two threads would point at each other's.
+    font.desc = copy.copy(font.desc)
     # fpdf2 subsets this object in place at output: a fresh lazy parse per document,
     # whose subset is remembered by glyph set (printing/subsets.py).
     install()
-    font.ttfont = RememberedFont(source(path, pages), key=(path, pages))
+    data = source(path, pages)
+    if font.is_cff and font.is_cid_keyed:
+        # fpdf2 embeds these from the subset's CFF table, not from `save`: never remembered.
+        font.ttfont = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False)
+        pdf._set_min_pdf_version("1.6")  # noqa: SLF001 (as add_font does for these)
+    else:
+        font.ttfont = RememberedFont(data, key=(path, pages))
     font.subset = SubsetMap(font)
     if pages is not None:
         # Every glyph of the cut face, in one order: every document then asks for the
