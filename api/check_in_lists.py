@@ -10,9 +10,17 @@ from marshmallow import fields, validate
 
 from api import deps
 from api.auth import login_required, require_user
-from api.jsonapi import ResourceSchema, document, load_attributes, parse_resource, resource
+from api.errors import ApiError
+from api.jsonapi import (
+    ResourceSchema,
+    document,
+    load_attributes,
+    parse_resource,
+    request_json,
+    resource,
+)
 from api.openapi import doc
-from models.ticketing.checkin import lists, sync
+from models.ticketing.checkin import lists, offline, sync
 from models.ticketing.checkin.lists import ListView
 
 bp = Blueprint("check_in_lists", __name__)
@@ -116,3 +124,21 @@ def sync_meta(page: sync.SyncPage) -> dict:
     return {"list": _resource(view), "salt": view.row.salt, "reset": page.reset,
             "tickets": {str(k): v for k, v in page.tickets.items()},
             "attendees": page.attendees, "cursor": str(page.cursor), "more": page.more}
+
+
+@bp.post(PATH + "/<int:list_id>/scans")
+@login_required
+@doc("Upload scans a device decided offline on this list ({scans: [{attendee, nonce, "
+     "scanned-at, device-name}]}, at most 500): kept at their scan time, a nonce counting "
+     "once; each answered recorded, replayed, double_entry, refused_after_admitted or "
+     "unknown_attendee", raw_body=("application/json", {"type": "object"}),
+     raw_response=("application/json", {"type": "object"}), errors=(400, 401, 403, 404, 422))
+def upload_scans(event_id: int, list_id: int):
+    body = request_json()
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Send {\"scans\": [...]}")
+    scans = offline.parse_offline_scans(body.get("scans"))
+    results = offline.record_offline_scans(deps.db(), require_user(), event_id, list_id,
+                                           scans)
+    return document(None, meta={"results": [{"nonce": r.nonce, "outcome": r.outcome}
+                                            for r in results]})

@@ -25,7 +25,7 @@ from models.accounts.tables import User
 from models.badges.door_print import print_door_badge
 from models.core.errors import Invalid
 from models.ticketing.checkin import desk as door
-from models.ticketing.checkin.lists import ListView, check_in_lists
+from models.ticketing.checkin.lists import ListView, check_in_lists, list_status
 
 bp = Blueprint("door", __name__, url_prefix="/door/<int:event_id>")
 
@@ -71,7 +71,7 @@ def desk(user: User, event_id: int):
     chosen = desk_list(user, event_id)
     return render_template("door/desk.html", event_id=event_id, event_name=event_name,
                            device=device, mode=mode, check_in_list=chosen.row,
-                           counts=door.door_counts(deps.db(), user, event_id))
+                           counts=list_status(deps.db(), user, event_id, chosen.row.id))
 
 
 def _setup_page(user: User, event_id: int, event_name: str, device: str, mode: str,
@@ -111,8 +111,9 @@ def setup(user: User, event_id: int):
 @bp.get("/counts")
 @signin_required
 def counts(user: User, event_id: int):
-    return render_template("door/_counts.html", counts=door.door_counts(deps.db(), user,
-                                                                        event_id))
+    """The desk's list's counters: the attendees it admits."""
+    return render_template("door/_counts.html", counts=list_status(
+        deps.db(), user, event_id, desk_list(user, event_id).row.id))
 
 
 @bp.get("/search")

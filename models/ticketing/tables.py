@@ -162,6 +162,7 @@ class Attendee(Base):
         CheckConstraint("is_cancelled OR unit IS NOT NULL", name="active_has_unit"),
         CheckConstraint("scan_count >= 0", name="scan_count_not_negative"),
         Index("ix_attendees_event_id_sync_seq", "event_id", "sync_seq"),
+        Index("ix_attendees_event_id_sync_xid", "event_id", "sync_xid", "sync_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,6 +188,8 @@ class Attendee(Base):
     # set by the database (migration 1500) on every change a door desk keeps: the sync's
     # cursor (models/ticketing/checkin/sync.py)
     sync_seq: Mapped[int] = mapped_column(BigInteger, server_default=FetchedValue())
+    # PostgreSQL: the transaction that set sync_seq (migration 1520); SQLite: 0
+    sync_xid: Mapped[int] = mapped_column(BigInteger, server_default=FetchedValue())
 
 
 class CheckInScan(Base):

@@ -52,13 +52,6 @@ class DoorScan:
     replayed: bool
 
 
-@dataclass(frozen=True)
-class DoorCounts:
-    checked_in: int  # ever scanned in
-    total: int  # active (not cancelled) attendees
-    inside: int
-
-
 def _cards(s: Session, views: list[AttendeeView]) -> list[DoorCard]:
     ids = {v.attendee.ticket_id for v in views}
     names = dict(s.execute(select(Ticket.id, Ticket.name).where(Ticket.id.in_(ids))).all()) \
@@ -75,20 +68,6 @@ def open_door(db: Database, actor: User, event_id: int) -> str:
     """The event's name, for its owner, admins and staff (Forbidden, NotFound)."""
     with db.session() as s:
         return door_event(s, actor, event_id).name
-
-
-def door_counts(db: Database, actor: User, event_id: int) -> DoorCounts:
-    """Counts read from the attendees themselves: the door needs them exact at once, not
-    when the stats consumer has caught up."""
-    active = Attendee.is_cancelled.is_(False)
-    inside = Attendee.is_checked_in.is_(True) & Attendee.is_checked_out.is_(False)
-    with db.session() as s:
-        door_event(s, actor, event_id)
-        row = s.execute(select(
-            func.count().filter(active & Attendee.is_checked_in.is_(True)),
-            func.count().filter(active), func.count().filter(active & inside),
-        ).where(Attendee.event_id == event_id)).one()
-        return DoorCounts(*row)
 
 
 def search_attendees(db: Database, actor: User, event_id: int,

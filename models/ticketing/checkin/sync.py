@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, union_all
 
 from models.accounts.tables import User
 from models.catalog.tables import Ticket
@@ -26,6 +26,20 @@ from models.ticketing.tables import Attendee, Order
 
 PAGE = 5000  # attendees per answer; the desk asks again while `more`
 HASH_CHARS = 32  # 128 bits of SHA-256
+# the oldest transaction of this database that has written and not yet ended (its id, 64
+# bits), else the next id to come. Of this database only: the server's xmin would let any
+# long transaction elsewhere on a shared server make every sync resend its recent rows.
+# A transaction that has not written yet has no id, and the numbers it takes later are
+# above every number a sync has seen. pg_stat_activity shows other sessions' ids to the
+# same role (or pg_read_all_stats): the API's, the relay's and the consumers' one role.
+OLDEST_RUNNING = text("""
+    WITH snap AS (SELECT pg_current_snapshot() AS s),
+         mine AS (SELECT backend_xid::text::bigint AS x FROM pg_stat_activity
+                  WHERE datname = current_database() AND backend_xid IS NOT NULL)
+    SELECT COALESCE(
+        (SELECT min(x::text::bigint) FROM snap, pg_snapshot_xip(snap.s) AS x
+         WHERE x::text::bigint % 4294967296 IN (SELECT x FROM mine)),
+        (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap))""")
 
 
 def code_hash(salt: str, code: str) -> str:
@@ -36,21 +50,26 @@ def code_hash(salt: str, code: str) -> str:
 @dataclass(frozen=True)
 class Cursor:
     revision: int  # the list's: rules or tickets changed since means start again
-    seq: int
+    seq: int  # the highest change number sent
+    # PostgreSQL: the oldest transaction still running when the sync read (0: none to
+    # fear). Numbers are taken inside transactions that commit in any order, so one below
+    # `seq` may commit later: its transaction id is then at least `xmin`, and the next
+    # sync sends it.
+    xmin: int = 0
 
     def __str__(self) -> str:
-        return f"{self.revision}.{self.seq}"
+        return f"{self.revision}.{self.seq}.{self.xmin}"
 
 
 def parse_cursor(text: str | None) -> Cursor | None:
     if not text:
         return None
-    revision, _, seq = text.partition(".")
-    if not (revision.isascii() and revision.isdigit() and seq.isascii() and seq.isdigit()) \
-            or len(revision) > 9 or len(seq) > 18:
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 18
+                                  for p in parts) or len(parts[0]) > 9:
         raise Invalid("since must be a cursor a sync returned", code="invalid_cursor",
                       pointer="/since")
-    return Cursor(int(revision), int(seq))
+    return Cursor(*map(int, parts))
 
 
 @dataclass(frozen=True)
@@ -85,14 +104,24 @@ def sync_list(db: Database, actor: User, event_id: int, list_id: int,
         view = load_list(s, event_id, list_id)
         reset = cursor is None or cursor.revision != view.row.revision
         after = 0 if reset else cursor.seq
-        rows = s.execute(
-            select(Attendee.id, Attendee.checkin_secret, Order.identifier, Attendee.first_name,
-                   Attendee.last_name, Attendee.ticket_id, Attendee.is_cancelled,
-                   Attendee.is_checked_in, Attendee.is_checked_out, Order.status,
-                   Attendee.sync_seq)
-            .join(Order, Order.id == Attendee.order_id)
-            .where(Attendee.event_id == event_id, Attendee.sync_seq > after)
-            .order_by(Attendee.sync_seq).limit(PAGE + 1)).all()
+        # read before the attendees: whatever runs while they are read is at least this
+        xmin = s.scalar(OLDEST_RUNNING) if db.is_postgres else 0
+        columns = (Attendee.id, Attendee.checkin_secret, Order.identifier,
+                   Attendee.first_name, Attendee.last_name, Attendee.ticket_id,
+                   Attendee.is_cancelled, Attendee.is_checked_in, Attendee.is_checked_out,
+                   Order.status, Attendee.sync_seq)
+        # each part on an index of its own: the numbers above the cursor, and the ones
+        # below it written by transactions that were running at the last sync
+        parts = [select(*columns).join(Order, Order.id == Attendee.order_id)
+                 .where(Attendee.event_id == event_id, Attendee.sync_seq > after)]
+        if not reset and cursor.xmin:
+            parts.append(select(*columns).join(Order, Order.id == Attendee.order_id)
+                         .where(Attendee.event_id == event_id,
+                                Attendee.sync_xid >= cursor.xmin,
+                                Attendee.sync_seq <= after))
+        changed = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        rows = s.execute(select(changed).order_by(changed.c.sync_seq)
+                         .limit(PAGE + 1)).all()
         tickets = dict(s.execute(select(Ticket.id, Ticket.name)
                                  .where(Ticket.event_id == event_id)).all()) if reset else {}
     more, rows = len(rows) > PAGE, rows[:PAGE]
@@ -100,5 +129,6 @@ def sync_list(db: Database, actor: User, event_id: int, list_id: int,
     attendees = [[r.id, code_hash(salt, r.checkin_secret),
                   code_hash(salt, f"{r.identifier}-{r.id}"),
                   f"{r.first_name} {r.last_name}", r.ticket_id, _state(r)] for r in rows]
-    last = rows[-1].sync_seq if rows else after
-    return SyncPage(view, reset, tickets, attendees, Cursor(view.row.revision, last), more)
+    last = max([after, *(r.sync_seq for r in rows)])
+    return SyncPage(view, reset, tickets, attendees, Cursor(view.row.revision, last, xmin),
+                    more)

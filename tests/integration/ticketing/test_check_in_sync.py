@@ -83,7 +83,7 @@ def test_strangers_and_made_up_cursors_get_nothing(client, db, world):
     stranger = auth(login(client, world.stranger.email, PASSWORD))
     assert_error(client.get(sync_url(world, default.row.id), headers=stranger), 403)
     staff = auth(login(client, world.staff.email, PASSWORD))
-    for cursor in ("x", "1.-5", "1", "99999999999.1"):
+    for cursor in ("x", "1.-5.0", "1", "1.2", "99999999999.1.0", "1.2.3.4"):
         assert_error(client.get(sync_url(world, default.row.id, cursor), headers=staff),
                      422, "invalid_cursor")
     other = world.attendees["Linus"].event_id
@@ -130,3 +130,21 @@ def test_an_incremental_sync_costs_the_changes_not_the_list(db):
     assert small[1] == large[1] == CHANGES
     assert small[0] == large[0]  # statements
     assert large[2] <= CHANGES  # rows of attendees read: the changed ones only
+
+
+def test_a_change_committed_after_a_later_one_still_reaches_the_desk(db, world):
+    """Sequence numbers are taken inside transactions that commit in any order: a sync
+    that saw a later number must not skip an earlier one committed after it."""
+    default = lists.check_in_lists(db, world.owner, world.event.id)[0].row.id
+    first = sync.sync_list(db, world.staff, world.event.id, default, None)
+    with db.engine.connect() as slow:
+        slow.exec_driver_sql("UPDATE attendees SET first_name = 'Augusta' WHERE id = %s",
+                             (world.attendees["Ada"].id,))  # takes its number, waits
+        checkin.check_in_attendee(db, world.staff.id, world.attendees["Grace"].id,
+                                  nonce="n-grace")
+        seen = sync.sync_list(db, world.staff, world.event.id, default, str(first.cursor))
+        assert [a[0] for a in seen.attendees] == [world.attendees["Grace"].id]
+        slow.commit()
+    later = sync.sync_list(db, world.staff, world.event.id, default, str(seen.cursor))
+    assert [a[3] for a in later.attendees if a[0] == world.attendees["Ada"].id] == \
+        ["Augusta Lovelace"]

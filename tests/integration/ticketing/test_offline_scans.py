@@ -114,3 +114,28 @@ def test_ops_shows_every_events_conflicts_to_admins_only(client, db, world):
     page = r.get_data(as_text=True)
     assert 'data-conflict="double_entry"' in page
     assert all(text in page for text in ("Ada Lovelace", "Desk A", "Desk B"))
+
+
+def test_the_api_takes_a_devices_offline_scans_once_and_refuses_bad_ones(client, db, world):
+    from tests.support.api import assert_error, auth, login
+    from tests.support.door import PASSWORD
+    default = lists.check_in_lists(db, world.owner, world.event.id)[0].row.id
+    url = f"/v1/events/{world.event.id}/check-in-lists/{default}/scans"
+    scans = {"scans": [{"attendee": world.attendees["Ada"].id, "nonce": "app-ada-01",
+                        "scanned-at": (T0 + timedelta(minutes=2)).isoformat(),
+                        "device-name": "Phone 3"}]}
+    staff = auth(login(client, world.staff.email, PASSWORD))
+    for _ in range(2):
+        r = client.post(url, headers=staff, json=scans)
+        assert r.status_code == 200
+    assert r.get_json()["meta"]["results"] == [{"nonce": "app-ada-01", "outcome": "replayed"}]
+    [ada] = scans_of(db, world.attendees["Ada"])
+    assert (ada.at, ada.device_name) == (T0 + timedelta(minutes=2), "Phone 3")
+    stranger = auth(login(client, world.stranger.email, PASSWORD))
+    assert_error(client.post(url, headers=stranger, json=scans), 403)
+    bad = {"scans": [{**scans["scans"][0], "nonce": "x"}]}
+    assert_error(client.post(url, headers=staff, json=bad), 422, "invalid_scan", "/scans/0")
+    foreign = lists.check_in_lists(db, world.owner, world.attendees["Linus"].event_id)[0]
+    assert_error(client.post(f"/v1/events/{world.event.id}/check-in-lists/{foreign.row.id}"
+                             "/scans", headers=staff, json=scans), 404, "unknown_list")
+    assert len(scans_of(db, world.attendees["Ada"])) == 1
