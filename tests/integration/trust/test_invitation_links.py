@@ -144,3 +144,37 @@ def test_the_invitation_mail_goes_once_even_when_the_consumer_dies_after_the_han
     handle(consumer_db, send_mail, [delivery], consumer=None)  # even untracked
     [mail] = smtp[1].messages
     assert mail["To"] == BOSS and "staff" in mail["Subject"]
+
+
+def test_a_firebase_email_counts_for_invitations_only_once_firebase_verified_it(
+        client, db, invited):
+    """Firebase's word is taken only with `email_verified` true: an ID token naming the
+    invited address, unverified, lists and accepts nothing (the token verifier is fed the
+    identity directly; tests/integration/test_firebase.py runs it against the emulator)."""
+    from api.firebase import FirebaseTokenVerifier
+    from models.accounts.firebase import FirebaseIdentity
+    from models.core.errors import Forbidden
+    from models.ticketing.invitations import accept_invitation, my_invitations
+    from tests.support.accounts import link_token
+
+    class Says:
+        verified = False
+
+        def verify(self, token: str) -> FirebaseIdentity:
+            return FirebaseIdentity(uid="fb-door", email=BOSS, display_name=None,
+                                    email_verified=self.verified)
+
+    firebase = Says()
+    user = FirebaseTokenVerifier(db, firebase)("an id token")
+    token = link_token(client, invited[2])
+    for attempt in (lambda: my_invitations(db, user),
+                    lambda: accept_invitation(db, user, token)):
+        with pytest.raises(Forbidden) as refused:
+            attempt()
+        assert refused.value.code == "email_not_verified"
+    assert _staff_count(db) == 0
+    firebase.verified = True
+    user = FirebaseTokenVerifier(db, firebase)("an id token")
+    assert [i.email for i in my_invitations(db, user)] == [BOSS]
+    assert accept_invitation(db, user, token).status == "accepted"
+    assert _staff_count(db) == 1
