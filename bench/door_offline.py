@@ -27,7 +27,8 @@ from models.core.db import Database
 from models.core.migrate import upgrade
 from models.ticketing.checkin import lists, sync
 from models.ticketing.checkin import scan as checkin
-from models.ticketing.invitations import invite_staff, respond_to_invitation
+from models.ticketing.invitations import invite_staff
+from tests.support.accounts import accept_staff_invitation
 from tests.support.crowd import make_crowd
 from tests.support.services import fresh_database, postgres_server
 from tests.support.speaker_identity import random_secret_key
@@ -94,8 +95,8 @@ def main() -> None:
             t = time.perf_counter()
             crowd = make_crowd(db, TICKETS, tag="bench")
             staff = create_user(db, "door@example.com", "password123")
-            respond_to_invitation(db, staff, invite_staff(db, crowd.owner, crowd.event_id,
-                                                          staff.email).id, accept=True)
+            accept_staff_invitation(db, staff, invite_staff(db, crowd.owner, crowd.event_id,
+                                                            staff.email))
             print(f"{TICKETS} tickets made in {time.perf_counter() - t:.1f} s")
             base, server = _serve(config, db)
             step = max(1, TICKETS // DECISIONS)

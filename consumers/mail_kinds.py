@@ -16,9 +16,12 @@ from models.accounts.tables import User
 from models.accounts.verification import verification_link
 from models.badges.recipients import badge_recipient
 from models.badges.tables import Badge
+from models.catalog.tables import Event
 from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.mail.intents import Addressed
+from models.ticketing.invitation_links import invitation_link, nonce_digest
+from models.ticketing.tables import StaffInvitation
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,36 @@ def outgoing_verification_mail(uow: UnitOfWork, key: str,
     return Outgoing(Addressed("verification", key, user.id, user.email), True, message)
 
 
+def outgoing_invitation_mail(uow: UnitOfWork, key: str,
+                             directory: UserDirectory | None) -> Outgoing | None:
+    """The acceptance link of invitation `key` (`<id>`, or `<id>.<link digest>` once
+    recorded), to the invited address: no account's, so never held (following the link
+    proves nothing alone; accepting needs the account's verified address too). One mail
+    per link: inviting again after a decline mails a new one."""
+    config = uow.db.config
+    invitation = uow.session.get(StaffInvitation, int(key.split(".")[0]))
+    if invitation is None or invitation.status != "pending" or not invitation.link_nonce:
+        return None
+    event = uow.session.get(Event, invitation.event_id)
+    name = event.name if event is not None else "an event"
+    link = invitation_link(config, invitation)
+
+    def message(mail_id: int) -> EmailMessage:
+        return _message(
+            config, invitation.email, f"You are invited to be staff of {name}",
+            f"<invitation-{invitation.id}.{mail_id}@venuebus>",
+            f"Hello!\n\nYou are invited to check attendees in at {name}. Accept here, "
+            f"signed in with this address (verified):\n{link}\n\nThe link works once.\n",
+            f"<p>Hello!</p><p>You are invited to check attendees in at "
+            f"{html.escape(name)}. <a href=\"{html.escape(link)}\">Accept the "
+            "invitation</a>, signed in with this address (verified). The link works "
+            "once.</p>")
+
+    key = f"{invitation.id}.{nonce_digest(invitation.link_nonce)}"
+    return Outgoing(Addressed("invitation", key, None, invitation.email), True, message)
+
+
 Kind = Callable[[UnitOfWork, str, UserDirectory | None], Outgoing | None]
 KINDS: dict[str, Kind] = {"badge": outgoing_badge_mail,
-                         "verification": outgoing_verification_mail}
+                         "verification": outgoing_verification_mail,
+                         "invitation": outgoing_invitation_mail}

@@ -3,7 +3,7 @@ so that a sync finds a change whose number was taken before, but committed after
 one it last saw (numbers are taken inside transactions that commit in any order)
 
 Revision ID: 1520_attendee_sync_xid
-Revises: 1510_check_in_conflicts
+Revises: 1100_event_place_and_zone
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "1520_attendee_sync_xid"
-down_revision = "1510_check_in_conflicts"
+down_revision = "1100_event_place_and_zone"
 branch_labels = None
 depends_on = None
 

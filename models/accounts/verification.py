@@ -15,7 +15,7 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.config import Config
 from models.core.db import Database
-from models.core.errors import Conflict, Invalid
+from models.core.errors import Conflict, Forbidden, Invalid
 from models.core.uow import UnitOfWork
 
 AUDIENCE = "venuebus:verify-email"  # never a bearer token: those carry no audience
@@ -89,3 +89,11 @@ def mark_email_verified(db: Database, user_id: int) -> None:
 
 def is_verified(user: User) -> bool:
     return user.email_verified_at is not None
+
+
+def require_verified(actor: User, doing: str) -> None:
+    """Forbidden (`email_not_verified`) unless the actor's address is verified: what is
+    addressed to an email belongs to whoever showed they read it, not to whoever typed it."""
+    if not is_verified(actor):
+        raise Forbidden(f"Verify your address first: {doing} needs a verified address",
+                        code="email_not_verified")

@@ -266,6 +266,9 @@ class StaffInvitation(Base):
         ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the nonce of the one link that accepts it (mailed to the address; signed); a new
+    # one on each (re)invitation, none once answered: a link works once
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
 
 
 class DiscountCode(Base):
