@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 
 from models.ticketing.checkin.rules import Holder, ListRules
 from models.ticketing.checkin.sync import code_hash
-from tests.unit.test_check_in_rules import CASES, NOW
+from tests.support.check_in_rules import CASES, NOW
 
 SALT = "0123456789abcdef0123456789abcdef"
 
