@@ -15,10 +15,12 @@ from api import (
     badge_images,
     badge_templates,
     badges,
+    check_in_lists,
     discount_codes,
     events,
     exports,
     feedbacks,
+    guest_requests,
     headers,
     health,
     invitations,
@@ -26,6 +28,8 @@ from api import (
     orders,
     pages,
     payments,
+    speaker_groups,
+    speaker_queue,
     speakers,
     staff,
     stats,
@@ -45,8 +49,9 @@ from models.core.db import Database, api_connect_args
 API_PING_IDLE_SECONDS = 1.0
 
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
-              feedbacks.bp, orders.bp, attendees.bp, staff.bp, discount_codes.bp, stats.bp,
-              speakers.bp, badges.bp, badge_templates.bp, badge_images.bp,
+              feedbacks.bp, orders.bp, attendees.bp, staff.bp, check_in_lists.bp,
+              discount_codes.bp, stats.bp, speakers.bp, speaker_queue.bp, speaker_groups.bp,
+              guest_requests.bp, badges.bp, badge_templates.bp, badge_images.bp,
               allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
               pages.bp]
 

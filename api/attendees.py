@@ -25,6 +25,7 @@ from api.openapi import doc
 from models.ticketing import attendees as attendee_views
 from models.ticketing.checkin import patch as attendee_patch
 from models.ticketing.checkin import scan as scans
+from models.ticketing.checkin.lists import rules_for
 from models.ticketing.checkin.scan import ScanResult
 
 bp = Blueprint("attendees", __name__)
@@ -34,13 +35,17 @@ class ScanSchema(ResourceSchema):
     device_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
     nonce = fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
     secret = fields.String(validate=validate.Length(min=1, max=64))
+    check_in_list = fields.Integer(allow_none=True,
+                                   validate=validate.Range(min=1, max=2**31 - 1))
 
 
 def _scan_json(*required: str) -> tuple[str, dict]:
     """ScanSchema's members as the plain JSON object the scanners send."""
     text = {"type": "string", "minLength": 1}
     members = {"device-name": {**text, "maxLength": 255, "nullable": True},
-               "nonce": {**text, "maxLength": 128, "nullable": True}}
+               "nonce": {**text, "maxLength": 128, "nullable": True},
+               "check-in-list": {"type": "integer", "nullable": True,
+                                 "description": "the list scanned on (default list when null)"}}
     if "secret" in required:
         members["secret"] = {**text, "maxLength": 64}
     return "application/json", {"type": "object", "required": list(required),
@@ -101,9 +106,11 @@ def update_attendee(attendee_id: int):
 def check_in(attendee_id: int):
     body = _scan_body()
     actor_id, version = signed_in()
+    rules = rules_for(deps.db(), None, body.get("check_in_list"))
     return _scanned(scans.check_in_attendee(deps.db(), actor_id, attendee_id,
                                             device_name=body.get("device_name"),
-                                            nonce=body.get("nonce"), token_version=version))
+                                            nonce=body.get("nonce"), token_version=version,
+                                            rules=rules))
 
 
 @bp.post("/v1/attendees/<int:attendee_id>/check-out")
@@ -131,9 +138,11 @@ def check_in_by_secret():
         raise ApiError(422, "missing_secret", "secret is required",
                        pointer="/data/attributes/secret")
     actor_id, version = signed_in()
+    rules = rules_for(deps.db(), None, body.get("check_in_list"))
     return _scanned(scans.check_in_by_code(deps.db(), actor_id, body["secret"],
                                              device_name=body.get("device_name"),
-                                             nonce=body.get("nonce"), token_version=version))
+                                             nonce=body.get("nonce"), token_version=version,
+                                             rules=rules))
 
 
 @bp.get("/v1/events/<int:event_id>/attendees")

@@ -22,7 +22,7 @@ class FirebaseTokenVerifier:
         if identity is None:
             return None
         user = get_or_create_firebase_user(self.db, identity.uid, identity.email,
-                                           identity.display_name)
+                                           identity.display_name, identity.email_verified)
         if identity.email_verified and user.email_verified_at is None:
             # Firebase verified the address: the mail held for it may go (once)
             mark_email_verified(self.db, user.id)

@@ -22,7 +22,8 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-act
 # the pages: their own scripts (htmx vendored under /static/vendor, door.js, ops.js) and
 # stylesheet, fetches back to this site, forms posted here; no inline script or style,
 # no eval (htmx runs with allowEval false)
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' "
+            "https://i.ytimg.com; manifest-src 'self'; worker-src 'self'; "
             "connect-src 'self'; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",

@@ -1,24 +1,29 @@
 """Staff invitations. The owner invites an address (`POST /v1/events/<id>/
-staff-invitations`); the answer is the same whether an account holds it. The holder
-sees their pending invitations (`GET /v1/staff-invitations`) and accepts or declines."""
+staff-invitations`); the answer is the same whether an account holds it, and the
+address is mailed a signed, single-use link. The holder, signed in with that address
+verified, accepts through the link (`POST /v1/staff-invitations/accept {token}`), sees
+their pending invitations (`GET /v1/staff-invitations`) or declines."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from marshmallow import fields, validate
 
 from api import deps
 from api.auth import login_required, require_user
+from api.errors import ApiError
 from api.jsonapi import (
     ResourceSchema,
     document,
     load_attributes,
     parse_resource,
+    request_json,
     resource,
     resource_type,
 )
 from api.openapi import doc
 from models.ticketing import invitations
+from models.ticketing.invitation_links import ACCEPT_PATH
 from models.ticketing.tables import StaffInvitation
 
 bp = Blueprint("invitations", __name__)
@@ -74,30 +79,40 @@ def revoke(event_id: int, invitation_id: int):
 
 @bp.get("/v1/staff-invitations")
 @login_required
-@doc("Your pending staff invitations", type_=TYPE, response=InvitationSchema, many=True,
-     errors=(401,))
+@doc("Your pending staff invitations (your address must be verified)", type_=TYPE,
+     response=InvitationSchema, many=True, errors=(401, 403))
 def my_invitations():
     found = invitations.my_invitations(deps.db(), require_user())
     return document([invitation_resource(i) for i in found], type_=TYPE)
 
 
-def _respond(invitation_id: int, accept: bool):
-    inv = invitations.respond_to_invitation(deps.db(), require_user(), invitation_id,
-                                            accept=accept)
-    return document(invitation_resource(inv))
+@bp.get(ACCEPT_PATH)
+@doc("The page of the link mailed to the invited address: how to accept it. The GET "
+     "itself accepts nothing (mail scanners prefetch links)",
+     raw_response=("text/html", {"type": "string"}))
+def accept_page():
+    return render_template("accept_invitation.html", action=ACCEPT_PATH,
+                           token=request.args.get("token", ""))
 
 
-@bp.post("/v1/staff-invitations/<int:invitation_id>/accept")
+@bp.post(ACCEPT_PATH)
 @login_required
-@doc("Accept an invitation to your address: you become the event's staff", type_=TYPE,
-     response=InvitationSchema, errors=(401, 404, 409))
-def accept(invitation_id: int):
-    return _respond(invitation_id, True)
+@doc("Accept an invitation with the token of the link mailed to its address ({token}), "
+     "signed in with that address verified: you become the event's staff. A link works "
+     "once", type_=TYPE, response=InvitationSchema, errors=(400, 401, 403, 404, 409, 422))
+def accept():
+    body = request_json()
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise ApiError(422, "missing_token", "token is required", pointer="/token")
+    inv = invitations.accept_invitation(deps.db(), require_user(), token)
+    return document(invitation_resource(inv))
 
 
 @bp.post("/v1/staff-invitations/<int:invitation_id>/decline")
 @login_required
-@doc("Decline an invitation to your address", type_=TYPE, response=InvitationSchema,
-     errors=(401, 404, 409))
+@doc("Decline an invitation to your (verified) address", type_=TYPE,
+     response=InvitationSchema, errors=(401, 403, 404, 409))
 def decline(invitation_id: int):
-    return _respond(invitation_id, False)
+    inv = invitations.decline_invitation(deps.db(), require_user(), invitation_id)
+    return document(invitation_resource(inv))

@@ -6,22 +6,22 @@ the command id; the device drops them after their expiry and never replays one i
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, url_for
 from marshmallow import Schema, fields, validate
 
 from api import deps
 from api.auth import login_required, require_user
-from api.errors import ApiError
 from api.jsonapi import (
     ResourceSchema,
     document,
     load_attributes,
     parse_resource,
-    request_json,
     resource,
 )
 from api.openapi import doc
+from api.speaker_queue import command_body, play_queue
 from contracts.speakers import COMMAND_CLASSES
+from models.core.base import utcnow
 from models.speakers import service as speakers
 from models.speakers.identity import device_amqp_url
 from models.speakers.tables import Speaker
@@ -38,7 +38,12 @@ class SpeakerSchema(ResourceSchema):
     title = fields.String(dump_only=True, allow_none=True)
     query = fields.String(dump_only=True, allow_none=True)
     source_url = fields.String(dump_only=True, allow_none=True)
+    # extrapolated to `position-at` (now) while playing: readers move it on themselves
     position_ms = fields.Integer(dump_only=True, allow_none=True)
+    position_at = fields.AwareDateTime(dump_only=True)
+    artist = fields.String(dump_only=True, allow_none=True)
+    thumbnail_url = fields.String(dump_only=True, allow_none=True)
+    queue_item_id = fields.Integer(dump_only=True, allow_none=True)
     duration_ms = fields.Integer(dump_only=True, allow_none=True)
     volume = fields.Integer(dump_only=True, allow_none=True)
     error = fields.String(dump_only=True, allow_none=True)
@@ -52,20 +57,25 @@ class SpeakerCommandSchema(ResourceSchema):
 
 
 class CommandBodySchema(Schema):
-    """The body of play (`query`) and volume (`level`); others take none."""
+    """The body of play (`query`), volume (`level`) and seek (`position-ms`); others take
+    none."""
 
     query = fields.String()
     level = fields.Integer()
+    position_ms = fields.Integer()
 
 
 def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
     state = speaker.state or {}
+    now = utcnow()
     attrs = SpeakerSchema.one().dump({
+        "position_ms": speakers.position_at(speaker, now), "position_at": now,
         "name": speaker.name, "online": speakers.is_online(speaker),
         "last_seen_at": speaker.last_seen_at, "created_at": speaker.created_at,
         "state_reported_at": speaker.state_reported_at,
-        **{k: state.get(k) for k in ("status", "title", "query", "source_url", "position_ms",
-                                     "duration_ms", "volume", "error")}})
+        **{k: state.get(k) for k in ("status", "title", "query", "source_url", "duration_ms",
+                                     "volume", "error", "artist", "thumbnail_url",
+                                     "queue_item_id")}})
     attrs["status"] = attrs.get("status") or "unknown"
     if token is not None:  # shown once: only hashes of the token are stored
         attrs["device-token"] = token
@@ -116,24 +126,13 @@ def delete_speaker(speaker_id: int):
     return Response(status=204)
 
 
-def _command_body() -> dict:
-    """`{"query": ...}` / `{"level": ...}`, plain JSON or a JSON:API document; no body is
-    fine for pause, resume and stop."""
-    if not request.get_data(cache=True):
-        return {}
-    doc_ = request_json()
-    if not isinstance(doc_, dict):
-        raise ApiError(400, "invalid_body", "The body must be a JSON object")
-    if isinstance(doc_.get("data"), dict):
-        attrs = doc_["data"].get("attributes") or {}
-        return attrs if isinstance(attrs, dict) else {}
-    return doc_
-
-
 def _issue(speaker_id: int, command: str):
-    body = _command_body()
+    body = command_body()
+    if command == "play" and body.get("query") is None:
+        return play_queue(speaker_id)
     issued = speakers.command_speaker(deps.db(), require_user(), speaker_id, command,
-                                      query=body.get("query"), level=body.get("level"))
+                                      query=body.get("query"), level=body.get("level"),
+                                      position_ms=body.get("position-ms"))
     data = resource("speaker-command", issued.command_id, SpeakerCommandSchema.one().dump(
         {"command": command, "expires_at": issued.expires_at}),
         relationships={"speaker": ("speaker", speaker_id)})
@@ -147,7 +146,7 @@ def _command_view(command: str):
     view.__name__ = f"{command}_speaker"
     view = doc(f"Send `{command}` to the speaker (202 with the command id)",
                type_="speaker-command", body=CommandBodySchema if command in (
-                   "play", "volume") else None, response=SpeakerCommandSchema, status=202,
+                   "play", "volume", "seek") else None, response=SpeakerCommandSchema, status=202,
                errors=(400, 401, 403, 404, 422))(login_required(view))
     bp.add_url_rule(f"/v1/speakers/<int:speaker_id>/{command}", view_func=view,
                     methods=["POST"])

@@ -119,6 +119,12 @@ class BrokerAdmin:
         self.call("POST", f"bindings/{_q(vhost)}/e/{_q(exchange)}/q/{_q(queue)}",
                   {"routing_key": routing_key})
 
+    def unbind(self, vhost: str, exchange: str, queue: str, routing_key: str) -> None:
+        """Remove a binding made by `bind` (no arguments: its properties key is the
+        routing key itself). Gone already is fine."""
+        self.call("DELETE", f"bindings/{_q(vhost)}/e/{_q(exchange)}/q/{_q(queue)}/"
+                  f"{_q(routing_key)}", missing_ok=True)
+
     # -- connections -----------------------------------------------------------------------
     # By user name, the broker's own connection tracking answers (up to date at once);
     # the per-name endpoints read the statistics database, which lags or may be off.

@@ -15,6 +15,15 @@ from models.core.config import Config
 
 EX_CONFIG = os.EX_CONFIG  # a configuration problem: supervisors must not restart in a loop
 log = logging.getLogger("venuebus")
+# the consumers that sign or verify with SECRET_KEY (mail: the verification and invitation
+# links); the relay and every other consumer start without it and never hold it
+SIGNERS = frozenset({"mail"})
+
+
+def without_secret_key(config: Config) -> Config:
+    """`config` for a process that signs nothing: SECRET_KEY dropped, even when set, so a
+    leak of that process leaks no key (and a signing call there fails loudly)."""
+    return config.with_(secret_key="")
 
 
 def _on_term(stop) -> None:
@@ -42,7 +51,7 @@ def _serve_metrics(port: int | None, registry) -> None:
 @click.option("--metrics-port", type=int, default=None)
 @click.option("--prune/--no-prune", default=True, show_default=True,
               help="prune old rows every PRUNE_INTERVAL_S (see `venuebus prune`)")
-@click.option("--dev", is_flag=True, help="Start even with a weak or unset SECRET_KEY")
+@click.option("--dev", is_flag=True, help="accepted for symmetry: the relay signs nothing")
 def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
           prune: bool, dev: bool) -> None:
     """Publish the outbox to RabbitMQ (several may run on PostgreSQL), and prune."""
@@ -56,7 +65,7 @@ def relay(batch_size: int, poll_interval: float, metrics_port: int | None,
     from producers.publisher import ConfirmingPublisher
     from producers.relay import Relay, relay_database
 
-    config = checked_config(dev)
+    config = without_secret_key(Config.from_env())
 
     def declare() -> None:
         with pika.BlockingConnection(connection_parameters(config.amqp_url)) as conn:
@@ -100,7 +109,7 @@ def consume(name: str, prefetch: int | None, metrics_port: int | None,
     from bus.connection import TopologyMismatch
     from consumers.app import build_consumer
 
-    config = checked_config(dev)
+    config = checked_config(dev) if name in SIGNERS else without_secret_key(Config.from_env())
     if name == "mail":  # its badge links are built from BASE_URL
         from cli.base_url import checked_base_url
 

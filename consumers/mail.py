@@ -21,9 +21,11 @@ from collections.abc import Callable
 from sqlalchemy.exc import DBAPIError
 
 from bus.consume import Delivery, Permanent
-from consumers.mail_kinds import KINDS, Outgoing
+from consumers.mail_kinds import KINDS as BASE_KINDS
+from consumers.mail_kinds import Outgoing
 from consumers.mailer import Mailer, SmtpMailer
 from consumers.registry import Consumer
+from consumers.ticket_mail import TICKET_KINDS
 from consumers.tracking import wait_for_database
 from models.accounts.directory import UserDirectory
 from models.accounts.firebase import firebase_auth
@@ -47,6 +49,7 @@ MAILED_ON = {"badge.generated": ("badge", "badge_id"),
              "staff.invited": ("invitation", "invitation_id"),
              "order.completed": ("tickets", "order_id"),
              "order.cancelled": ("order-cancelled", "order_id")}
+KINDS = {**BASE_KINDS, **TICKET_KINDS}
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 

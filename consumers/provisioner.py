@@ -23,6 +23,7 @@ import re
 from brokerops.admin import BrokerAdmin, BrokerAdminError
 from bus.consume import Delivery, Permanent, Unavailable
 from consumers.registry import Consumer
+from consumers.speaker_groups import bind_group_members
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
 from models.core.config import Config
@@ -87,6 +88,9 @@ def _provision(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     config = uow.db.config
     admin = BrokerAdmin.from_config(config)
     for delivery in deliveries:
+        if delivery.routing_key == "speaker_group.changed":
+            bind_group_members(uow, admin, delivery)
+            continue
         if delivery.routing_key == "user.access_changed":  # every speaker of the account
             speakers = speaker_ids_of(uow.session, delivery.int_field("user_id"))
         elif delivery.routing_key in ("speaker.registered", *CLOSE_ON):

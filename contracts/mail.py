@@ -24,17 +24,3 @@ class MailSent(DomainEvent):
     recipient: str
     attempts: int
     sent_at: str
-
-
-@register
-@dataclasses.dataclass(frozen=True)
-class StaffInvited(DomainEvent):
-    """An address was invited (again) to be an event's staff; the mail consumer mails it
-    the signed, single-use acceptance link."""
-
-    routing_key: ClassVar[str] = "staff.invited"
-    aggregate_type: ClassVar[str] = "invitation"
-
-    invitation_id: int
-    event_id: int
-    invited_at: str

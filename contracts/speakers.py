@@ -29,13 +29,25 @@ class SpeakerCommand(DomainEvent):
     command: ClassVar[str]  # also in the routing key and the CloudEvents type
     consumer_queue: ClassVar[str] = "venuebus.speaker.<speaker_id> (the device's own queue)"
 
-    speaker_id: int
+    speaker_id: int  # 0 in a group's command
     command_id: str
     issued_at: str
     expires_at: str
+    # a group's command reaches every member's own queue through a binding the backend
+    # made (`speaker_group.<id>.<command>`); `start_at` (server time) starts them together
+    group_id: int | None = dataclasses.field(default=None, kw_only=True)
+    start_at: str | None = dataclasses.field(default=None, kw_only=True)
 
     def key(self) -> str:
+        if self.group_id is not None:
+            return f"speaker_group.{self.group_id}.{self.command}"
         return f"speaker.{self.speaker_id}.{self.command}"
+
+    @property
+    def subject(self) -> str:
+        if self.group_id is not None:
+            return f"speaker_group/{self.group_id}"
+        return super().subject
 
     @classmethod
     def event_type(cls) -> str:
@@ -43,6 +55,9 @@ class SpeakerCommand(DomainEvent):
 
     def expiry(self) -> datetime:
         return _time(self.expires_at)
+
+    def start_time(self) -> datetime | None:
+        return _time(self.start_at) if self.start_at else None
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expiry()
@@ -81,16 +96,51 @@ class StopSpeaker(SpeakerCommand):
 
 @register
 @dataclasses.dataclass(frozen=True)
+class SeekSpeaker(SpeakerCommand):
+    """Jump to `position_ms` in the song playing (or paused)."""
+
+    routing_key: ClassVar[str] = "speaker.*.seek"
+    command: ClassVar[str] = "seek"
+    position_ms: int
+
+
+@register
+@dataclasses.dataclass(frozen=True)
 class SetSpeakerVolume(SpeakerCommand):
     routing_key: ClassVar[str] = "speaker.*.volume"
     command: ClassVar[str] = "volume"
     level: int
 
 
+REPEAT_MODES = ("off", "one", "all")
+MAX_POSITION_MS = 24 * 3600 * 1000
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class SyncSpeakerQueue(SpeakerCommand):
+    """The speaker's whole queue as the backend keeps it, in play order (`items`: dicts
+    `{item_id, query}`). `start`: play `current_item_id` from its beginning now; else the
+    device only keeps the list and plays from it when its present song ends. A device
+    ignores a `version` older than the one it holds."""
+
+    routing_key: ClassVar[str] = "speaker.*.queue"
+    command: ClassVar[str] = "queue"
+    version: int
+    items: list
+    current_item_id: int | None
+    repeat: str
+    start: bool
+
+
+# the commands a remote sends as they are (POST /v1/speakers/<id>/<command>)
 COMMAND_CLASSES: dict[str, type[SpeakerCommand]] = {
     c.command: c for c in (PlayOnSpeaker, PauseSpeaker, ResumeSpeaker, StopSpeaker,
-                           SetSpeakerVolume)}
+                           SetSpeakerVolume, SeekSpeaker)}
 COMMANDS = tuple(COMMAND_CLASSES)
+# what reaches a device: those and the queue the backend keeps for it
+DEVICE_COMMAND_CLASSES: dict[str, type[SpeakerCommand]] = {
+    **COMMAND_CLASSES, SyncSpeakerQueue.command: SyncSpeakerQueue}
 
 
 class BadCommand(ValueError):
@@ -113,7 +163,7 @@ COMMAND_QUEUE_ARGUMENTS = {"x-queue-type": "quorum", "x-single-active-consumer":
 
 
 def command_keys(speaker_id: int | str) -> tuple[str, ...]:
-    return tuple(f"speaker.{speaker_id}.{c}" for c in COMMANDS)
+    return tuple(f"speaker.{speaker_id}.{c}" for c in DEVICE_COMMAND_CLASSES)
 
 
 def state_key(speaker_id: int | str) -> str:
@@ -129,15 +179,23 @@ def read_command(body: bytes, routing_key: str, speaker_id: int | str) -> Speake
     """The command in a CloudEvents body routed as `speaker.<speaker_id>.<command>`.
     Raises BadCommand on anything else (another device's, unknown, malformed fields)."""
     prefix, _, name = routing_key.rpartition(".")
-    if prefix != f"speaker.{speaker_id}" or name not in COMMAND_CLASSES:
+    group = prefix.startswith("speaker_group.") and name in COMMAND_CLASSES
+    if (prefix != f"speaker.{speaker_id}" and not group) or name not in DEVICE_COMMAND_CLASSES:
         raise BadCommand(f"not a command for speaker {speaker_id}: {routing_key}")
-    cls = COMMAND_CLASSES[name]
+    cls = DEVICE_COMMAND_CLASSES[name]
     try:
         data = json.loads(body)["data"]
-        command = cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
+        command = cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)
+                         if f.name in data or f.default is dataclasses.MISSING})
         command.expiry()
+        if command.start_at is not None:
+            _time(command.start_at)
     except (ValueError, KeyError, TypeError) as exc:
         raise BadCommand(f"malformed {name} command: {exc}") from exc
+    # a group's command only comes through the group's binding, and says so
+    if group and prefix != f"speaker_group.{command.group_id}":
+        raise BadCommand(f"group command routed as {routing_key} names group "
+                         f"{command.group_id}")
     if not isinstance(command.command_id, str) or not command.command_id:
         raise BadCommand(f"{name} needs a command_id")
     if isinstance(command, PlayOnSpeaker) and \
@@ -146,7 +204,28 @@ def read_command(body: bytes, routing_key: str, speaker_id: int | str) -> Speake
     if isinstance(command, SetSpeakerVolume) and not (
             type(command.level) is int and 0 <= command.level <= 100):
         raise BadCommand("volume needs a level from 0 to 100")
+    if isinstance(command, SeekSpeaker) and not (
+            type(command.position_ms) is int and 0 <= command.position_ms <= MAX_POSITION_MS):
+        raise BadCommand(f"seek needs a position_ms from 0 to {MAX_POSITION_MS}")
+    if isinstance(command, SyncSpeakerQueue):
+        _check_queue(command)
     return command
+
+
+def _check_queue(command: SyncSpeakerQueue) -> None:
+    def is_int(value: Any) -> bool:
+        return type(value) is int
+
+    items = command.items
+    if not (is_int(command.version) and isinstance(items, list) and all(
+            isinstance(i, dict) and is_int(i.get("item_id")) and isinstance(i.get("query"), str)
+            and i["query"].strip() for i in items)):
+        raise BadCommand("queue needs a version and items of {item_id, query}")
+    ids = {i["item_id"] for i in items}
+    if command.current_item_id is not None and command.current_item_id not in ids:
+        raise BadCommand("queue's current item is not in its items")
+    if command.repeat not in REPEAT_MODES or type(command.start) is not bool:
+        raise BadCommand("queue needs repeat off|one|all and a boolean start")
 
 
 def _time(raw: str) -> datetime:
@@ -175,6 +254,9 @@ class SpeakerStateReported(DomainEvent):
     command_id: str | None
     sequence: int
     reported_at: str
+    queue_item_id: int | None = None  # the queue item playing (None: not from the queue)
+    artist: str | None = None  # or the channel: yt-dlp's info, or the file's tags
+    thumbnail_url: str | None = None  # https only
 
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.state"
@@ -186,11 +268,11 @@ class SpeakerStateReported(DomainEvent):
 
 def new_command(command: str, speaker_id: int, command_id: str,
                 ttl: timedelta = DEFAULT_COMMAND_TTL, **fields: Any) -> SpeakerCommand:
-    """A command issued now, expiring after `ttl`."""
+    """A command issued now, expiring after `ttl` (a group's: speaker_id 0, group_id)."""
     now = datetime.now(UTC)
-    return COMMAND_CLASSES[command](speaker_id=speaker_id, command_id=command_id,
-                                    issued_at=now.isoformat(),
-                                    expires_at=(now + ttl).isoformat(), **fields)
+    return DEVICE_COMMAND_CLASSES[command](speaker_id=speaker_id, command_id=command_id,
+                                           issued_at=now.isoformat(),
+                                           expires_at=(now + ttl).isoformat(), **fields)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,3 +309,22 @@ class SpeakerDeleted(SpeakerLifecycle):
     """A speaker was deleted: its broker user and queue go, its connections are closed."""
 
     routing_key: ClassVar[str] = "speaker.deleted"
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class SpeakerQueueChanged(DomainEvent):
+    """A speaker's queue changed (`change`: added, removed, moved, cleared, shuffled,
+    repeat, jumped); `version` counts the changes. Remotes and other consumers follow the
+    queue on this; the device gets the whole queue as `speaker.<id>.queue`."""
+
+    routing_key: ClassVar[str] = "speaker.queue_changed"
+    aggregate_type: ClassVar[str] = "speaker"
+
+    speaker_id: int
+    version: int
+    change: str
+    item_count: int
+    current_item_id: int | None
+    changed_at: str
+

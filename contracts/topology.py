@@ -22,8 +22,9 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "mail": ("badge.generated", "user.signed_up", "user.email_verified", "staff.invited",
              "order.placed", "order.completed", "order.cancelled", "order.tickets_requested"),
     # broker users and command queues of speakers (consumers/provisioner.py)
+    # and the bindings of group members' queues to their group (consumers/speaker_groups.py)
     "provisioner": ("speaker.registered", "speaker.token_rotated", "speaker.deleted",
-                    "user.access_changed"),
+                    "user.access_changed", "speaker_group.changed"),
 }
 
 

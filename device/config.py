@@ -25,7 +25,7 @@ class AgentConfig:
     aout: str | None = None
     audio_file: str | None = None
     state_dir: str = "var/device"
-    report_every_s: float = 2.0  # state while playing
+    report_every_s: float = 10.0  # state while playing (readers extrapolate the position)
     heartbeat_every_s: float = 15.0  # state while idle, so the API knows it is online
     # hosts (`host` or `host:port`) a play URL may name besides YouTube's; also the only
     # private or loopback addresses the device fetches from

@@ -43,6 +43,20 @@ def vlc_arguments(aout: str | None = None, audio_file: str | None = None) -> lis
     return args
 
 
+MAX_START_WAIT_S = 2.0  # a start time further ahead is a wrong clock, not a plan
+
+
+def _deadline(start_in: float | None) -> float | None:
+    return None if start_in is None else time.monotonic() + min(start_in, MAX_START_WAIT_S)
+
+
+def _wait_until(deadline: float | None) -> None:
+    """Hold the control thread until `deadline` (monotonic): a group's members start at
+    one moment. The media is loaded before, so the start costs the same on every member."""
+    if deadline is not None and (left := deadline - time.monotonic()) > 0:
+        time.sleep(left)
+
+
 class Player:
     """`start()`, then `play(query)`, `pause()`, `resume()`, `stop()`, `volume(level)`;
     all return at once and take effect on the control thread in arrival order."""
@@ -50,9 +64,12 @@ class Player:
     def __init__(self, resolver: Resolver, on_state: Callable[[PlayerState], None], *,
                  vlc_args: list[str] | None = None, report_every: float = 2.0,
                  tick: float = 0.1, early_end_ms: int = 2500, volume: int = 100,
-                 software_volume: bool | None = None) -> None:
+                 software_volume: bool | None = None,
+                 on_ended: Callable[[PlayerState], None] | None = None) -> None:
         self._resolver = resolver
         self._on_state = on_state
+        # called on the control thread when a song ended by itself (the queue goes on)
+        self._on_ended = on_ended or (lambda state: None)
         self._vlc_args = vlc_args if vlc_args is not None else vlc_arguments()
         self._report_every = report_every
         self._tick = tick
@@ -61,6 +78,7 @@ class Player:
         self._state = PlayerState(volume=volume)
         self._lock = threading.Lock()
         self._song = 0  # bumps on play/stop: results of older resolutions are ignored
+        self._start_deadline: float | None = None  # monotonic time a group's play starts
         self._retried = False
         self._want_paused = False
         self._resolving = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve")
@@ -87,17 +105,34 @@ class Player:
         if not self._ready.wait(timeout) or self._failure:
             raise RuntimeError(self._failure or "libvlc did not start in time")
 
-    def play(self, query: str, command_id: str | None = None) -> None:
-        self._queue.put(("play", query, command_id))
+    def play(self, query: str, command_id: str | None = None, *, item_id: int | None = None,
+             start_ms: int = 0, start_in: float | None = None) -> None:
+        """Play `query` now (`item_id`: the queue item it is, reported in the state), or
+        `start_in` seconds from now (a group's start: it is loaded meanwhile)."""
+        self._queue.put(("play", query, command_id, item_id, start_ms, _deadline(start_in)))
+
+    def prefetch(self, query: str) -> None:
+        """Resolve `query` ahead of its turn (the resolver caches it), so the next song
+        starts without waiting for yt-dlp. Runs after any resolution already asked for."""
+        def work() -> None:
+            try:
+                self._resolver.resolve(query)
+            except Exception as exc:  # noqa: BLE001 - its turn will report the error
+                log.info("prefetch of %r failed: %s", query, short_error(exc))
+
+        self._resolving.submit(work)
 
     def pause(self, command_id: str | None = None) -> None:
         self._queue.put(("pause", command_id))
 
-    def resume(self, command_id: str | None = None) -> None:
-        self._queue.put(("resume", command_id))
+    def resume(self, command_id: str | None = None, start_in: float | None = None) -> None:
+        self._queue.put(("resume", command_id, _deadline(start_in)))
 
     def stop(self, command_id: str | None = None) -> None:
         self._queue.put(("stop", command_id))
+
+    def seek(self, position_ms: int, command_id: str | None = None) -> None:
+        self._queue.put(("seek", max(0, int(position_ms)), command_id))
 
     def volume(self, level: int, command_id: str | None = None) -> None:
         self._queue.put(("volume", max(0, min(100, int(level))), command_id))
@@ -183,16 +218,22 @@ class Player:
             changes["position_ms"] = position
         if length > 0:
             changes["duration_ms"] = length
-        self._set(force=False, **changes)
+        # the duration once libvlc knows it is news (reports are 10 s apart otherwise)
+        news = length > 0 and self.state.duration_ms is None
+        self._set(force=news, **changes)
 
-    def _do_play(self, query: str, command_id: str | None) -> None:
+    def _do_play(self, query: str, command_id: str | None, item_id: int | None = None,
+                  start_ms: int = 0, deadline: float | None = None) -> None:
         self._song += 1
+        self._start_deadline = deadline
         self._retried = False
         self._want_paused = False
         self._player.stop()
-        self._set(status="loading", query=query, title=None, source_url=None, position_ms=0,
-                  duration_ms=None, error=None, command_id=command_id)
-        self._resolve(query, fresh=False, start_ms=0)
+        self._set(status="loading", query=query, title=None, source_url=None, artist=None,
+                  thumbnail_url=None,
+                  position_ms=start_ms, duration_ms=None, error=None,
+                  command_id=command_id or self.state.command_id, queue_item_id=item_id)
+        self._resolve(query, fresh=False, start_ms=start_ms)
 
     def _resolve(self, query: str, *, fresh: bool, start_ms: int) -> None:
         song = self._song
@@ -221,9 +262,11 @@ class Player:
         if start_ms > 0:
             media.add_option(f":start-time={start_ms / 1000:.3f}")
         self._player.set_media(media)
+        _wait_until(self._start_deadline)
         self._player.play()
         duration = int(result.duration_s * 1000) if result.duration_s else None
-        self._set(title=result.title, source_url=result.url,
+        self._set(title=result.title, source_url=result.url, artist=result.artist,
+                  thumbnail_url=result.thumbnail_url,
                   duration_ms=duration or self.state.duration_ms)
 
     def _do_pause(self, command_id: str | None) -> None:
@@ -235,9 +278,10 @@ class Player:
             self._want_paused = True
             self._set(command_id=command_id)
 
-    def _do_resume(self, command_id: str | None) -> None:
+    def _do_resume(self, command_id: str | None, deadline: float | None = None) -> None:
         status = self.state.status
         if status == "paused":
+            _wait_until(deadline)
             self._player.set_pause(0)
             self._set(status="playing", command_id=command_id)
         elif status == "loading":
@@ -248,6 +292,15 @@ class Player:
         self._song += 1
         self._player.stop()
         self._set(status="stopped", position_ms=0, command_id=command_id)
+
+    def _do_seek(self, position_ms: int, command_id: str | None) -> None:
+        if self.state.status not in ("playing", "paused"):
+            return  # nothing to move within
+        length = self._player.get_length()
+        if length > 0:
+            position_ms = min(position_ms, max(0, length - 500))
+        self._player.set_time(position_ms)
+        self._set(position_ms=position_ms, command_id=command_id)
 
     def _do_volume(self, level: int, command_id: str | None) -> None:
         self._apply_volume(level)
@@ -265,6 +318,7 @@ class Player:
     def _do_vlc(self, name: str) -> None:
         status = self.state.status
         if name == "MediaPlayerPlaying" and status == "loading":
+            self._take_tags()
             if self._equalizer is None:
                 self._volume_unapplied = self._player.audio_set_volume(self.state.volume) != 0
             if self._want_paused:
@@ -279,6 +333,15 @@ class Player:
             if self._player.get_state() not in ended:
                 return  # a late event of the previous media
             self._on_end(error=name == "MediaPlayerEncounteredError")
+
+    def _take_tags(self) -> None:
+        """The artist from the file's own tags when yt-dlp's info had none (local media)."""
+        media = self._player.get_media()
+        if media is None or self.state.artist:
+            return
+        artist = media.get_meta(self._vlc.Meta.Artist)
+        if artist:
+            self._set(force=False, artist=str(artist)[:200])
 
     def _on_end(self, *, error: bool) -> None:
         state = self.state
@@ -295,3 +358,4 @@ class Player:
             self._set(status="error", error="playback failed")
         else:
             self._set(status="idle", position_ms=length or position)
+            self._on_ended(self.state)

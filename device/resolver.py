@@ -62,6 +62,8 @@ class Resolved:
     duration_s: float | None
     expires_at: float  # epoch seconds after which `url` must be resolved again
     http_headers: dict[str, str] = field(default_factory=dict)
+    artist: str | None = None  # artist, else channel or uploader
+    thumbnail_url: str | None = None  # an https picture of the song, when it has one
 
 
 class Resolver(Protocol):
@@ -115,6 +117,12 @@ def check_host(host: str, port: int | None, allowed_hosts: tuple[str, ...],
         raise QueryRefused("the URL's host does not resolve") from None
     if not resolved or any(not ip.is_global for ip in resolved):
         raise QueryRefused("the URL's host is a private, loopback or link-local address")
+
+
+def https_or_none(url: Any) -> str | None:
+    """`url` when it is an https URL of sane length (a picture a remote may show)."""
+    ok = isinstance(url, str) and url.startswith("https://") and len(url) <= 1000
+    return url if ok else None
 
 
 def short_error(exc: BaseException) -> str:
@@ -225,4 +233,6 @@ class YtDlpResolver:
         return Resolved(query=query, url=url, title=info.get("title"),
                         duration_s=info.get("duration"),
                         expires_at=expiry_of(url) or now + self._ttl,
-                        http_headers=dict(chosen.get("http_headers") or {}))
+                        http_headers=dict(chosen.get("http_headers") or {}),
+                        artist=info.get("artist") or info.get("channel") or info.get("uploader"),
+                        thumbnail_url=https_or_none(info.get("thumbnail")))

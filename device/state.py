@@ -11,6 +11,8 @@ from typing import Any
 class PlayerState:
     status: str = "idle"
     title: str | None = None
+    artist: str | None = None
+    thumbnail_url: str | None = None
     query: str | None = None
     source_url: str | None = None
     position_ms: int = 0
@@ -18,6 +20,7 @@ class PlayerState:
     volume: int = 100
     error: str | None = None
     command_id: str | None = None  # the last command that changed this state
+    queue_item_id: int | None = None  # the queue item playing (None: a song played as such)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

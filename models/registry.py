@@ -15,6 +15,7 @@ from models.core.retention import Retained
 from models.mail import tables as mail_tables  # noqa: F401
 from models.speakers import tables as speakers_tables  # noqa: F401
 from models.ticketing import tables as ticketing_tables  # noqa: F401
+from models.ticketing.checkin import list_tables  # noqa: F401
 from models.ticketing.exports import tables as exports_tables  # noqa: F401
 from models.ticketing.orders.idempotency import KEY_TTL
 from models.ticketing.stats import tables as stats_tables  # noqa: F401

@@ -8,17 +8,15 @@ is 4 MB, and most badges are Latin."""
 
 from __future__ import annotations
 
-import copy
 import functools
-import io
 import logging
 import unicodedata
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import TextEmphasis
-from fpdf.fonts import SubsetMap, TTFFont
+
+from printing.typefaces import Pages, add_face, pages_of
 
 TRUETYPE, OPENTYPE = "/usr/share/fonts/truetype", "/usr/share/fonts/opentype"
 # face → (regular, bold); each from a Debian package named in scripts/system-deps.sh.
@@ -75,74 +73,37 @@ def uncovered(text: str, face: str = "sans") -> list[str]:
 
 
 @functools.cache
+def _shaped(ch: str) -> bool:
+    return ord(ch) > 0x58F and any(s in unicodedata.name(ch, "") for s in _SHAPED)
+
+
 def needs_shaping(text: str) -> bool:
-    return any(ord(ch) > 0x58F and any(s in unicodedata.name(ch, "") for s in _SHAPED)
-               for ch in text)
-
-
-@functools.cache
-def _parsed(path: str) -> TTFFont:
-    """The font's metrics, cmap and glyph ids, parsed once per process (10-40 ms a face)
-    and shared read-only by every document."""
-    font = TTFFont(FPDF(), Path(path), "parsed", "")
-    if font.color_font is not None:  # holds its document: not shareable (none of ours)
-        raise ValueError(f"{path} is a colour font")
-    _ = font.hbfont  # one HarfBuzz face for all: shaping only reads it
-    return font
-
-
-# Tables fpdf2 drops from every embedded subset. Subsetting a font that still has them
-# decompiles GSUB and GPOS (a third of a ticket's time); HarfBuzz shapes from the file.
-DROPPED_TABLES = ("GDEF", "GPOS", "GSUB", "MATH", "FFTM", "hdmx", "meta", "SVG ")
-
-
-@functools.cache
-def _embeddable(path: str) -> bytes:
-    """The font file without DROPPED_TABLES (glyph ids and names unchanged)."""
-    font = TTFont(path, recalcTimestamp=False, lazy=True)
-    try:
-        for tag in DROPPED_TABLES:
-            if tag in font:
-                del font[tag]
-        out = io.BytesIO()
-        font.save(out)
-        return out.getvalue()
-    finally:
-        font.close()
-
-
-def attach_font(pdf: FPDF, family: str, bold: bool, path: str) -> None:
-    """`pdf.add_font(family, "B" if bold else "", path)` without parsing the font again:
-    a copy of the parsed font with what one document changes made anew (its number, its
-    key, the glyphs it used, and its own fontTools object, which the subsetter cuts down
-    when the PDF is written)."""
-    style = "B" if bold else ""
-    font = copy.copy(_parsed(path))
-    font.i = len(pdf.fonts) + 1
-    font.fontkey = f"{family.lower()}{style}"
-    font.emphasis = TextEmphasis.coerce(style)
-    font.ttfont = TTFont(io.BytesIO(_embeddable(path)), recalcTimestamp=False, lazy=True)
-    font.subset = SubsetMap(font)
-    font.missing_glyphs = []
-    font.biggest_size_pt = 0
-    pdf.fonts[font.fontkey] = font
+    # Cached by character, not by text: an entry a name would grow without end.
+    return any(_shaped(ch) for ch in text)
 
 
 class FontBook:
-    """The fonts registered in one document; `use` sets a face for a text."""
+    """The fonts registered in one document; `use` sets a face for a text. `chars`, when
+    given, is every character the document will hold (one badge): faces are then read
+    cut down to its pages where that is exact (see printing/typefaces.py)."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: FPDF, chars: str | None = None) -> None:
         logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter
         self.pdf, self.added, self.chain = pdf, set(), ()
+        shaped = chars is None or needs_shaping(chars)
+        self.pages: Pages = None if shaped else pages_of(chars)
 
     def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
-        # One style at a time: a font's subset costs 10-40 ms when the PDF is written.
+        # One style at a time: a face costs its parse (once a process) and its subset.
         key = (family, bold)
         if key not in self.added:
-            attach_font(self.pdf, family, bold, paths[bold])
+            add_face(self.pdf, family, "B" if bold else "", paths[bold], self.pages)
             self.added.add(key)
 
     def use(self, face: str, bold: bool, size: float, text: str) -> None:
+        if self.pages is not None and not (pages_of(text) or {-1}) <= self.pages:
+            # A cut-down face would draw these as empty boxes: a caller's bug, not input.
+            raise ValueError(f"{text!r} was not among the document's announced characters")
         self._add(face, FACES[face], bold)
         left = missing_in(FACES[face][0], text)
         chain: list[str] = []

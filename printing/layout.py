@@ -63,6 +63,12 @@ def field_text(line: Mapping, row: Mapping[str, str]) -> str:
     return row.get(field, "")
 
 
+def texts_of(template: Mapping, row: Mapping[str, str]) -> list[str]:
+    """Every text `draw_face` may write for `row` (a superset: some may not be drawn)."""
+    logo = template.get("logo") or {}
+    return [field_text(line, row) for line in lines_of(template)] + [logo.get("text", "")]
+
+
 @dataclass
 class Face:
     """What one face needs besides the row: where it is and the images resolved to files

@@ -17,7 +17,7 @@ from fpdf import FPDF
 
 from printing.fonts import FontBook
 from printing.images import ImageFile, cover_crop, fit_within
-from printing.layout import Face, draw_face
+from printing.layout import Face, draw_face, texts_of
 from printing.paper import Sheet, sheet_for
 from printing.template import DEFAULTS
 
@@ -76,7 +76,8 @@ def _cut_marks(pdf: FPDF, sheet: Sheet) -> None:
 
 def _draw(rows: Iterable[Mapping[str, str]], template: Mapping[str, Any],
           images: Mapping[int, ImageFile], folder: str,
-          on_progress: Progress | None, sheet: Sheet | None = None) -> tuple[FPDF, int]:
+          on_progress: Progress | None, sheet: Sheet | None = None,
+          chars: str | None = None) -> tuple[FPDF, int]:
     # A badge requested before a template option existed renders with its default.
     template = {**DEFAULTS, **template}
     sheet = sheet or sheet_for(template)
@@ -84,7 +85,7 @@ def _draw(rows: Iterable[Mapping[str, str]], template: Mapping[str, Any],
     pdf.set_auto_page_break(False)
     pdf.set_compression(True)
     pdf.c_margin = 0
-    fonts, faces = FontBook(pdf), _Faces(template, sheet, images, folder)
+    fonts, faces = FontBook(pdf, chars), _Faces(template, sheet, images, folder)
     done = 0
     for row in rows:
         slot = done % sheet.per_page
@@ -135,7 +136,11 @@ def render_pages(rows: Iterable[Mapping[str, str]], template: Mapping[str, Any],
     # crop hashes the image file, its focus and the badge size, and image files never change.
     folder = os.path.join(tempfile.gettempdir(), f"venuebus-badge-crops-{os.getuid()}")
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    pdf, _ = _draw(rows, {**template, "cut-marks": False}, images or {}, folder, None, sheet)
+    template = {**DEFAULTS, **template, "cut-marks": False}
+    rows = list(rows)
+    # Every character is known before drawing, so faces may be read cut down.
+    chars = "".join(text for row in rows for text in texts_of(template, row))
+    pdf, _ = _draw(rows, template, images or {}, folder, None, sheet, chars)
     return bytes(pdf.output())
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api.pages import badge_design, dashboard, door, ops, session, speakers, tickets
+from api.pages import (
+    badge_design,
+    dashboard,
+    door,
+    door_offline,  # noqa: F401  (its routes join door.bp)
+    ops,
+    session,
+    speakers,
+    tickets,
+)
 
 bp = Blueprint("pages", __name__)
 session.install(bp)

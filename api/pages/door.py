@@ -1,7 +1,8 @@
-"""The door desk (/door/<event id>): setup (Entry or Exit, a device name kept in cookies),
-one input for scans and search, the result card and the counters. Scans are POSTed by
-static/door.js with a nonce each (its retry queue resends them); the check-in service
-makes a resent nonce return the first scan."""
+"""The door desk (/door/<event id>): setup (Entry or Exit, a device name and a check-in
+list kept in cookies), one input for scans and search, the result card and the counters.
+Scans are POSTed by static/door.js with a nonce each (its retry queue resends them); the
+check-in service makes a resent nonce return the first scan. Offline, the desk decides
+itself (api/pages/door_offline.py, static/door-offline.js)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ from models.accounts.tables import User
 from models.badges.door_print import print_door_badge
 from models.core.errors import Invalid
 from models.ticketing.checkin import desk as door
+from models.ticketing.checkin.lists import ListView, check_in_lists, list_status
 
 bp = Blueprint("door", __name__, url_prefix="/door/<int:event_id>")
 
 MODES = ("entry", "exit")
-DEVICE_COOKIE, MODE_COOKIE = "door_device", "door_mode"
+DEVICE_COOKIE, MODE_COOKIE, LIST_COOKIE = "door_device", "door_mode", "door_list"
 COOKIE_AGE = 365 * 24 * 3600
 MAX_DEVICE_NAME = 255
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -41,6 +43,14 @@ def _device() -> tuple[str | None, str]:
     if device is not None and not 1 <= len(device) <= MAX_DEVICE_NAME:
         device = None
     return device, mode if mode in MODES else "entry"
+
+
+def desk_list(user: User, event_id: int) -> ListView:
+    """The list this desk scans on (a cookie the setup set): the default list when none,
+    or one that is no longer a list of this event."""
+    views = check_in_lists(deps.db(), user, event_id)
+    chosen = request.cookies.get(LIST_COOKIE, "")
+    return next((v for v in views if str(v.row.id) == chosen), views[0])
 
 
 def _nonce() -> str:
@@ -57,11 +67,21 @@ def desk(user: User, event_id: int):
     event_name = door.open_door(deps.db(), user, event_id)
     device, mode = _device()
     if device is None or request.args.get("setup"):
-        return render_template("door/setup.html", event_id=event_id, event_name=event_name,
-                               device=device or "", mode=mode, error=None)
+        return _setup_page(user, event_id, event_name, device or "", mode, None)
+    chosen = desk_list(user, event_id)
     return render_template("door/desk.html", event_id=event_id, event_name=event_name,
-                           device=device, mode=mode,
-                           counts=door.door_counts(deps.db(), user, event_id))
+                           device=device, mode=mode, check_in_list=chosen.row,
+                           counts=list_status(deps.db(), user, event_id, chosen.row.id))
+
+
+def _setup_page(user: User, event_id: int, event_name: str, device: str, mode: str,
+                error: str | None):
+    return render_template("door/setup.html", event_id=event_id, event_name=event_name,
+                           device=device, mode=mode, error=error,
+                           lists=check_in_lists(deps.db(), user, event_id),
+                           chosen=desk_list(user, event_id).row.id,
+                           secure=request.is_secure or request.host.split(":")[0] in (
+                               "localhost", "127.0.0.1"))
 
 
 @bp.post("/setup")
@@ -70,16 +90,18 @@ def setup(user: User, event_id: int):
     event_name = door.open_door(deps.db(), user, event_id)
     device = " ".join(request.form.get("device_name", "").split())
     mode = request.form.get("mode", "")
+    list_id = request.form.get("check_in_list", "")
     error = None
-    if mode not in MODES:
+    if list_id not in {str(v.row.id) for v in check_in_lists(deps.db(), user, event_id)}:
+        error = "Choose a check-in list"
+    elif mode not in MODES:
         error = "Choose Entry or Exit"
     elif not 1 <= len(device) <= MAX_DEVICE_NAME:
         error = f"Give this device a name (1 to {MAX_DEVICE_NAME} characters)"
     if error:
-        return render_template("door/setup.html", event_id=event_id, event_name=event_name,
-                               device=device, mode=mode, error=error), 422
+        return _setup_page(user, event_id, event_name, device, mode, error), 422
     response = make_response(redirect(url_for(".desk", event_id=event_id)))
-    for name, value in ((DEVICE_COOKIE, device), (MODE_COOKIE, mode)):
+    for name, value in ((DEVICE_COOKIE, device), (MODE_COOKIE, mode), (LIST_COOKIE, list_id)):
         response.set_cookie(name, value, max_age=COOKIE_AGE, path=f"/door/{event_id}",
                             httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -89,8 +111,9 @@ def setup(user: User, event_id: int):
 @bp.get("/counts")
 @signin_required
 def counts(user: User, event_id: int):
-    return render_template("door/_counts.html", counts=door.door_counts(deps.db(), user,
-                                                                        event_id))
+    """The desk's list's counters: the attendees it admits."""
+    return render_template("door/_counts.html", counts=list_status(
+        deps.db(), user, event_id, desk_list(user, event_id).row.id))
 
 
 @bp.get("/search")
@@ -110,7 +133,8 @@ def _scanned(scans: list[door.DoorScan], event_id: int, **extra):
 def scan(user: User, event_id: int):
     device, mode = _device()
     result = door.scan_at_door(deps.db(), user, event_id, request.form.get("code", ""),
-                               kind=mode, device_name=device, nonce=_nonce())
+                               kind=mode, device_name=device, nonce=_nonce(),
+                               list_id=desk_list(user, event_id).row.id)
     return _scanned([result], event_id)
 
 
@@ -118,7 +142,8 @@ def scan(user: User, event_id: int):
 @signin_required
 def scan_attendee(user: User, event_id: int, attendee_id: int, kind: str):
     result = door.scan_attendee(deps.db(), user, event_id, attendee_id, kind=kind,
-                                device_name=_device()[0], nonce=_nonce())
+                                device_name=_device()[0], nonce=_nonce(),
+                                list_id=desk_list(user, event_id).row.id)
     return _scanned([result], event_id)
 
 
@@ -126,7 +151,8 @@ def scan_attendee(user: User, event_id: int, attendee_id: int, kind: str):
 @signin_required
 def check_in_order(user: User, event_id: int, attendee_id: int):
     results = door.check_in_order(deps.db(), user, event_id, attendee_id,
-                                  device_name=_device()[0], nonce=_nonce())
+                                  device_name=_device()[0], nonce=_nonce(),
+                                  list_id=desk_list(user, event_id).row.id)
     return _scanned(results, event_id, whole_order=True)
 
 

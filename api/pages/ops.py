@@ -26,6 +26,7 @@ from models.core.base import utcnow
 from models.core.errors import Busy, Forbidden, NotFound
 from models.core.outbox import outbox_lag
 from models.core.waits import current_waits
+from models.ticketing.checkin.conflicts import recent_conflicts
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 REFRESH_SECONDS = 3
@@ -90,6 +91,14 @@ def overview(user: User):
     return render_template("ops/_overview.html", pending=pending, lag=lag, broker=broker,
                            broker_error=broker_error, waits=waits,
                            updated_at=utcnow())
+
+
+@bp.get("/conflicts")
+@admin_required
+def conflicts(user: User):
+    """What offline door desks left for a person to look at, every event's."""
+    return render_template("door/_conflicts.html", show_event=True,
+                           conflicts=recent_conflicts(deps.db(), user))
 
 
 @bp.get("/dead/<name>")

@@ -10,10 +10,13 @@ from datetime import datetime
 from flask import Blueprint, render_template, request, session
 
 from api import deps
-from api.pages.session import render_error, signin_required
+from api.pages.session import page_user, render_error, signin_required
 from models.accounts.tables import User
-from models.core.errors import DomainError, Invalid
-from models.speakers import service
+from models.core.base import utcnow
+from models.core.errors import DomainError, Invalid, NotFound
+from models.speakers import guests, service
+from models.speakers import queue as queues
+from models.speakers.groups import list_speaker_groups
 from models.speakers.remote import SentCommand, list_speakers, settle_commands
 from models.speakers.tables import Speaker
 
@@ -40,8 +43,13 @@ def _status(speaker: Speaker, status: int = 200, *, clear_error: bool = False):
     commands = settle_commands(sent, (speaker.state or {}).get("command_id"))
     if commands != sent:
         _keep(speaker.id, commands)
-    return render_template("speakers/_status.html", speaker=speaker,
-                           state={k: (speaker.state or {}).get(k) for k in service.STATE_FIELDS},
+    user = page_user()
+    queue = queues.view_queue(deps.db(), user, speaker.id)
+    link, requests = guests.view_guest_requests(deps.db(), user, speaker.id)
+    state = {k: (speaker.state or {}).get(k) for k in service.STATE_FIELDS}
+    state["position_ms"] = service.position_at(speaker, utcnow())
+    return render_template("speakers/_status.html", speaker=speaker, state=state, queue=queue,
+                           link=link, pending=[r for r in requests if r.status == "pending"],
                            online=service.is_online(speaker),
                            commands=list(reversed(commands)), clear_error=clear_error), status
 
@@ -61,7 +69,8 @@ def _level() -> int | None:
 @signin_required
 def remote(user: User):
     speakers = list_speakers(deps.db(), user)
-    return render_template("speakers/remote.html", speakers=speakers)
+    return render_template("speakers/remote.html", speakers=speakers,
+                           groups=list_speaker_groups(deps.db(), user))
 
 
 @bp.get("/<int:speaker_id>/status")
@@ -70,15 +79,52 @@ def status(user: User, speaker_id: int):
     return _status(service.view_speaker(deps.db(), user, speaker_id))
 
 
-@bp.post("/<int:speaker_id>/<any(play, pause, resume, stop, volume):command>")
+def _int(name: str) -> int | None:
+    raw = request.form.get(name)
+    return int(raw) if raw is not None and raw.isdigit() else raw  # type: ignore[return-value]
+
+
+@bp.post("/<int:speaker_id>/<any(play, pause, resume, stop, volume, seek):command>")
 @signin_required
 def command(user: User, speaker_id: int, command: str):
     try:
         issued = service.command_speaker(deps.db(), user, speaker_id, command,
-                                         query=request.form.get("query"), level=_level())
+                                         query=request.form.get("query"), level=_level(),
+                                         position_ms=_int("position-ms"))
     except DomainError as exc:  # shown in the card's error slot, not over its state
-        body, status = render_error(exc)
-        return body, status, {"HX-Retarget": f"#error-{speaker_id}"}
+        return _refused(exc, speaker_id)
     _keep(speaker_id, [*_sent(speaker_id),
                        SentCommand(issued.command_id, command, issued.expires_at)])
     return _status(service.view_speaker(deps.db(), user, speaker_id), 202, clear_error=True)
+
+
+def _refused(exc: DomainError, speaker_id: int):
+    body, status = render_error(exc)
+    return body, status, {"HX-Retarget": f"#error-{speaker_id}"}
+
+
+@bp.post("/<int:speaker_id>/queue/<action>")
+@bp.post("/<int:speaker_id>/queue/<int:item_id>/<action>")
+@signin_required
+def queue_action(user: User, speaker_id: int, action: str, item_id: int | None = None):
+    """The queue from the card: add, remove, move (to `position`), play an item, next,
+    previous, restart; and a guest request's approve or reject (`request`)."""
+    db = deps.db()
+    try:
+        if action == "add":
+            queues.add_to_queue(db, user, speaker_id, request.form.get("query"))
+        elif action == "remove" and item_id is not None:
+            queues.remove_from_queue(db, user, speaker_id, item_id)
+        elif action == "move" and item_id is not None:
+            queues.move_in_queue(db, user, speaker_id, item_id, _int("position"))
+        elif action == "play" and item_id is not None:
+            queues.jump_in_queue(db, user, speaker_id, "item", item_id)
+        elif action in ("next", "previous", "restart"):
+            queues.jump_in_queue(db, user, speaker_id, action)
+        elif action in ("approve", "reject") and item_id is not None:
+            guests.decide_guest_request(db, user, speaker_id, item_id, action == "approve")
+        else:
+            raise NotFound("No such queue action", code="not_found")
+    except DomainError as exc:
+        return _refused(exc, speaker_id)
+    return _status(service.view_speaker(db, user, speaker_id), clear_error=True)

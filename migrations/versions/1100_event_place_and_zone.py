@@ -6,7 +6,7 @@ the event's own timezone (an IANA name, checked by the API against the tz databa
 its venue when it has one.
 
 Revision ID: 1100_event_place_and_zone
-Revises: 1020_mails
+Revises: 1510_check_in_conflicts
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1100_event_place_and_zone"
-down_revision = "1020_mails"
+down_revision = "1510_check_in_conflicts"
 branch_labels = None
 depends_on = None
 

@@ -124,26 +124,42 @@ def view_user(db: Database, actor: User, user_id: int) -> User:
     return actor if actor.id == user_id else get_user(db, user_id)
 
 
+def firebase_placeholder(uid: str) -> str:
+    """The address of a Firebase account whose email Firebase has not verified."""
+    return f"{uid}@firebase.invalid"
+
+
 def get_or_create_firebase_user(db: Database, uid: str, email: str | None,
-                                display_name: str | None) -> User:
+                                display_name: str | None, email_verified: bool = False
+                                ) -> User:
     """The local user for a Firebase account, created on first sight. Every request with
-    a Firebase token asks: the usual answer is one Core read, as for `get_user`."""
+    a Firebase token asks: the usual answer is one Core read, as for `get_user`.
+
+    A Firebase email counts only when Firebase verified it: until then the account holds
+    a placeholder address, so an unverified email links to nothing (no other account's
+    address is taken, nothing addressed to it is reached). Once verified it is claimed;
+    Conflict (`email_taken`) when another account holds it."""
+    claim = email.lower() if email and email_verified else None
     with db.engine.connect() as conn:
         row = conn.execute(select(USERS).where(USERS.c.firebase_uid == uid)).one_or_none()
-    if row is not None:
+    if row is not None and (claim is None or row.email == claim):
         return detached(User, row)
     with UnitOfWork(db) as uow:
         user = uow.session.scalar(select(User).where(User.firebase_uid == uid))
         if user is None:
-            user = User(email=(email or f"{uid}@firebase.invalid").lower(), firebase_uid=uid,
+            user = User(email=claim or firebase_placeholder(uid), firebase_uid=uid,
                         display_name=display_name, password_hash=None)
             uow.session.add(user)
-            try:
-                uow.commit()
-            except IntegrityError:
-                uow.session.rollback()
-                user = uow.session.scalar(select(User).where(User.firebase_uid == uid))
-                if user is None:
-                    raise Conflict("Email already used by another account",
-                                   code="email_taken") from None
+        elif user.email == firebase_placeholder(uid):
+            user.email = claim
+        else:
+            return user  # the address it holds was verified before: kept
+        try:
+            uow.commit()
+        except IntegrityError:
+            uow.session.rollback()
+            user = uow.session.scalar(select(User).where(User.firebase_uid == uid))
+            if user is None or (claim is not None and user.email != claim):
+                raise Conflict("Email already used by another account",
+                               code="email_taken") from None
         return user

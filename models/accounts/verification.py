@@ -15,7 +15,7 @@ from models.accounts.tables import User
 from models.core.base import utcnow
 from models.core.config import Config
 from models.core.db import Database
-from models.core.errors import Conflict, Invalid
+from models.core.errors import Conflict, Forbidden, Invalid
 from models.core.uow import UnitOfWork
 
 AUDIENCE = "venuebus:verify-email"  # never a bearer token: those carry no audience
@@ -26,6 +26,9 @@ VERIFY_PATH = "/v1/auth/verify-email"
 def verification_token(config: Config, user_id: int, email: str) -> str:
     """A token that verifies `email` for the user until VERIFY_EMAIL_TTL_SECONDS pass; it
     names the address, so it cannot verify another one the account changes to."""
+    if not config.secret_key:
+        raise RuntimeError("no SECRET_KEY in this process: only the API and the mail "
+                           "consumer sign links")
     now = utcnow()
     return jwt.encode({"sub": str(user_id), "email": email, "aud": AUDIENCE, "iat": now,
                        "exp": now + timedelta(seconds=config.verify_email_ttl_seconds)},
@@ -86,3 +89,11 @@ def mark_email_verified(db: Database, user_id: int) -> None:
 
 def is_verified(user: User) -> bool:
     return user.email_verified_at is not None
+
+
+def require_verified(actor: User, doing: str) -> None:
+    """Forbidden (`email_not_verified`) unless the actor's address is verified: what is
+    addressed to an email belongs to whoever showed they read it, not to whoever typed it."""
+    if not is_verified(actor):
+        raise Forbidden(f"Verify your address first: {doing} needs a verified address",
+                        code="email_not_verified")

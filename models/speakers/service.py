@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from contracts.speaker_queries import QueryRefused, classify_query
 from contracts.speakers import (
     DEFAULT_COMMAND_TTL,
+    MAX_POSITION_MS,
     STATUSES,
     SpeakerDeleted,
     SpeakerRegistered,
@@ -32,7 +33,7 @@ from models.speakers.tables import Speaker
 
 ONLINE_WITHIN = timedelta(seconds=45)  # the agent reports at least every 15 s
 STATE_FIELDS = ("status", "title", "query", "source_url", "position_ms", "duration_ms",
-                "volume", "error", "command_id")
+                "volume", "error", "command_id", "queue_item_id", "artist", "thumbnail_url")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,19 @@ def hash_token(token: str) -> str:
 def is_online(speaker: Speaker, now: datetime | None = None) -> bool:
     seen = speaker.last_seen_at
     return seen is not None and (now or utcnow()) - seen <= ONLINE_WITHIN
+
+
+def position_at(speaker: Speaker, now: datetime) -> int | None:
+    """The song's position at `now` (server time): the reported one, moved on by the time
+    since the server received it while playing, never past the song's duration. Devices
+    report every few seconds, not every second."""
+    state = speaker.state or {}
+    position = state.get("position_ms")
+    if position is None or state.get("status") != "playing" or speaker.state_received_at is None:
+        return position
+    moved = position + max(0, int((now - speaker.state_received_at).total_seconds() * 1000))
+    duration = state.get("duration_ms")
+    return min(moved, duration) if duration else moved
 
 
 def _set_token(speaker: Speaker) -> str:
@@ -117,6 +131,17 @@ def delete_speaker(db: Database, actor: User, speaker_id: int) -> None:
         uow.commit()
 
 
+def checked_query(db: Database, query: Any) -> str:
+    """`query` as a play takes it (a YouTube id or URL, a URL on an allowed media host, or
+    search words). Invalid (422 invalid_query) otherwise."""
+    try:
+        return classify_query(query, db.config.speaker_media_hosts).query
+    except QueryRefused as exc:
+        raise Invalid(f"query must be a YouTube id or URL, a URL on an allowed media "
+                      f"host, or search words: {exc}", code="invalid_query",
+                      pointer="/query") from None
+
+
 def _own_speaker(session: Session, actor: User, speaker_id: int, *,
                  lock: bool = False) -> Speaker:
     speaker = session.get(Speaker, speaker_id, with_for_update=lock)
@@ -131,25 +156,34 @@ def view_speaker(db: Database, actor: User, speaker_id: int) -> Speaker:
         return _own_speaker(session, actor, speaker_id)
 
 
-def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
-                    query: str | None = None, level: Any = None,
-                    ttl: timedelta = DEFAULT_COMMAND_TTL) -> IssuedCommand:
-    """Record `command` for the speaker's device in the outbox (routed as
-    `speaker.<id>.<command>`). The device drops it after `ttl` and never acts on one
-    command id twice. NotFound for an unknown or a foreign speaker alike."""
+def command_fields(db: Database, command: str, *, query: Any = None, level: Any = None,
+                   position_ms: Any = None) -> dict[str, Any]:
+    """The checked fields of `command` (play's query, volume's level, seek's position);
+    Invalid (422) with a pointer otherwise."""
     fields: dict[str, Any] = {}
     if command == "play":
-        try:
-            fields["query"] = classify_query(query, db.config.speaker_media_hosts).query
-        except QueryRefused as exc:
-            raise Invalid(f"query must be a YouTube id or URL, a URL on an allowed media "
-                          f"host, or search words: {exc}", code="invalid_query",
-                          pointer="/query") from None
+        fields["query"] = checked_query(db, query)
     elif command == "volume":
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 100:
             raise Invalid("level must be an integer from 0 to 100", code="invalid_level",
                           pointer="/level")
         fields["level"] = level
+    elif command == "seek":
+        if isinstance(position_ms, bool) or not isinstance(position_ms, int) or \
+                not 0 <= position_ms <= MAX_POSITION_MS:
+            raise Invalid(f"position-ms must be an integer from 0 to {MAX_POSITION_MS}",
+                          code="invalid_position", pointer="/position-ms")
+        fields["position_ms"] = position_ms
+    return fields
+
+
+def command_speaker(db: Database, actor: User, speaker_id: int, command: str, *,
+                    query: str | None = None, level: Any = None, position_ms: Any = None,
+                    ttl: timedelta = DEFAULT_COMMAND_TTL) -> IssuedCommand:
+    """Record `command` for the speaker's device in the outbox (routed as
+    `speaker.<id>.<command>`). The device drops it after `ttl` and never acts on one
+    command id twice. NotFound for an unknown or a foreign speaker alike."""
+    fields = command_fields(db, command, query=query, level=level, position_ms=position_ms)
     command_id = str(uuid.uuid4())
     with UnitOfWork(db) as uow:
         _own_speaker(uow.session, actor, speaker_id)
@@ -173,9 +207,14 @@ def parse_state(data: dict[str, Any]) -> tuple[datetime, int, dict[str, Any]]:
     state = {k: data.get(k) for k in STATE_FIELDS}
     if state["status"] not in STATUSES:
         raise ValueError(f"unknown status {state['status']!r}")
-    for key in ("position_ms", "duration_ms", "volume"):
+    for key in ("position_ms", "duration_ms", "volume", "queue_item_id"):
         if state[key] is not None and not isinstance(state[key], int):
             raise ValueError(f"{key} must be an integer")
+    for key in ("title", "artist", "thumbnail_url"):
+        if state[key] is not None and (not isinstance(state[key], str) or len(state[key]) > 1000):
+            raise ValueError(f"{key} must be a string of at most 1000 characters")
+    if state["thumbnail_url"] is not None and not state["thumbnail_url"].startswith("https://"):
+        raise ValueError("thumbnail_url must be an https URL")  # shown as <img> on remotes
     return _reported_at(data), int(data.get("sequence") or 0), state
 
 

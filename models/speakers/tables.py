@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.core.base import Base, UTCDateTime, utcnow
@@ -40,3 +49,102 @@ class Speaker(Base):
     state_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_sequence: Mapped[int | None] = mapped_column(Integer)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SpeakerQueue(Base):
+    """A speaker's queue settings and where it stands. `current_item_id` is the item the
+    backend last told the device to play (the device's reports say what it plays now);
+    `version` counts changes, so a device ignores an older copy."""
+
+    __tablename__ = "speaker_queues"
+    __table_args__ = (CheckConstraint("repeat IN ('off', 'one', 'all')", name="repeat_known"),)
+
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
+    current_item_id: Mapped[int | None] = mapped_column(Integer)
+    repeat: Mapped[str] = mapped_column(String(3), default="off")
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpeakerQueueItem(Base):
+    """One song in a speaker's queue: `position` orders the list (dense from 0),
+    `shuffle_rank` orders play while shuffle is on."""
+
+    __tablename__ = "speaker_queue_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    shuffle_rank: Mapped[float] = mapped_column(Float, default=0.0)
+    query: Mapped[str] = mapped_column(String(500))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpeakerGroup(Base):
+    """Speakers that play together, owned like speakers."""
+
+    __tablename__ = "speaker_groups"
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpeakerGroupMember(Base):
+    """The speaker is the key: a speaker belongs to at most one group at a time."""
+
+    __tablename__ = "speaker_group_members"
+
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("speaker_groups.id", ondelete="CASCADE"), index=True)
+
+
+class GuestRequestLink(Base):
+    """Guest requests switched on for a speaker: the public link's random token (it is
+    printed on posters, so kept as is, not hashed); `ended_at` ends the link for good."""
+
+    __tablename__ = "guest_request_links"
+    __table_args__ = (CheckConstraint("mode IN ('auto', 'approve')", name="mode_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"),
+                                            index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class GuestRequest(Base):
+    """A song a guest asked for: `guest_key` is the hash of the guest's cookie."""
+
+    __tablename__ = "guest_requests"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'queued', 'rejected')",
+                                      name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("guest_request_links.id",
+                                                    ondelete="CASCADE"), index=True)
+    guest_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GuestBan(Base):
+    """A query the owner banned from a speaker's guest requests (compared folded)."""
+
+    __tablename__ = "guest_bans"
+    __table_args__ = (UniqueConstraint("speaker_id", "query"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
+    query: Mapped[str] = mapped_column(String(500))

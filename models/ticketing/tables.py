@@ -7,8 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -161,6 +163,8 @@ class Attendee(Base):
         CheckConstraint("unit IS NULL OR unit >= 1", name="unit_positive"),
         CheckConstraint("is_cancelled OR unit IS NOT NULL", name="active_has_unit"),
         CheckConstraint("scan_count >= 0", name="scan_count_not_negative"),
+        Index("ix_attendees_event_id_sync_seq", "event_id", "sync_seq"),
+        Index("ix_attendees_event_id_sync_xid", "event_id", "sync_xid", "sync_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,6 +187,11 @@ class Attendee(Base):
     # bumped by every scan: the door's check that the scans it read with the lock are all
     scan_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set by the database (migration 1500) on every change a door desk keeps: the sync's
+    # cursor (models/ticketing/checkin/sync.py)
+    sync_seq: Mapped[int] = mapped_column(BigInteger, server_default=FetchedValue())
+    # PostgreSQL: the transaction that set sync_seq (migration 1520); SQLite: 0
+    sync_xid: Mapped[int] = mapped_column(BigInteger, server_default=FetchedValue())
 
 
 class CheckInScan(Base):
@@ -259,6 +268,9 @@ class StaffInvitation(Base):
         ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the nonce of the one link that accepts it (mailed to the address; signed); a new
+    # one on each (re)invitation, none once answered: a link works once
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
 
 
 class DiscountCode(Base):

@@ -214,7 +214,8 @@ def test_poison_message_is_dead_lettered_alone_and_replayed_once_fixed(db, procs
     procs.start("consume", "ratings", ready=CONSUMER_READY)
     poison = {"specversion": "1.0", "id": "poison-1", "type": "venuebus.rating.changed",
               "data": {"event_id": 999, "feedback_id": 1, "user_id": 1, "change": "created",
-                       "rating": 5, "previous_rating": None}}
+                       "rating": 5, "previous_rating": None,
+                       "changed_at": "2026-12-07T09:00:00+00:00"}}  # a whole RatingChanged
     publisher = ConfirmingPublisher(spine_env["AMQP_URL"])
     publisher.start()
     publisher.publish([Outgoing("rating.changed", json.dumps(poison).encode(),

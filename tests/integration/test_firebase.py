@@ -66,20 +66,35 @@ def test_firebase_id_token_signs_in_and_creates_the_user_once(fb_client, db, emu
         users = s.scalars(select(User).where(User.firebase_uid == uid)).all()
         assert s.scalar(select(func.count()).select_from(User)) == 1
     [user] = users
+    # Firebase has not verified the address: it is not the account's yet
     assert (user.email, user.display_name, user.allowed_usage) == \
-        ("grace@example.com", "Grace Hopper", 198)
+        (f"{uid}@firebase.invalid", "Grace Hopper", 198)
+    fb.mark_email_verified(emulator, uid)
+    fresh = fb.sign_in(emulator, "grace@example.com", "secret-pass-1")
+    assert fb_client.get("/v1/users/1", headers=auth(fresh)).status_code == 200
+    with db.session() as s:
+        assert s.scalar(select(User.email).where(User.firebase_uid == uid)) == \
+            "grace@example.com"
 
 
-def test_a_firebase_account_with_a_local_users_email_is_409_and_creates_nothing(
+def test_an_unverified_firebase_email_links_to_nothing_and_a_verified_taken_one_is_409(
         fb_client, db, emulator):
     from tests.support.api import sign_up
 
     sign_up(fb_client, "ada@example.com")  # a local account (password) first
-    _, token = fb.sign_up(emulator, "ada@example.com", "secret-pass-1", "Ada")
+    uid, token = fb.sign_up(emulator, "ada@example.com", "secret-pass-1", "Ada")
     r = fb_client.post("/v1/badges", headers=auth(token), json=badge_doc({"rows": rows(1)}))
+    assert r.status_code == 202  # an account of its own: Ada's address is not its
+    with db.session() as s:
+        assert sorted(s.scalars(select(User.email))) == [
+            "ada@example.com", f"{uid}@firebase.invalid"]
+    fb.mark_email_verified(emulator, uid)
+    fresh = fb.sign_in(emulator, "ada@example.com", "secret-pass-1")
+    r = fb_client.post("/v1/badges", headers=auth(fresh), json=badge_doc({"rows": rows(1)}))
     assert r.status_code == 409 and error(r)["code"] == "email_taken"
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(User)) == 1
+        assert s.scalar(select(User.email).where(User.firebase_uid == uid)) == \
+            f"{uid}@firebase.invalid"
 
 
 def test_forged_or_garbage_tokens_are_still_401(fb_client, emulator):

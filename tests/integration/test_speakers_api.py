@@ -94,7 +94,7 @@ def test_each_command_is_routed_as_speaker_id_command(client, db, command, body,
 
 
 @pytest.mark.parametrize(("command", "body", "pointer"), [
-    ("play", {}, "/query"), ("play", {"query": "  "}, "/query"),
+    ("play", {"query": "  "}, "/query"),
     ("play", {"query": "x" * 501}, "/query"), ("play", {"query": 5}, "/query"),
     ("volume", {"level": 101}, "/level"), ("volume", {"level": -1}, "/level"),
     ("volume", {"level": "50"}, "/level"), ("volume", {"level": True}, "/level"),

@@ -71,9 +71,11 @@ def invite(client, owner: str, event_id: str, email: str):
 
 def make_staff(client, owner: str, event_id: str, email: str, token: str) -> None:
     """Staff the way people become staff: the owner invites, the holder of `token` (whose
-    address `email` is) accepts."""
+    address `email` is, verified) accepts through the link mailed to it."""
+    from tests.support.accounts import accept_link, verify_if_needed
+
     r = invite(client, owner, event_id, email)
     assert r.status_code == 201, r.get_json()
-    r = client.post(f"/v1/staff-invitations/{r.get_json()['data']['id']}/accept",
-                    headers=auth(token))
+    verify_if_needed(client, email)
+    r = accept_link(client, token, r.get_json()["data"]["id"])
     assert r.status_code == 200, r.get_json()

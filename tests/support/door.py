@@ -14,10 +14,11 @@ from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.catalog.tables import Event
 from models.core.db import Database
-from models.ticketing.invitations import invite_staff, respond_to_invitation
+from models.ticketing.invitations import invite_staff
 from models.ticketing.orders.cancel import cancel_order
 from models.ticketing.orders.place import AttendeeDetails, place_order
 from models.ticketing.tables import Attendee, CheckInScan
+from tests.support.accounts import accept_staff_invitation
 
 PASSWORD = "password123"
 GUESTS = 25  # more than a search shows
@@ -58,7 +59,7 @@ def make_door_world(db: Database) -> DoorWorld:
     buyer = create_user(db, "buyer@example.com", PASSWORD)
     event = _event(db, owner, "PyCon Door Test")
     invitation = invite_staff(db, owner, event.id, staff.email)
-    respond_to_invitation(db, staff, invitation.id, accept=True)
+    accept_staff_invitation(db, staff, invitation)
     standard = catalog.create_ticket(db, owner, event.id, {"name": "Standard", "quantity": 100,
                                                            "max_order": 50})
     speaker = catalog.create_ticket(db, owner, event.id, {"name": "Speaker", "quantity": 10})

@@ -44,7 +44,7 @@ def test_each_channel_names_the_queues_bound_to_it(key):
     bound = [c for c, keys in QUEUES.items() if any(matches(k, key) for k in keys)]
     for consumer in bound:
         assert queue_name(consumer) in description
-    if key.startswith("speaker.") and not bound:  # a command: a device's own queue
+    if key.startswith("speaker.*.") and not bound:  # a command: a device's own queue
         assert "venuebus.speaker.<speaker_id>" in description
     elif not bound:
         assert description.endswith("no queue yet")

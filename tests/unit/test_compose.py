@@ -186,6 +186,16 @@ def test_the_image_holds_every_package_of_the_project():
     assert {p.strip(' "*') for p in packages.split(",")} <= copied
 
 
+def test_only_the_processes_that_sign_or_verify_get_the_secret_key(services):
+    from cli.messaging import SIGNERS
+
+    holders = {name for name, s in services.items() if ours(s)
+               and "SECRET_KEY" in (s.get("environment") or {})}
+    signers = {"api"} | {name for name, s in services.items() if ours(s)
+                         and s["command"][:1] == ["consume"] and s["command"][1] in SIGNERS}
+    assert holders == signers == {"api", "mail"}
+
+
 def test_compose_paths_exist():
     for path in (BASE, CLUSTER):
         for volume in re.findall(r"\./[\w.-]+", path.read_text()):

@@ -24,7 +24,7 @@ SAMPLES = {
     fields.AwareDateTime: [AT, AT.astimezone(timezone(timedelta(hours=8))),
                            datetime(2027, 1, 1, 9)],
     fields.Raw: [{"a": 1}, [1, 2], "x", 5],
-    fields.List: [[{"id": "1", "quantity": 2}], [], [{"a": None}]],
+    fields.List: [[{"id": "1", "quantity": 2}], [], [{"a": None}]],  # of Raw, Dict
 }
 
 
@@ -45,6 +45,9 @@ def _values(schema: Schema, i: int) -> dict:
     values = {}
     for name, field in schema.dump_fields.items():
         samples = SAMPLES.get(type(field))
+        inner = SAMPLES.get(type(getattr(field, "inner", None)))
+        if isinstance(field, fields.List) and inner and type(field.inner) is not fields.Raw:
+            samples = [inner[:2], [], inner[2:]]  # a list of its inner field's samples
         assert samples is not None, f"{type(schema).__name__}.{name}: add samples for " \
                                     f"{type(field).__name__}"
         values[field.attribute or name] = [*samples, None][i % (len(samples) + 1)]

@@ -15,6 +15,8 @@ from models.catalog.tables import Ticket
 from models.core.db import Database
 from models.core.errors import Invalid, NotFound
 from models.ticketing.attendees import AttendeeView, Scan, views_of
+from models.ticketing.checkin.lists import rules_for
+from models.ticketing.checkin.rules import ListRules
 from models.ticketing.checkin.scan import ScanResult, check_in_attendee, check_out_attendee
 from models.ticketing.codes import parse_order_code
 from models.ticketing.staff import door_event
@@ -50,13 +52,6 @@ class DoorScan:
     replayed: bool
 
 
-@dataclass(frozen=True)
-class DoorCounts:
-    checked_in: int  # ever scanned in
-    total: int  # active (not cancelled) attendees
-    inside: int
-
-
 def _cards(s: Session, views: list[AttendeeView]) -> list[DoorCard]:
     ids = {v.attendee.ticket_id for v in views}
     names = dict(s.execute(select(Ticket.id, Ticket.name).where(Ticket.id.in_(ids))).all()) \
@@ -73,20 +68,6 @@ def open_door(db: Database, actor: User, event_id: int) -> str:
     """The event's name, for its owner, admins and staff (Forbidden, NotFound)."""
     with db.session() as s:
         return door_event(s, actor, event_id).name
-
-
-def door_counts(db: Database, actor: User, event_id: int) -> DoorCounts:
-    """Counts read from the attendees themselves: the door needs them exact at once, not
-    when the stats consumer has caught up."""
-    active = Attendee.is_cancelled.is_(False)
-    inside = Attendee.is_checked_in.is_(True) & Attendee.is_checked_out.is_(False)
-    with db.session() as s:
-        door_event(s, actor, event_id)
-        row = s.execute(select(
-            func.count().filter(active & Attendee.is_checked_in.is_(True)),
-            func.count().filter(active), func.count().filter(active & inside),
-        ).where(Attendee.event_id == event_id)).one()
-        return DoorCounts(*row)
 
 
 def search_attendees(db: Database, actor: User, event_id: int,
@@ -139,42 +120,53 @@ def _outcome(s: Session, result: ScanResult) -> DoorScan:
 
 
 def _scan(db: Database, actor: User, attendee_id: int, kind: str, *,
-          device_name: str | None, nonce: str | None) -> DoorScan:
+          device_name: str | None, nonce: str | None, rules: ListRules | None = None
+          ) -> DoorScan:
     """One scan through the check-in service (which checks the actor's rights again, in
-    its own transaction, with the attendee's row locked)."""
+    its own transaction, with the attendee's row locked), entries on `rules`' list."""
     if kind not in ("entry", "exit"):
         raise Invalid("kind must be entry or exit", code="invalid_kind", pointer="/kind")
-    scan = check_in_attendee if kind == "entry" else check_out_attendee
-    result = scan(db, actor.id, attendee_id, device_name=device_name, nonce=nonce)
+    if kind == "entry":
+        result = check_in_attendee(db, actor.id, attendee_id, device_name=device_name,
+                                   nonce=nonce, rules=rules)
+    else:
+        result = check_out_attendee(db, actor.id, attendee_id, device_name=device_name,
+                                    nonce=nonce)
     with db.session() as s:
         return _outcome(s, result)
 
 
 def scan_at_door(db: Database, actor: User, event_id: int, code: str, *, kind: str,
-                 device_name: str | None, nonce: str | None) -> DoorScan:
+                 device_name: str | None, nonce: str | None,
+                 list_id: int | None = None) -> DoorScan:
     """Scan the attendee a check-in secret or an `<order identifier>-<attendee id>` code
     names (models/ticketing/codes.py; a plain `<order id>-<attendee id>` names nobody),
     in (`kind` entry) or out (exit), through the check-in service: a nonce seen before
     returns the first scan. NotFound `unknown_code` for a code of no attendee of this
-    event; the service's errors otherwise (cancelled, not checked in, forbidden)."""
+    event; the service's errors otherwise (Refused by the list `list_id` names, the
+    default list when None; not checked in; forbidden)."""
     with db.session() as s:
         door_event(s, actor, event_id)
         attendee_id = _attendee_named(s, event_id, code)
-    return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce)
+    return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce,
+                 rules=rules_for(db, event_id, list_id))
 
 
 def scan_attendee(db: Database, actor: User, event_id: int, attendee_id: int, *, kind: str,
-                  device_name: str | None, nonce: str | None) -> DoorScan:
+                  device_name: str | None, nonce: str | None,
+                  list_id: int | None = None) -> DoorScan:
     """Scan an attendee of this event (picked from a search, or undone) in or out."""
     with db.session() as s:
         door_event(s, actor, event_id)
         if s.scalar(select(Attendee.event_id).where(Attendee.id == attendee_id)) != event_id:
             raise NotFound(f"Attendee {attendee_id} is not at this event")
-    return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce)
+    return _scan(db, actor, attendee_id, kind, device_name=device_name, nonce=nonce,
+                 rules=rules_for(db, event_id, list_id))
 
 
 def check_in_order(db: Database, actor: User, event_id: int, attendee_id: int, *,
-                   device_name: str | None, nonce: str) -> list[DoorScan]:
+                   device_name: str | None, nonce: str,
+                   list_id: int | None = None) -> list[DoorScan]:
     """Scan in every active attendee of `attendee_id`'s order who is not inside, one
     check-in each with the nonce `<nonce>.<attendee id>`: a resent request scans nobody
     twice."""
@@ -188,5 +180,6 @@ def check_in_order(db: Database, actor: User, event_id: int, attendee_id: int, *
             Attendee.order_id == order_id, Attendee.is_cancelled.is_(False),
             ~(Attendee.is_checked_in.is_(True) & Attendee.is_checked_out.is_(False)))
             .order_by(Attendee.id)))
-    return [_scan(db, actor, aid, "entry", device_name=device_name, nonce=f"{nonce}.{aid}")
-            for aid in ids]
+    rules = rules_for(db, event_id, list_id)
+    return [_scan(db, actor, aid, "entry", device_name=device_name, nonce=f"{nonce}.{aid}",
+                  rules=rules) for aid in ids]

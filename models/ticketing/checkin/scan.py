@@ -10,17 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from contracts.ticketing import AttendeeCheckedIn, AttendeeCheckedOut
 from models.accounts.tokens import refuse_stale_token
 from models.catalog.events import manages
+from models.catalog.tables import Ticket
 from models.core.base import detached, utcnow
 from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
 from models.core.uow import outbox_row, record_on
 from models.ticketing.attendees import ATTENDEE_NOT_FOUND, AttendeeView, Scan
+from models.ticketing.checkin.rules import (
+    DETAILS,
+    WRONG_LIST,
+    Holder,
+    ListRules,
+    Refused,
+    refusal,
+)
 from models.ticketing.checkin.statements import (
     ADD_SCAN,
     ATTENDEES,
@@ -36,6 +45,7 @@ from models.ticketing.codes import MAX_ATTENDEE_ID, OrderCode, parse_order_code
 from models.ticketing.tables import Attendee
 
 NEEDS_CHECK_IN = "Attendee needs to be checked in first"
+TICKETS = Ticket.__table__
 
 
 @dataclass
@@ -124,16 +134,39 @@ def not_found(by_code: bool) -> NotFound:
     return NotFound(ATTENDEE_NOT_FOUND)
 
 
-def check_may_scan(locked: Locked, *, by_code: bool = False) -> None:
+def check_may_scan(locked: Locked, *, by_code: bool = False, rules: ListRules | None = None,
+                   at: datetime | None = None, conn: Connection | None = None,
+                   nonce: str | None = None) -> None:
+    """The actor may scan this attendee (NotFound, Forbidden), and the list's rules let
+    them in (Refused: 409 with the rule's code). An exit, and a scan without a list, is
+    judged by the default list: an active ticket of a completed order. A nonce the
+    attendee's scans hold is a resent scan: its answer stands, whatever changed since."""
     if not locked.actor_may_scan:
         if locked.buyer_id != locked.actor_id:  # may not even see it
             raise not_found(by_code)
         raise Forbidden("Only the event's owner or its staff can check attendees in")
-    if locked.attendee.is_cancelled:
-        raise Conflict("The attendee's order was cancelled", code="attendee_cancelled")
-    if locked.order_status != "completed":  # pending or placed: not paid yet
-        raise Conflict(f"The attendee's order is {locked.order_status}, not completed",
-                       code="order_not_completed")
+    a = locked.attendee
+    if rules is not None and rules.event_id not in (None, a.event_id):
+        raise not_found(by_code)  # another event's list says nothing of this attendee
+    if nonce and any(sc.nonce == nonce for sc in locked.scans):
+        return
+    holder = Holder(a.ticket_id, a.is_cancelled, locked.order_status, locked.inside,
+                    a.is_checked_in or a.is_checked_out)
+    code = refusal(rules, holder, at or utcnow())
+    if code is not None:
+        raise refused(conn, locked, code, rules)
+
+
+def refused(conn: Connection | None, locked: Locked, code: str,
+            rules: ListRules | None) -> Refused:
+    a = locked.attendee
+    ticket = conn.execute(select(TICKETS.c.name).where(TICKETS.c.id == a.ticket_id)) \
+        .scalar_one() if conn is not None and code == WRONG_LIST else None
+    window = (rules.valid_from, rules.valid_until) if rules else (None, None)
+    detail = DETAILS[code].format(ticket=ticket, status=locked.order_status,
+                                  valid_from=window[0], valid_until=window[1])
+    return Refused(detail, code=code, attendee_name=f"{a.first_name} {a.last_name}",
+                   ticket_name=ticket)
 
 
 def set_columns(conn: Connection, attendee: Attendee, **values: Any) -> None:
@@ -198,25 +231,30 @@ def add_scan(conn: Connection, locked: Locked, kind: str, *, at: datetime,
 def _scan_once(db: Database, actor_id: int, attendee_id: int | None, kind: str, *,
                device: str | None, nonce: str | None, secret: str | None = None,
                order_code: OrderCode | None = None,
-               token_version: int | None = None) -> ScanResult:
+               token_version: int | None = None, rules: ListRules | None = None) -> ScanResult:
     with db.engine.begin() as conn:  # Core only: the door needs no ORM session
         locked = lock_attendee(conn, actor_id, attendee_id=attendee_id, secret=secret,
                                order_code=order_code, token_version=token_version)
-        check_may_scan(locked, by_code=secret is not None or order_code is not None)
-        scan, replayed = add_scan(conn, locked, kind, at=utcnow(), device=device, nonce=nonce)
+        now = utcnow()
+        check_may_scan(locked, by_code=secret is not None or order_code is not None,
+                       rules=rules if kind == "entry" else None, at=now, conn=conn,
+                       nonce=nonce)
+        scan, replayed = add_scan(conn, locked, kind, at=now, device=device, nonce=nonce)
     return ScanResult(locked.view(), scan, replayed)
 
 
 def check_in_attendee(db: Database, actor_id: int, attendee_id: int, *,
                       device_name: str | None = None, nonce: str | None = None,
-                      token_version: int | None = None) -> ScanResult:
+                      token_version: int | None = None,
+                      rules: ListRules | None = None) -> ScanResult:
     """An entry scan stamped now by the owner or staff (the user `actor_id`, confirmed
     here); a nonce seen before for this attendee returns the first scan and records
     nothing. Records `attendee.checked_in`. `token_version`: the version the actor's token
     names (Unauthorized `token_revoked` unless it is still theirs); None when the caller
-    confirmed the user itself."""
+    confirmed the user itself. `rules`: the check-in list scanned on (None: the default
+    list); Refused when they keep the attendee out."""
     return _scan_once(db, actor_id, attendee_id, "entry", device=device_name, nonce=nonce,
-                      token_version=token_version)
+                      token_version=token_version, rules=rules)
 
 
 def check_out_attendee(db: Database, actor_id: int, attendee_id: int, *,
@@ -229,7 +267,8 @@ def check_out_attendee(db: Database, actor_id: int, attendee_id: int, *,
 
 def check_in_by_code(db: Database, actor_id: int, code: str, *,
                      device_name: str | None = None, nonce: str | None = None,
-                     token_version: int | None = None) -> ScanResult:
+                     token_version: int | None = None,
+                     rules: ListRules | None = None) -> ScanResult:
     """`check_in_attendee` for the attendee whose QR code carries `code`: a check-in
     secret or `<order identifier>-<attendee id>` (models/ticketing/codes.py). NotFound
     `unknown_code` when it names nobody the actor may see; a plain
@@ -238,8 +277,9 @@ def check_in_by_code(db: Database, actor_id: int, code: str, *,
     if order_code is not None:
         try:
             return _scan_once(db, actor_id, None, "entry", device=device_name, nonce=nonce,
-                              order_code=order_code, token_version=token_version)
+                              order_code=order_code, token_version=token_version,
+                              rules=rules)
         except NotFound:
             pass  # a secret may look like an order code: try it as one
     return _scan_once(db, actor_id, None, "entry", device=device_name, nonce=nonce,
-                      secret=code, token_version=token_version)
+                      secret=code, token_version=token_version, rules=rules)

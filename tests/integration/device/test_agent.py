@@ -15,18 +15,12 @@ from contracts.speakers import SpeakerStateReported, new_command
 from device.agent import Agent
 from device.config import AgentConfig
 from tests.support.device import (
-    BrokerPeer,
     close_broker_connections,
     recent_rms,
     wait_growing,
     wait_still,
     wait_until,
 )
-
-
-@pytest.fixture
-def device_id() -> str:
-    return str(uuid.uuid4().int % 10**9)
 
 
 @pytest.fixture
@@ -39,13 +33,6 @@ def agent(amqp_url, tmp_path, device_id, peer) -> Iterator[Agent]:  # peer: the 
     assert agent.link.connected.wait(10), "agent did not connect"
     yield agent
     agent.close()
-
-
-@pytest.fixture
-def peer(amqp_url, device_id) -> Iterator[BrokerPeer]:
-    peer = BrokerPeer(amqp_url, device_id)
-    yield peer
-    peer.close()
 
 
 def cmd(name: str, device_id: str, command_id: str | None = None, **fields):

@@ -12,6 +12,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from tests.support.accounts import accept_link, link_token
 from tests.support.api import assert_error, auth, doc, invite
 from tests.support.privacy import ALICE, BOB, CAROL, World, make_world, sign_in_pages
 from tests.support.snapshot import database_rows
@@ -128,9 +129,8 @@ def test_what_a_user_may_not_see_answers_as_what_does_not_exist(api, world):
                          ("post", "/volume")):
         same_answer(client, bob, method, f"/v1/speakers/{s}{tail}",
                     f"/v1/speakers/{MISSING}{tail}", json={"level": 10})
-    for answer in ("accept", "decline"):
-        same_answer(client, bob, "post", f"/v1/staff-invitations/{world.carol_invitation_id}/"
-                    f"{answer}", f"/v1/staff-invitations/{MISSING}/{answer}")
+    same_answer(client, bob, "post", f"/v1/staff-invitations/{world.carol_invitation_id}/"
+                "decline", f"/v1/staff-invitations/{MISSING}/decline")
     assert database_rows(db) == before
 
 
@@ -171,8 +171,7 @@ def test_the_invitee_sees_pending_invitations_and_only_accepting_makes_them_staf
     assert mine[0]["relationships"]["event"]["data"]["id"] == world.event_id
     carol_sees = client.get("/v1/staff-invitations", headers=auth(world.carol)).get_json()
     assert carol_sees["data"] == []  # hers is answered; Bob's is not hers
-    r = client.post(f"/v1/staff-invitations/{world.bob_invitation_id}/accept",
-                    headers=auth(world.bob))
+    r = accept_link(client, world.bob, world.bob_invitation_id)
     assert r.status_code == 200 and r.get_json()["data"]["attributes"]["status"] == "accepted"
     assert staff_may_list(client, world.bob, world.event_id) == 200
     assert client.get("/v1/staff-invitations", headers=auth(world.bob)).get_json()["data"] \
@@ -182,16 +181,17 @@ def test_the_invitee_sees_pending_invitations_and_only_accepting_makes_them_staf
 def test_declining_leaves_them_out_and_inviting_again_asks_again(api, world):
     client = api.client
     url = f"/v1/staff-invitations/{world.bob_invitation_id}"
+    mailed = link_token(client, world.bob_invitation_id)
     r = client.post(f"{url}/decline", headers=auth(world.bob))
     assert r.get_json()["data"]["attributes"]["status"] == "declined"
     assert staff_may_list(client, world.bob, world.event_id) == 403
-    assert_error(client.post(f"{url}/accept", headers=auth(world.bob)), 409,
-                 "invitation_answered")
+    assert_error(accept_link(client, world.bob, world.bob_invitation_id, mailed), 409,
+                 "invitation_link_used")
     assert staff_may_list(client, world.bob, world.event_id) == 403
     again = invite(client, world.alice, world.event_id, BOB)
     assert again.get_json()["data"]["id"] == world.bob_invitation_id
     assert again.get_json()["data"]["attributes"]["status"] == "pending"
-    assert client.post(f"{url}/accept", headers=auth(world.bob)).status_code == 200
+    assert accept_link(client, world.bob, world.bob_invitation_id).status_code == 200
     assert staff_may_list(client, world.bob, world.event_id) == 200
 
 
@@ -203,7 +203,7 @@ def test_revoking_or_removing_ends_the_staff_role(api, world):
     assert r.status_code == 204
     assert staff_may_list(client, world.carol, world.event_id) == 403
     inv = invite(client, world.alice, world.event_id, CAROL).get_json()["data"]
-    client.post(f"/v1/staff-invitations/{inv['id']}/accept", headers=auth(world.carol))
+    assert accept_link(client, world.carol, inv["id"]).status_code == 200
     staff = client.get(f"/v1/events/{world.event_id}/staff", headers=auth(world.alice))
     [member] = staff.get_json()["data"]
     client.delete(f"/v1/events/{world.event_id}/staff/{member['id']}",

@@ -9,6 +9,7 @@ import pytest
 from models.accounts.users import authenticate
 from models.ticketing.checkin import scan as checkin
 from models.ticketing.tables import CheckInScan
+from tests.support.accounts import accept_link, verify_address
 from tests.support.api import auth, error, invite, sign_up
 from tests.support.concurrency import race
 from tests.support.outbox import count, outbox_data
@@ -135,8 +136,8 @@ def test_only_owner_and_invited_staff_who_accepted_check_in(client, owner, event
     assert r.status_code == 201
     assert client.post(url, headers=auth(helper), json={}).status_code == 404  # pending
     assert invite(client, helper, event_id, "helper@example.com").status_code == 403
-    accepted = client.post(f"/v1/staff-invitations/{r.get_json()['data']['id']}/accept",
-                           headers=auth(helper))
+    verify_address(client, "helper@example.com")
+    accepted = accept_link(client, helper, r.get_json()["data"]["id"])
     assert accepted.get_json()["data"]["attributes"]["status"] == "accepted"
     assert client.post(url, headers=auth(helper), json={}).status_code == 200
     staff = client.get(f"/v1/events/{event_id}/staff", headers=auth(owner)).get_json()["data"]
@@ -258,7 +259,8 @@ def test_a_nonce_reused_for_the_other_kind_of_scan_is_409_not_a_replay(client, d
 
 def test_inviting_and_accepting_at_once_from_many_requests_names_staff_once(client, db,
                                                                            owner, event_id):
-    from models.ticketing.invitations import invite_staff, respond_to_invitation
+    from models.core.errors import Conflict
+    from models.ticketing.invitations import invite_staff
     from models.ticketing.staff import list_staff
     from models.ticketing.tables import EventStaff, StaffInvitation
 
@@ -267,7 +269,17 @@ def test_inviting_and_accepting_at_once_from_many_requests_names_staff_once(clie
     helper = authenticate(db, "helper@example.com", "password123")
     invited = race(8, lambda i: invite_staff(db, actor, int(event_id), "helper@example.com"))
     assert len({r.id for r in invited}) == 1  # no IntegrityError escaped
-    accepted = race(8, lambda i: respond_to_invitation(db, helper, invited[0].id, accept=True))
-    assert {r.status for r in accepted} == {"accepted"}
+    from models.accounts.verification import mark_email_verified
+    from models.ticketing.invitation_links import invitation_token
+    from models.ticketing.invitations import accept_invitation
+
+    mark_email_verified(db, helper.id)
+    helper = authenticate(db, "helper@example.com", "password123")
+    link = invitation_token(db.config, invited[0])  # the one link mailed
+    accepted = race(8, lambda i: accept_invitation(db, helper, link))
+    # one link, one acceptance: the racers behind the first find it used
+    assert sorted(type(r).__name__ for r in accepted) == ["Conflict"] * 7 + [
+        "StaffInvitation"]
+    assert all(r.code == "invitation_link_used" for r in accepted if isinstance(r, Conflict))
     assert count(db, StaffInvitation) == 1 and count(db, EventStaff) == 1
     assert [u.id for u in list_staff(db, actor, int(event_id))] == [helper.id]

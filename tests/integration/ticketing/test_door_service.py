@@ -8,6 +8,7 @@ import pytest
 
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
 from models.ticketing.checkin import desk as door
+from models.ticketing.checkin import lists
 from tests.support.door import GUESTS, DoorWorld, make_door_world, scans_of
 
 
@@ -100,8 +101,9 @@ def test_undo_checks_out_and_the_counts_follow(db, world):
                                 kind="exit", device_name="Desk 1", nonce="nonce-0003")
     assert undone.outcome == "out" and not undone.card.inside
     active = len(world.attendees) - 2  # Carl is cancelled, Linus is at another event
-    assert door.door_counts(db, world.owner, world.event.id) == door.DoorCounts(
-        checked_in=2, total=active, inside=1)
+    default = lists.check_in_lists(db, world.owner, world.event.id)[0].row.id
+    status = lists.list_status(db, world.owner, world.event.id, default)
+    assert (status.checked_in, status.total, status.inside) == (2, active, 1)
     with pytest.raises(NotFound):  # an attendee of another event, by id
         door.scan_attendee(db, world.staff, world.event.id, world.attendees["Linus"].id,
                            kind="entry", device_name=None, nonce="nonce-0004")

@@ -12,8 +12,9 @@ from models.accounts.users import create_user
 from models.catalog import events as catalog
 from models.core.base import utcnow
 from models.ticketing.checkin.scan import check_in_attendee
-from models.ticketing.invitations import invite_staff, respond_to_invitation
+from models.ticketing.invitations import invite_staff
 from models.ticketing.orders.place import place_onsite_order
+from tests.support.accounts import accept_staff_invitation
 from tests.support.deliveries import handle, routed_to
 from tests.support.pages import csrf_token
 
@@ -44,7 +45,7 @@ def test_the_owner_and_staff_see_counts_money_and_charts(app, db):
     owner, event = busy_event(db)
     staff = create_user(db, "staff@example.com", PASSWORD, verified=True)
     invitation = invite_staff(db, owner, event.id, "staff@example.com")
-    respond_to_invitation(db, staff, invitation.id, accept=True)
+    accept_staff_invitation(db, staff, invitation)
     for email in ("owner@example.com", "staff@example.com"):
         client = app.test_client()  # a browser of their own
         sign_in(client, email)

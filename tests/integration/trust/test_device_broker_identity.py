@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pika
 import pytest
-from pika.exceptions import ChannelClosedByBroker, ProbableAuthenticationError
+from pika.exceptions import ProbableAuthenticationError
 
 from contracts.envelope import dumps, envelope
 from contracts.ratings import RatingChanged
@@ -16,26 +16,8 @@ from contracts.topology import EXCHANGE, queue_name
 from models.speakers.identity import broker_user
 from models.speakers.service import delete_speaker, rotate_speaker_token
 from tests.integration.trust.conftest import provision
+from tests.support.broker_rights import device_channel, props, refused
 from tests.support.processes import wait_until
-
-
-def device_channel(url: str, *, confirm: bool = True):
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    channel = conn.channel()
-    if confirm:
-        channel.confirm_delivery()
-    return conn, channel
-
-
-def refused(action) -> int:
-    """The reply code the broker closed the channel with (the test fails if it did not)."""
-    with pytest.raises(ChannelClosedByBroker) as caught:
-        action()
-    return caught.value.reply_code
-
-
-def props(user_id: str | None = None) -> pika.BasicProperties:
-    return pika.BasicProperties(message_id="m1", type="t", delivery_mode=2, user_id=user_id)
 
 
 def state_body(speaker_id: int) -> bytes:

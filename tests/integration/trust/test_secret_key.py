@@ -70,7 +70,7 @@ def start(command: list[str], env: dict[str, str]) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("command", [["api"], ["relay"], ["consume", "ratings"]])
+@pytest.mark.parametrize("command", [["api"], ["consume", "mail"]])
 @pytest.mark.parametrize("key", [None, "short", "change-me-to-32-or-more-random-bytes",
                                  "dev-secret-change-me-0123456789abcdef"])
 def test_server_processes_refuse_to_start_with_a_weak_key(command, key, database_url,
@@ -84,10 +84,29 @@ def test_server_processes_refuse_to_start_with_a_weak_key(command, key, database
     assert "running" not in done.stdout and "listening" not in done.stdout
 
 
+def test_processes_that_sign_nothing_start_without_a_key_and_hold_none(database_url,
+                                                                        amqp_url, tmp_path):
+    env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url}
+    with processes({**env, "SECRET_KEY": ""}, tmp_path) as group:
+        group.start("relay", "--no-prune", ready="relay running")
+        group.start("consume", "ratings", ready="consumer ratings running")
+
+
+def test_a_process_that_signs_nothing_drops_a_key_it_was_given():
+    from cli.messaging import without_secret_key
+    from models.accounts.verification import verification_token
+    from models.core.config import Config
+
+    config = without_secret_key(Config(secret_key=random_secret_key()))
+    assert config.secret_key == ""
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        verification_token(config, 1, "a@example.com")
+
+
 def test_dev_starts_without_a_key(database_url, amqp_url, tmp_path, db):
     env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url}
     with processes({**env, "SECRET_KEY": ""}, tmp_path) as group:
-        proc = group.start("consume", "ratings", "--dev", ready="consumer ratings running")
+        proc = group.start("consume", "mail", "--dev", ready="consumer mail running")
         assert "random key" in proc.output()
 
 
