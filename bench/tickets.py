@@ -3,7 +3,14 @@ process as the API and the tickets mail would: 1-4 attendees an order, distinct 
 names (and a run with one CJK name an order, whose 4 MB fallback font is the worst case),
 p50/p95 wall and CPU time, PDF size, peak RSS. Target: p95 < 30 ms per order.
 
-Run: `python -m bench tickets [--orders 300]`."""
+Then the mail of many orders, as real processes on a fresh PostgreSQL database and
+RabbitMQ vhost: orders of 1-4 attendees (free: completed as placed) are placed one after
+another while the relay and `consume mail` processes run, each mailed with its PDF and
+.ics to a loopback SMTP sink. Reported: orders mailed per second (first completion to
+last hand-over), p95 from an order's completion to its mail's hand-over (mails.sent_at),
+and the mail consumers' peak RSS (VmHWM). Targets: >= 100 orders/s, p95 < 2 s, < 250 MB.
+
+Run: `python -m bench tickets [--orders 300] [--mails 1000] [--mail-consumers 2]`."""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +61,74 @@ def pdf_timing(orders: int, script: str = "latin") -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _vm_hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def mail_pipeline(n: int, consumers: int, folder: Path) -> dict:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from bench.common import percentile, services
+    from models.accounts.users import create_user
+    from models.catalog import events as catalog
+    from models.core.config import Config
+    from models.core.db import Database
+    from models.mail.tables import Mail
+    from models.ticketing.orders.place import AttendeeDetails, place_order
+    from models.ticketing.tables import Order
+    from tests.support.processes import processes
+    from tests.support.smtp import smtp_server
+    from tests.support.speaker_identity import random_secret_key
+
+    with services() as (db_url, amqp_url), smtp_server() as (smtp_url, inbox):
+        # one buyer stands for many: no placement throttle in the way
+        config = Config(database_url=db_url, amqp_url=amqp_url, smtp_url=smtp_url,
+                        secret_key=random_secret_key(), order_max_per_account=10**6,
+                        order_max_per_address=10**6)
+        db = Database(config)
+        owner = create_user(db, "owner@bench.example", "bench-password", verified=True)
+        buyer = create_user(db, "buyer@bench.example", "bench-password", verified=True)
+        event = catalog.create_event(db, owner, {
+            "name": "PyCon Bench", "starts_at": datetime(2027, 3, 1, 8, tzinfo=UTC),
+            "ends_at": datetime(2027, 3, 2, 17, tzinfo=UTC), "timezone": "Europe/Berlin",
+            "location_name": "Hall A"})
+        ticket = catalog.create_ticket(db, owner, event.id, {
+            "name": "Community", "quantity": 4 * n, "max_order": 10})
+        env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "SMTP_URL": smtp_url,
+               "LOG_LEVEL": "WARNING", "BASE_URL": "http://127.0.0.1:8000",
+               "SECRET_KEY": config.secret_key}
+        with processes(env, folder) as procs:
+            procs.start("relay", ready="relay running")
+            mailers = [procs.start("consume", "mail", ready="consumer mail running")
+                       for _ in range(consumers)]
+            for i in range(n):
+                place_order(db, buyer, event.id, [
+                    AttendeeDetails(ticket.id, f"Guest{i:05d}", f"Example{k}", None)
+                    for k in range(1 + i % 4)])
+            inbox.wait_for(n, timeout=1800)
+            peak = max(_vm_hwm_mb(m.popen.pid) for m in mailers)
+        with db.session() as s:
+            done = dict(s.execute(select(Order.id, Order.completed_at)).all())
+            sent = {int(ref.split(":")[1]): at for ref, at in s.execute(
+                select(Mail.reference, Mail.sent_at).where(Mail.kind == "tickets"))}
+        db.dispose()
+    lags = [(sent[o] - done[o]).total_seconds() for o in done if o in sent]
+    span = (max(sent.values()) - min(done.values())).total_seconds()
+    return {"mailed": len(sent), "orders": n, "orders_per_s": len(sent) / span,
+            "p50_s": percentile(lags, 50), "p95_s": percentile(lags, 95),
+            "peak_rss_mb": peak}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench tickets")
     parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--mails", type=int, default=1000)
+    parser.add_argument("--mail-consumers", type=int, default=2)
     args = parser.parse_args(argv if argv is not None else [])
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for script in ("latin", "cjk"):
@@ -64,7 +137,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"order PDF ({script}): p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms "
               f"(CPU p50 {r['cpu_p50_ms']:.1f}, p95 {r['cpu_p95_ms']:.1f}; target p95 < 30), "
               f"{r['kb_per_order']:.0f} KB, peak {r['peak_rss_mb']:.0f} MB", flush=True)
+    if args.mails:
+        with tempfile.TemporaryDirectory(prefix="venuebus-bench-") as tmp:
+            m = mail_pipeline(args.mails, args.mail_consumers, Path(tmp))
+        print(f"{m['mailed']}/{m['orders']} orders mailed by {args.mail_consumers} mail "
+              f"consumer(s): {m['orders_per_s']:.1f} orders/s (target >= 100), completion -> "
+              f"SMTP hand-over p50 {m['p50_s']:.2f} s, p95 {m['p95_s']:.2f} s (target < 2), "
+              f"peak {m['peak_rss_mb']:.0f} MB a consumer (target < 250)", flush=True)
 
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
