@@ -10,7 +10,8 @@ another while the relay and `consume mail` processes run, each mailed with its P
 last hand-over), p95 from an order's completion to its mail's hand-over (mails.sent_at),
 and the mail consumers' peak RSS (VmHWM). Targets: >= 100 orders/s, p95 < 2 s, < 250 MB.
 
-Run: `python -m bench tickets [--orders 300] [--mails 1000] [--mail-consumers 2]`."""
+Run: `python -m bench tickets` (defaults), or `python -m bench.tickets [--orders 300]
+[--mails 1000] [--mail-consumers 2]`."""
 
 from __future__ import annotations
 
