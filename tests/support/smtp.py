@@ -63,3 +63,17 @@ def smtp_server() -> Iterator[tuple[str, Inbox]]:
 
 def html_part(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+class DiesAfterHandOver:
+    """A mailer that hands the message to the SMTP server at `smtp_url`, then dies (as a
+    consumer killed before it could commit the outcome)."""
+
+    def __init__(self, smtp_url: str) -> None:
+        self.smtp_url = smtp_url
+
+    def send(self, message) -> None:
+        from consumers.mailer import SmtpMailer
+
+        SmtpMailer(self.smtp_url).send(message)
+        raise SystemExit("killed")  # before the outcome could be committed

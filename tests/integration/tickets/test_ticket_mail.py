@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from consumers.mail import MailSender, send_mail
-from consumers.mailer import SmtpMailer
 from models.core.db import Database
 from tests.support.accounts import verify_address
 from tests.support.api import assert_error, auth, sign_up
 from tests.support.deliveries import handle, recorded
 from tests.support.pdfs import has_qr_tools, qr_codes
+from tests.support.smtp import DiesAfterHandOver
 from tests.support.ticketing import buy, make_ticket, person
 
 
@@ -74,14 +74,9 @@ def test_a_consumer_killed_after_the_hand_over_does_not_mail_twice(
     verify_address(client, "buyer@example.com")
     sale.set_status(client, "completed")
     [completed] = recorded(db, "order.completed")
-
-    class DiesAfterHandOver:
-        def send(self, message):
-            SmtpMailer(smtp[0]).send(message)
-            raise SystemExit("killed")  # before the outcome could be committed
-
     with pytest.raises(SystemExit):
-        handle(consumer_db, MailSender(lambda c: DiesAfterHandOver()).handle, [completed])
+        handle(consumer_db, MailSender(lambda c: DiesAfterHandOver(smtp[0])).handle,
+               [completed])
     handle(consumer_db, send_mail, [completed])  # the broker redelivers
     assert len(smtp[1].messages) == 1
     assert _mails(db) == [("tickets", f"tickets:{sale.order_id}", "sending", 1)]
