@@ -24,6 +24,7 @@ SAMPLES = {
     fields.AwareDateTime: [AT, AT.astimezone(timezone(timedelta(hours=8))),
                            datetime(2027, 1, 1, 9)],
     fields.Raw: [{"a": 1}, [1, 2], "x", 5],
+    fields.Dict: [{"state": "sent", "at": "2027-03-04T05:06:07+00:00"}, {}, {"error": None}],
     fields.List: [[{"id": "1", "quantity": 2}], [], [{"a": None}]],  # of Raw, Dict
 }
 
