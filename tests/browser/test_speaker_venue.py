@@ -17,6 +17,7 @@ from models.speakers.queue import add_to_queue
 from models.speakers.service import register_speaker
 from models.speakers.tables import Speaker
 from tests.browser.conftest import DESK, save_screenshot, sign_in
+from tests.support.accounts import verify_user
 from tests.support.outbox import outbox_rows
 
 PASSWORD = "password123"
@@ -37,6 +38,7 @@ def playing(db, speaker_id: int) -> None:
 def test_the_remote_shows_the_venue_and_the_owner_works_the_queue(page: Page, live_app: str,
                                                                    db):
     owner = create_user(db, "dj@example.com", PASSWORD)
+    verify_user(db, owner)  # registering a speaker needs a verified address
     hall, _ = register_speaker(db, owner, "Main hall")
     bar, _ = register_speaker(db, owner, "Bar")
     create_speaker_group(db, owner, "Whole venue", [hall.id, bar.id])
@@ -79,6 +81,7 @@ def test_the_remote_shows_the_venue_and_the_owner_works_the_queue(page: Page, li
 
 def test_a_guest_requests_a_song_on_the_phone_page(page: Page, live_app: str, db):
     owner = create_user(db, "dj@example.com", PASSWORD)
+    verify_user(db, owner)  # registering a speaker needs a verified address
     hall, _ = register_speaker(db, owner, "Main hall")
     link = guests.open_guest_requests(db, owner, hall.id, "approve")
 

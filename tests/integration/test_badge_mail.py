@@ -61,7 +61,7 @@ def test_generated_badge_sends_one_html_mail_with_the_link(client, db, consumer_
     assert (got["status"], got["attempts"], got["recipient"]) == ("sent", 1, "ada@example.com")
     assert got["sent-at"] is not None
     [sent] = recorded(db, "mail.sent")
-    assert sent.data["badge_id"] == badge_id
+    assert (sent.data["kind"], sent.data["reference"]) == ("badge", f"badge:{badge_id}")
 
 
 def test_consumer_dying_after_sending_before_ack_still_yields_one_mail(

@@ -85,8 +85,9 @@ def test_server_processes_refuse_to_start_with_a_weak_key(command, key, database
 
 
 def test_processes_that_sign_nothing_start_without_a_key_and_hold_none(database_url,
-                                                                        amqp_url, tmp_path):
-    env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url}
+                                                                        own_vhost, tmp_path):
+    # a vhost of its own: these processes declare the topology with the defaults
+    env = {"DATABASE_URL": database_url, "AMQP_URL": own_vhost}
     with processes({**env, "SECRET_KEY": ""}, tmp_path) as group:
         group.start("relay", "--no-prune", ready="relay running")
         group.start("consume", "ratings", ready="consumer ratings running")

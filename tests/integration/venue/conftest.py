@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import auth, sign_up
+from tests.support.accounts import sign_up_verified
+from tests.support.api import auth
 
 
 @pytest.fixture
 def owner(client) -> str:
     """The owner's bearer token."""
-    return sign_up(client, "owner@example.com")
+    return sign_up_verified(client, "owner@example.com")
 
 
 @pytest.fixture

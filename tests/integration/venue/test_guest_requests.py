@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from models.speakers import guests
 from models.speakers.tables import GuestRequest, SpeakerQueueItem
-from tests.support.api import auth, error, sign_up
+from tests.support.accounts import sign_up_verified
+from tests.support.api import auth, error
 
 
 def switch_on(client, owner, speaker_id, mode: str = "approve") -> str:
@@ -134,7 +135,7 @@ def test_ending_requests_makes_the_old_link_404(client, db, owner, speaker_id):
 
 
 def test_another_owner_cannot_see_or_switch_requests(client, db, owner, speaker_id):
-    other = sign_up(client, "other@example.com")
+    other = sign_up_verified(client, "other@example.com")
     base = f"/v1/speakers/{speaker_id}/guest-requests"
 
     assert client.post(base, headers=auth(other), json={"mode": "auto"}).status_code == 404

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from tests.support.api import auth, error, sign_up
+from tests.support.accounts import sign_up_verified
+from tests.support.api import auth, error
 from tests.support.outbox import outbox_rows
 
 
@@ -51,7 +52,7 @@ def test_a_speaker_belongs_to_one_group_at_a_time(client, db, owner):
 
 
 def test_another_owners_speaker_cannot_be_grouped_and_their_group_is_404(client, db, owner):
-    other = sign_up(client, "other@example.com")
+    other = sign_up_verified(client, "other@example.com")
     theirs, mine = speaker(client, other), speaker(client, owner)
     group_id = make_group(client, other, [theirs]).get_json()["data"]["id"]
 
