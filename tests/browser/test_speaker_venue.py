@@ -19,6 +19,7 @@ from models.speakers.tables import Speaker
 from tests.browser.conftest import DESK, save_screenshot, sign_in
 from tests.support.accounts import verify_user
 from tests.support.outbox import outbox_rows
+from tests.support.processes import wait_until
 
 PASSWORD = "password123"
 THUMB = "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"
@@ -74,8 +75,8 @@ def test_the_remote_shows_the_venue_and_the_owner_works_the_queue(page: Page, li
         ["second song", "first song", "guest favourite"])
     card.get_by_label("Seek in the song").fill("120000")
     expect(card.locator(".error-slot")).to_be_empty()
-    page.wait_for_timeout(300)
-    [seek] = outbox_rows(db, f"speaker.{hall.id}.seek")
+    [seek] = wait_until(lambda: outbox_rows(db, f"speaker.{hall.id}.seek"), timeout=10,
+                        what="the seek command in the outbox")
     assert json.loads(seek.payload)["data"]["position_ms"] == 120_000
 
 
