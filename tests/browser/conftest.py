@@ -100,7 +100,8 @@ def sign_in(page: Page, base_url: str, email: str, password: str, next_path: str
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}{next_path}")
+    # the whole suite shares two cores with the live app's thread: room for a slow answer
+    page.wait_for_url(f"{base_url}{next_path}", timeout=30_000)
 
 
 @pytest.fixture
