@@ -44,6 +44,8 @@ def vlc_arguments(aout: str | None = None, audio_file: str | None = None) -> lis
 
 
 MAX_START_WAIT_S = 2.0  # a start time further ahead is a wrong clock, not a plan
+PREROLL_TIMEOUT_S = 5.0  # a stream still opening by then starts late rather than never
+SPIN_S = 0.002  # the last moments before a start are spun, not slept: a sleep overshoots
 
 
 def _deadline(start_in: float | None) -> float | None:
@@ -52,9 +54,14 @@ def _deadline(start_in: float | None) -> float | None:
 
 def _wait_until(deadline: float | None) -> None:
     """Hold the control thread until `deadline` (monotonic): a group's members start at
-    one moment. The media is loaded before, so the start costs the same on every member."""
-    if deadline is not None and (left := deadline - time.monotonic()) > 0:
-        time.sleep(left)
+    one moment. Sleeps to SPIN_S before it, then spins: on a loaded machine a sleep may
+    wake several ms late, and those ms would part the members."""
+    if deadline is None:
+        return
+    while (left := deadline - time.monotonic()) > SPIN_S:
+        time.sleep(left - SPIN_S)
+    while time.monotonic() < deadline:
+        pass
 
 
 class Player:
@@ -261,13 +268,31 @@ class Player:
             media.add_option(f":http-referrer={headers['referer']}")
         if start_ms > 0:
             media.add_option(f":start-time={start_ms / 1000:.3f}")
+        if self._start_deadline is not None:
+            # open, demux and buffer it now, paused: libvlc's start latency (opening
+            # the input, the decoder, the output; 1-25 ms and more on a loaded machine)
+            # is paid before the start time, and an unpause (~2 ms) starts it
+            media.add_option(":start-paused")
         self._player.set_media(media)
-        _wait_until(self._start_deadline)
         self._player.play()
+        if self._start_deadline is not None:
+            self._start_prerolled(self._start_deadline)
         duration = int(result.duration_s * 1000) if result.duration_s else None
         self._set(title=result.title, source_url=result.url, artist=result.artist,
                   thumbnail_url=result.thumbnail_url,
                   duration_ms=duration or self.state.duration_ms)
+
+    def _start_prerolled(self, deadline: float) -> None:
+        """Wait until the paused media is ready (or failed), then until `deadline`, and
+        unpause. An unpause sent while the input is still opening would be overtaken by
+        its start-paused, so the ready state comes first, even past the deadline."""
+        vlc_state, ready = self._vlc.State, time.monotonic() + PREROLL_TIMEOUT_S
+        # libvlc passes through Playing on its way to the start-paused pause
+        settled = (vlc_state.Paused, vlc_state.Stopped, vlc_state.Ended, vlc_state.Error)
+        while self._player.get_state() not in settled and time.monotonic() < ready:
+            time.sleep(0.002)
+        _wait_until(deadline)
+        self._player.set_pause(0)
 
     def _do_pause(self, command_id: str | None) -> None:
         status = self.state.status
