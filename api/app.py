@@ -28,6 +28,7 @@ from api import (
     orders,
     pages,
     payments,
+    speaker_group_queue,
     speaker_groups,
     speaker_queue,
     speakers,
@@ -51,6 +52,7 @@ API_PING_IDLE_SECONDS = 1.0
 BLUEPRINTS = [health.bp, openapi.bp, users.bp, account_security.bp, events.bp, tickets.bp,
               feedbacks.bp, orders.bp, attendees.bp, staff.bp, check_in_lists.bp,
               discount_codes.bp, stats.bp, speakers.bp, speaker_queue.bp, speaker_groups.bp,
+              speaker_group_queue.bp,
               guest_requests.bp, badges.bp, badge_templates.bp, badge_images.bp,
               allowed_usage.bp, payments.bp, invitations.bp, timeline.bp, exports.bp,
               pages.bp]

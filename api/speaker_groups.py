@@ -11,6 +11,7 @@ from api import deps
 from api.auth import login_required, require_user
 from api.jsonapi import ResourceSchema, document, load_attributes, parse_resource, resource
 from api.openapi import doc
+from api.speaker_group_queue import play_group_queue
 from api.speaker_queue import command_body
 from api.speakers import CommandBodySchema, SpeakerCommandSchema
 from contracts.speakers import COMMAND_CLASSES
@@ -78,6 +79,8 @@ def delete_group(group_id: int):
 def _group_command_view(command: str):
     def view(group_id: int):
         body = command_body()
+        if command == "play" and body.get("query") is None:
+            return play_group_queue(group_id)
         issued = groups.command_speaker_group(
             deps.db(), require_user(), group_id, command, query=body.get("query"),
             level=body.get("level"), position_ms=body.get("position-ms"))

@@ -59,18 +59,27 @@ def item_resource(view: QueueView, item: SpeakerQueueItem) -> dict:
     attrs = QueueItemSchema.one().dump({
         "query": item.query, "position": item.position, "added_at": item.added_at,
         "current": item.id == view.current_item_id, "playing": item.id == view.playing_item_id})
+    if view.group_id is not None:  # a group's queue: its items are numbered apart
+        return resource("group-queue-item", item.id, attrs, relationships={
+            "speaker-group": ("speaker-group", view.group_id)})
     return resource("queue-item", item.id, attrs,
                     relationships={"speaker": ("speaker", view.speaker_id)})
 
 
 def queue_document(view: QueueView, status: int = 200) -> Response:
+    """A speaker's queue, or a group's (type group-queue-item)."""
+    if view.group_id is not None:
+        type_, self_link = "group-queue-item", url_for(
+            "speaker_group_queue.get_group_queue", group_id=view.group_id, _external=True)
+    else:
+        type_, self_link = "queue-item", url_for(
+            "speaker_queue.get_queue", speaker_id=view.speaker_id, _external=True)
     return document([item_resource(view, i) for i in view.items], status=status,
-                    type_="queue-item", meta={
+                    type_=type_, meta={
                         "current-item-id": view.current_item_id,
                         "playing-item-id": view.playing_item_id, "repeat": view.repeat,
                         "shuffle": view.shuffle, "version": view.version},
-                    links={"self": url_for("speaker_queue.get_queue",
-                                           speaker_id=view.speaker_id, _external=True)})
+                    links={"self": self_link})
 
 
 @bp.get("/v1/speakers/<int:speaker_id>/queue")

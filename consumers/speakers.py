@@ -17,6 +17,7 @@ from consumers.registry import Consumer
 from contracts.speakers import MAX_STATE_BYTES
 from models.core.config import Config
 from models.core.uow import UnitOfWork
+from models.speakers.group_queue import advance_group_queues
 from models.speakers.identity import broker_user
 from models.speakers.service import record_speaker_state
 
@@ -39,13 +40,19 @@ def check_publisher(config: Config, delivery: Delivery, speaker_id: int) -> None
 
 
 def store_speaker_state(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    """Keep each state; a member's report that its group's song ended moves the group's
+    queue on (models/speakers/group_queue.py). Group rows are locked after every speaker
+    row of the batch, in group order, so two batches never deadlock."""
+    applied = []
     for delivery in sorted(deliveries, key=speaker_id_of):  # one lock order
         check_publisher(uow.db.config, delivery, speaker_id_of(delivery))
         try:
-            record_speaker_state(uow.session, speaker_id_of(delivery), delivery.data,
-                                 datetime.fromtimestamp(delivery.received_at, UTC))
+            if record_speaker_state(uow.session, speaker_id_of(delivery), delivery.data,
+                                    datetime.fromtimestamp(delivery.received_at, UTC)):
+                applied.append((speaker_id_of(delivery), delivery.data))
         except ValueError as exc:
             raise Permanent(f"malformed speaker state: {exc}") from exc
+    advance_group_queues(uow, applied)
 
 
 CONSUMER = Consumer(name="speakers", handle=store_speaker_state, max_body=MAX_STATE_BYTES)

@@ -26,6 +26,24 @@ class SpeakerGroupChanged(DomainEvent):
     removed_speaker_ids: list
 
 
+@register
+@dataclasses.dataclass(frozen=True)
+class SpeakerGroupQueueChanged(DomainEvent):
+    """A group's queue changed (`change`: added, removed, moved, cleared, shuffled,
+    repeat, jumped, advanced, ended); `version` counts the changes. The members get
+    no copy of the list: each of the group's songs reaches them as a group play."""
+
+    routing_key: ClassVar[str] = "speaker_group.queue_changed"
+    aggregate_type: ClassVar[str] = "speaker_group"
+
+    speaker_group_id: int
+    version: int
+    change: str
+    item_count: int
+    current_item_id: int | None
+    changed_at: str
+
+
 def group_keys(group_id: int | str) -> tuple[str, ...]:
     """The keys a member's queue is bound to for its group."""
     return tuple(f"speaker_group.{group_id}.{c}" for c in COMMAND_CLASSES)

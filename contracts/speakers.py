@@ -66,11 +66,16 @@ class SpeakerCommand(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True)
 class PlayOnSpeaker(SpeakerCommand):
-    """Play `query`: a YouTube video id, a URL yt-dlp understands, or search words."""
+    """Play `query`: a YouTube video id, a URL yt-dlp understands, or search words. A
+    group's queue plays its items with `group_item_id`: the device then reports the play
+    (`group_play_id`) and, when it ends, waits for the backend's next group play instead
+    of going on by itself; `prefetch` is the query that follows, to resolve ahead."""
 
     routing_key: ClassVar[str] = "speaker.*.play"
     command: ClassVar[str] = "play"
     query: str
+    group_item_id: int | None = dataclasses.field(default=None, kw_only=True)
+    prefetch: str | None = dataclasses.field(default=None, kw_only=True)
 
 
 @register
@@ -198,9 +203,12 @@ def read_command(body: bytes, routing_key: str, speaker_id: int | str) -> Speake
                          f"{command.group_id}")
     if not isinstance(command.command_id, str) or not command.command_id:
         raise BadCommand(f"{name} needs a command_id")
-    if isinstance(command, PlayOnSpeaker) and \
-            not (isinstance(command.query, str) and command.query.strip()):
-        raise BadCommand("play needs a query")
+    if isinstance(command, PlayOnSpeaker) and not (
+            isinstance(command.query, str) and command.query.strip()
+            and (command.group_item_id is None or type(command.group_item_id) is int)
+            and (command.prefetch is None or isinstance(command.prefetch, str))):
+        raise BadCommand("play needs a query (and an integer group_item_id, a string "
+                         "prefetch, if any)")
     if isinstance(command, SetSpeakerVolume) and not (
             type(command.level) is int and 0 <= command.level <= 100):
         raise BadCommand("volume needs a level from 0 to 100")
@@ -257,6 +265,7 @@ class SpeakerStateReported(DomainEvent):
     queue_item_id: int | None = None  # the queue item playing (None: not from the queue)
     artist: str | None = None  # or the channel: yt-dlp's info, or the file's tags
     thumbnail_url: str | None = None  # https only
+    group_play_id: str | None = None  # the group queue's play this is (its command id)
 
     def key(self) -> str:
         return f"speaker.{self.speaker_id}.state"

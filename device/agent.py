@@ -106,7 +106,11 @@ class Agent:
         if isinstance(command, SyncSpeakerQueue):
             self._take_queue(command)
         elif isinstance(command, PlayOnSpeaker):
-            p.play(command.query, command_id=cid, start_in=start_in)
+            # a group queue's song: its end is reported, the backend sends what follows
+            group_play = cid if command.group_item_id is not None else None
+            p.play(command.query, command_id=cid, start_in=start_in, group_play_id=group_play)
+            if command.prefetch:
+                p.prefetch(command.prefetch)
         elif command.command == "resume":
             p.resume(command_id=cid, start_in=start_in)
         elif isinstance(command, SetSpeakerVolume):

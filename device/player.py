@@ -113,10 +113,13 @@ class Player:
             raise RuntimeError(self._failure or "libvlc did not start in time")
 
     def play(self, query: str, command_id: str | None = None, *, item_id: int | None = None,
-             start_ms: int = 0, start_in: float | None = None) -> None:
-        """Play `query` now (`item_id`: the queue item it is, reported in the state), or
-        `start_in` seconds from now (a group's start: it is loaded meanwhile)."""
-        self._queue.put(("play", query, command_id, item_id, start_ms, _deadline(start_in)))
+             start_ms: int = 0, start_in: float | None = None,
+             group_play_id: str | None = None) -> None:
+        """Play `query` now (`item_id`: the queue item it is, `group_play_id`: the group
+        queue's play it is, both reported in the state), or `start_in` seconds from now
+        (a group's start: it is loaded meanwhile)."""
+        self._queue.put(("play", query, command_id, item_id, start_ms, _deadline(start_in),
+                         group_play_id))
 
     def prefetch(self, query: str) -> None:
         """Resolve `query` ahead of its turn (the resolver caches it), so the next song
@@ -230,7 +233,8 @@ class Player:
         self._set(force=news, **changes)
 
     def _do_play(self, query: str, command_id: str | None, item_id: int | None = None,
-                  start_ms: int = 0, deadline: float | None = None) -> None:
+                  start_ms: int = 0, deadline: float | None = None,
+                  group_play_id: str | None = None) -> None:
         self._song += 1
         self._start_deadline = deadline
         self._retried = False
@@ -239,7 +243,8 @@ class Player:
         self._set(status="loading", query=query, title=None, source_url=None, artist=None,
                   thumbnail_url=None,
                   position_ms=start_ms, duration_ms=None, error=None,
-                  command_id=command_id or self.state.command_id, queue_item_id=item_id)
+                  command_id=command_id or self.state.command_id, queue_item_id=item_id,
+                  group_play_id=group_play_id)
         self._resolve(query, fresh=False, start_ms=start_ms)
 
     def _resolve(self, query: str, *, fresh: bool, start_ms: int) -> None:

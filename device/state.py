@@ -21,6 +21,7 @@ class PlayerState:
     error: str | None = None
     command_id: str | None = None  # the last command that changed this state
     queue_item_id: int | None = None  # the queue item playing (None: a song played as such)
+    group_play_id: str | None = None  # the group queue's play this is: its end is reported
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

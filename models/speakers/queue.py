@@ -31,49 +31,40 @@ MAX_QUEUE_ITEMS = 500
 
 @dataclass(frozen=True)
 class QueueView:
-    speaker_id: int
-    items: list[SpeakerQueueItem]  # in list order (`position`)
+    speaker_id: int | None  # None: a group's queue
+    items: list[Any]  # in list order (`position`)
     current_item_id: int | None
     playing_item_id: int | None  # what the device last said it plays
     repeat: str
     shuffle: bool
     version: int
+    group_id: int | None = None
 
 
-class _Edit:
-    """One locked queue inside a unit of work; `done()` records the change."""
+class QueueEdit:
+    """One locked queue inside a unit of work: its row and its items in list order. The
+    list operations below work on any queue; a subclass says what is present, how an item
+    is made and removed, and what `done()` records."""
 
-    def __init__(self, uow: UnitOfWork, actor: User | None, speaker_id: int) -> None:
-        """`actor` None: the system acting for the owner (a guest request let through)."""
-        self.uow, self.session = uow, uow.session
-        # the speaker row's lock serialises every change of its queue
-        self.speaker: Speaker = _own_speaker(self.session, actor, speaker_id, lock=True) \
-            if actor is not None else self.session.get(Speaker, speaker_id, with_for_update=True)
-        self.queue = self.session.get(SpeakerQueue, speaker_id) or SpeakerQueue(
-            speaker_id=speaker_id, repeat="off", shuffle=False, version=0)
-        self.session.add(self.queue)
-        self.items = list(self.session.scalars(
-            select(SpeakerQueueItem).where(SpeakerQueueItem.speaker_id == speaker_id)
-            .order_by(SpeakerQueueItem.position, SpeakerQueueItem.id)))
+    uow: UnitOfWork
+    queue: Any  # SpeakerQueue or SpeakerGroupQueue
+    items: list[Any]
 
-    def item(self, item_id: int) -> SpeakerQueueItem:
+    def item(self, item_id: int) -> Any:
         for item in self.items:
             if item.id == item_id:
                 return item
         raise NotFound("Queue item not found", code="queue_item_not_found")
 
-    def play_order(self) -> list[SpeakerQueueItem]:
+    def play_order(self) -> list[Any]:
         if self.queue.shuffle:
             return sorted(self.items, key=lambda i: (i.shuffle_rank, i.position))
         return list(self.items)
 
-    def present(self) -> SpeakerQueueItem | None:
-        """The item playing as the device reported it, else the queue's current one."""
-        ids = {i.id: i for i in self.items}
-        playing = (self.speaker.state or {}).get("queue_item_id")
-        return ids.get(playing) or ids.get(self.queue.current_item_id)
+    def present(self) -> Any | None:
+        return next((i for i in self.items if i.id == self.queue.current_item_id), None)
 
-    def step(self, by: int) -> SpeakerQueueItem | None:
+    def step(self, by: int) -> Any | None:
         order, present = self.play_order(), self.present()
         if not order:
             return None
@@ -87,6 +78,44 @@ class _Edit:
     def renumber(self) -> None:
         for position, item in enumerate(self.items):
             item.position = position
+
+    def new_item(self, query: str, position: int) -> Any:
+        raise NotImplementedError
+
+    def delete_all(self) -> None:
+        raise NotImplementedError
+
+    def done(self, change: str, *, start: bool = False) -> QueueView:
+        raise NotImplementedError
+
+
+class _Edit(QueueEdit):
+    """A speaker's queue."""
+
+    def __init__(self, uow: UnitOfWork, actor: User | None, speaker_id: int) -> None:
+        """`actor` None: the system acting for the owner (a guest request let through)."""
+        self.uow, self.session = uow, uow.session
+        # the speaker row's lock serialises every change of its queue
+        self.speaker: Speaker = _own_speaker(self.session, actor, speaker_id, lock=True) \
+            if actor is not None else self.session.get(Speaker, speaker_id, with_for_update=True)
+        self.queue = self.session.get(SpeakerQueue, speaker_id) or SpeakerQueue(
+            speaker_id=speaker_id, repeat="off", shuffle=False, version=0)
+        self.session.add(self.queue)
+        self.items = _items(self.session, speaker_id)
+
+    def present(self) -> SpeakerQueueItem | None:
+        """The item playing as the device reported it, else the queue's current one."""
+        ids = {i.id: i for i in self.items}
+        playing = (self.speaker.state or {}).get("queue_item_id")
+        return ids.get(playing) or ids.get(self.queue.current_item_id)
+
+    def new_item(self, query: str, position: int) -> SpeakerQueueItem:
+        return SpeakerQueueItem(speaker_id=self.queue.speaker_id, position=position,
+                                query=query, shuffle_rank=random.random(), added_at=utcnow())
+
+    def delete_all(self) -> None:
+        self.session.execute(delete(SpeakerQueueItem)
+                             .where(SpeakerQueueItem.speaker_id == self.queue.speaker_id))
 
     def done(self, change: str, *, start: bool = False) -> QueueView:
         q, now = self.queue, utcnow()
@@ -149,79 +178,107 @@ def append_to_queue(uow: UnitOfWork, actor: User | None, speaker_id: int, query:
                     position: Any = None) -> tuple[QueueView, SpeakerQueueItem]:
     """add_to_queue inside the caller's unit of work (commits it), `query` already
     checked; `actor` None for the system."""
-    edit = _Edit(uow, actor, speaker_id)
+    return insert_item(_Edit(uow, actor, speaker_id), query, position)
+
+
+def insert_item(edit: QueueEdit, query: str, position: Any = None) -> tuple[QueueView, Any]:
     if len(edit.items) >= MAX_QUEUE_ITEMS:
         raise Conflict(f"a queue holds at most {MAX_QUEUE_ITEMS} songs", code="queue_full")
     at = len(edit.items) if position is None else _position(position, len(edit.items))
-    item = SpeakerQueueItem(speaker_id=speaker_id, position=at, query=query,
-                            shuffle_rank=random.random(), added_at=utcnow())
+    item = edit.new_item(query, at)
     edit.items.insert(at, item)
-    edit.session.add(item)
+    edit.uow.session.add(item)
     edit.renumber()
-    edit.session.flush()
+    edit.uow.session.flush()
     if edit.queue.current_item_id is None:
         edit.queue.current_item_id = item.id
     return edit.done("added"), item
+
+
+def remove_item(edit: QueueEdit, item_id: int) -> QueueView:
+    item = edit.item(item_id)
+    if edit.present() is item:
+        following = edit.step(1)
+        edit.queue.current_item_id = None if following is item else getattr(
+            following, "id", None)
+    edit.items.remove(item)
+    edit.uow.session.delete(item)
+    edit.renumber()
+    return edit.done("removed")
+
+
+def move_item(edit: QueueEdit, item_id: int, position: Any) -> QueueView:
+    item = edit.item(item_id)
+    at = _position(position, len(edit.items) - 1)
+    edit.items.remove(item)
+    edit.items.insert(at, item)
+    edit.renumber()
+    return edit.done("moved")
+
+
+def clear_items(edit: QueueEdit) -> QueueView:
+    edit.delete_all()
+    edit.items = []
+    edit.queue.current_item_id = None
+    return edit.done("cleared")
+
+
+def set_mode(edit: QueueEdit, *, shuffle: Any = None, repeat: Any = None) -> QueueView:
+    if repeat is not None:
+        if repeat not in REPEAT_MODES:
+            raise Invalid("mode must be off, one or all", code="invalid_repeat",
+                          pointer="/mode")
+        edit.queue.repeat = repeat
+        return edit.done("repeat")
+    if not isinstance(shuffle, bool):
+        raise Invalid("on must be true or false", code="invalid_shuffle", pointer="/on")
+    edit.queue.shuffle = shuffle
+    if shuffle:
+        for item in edit.items:
+            item.shuffle_rank = random.random()
+    return edit.done("shuffled")
+
+
+def jump(edit: QueueEdit, to: str, item_id: int | None = None) -> QueueView:
+    if to == "item":
+        target = edit.item(int(item_id or 0))
+    elif to in ("next", "previous"):
+        target = edit.step(1 if to == "next" else -1)
+        if target is None and to == "previous" and edit.items:
+            target = edit.present() or edit.play_order()[0]
+    else:  # restart, queue
+        target = edit.present() or (edit.play_order() or [None])[0]
+    if target is None:
+        raise Conflict("the queue has no song there", code="queue_empty")
+    edit.queue.current_item_id = target.id
+    return edit.done("jumped", start=True)
 
 
 def remove_from_queue(db: Database, actor: User, speaker_id: int, item_id: int) -> QueueView:
     """Remove an item. The song playing plays to its end; the queue then goes on with the
     item that followed the removed one."""
     with UnitOfWork(db) as uow:
-        edit = _Edit(uow, actor, speaker_id)
-        item = edit.item(item_id)
-        if edit.present() is item:
-            following = edit.step(1)
-            edit.queue.current_item_id = None if following is item else getattr(
-                following, "id", None)
-        edit.items.remove(item)
-        edit.session.delete(item)
-        edit.renumber()
-        return edit.done("removed")
+        return remove_item(_Edit(uow, actor, speaker_id), item_id)
 
 
 def move_in_queue(db: Database, actor: User, speaker_id: int, item_id: int,
                   position: Any) -> QueueView:
     """Move an item to `position` (0 .. length-1) in the list."""
     with UnitOfWork(db) as uow:
-        edit = _Edit(uow, actor, speaker_id)
-        item = edit.item(item_id)
-        at = _position(position, len(edit.items) - 1)
-        edit.items.remove(item)
-        edit.items.insert(at, item)
-        edit.renumber()
-        return edit.done("moved")
+        return move_item(_Edit(uow, actor, speaker_id), item_id, position)
 
 
 def clear_queue(db: Database, actor: User, speaker_id: int) -> QueueView:
     """Empty the queue; the song playing plays to its end."""
     with UnitOfWork(db) as uow:
-        edit = _Edit(uow, actor, speaker_id)
-        edit.session.execute(delete(SpeakerQueueItem)
-                             .where(SpeakerQueueItem.speaker_id == speaker_id))
-        edit.items = []
-        edit.queue.current_item_id = None
-        return edit.done("cleared")
+        return clear_items(_Edit(uow, actor, speaker_id))
 
 
 def set_queue_mode(db: Database, actor: User, speaker_id: int, *, shuffle: Any = None,
                    repeat: Any = None) -> QueueView:
     """Shuffle on (a new random play order) or off (list order); repeat off|one|all."""
     with UnitOfWork(db) as uow:
-        edit = _Edit(uow, actor, speaker_id)
-        if repeat is not None:
-            if repeat not in REPEAT_MODES:
-                raise Invalid("mode must be off, one or all", code="invalid_repeat",
-                              pointer="/mode")
-            edit.queue.repeat = repeat
-            return edit.done("repeat")
-        if not isinstance(shuffle, bool):
-            raise Invalid("on must be true or false", code="invalid_shuffle", pointer="/on")
-        edit.queue.shuffle = shuffle
-        if shuffle:
-            for item in edit.items:
-                item.shuffle_rank = random.random()
-        return edit.done("shuffled")
+        return set_mode(_Edit(uow, actor, speaker_id), shuffle=shuffle, repeat=repeat)
 
 
 def jump_in_queue(db: Database, actor: User, speaker_id: int, to: str,
@@ -230,16 +287,4 @@ def jump_in_queue(db: Database, actor: User, speaker_id: int, to: str,
     its start) or `queue` (the present item, else the first). 409 queue_empty when the
     queue has nothing there (next past the end with repeat off)."""
     with UnitOfWork(db) as uow:
-        edit = _Edit(uow, actor, speaker_id)
-        if to == "item":
-            target = edit.item(int(item_id or 0))
-        elif to in ("next", "previous"):
-            target = edit.step(1 if to == "next" else -1)
-            if target is None and to == "previous" and edit.items:
-                target = edit.present() or edit.play_order()[0]
-        else:  # restart, queue
-            target = edit.present() or (edit.play_order() or [None])[0]
-        if target is None:
-            raise Conflict("the queue has no song there", code="queue_empty")
-        edit.queue.current_item_id = target.id
-        return edit.done("jumped", start=True)
+        return jump(_Edit(uow, actor, speaker_id), to, item_id)

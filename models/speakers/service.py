@@ -33,7 +33,8 @@ from models.speakers.tables import Speaker
 
 ONLINE_WITHIN = timedelta(seconds=45)  # the agent reports at least every 15 s
 STATE_FIELDS = ("status", "title", "query", "source_url", "position_ms", "duration_ms",
-                "volume", "error", "command_id", "queue_item_id", "artist", "thumbnail_url")
+                "volume", "error", "command_id", "queue_item_id", "artist", "thumbnail_url",
+                "group_play_id")
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,9 @@ def parse_state(data: dict[str, Any]) -> tuple[datetime, int, dict[str, Any]]:
     for key in ("position_ms", "duration_ms", "volume", "queue_item_id"):
         if state[key] is not None and not isinstance(state[key], int):
             raise ValueError(f"{key} must be an integer")
+    if state["group_play_id"] is not None and (not isinstance(state["group_play_id"], str)
+                                               or len(state["group_play_id"]) > 36):
+        raise ValueError("group_play_id must be a command id")
     for key in ("title", "artist", "thumbnail_url"):
         if state[key] is not None and (not isinstance(state[key], str) or len(state[key]) > 1000):
             raise ValueError(f"{key} must be a string of at most 1000 characters")

@@ -106,16 +106,54 @@ class SpeakerGroupMember(Base):
         ForeignKey("speaker_groups.id", ondelete="CASCADE"), index=True)
 
 
-class GuestRequestLink(Base):
-    """Guest requests switched on for a speaker: the public link's random token (it is
-    printed on posters, so kept as is, not hashed); `ended_at` ends the link for good."""
+class SpeakerGroupQueue(Base):
+    """A group's own queue, played on every member together. `playing_command_id` is the
+    group play the backend last sent, of `playing_item_id`: the first member to report
+    that play ended advances the queue, once (models/speakers/group_queue.py)."""
 
-    __tablename__ = "guest_request_links"
-    __table_args__ = (CheckConstraint("mode IN ('auto', 'approve')", name="mode_known"),)
+    __tablename__ = "speaker_group_queues"
+    __table_args__ = (CheckConstraint("repeat IN ('off', 'one', 'all')", name="repeat_known"),)
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("speaker_groups.id", ondelete="CASCADE"), primary_key=True)
+    current_item_id: Mapped[int | None] = mapped_column(Integer)
+    repeat: Mapped[str] = mapped_column(String(3), default="off")
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    playing_command_id: Mapped[str | None] = mapped_column(String(36))
+    playing_item_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SpeakerGroupQueueItem(Base):
+    """One song in a group's queue, ordered as a speaker's queue items are."""
+
+    __tablename__ = "speaker_group_queue_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"),
-                                            index=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("speaker_groups.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    shuffle_rank: Mapped[float] = mapped_column(Float, default=0.0)
+    query: Mapped[str] = mapped_column(String(500))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GuestRequestLink(Base):
+    """Guest requests switched on for a speaker or a group (exactly one of the two): the
+    public link's random token (it is printed on posters, so kept as is, not hashed);
+    `ended_at` ends the link for good."""
+
+    __tablename__ = "guest_request_links"
+    __table_args__ = (
+        CheckConstraint("mode IN ('auto', 'approve')", name="mode_known"),
+        CheckConstraint("(speaker_id IS NULL) <> (group_id IS NULL)", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("speaker_groups.id", ondelete="CASCADE"), index=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     mode: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -140,11 +178,19 @@ class GuestRequest(Base):
 
 
 class GuestBan(Base):
-    """A query the owner banned from a speaker's guest requests (compared folded)."""
+    """A query the owner banned from a speaker's or a group's guest requests (compared
+    folded)."""
 
     __tablename__ = "guest_bans"
-    __table_args__ = (UniqueConstraint("speaker_id", "query"),)
+    __table_args__ = (
+        UniqueConstraint("speaker_id", "query"),
+        UniqueConstraint("group_id", "query"),
+        CheckConstraint("(speaker_id IS NULL) <> (group_id IS NULL)", name="one_target"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
+    speaker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("speaker_groups.id", ondelete="CASCADE"))
     query: Mapped[str] = mapped_column(String(500))
