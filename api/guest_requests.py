@@ -1,6 +1,7 @@
-"""Guest requests: the owner's side under /v1/speakers/<id>/guest-requests (switch on with
-a mode, list, approve or reject, ban a query, end), and the guests' public side under
-/guest/<token> (a phone page, its form, and the link's QR code to print)."""
+"""Guest requests: the owner's side under /v1/speakers/<id>/guest-requests and
+/v1/speaker-groups/<id>/guest-requests (switch on with a mode, list, approve or reject,
+ban a query, end), and the guests' public side under /guest/<token> (a phone page, its
+form, and the link's QR code to print). A group's requests join the group's queue."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ from models.speakers.tables import GuestRequest, GuestRequestLink
 bp = Blueprint("guest_requests", __name__)
 COOKIE = "vb_guest"
 OWNER = "/v1/speakers/<int:speaker_id>/guest-requests"
+GROUP_OWNER = "/v1/speaker-groups/<int:group_id>/guest-requests"
+
+
+def _target(speaker_id: int | None, group_id: int | None) -> guests.Target:
+    return guests.Target(speaker_id=speaker_id, group_id=group_id)
 
 
 class GuestRequestSchema(ResourceSchema):
@@ -52,55 +58,63 @@ def _request_resource(r: GuestRequest) -> dict:
         {"query": r.query, "status": r.status, "created_at": r.created_at}))
 
 
-def _listing(speaker_id: int) -> Response:
-    link, requests = guests.view_guest_requests(deps.db(), require_user(), speaker_id)
+def _listing(to: guests.Target) -> Response:
+    link, requests = guests.view_guest_requests(deps.db(), require_user(), to)
     return document([_request_resource(r) for r in requests], type_="guest-request",
                     meta=_link_meta(link))
 
 
 @bp.post(OWNER)
+@bp.post(GROUP_OWNER)
 @login_required
 @doc("Switch guest requests on (`mode`: auto or approve); meta has the public link and "
      "its QR code", type_="guest-request", body=GuestBodySchema,
      response=GuestRequestSchema, errors=(401, 404, 422))
-def open_requests(speaker_id: int):
-    guests.open_guest_requests(deps.db(), require_user(), speaker_id,
-                               command_body().get("mode"))
-    return _listing(speaker_id)
+def open_requests(speaker_id: int | None = None, group_id: int | None = None):
+    to = _target(speaker_id, group_id)
+    guests.open_guest_requests(deps.db(), require_user(), to, command_body().get("mode"))
+    return _listing(to)
 
 
 @bp.get(OWNER)
+@bp.get(GROUP_OWNER)
 @login_required
 @doc("The guest requests of the open link, waiting ones first", type_="guest-request",
      response=GuestRequestSchema, errors=(401, 404))
-def list_requests(speaker_id: int):
-    return _listing(speaker_id)
+def list_requests(speaker_id: int | None = None, group_id: int | None = None):
+    return _listing(_target(speaker_id, group_id))
 
 
 @bp.delete(OWNER)
+@bp.delete(GROUP_OWNER)
 @login_required
 @doc("End guest requests: the link is 404 from now on", status=204, errors=(401, 404))
-def end_requests(speaker_id: int):
-    guests.end_guest_requests(deps.db(), require_user(), speaker_id)
+def end_requests(speaker_id: int | None = None, group_id: int | None = None):
+    guests.end_guest_requests(deps.db(), require_user(), _target(speaker_id, group_id))
     return Response(status=204)
 
 
 @bp.post(OWNER + "/<int:request_id>/<any(approve, reject):decision>")
+@bp.post(GROUP_OWNER + "/<int:request_id>/<any(approve, reject):decision>")
 @login_required
 @doc("Approve (it joins the queue) or reject a waiting request", type_="guest-request",
      response=GuestRequestSchema, errors=(401, 404, 409))
-def decide(speaker_id: int, request_id: int, decision: str):
-    done = guests.decide_guest_request(deps.db(), require_user(), speaker_id, request_id,
+def decide(request_id: int, decision: str, speaker_id: int | None = None,
+           group_id: int | None = None):
+    done = guests.decide_guest_request(deps.db(), require_user(),
+                                       _target(speaker_id, group_id), request_id,
                                        decision == "approve")
     return document(_request_resource(done))
 
 
 @bp.post("/v1/speakers/<int:speaker_id>/guest-bans")
+@bp.post("/v1/speaker-groups/<int:group_id>/guest-bans")
 @login_required
 @doc("Ban a query from guest requests (its waiting requests are rejected)", status=204,
      body=GuestBodySchema, errors=(401, 404, 422))
-def ban(speaker_id: int):
-    guests.ban_query(deps.db(), require_user(), speaker_id, command_body().get("query"))
+def ban(speaker_id: int | None = None, group_id: int | None = None):
+    guests.ban_query(deps.db(), require_user(), _target(speaker_id, group_id),
+                     command_body().get("query"))
     return Response(status=204)
 
 

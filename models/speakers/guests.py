@@ -1,5 +1,6 @@
-"""Guest requests: the owner switches them on for a speaker and gets a public link; guests
-with no account ask for songs there.
+"""Guest requests: the owner switches them on for a speaker or a group (its own queue,
+played on every member) and gets a public link; guests with no account ask for songs
+there. Every function takes its target as a speaker id or a `Target`.
 
 A guest is its cookie and its address: each may ask PER_HOUR times an hour (429) and hold
 MAX_PENDING requests waiting (409). Queries pass the same check as every play query
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -22,6 +24,8 @@ from models.core.base import utcnow
 from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
 from models.core.uow import UnitOfWork
+from models.speakers.group_queue import append_to_group_queue
+from models.speakers.groups import _own_group
 from models.speakers.queue import append_to_queue
 from models.speakers.service import _own_speaker, checked_query
 from models.speakers.tables import GuestBan, GuestRequest, GuestRequestLink
@@ -31,38 +35,76 @@ MAX_PENDING = 3
 MODES = ("auto", "approve")
 
 
+@dataclass(frozen=True)
+class Target:
+    """What guests request songs for: a speaker's queue, or a group's."""
+
+    speaker_id: int | None = None
+    group_id: int | None = None
+
+    def own(self, session, actor: User, *, lock: bool = False) -> None:
+        """NotFound (404) unless `actor` owns it (an admin: any)."""
+        if self.group_id is not None:
+            _own_group(session, actor, self.group_id, lock=lock)
+        else:
+            _own_speaker(session, actor, int(self.speaker_id or 0), lock=lock)
+
+    def of(self, model) -> Any:
+        """The condition selecting its rows of `model` (links, bans)."""
+        if self.group_id is not None:
+            return model.group_id == self.group_id
+        return model.speaker_id == self.speaker_id
+
+    def enqueue(self, uow: UnitOfWork, actor: User | None, query: str) -> None:
+        """Append `query` to its queue (commits `uow`)."""
+        if self.group_id is not None:
+            append_to_group_queue(uow, self.group_id, query)
+        else:
+            append_to_queue(uow, actor, int(self.speaker_id or 0), query)
+
+
+def target(value: int | Target) -> Target:
+    return value if isinstance(value, Target) else Target(speaker_id=value)
+
+
+def _of_link(link: GuestRequestLink) -> Target:
+    return Target(link.speaker_id, link.group_id)
+
+
 def guest_key(cookie: str) -> str:
     return hashlib.sha256(cookie.encode()).hexdigest()
 
 
-def _active_link(session, speaker_id: int) -> GuestRequestLink | None:
+def _active_link(session, to: Target) -> GuestRequestLink | None:
     return session.scalar(select(GuestRequestLink).where(
-        GuestRequestLink.speaker_id == speaker_id, GuestRequestLink.ended_at.is_(None)))
+        to.of(GuestRequestLink), GuestRequestLink.ended_at.is_(None)))
 
 
-def open_guest_requests(db: Database, actor: User, speaker_id: int,
+def open_guest_requests(db: Database, actor: User, speaker: int | Target,
                         mode: Any) -> GuestRequestLink:
     """Switch requests on (or change their mode); the link stays the same until ended."""
     if mode not in MODES:
         raise Invalid("mode must be auto or approve", code="invalid_mode", pointer="/mode")
+    to = target(speaker)
     with UnitOfWork(db) as uow:
-        _own_speaker(uow.session, actor, speaker_id, lock=True)
-        link = _active_link(uow.session, speaker_id)
+        to.own(uow.session, actor, lock=True)
+        link = _active_link(uow.session, to)
         if link is None:
-            link = GuestRequestLink(speaker_id=speaker_id, token=secrets.token_urlsafe(24),
-                                    created_at=utcnow())
+            link = GuestRequestLink(speaker_id=to.speaker_id, group_id=to.group_id,
+                                    token=secrets.token_urlsafe(24), created_at=utcnow())
             uow.session.add(link)
         link.mode = mode
         uow.commit()
         return link
 
 
-def view_guest_requests(db: Database, actor: User, speaker_id: int
+def view_guest_requests(db: Database, actor: User, speaker: int | Target
                         ) -> tuple[GuestRequestLink | None, list[GuestRequest]]:
     """The active link and its requests, waiting ones first."""
+    to = target(speaker)
     with db.session() as s:
-        _own_speaker(s, actor, speaker_id)
-        link = _active_link(s, speaker_id)
+        to.own(s, actor)
+        link = _active_link(s, to)
         if link is None:
             return None, []
         requests = s.scalars(select(GuestRequest).where(GuestRequest.link_id == link.id)
@@ -70,11 +112,12 @@ def view_guest_requests(db: Database, actor: User, speaker_id: int
         return link, list(requests)
 
 
-def end_guest_requests(db: Database, actor: User, speaker_id: int) -> None:
+def end_guest_requests(db: Database, actor: User, speaker: int | Target) -> None:
     """End requests: the link is 404 from now on; waiting requests are rejected."""
+    to = target(speaker)
     with UnitOfWork(db) as uow:
-        _own_speaker(uow.session, actor, speaker_id, lock=True)
-        link = _active_link(uow.session, speaker_id)
+        to.own(uow.session, actor, lock=True)
+        link = _active_link(uow.session, to)
         if link is None:
             raise NotFound("Guest requests are not on", code="guest_requests_off")
         link.ended_at = utcnow()
@@ -106,7 +149,7 @@ def request_song(db: Database, token: str, cookie: str, address: str,
     check_limits(db, limits)
     with UnitOfWork(db) as uow:
         s = uow.session
-        if s.scalar(select(GuestBan.id).where(GuestBan.speaker_id == link.speaker_id,
+        if s.scalar(select(GuestBan.id).where(_of_link(link).of(GuestBan),
                                               GuestBan.query == _folded(query))):
             raise Forbidden("The owner does not take this song", code="query_banned")
         waiting = s.scalar(select(func.count()).select_from(GuestRequest).where(
@@ -120,44 +163,46 @@ def request_song(db: Database, token: str, cookie: str, address: str,
                                status="queued" if link.mode == "auto" else "pending")
         s.add(request)
         if link.mode == "auto":
-            append_to_queue(uow, None, link.speaker_id, query)  # commits both
+            _of_link(link).enqueue(uow, None, query)  # commits both
         else:
             uow.commit()
     count_failure(db, limits)
     return request
 
 
-def decide_guest_request(db: Database, actor: User, speaker_id: int, request_id: int,
+def decide_guest_request(db: Database, actor: User, speaker: int | Target, request_id: int,
                          approve: bool) -> GuestRequest:
     """Approve (it joins the queue) or reject a waiting request. 409 when decided."""
+    to = target(speaker)
     with UnitOfWork(db) as uow:
-        _own_speaker(uow.session, actor, speaker_id, lock=True)
+        to.own(uow.session, actor, lock=True)
         request = uow.session.get(GuestRequest, request_id, with_for_update=True)
         link = request and uow.session.get(GuestRequestLink, request.link_id)
-        if link is None or link.speaker_id != speaker_id or link.ended_at is not None:
+        if link is None or _of_link(link) != to or link.ended_at is not None:
             raise NotFound("Request not found", code="guest_request_not_found")
         if request.status != "pending":
             raise Conflict(f"the request is {request.status} already", code="decided")
         request.status = "queued" if approve else "rejected"
         if approve:
-            append_to_queue(uow, actor, speaker_id, request.query)
+            to.enqueue(uow, actor, request.query)
         else:
             uow.commit()
         return request
 
 
-def ban_query(db: Database, actor: User, speaker_id: int, query: Any) -> None:
-    """Ban `query` from the speaker's guest requests; its waiting requests are rejected."""
+def ban_query(db: Database, actor: User, speaker: int | Target, query: Any) -> None:
+    """Ban `query` from the guest requests; its waiting requests are rejected."""
     if not isinstance(query, str) or not 1 <= len(query.strip()) <= 500:
         raise Invalid("query must have 1 to 500 characters", code="invalid_query",
                       pointer="/query")
-    folded = _folded(query)
+    folded, to = _folded(query), target(speaker)
     with UnitOfWork(db) as uow:
-        _own_speaker(uow.session, actor, speaker_id, lock=True)
+        to.own(uow.session, actor, lock=True)
         if not uow.session.scalar(select(GuestBan.id).where(
-                GuestBan.speaker_id == speaker_id, GuestBan.query == folded)):
-            uow.session.add(GuestBan(speaker_id=speaker_id, query=folded))
-        link = _active_link(uow.session, speaker_id)
+                to.of(GuestBan), GuestBan.query == folded)):
+            uow.session.add(GuestBan(speaker_id=to.speaker_id, group_id=to.group_id,
+                                     query=folded))
+        link = _active_link(uow.session, to)
         if link is not None:
             for request in uow.session.scalars(select(GuestRequest).where(
                     GuestRequest.link_id == link.id, GuestRequest.status == "pending")):
