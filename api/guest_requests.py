@@ -69,7 +69,7 @@ def _listing(to: guests.Target) -> Response:
 @login_required
 @doc("Switch guest requests on (`mode`: auto or approve); meta has the public link and "
      "its QR code", type_="guest-request", body=GuestBodySchema,
-     response=GuestRequestSchema, errors=(401, 404, 422))
+     response=GuestRequestSchema, many=True, errors=(401, 404, 422))
 def open_requests(speaker_id: int | None = None, group_id: int | None = None):
     to = _target(speaker_id, group_id)
     guests.open_guest_requests(deps.db(), require_user(), to, command_body().get("mode"))
@@ -80,7 +80,7 @@ def open_requests(speaker_id: int | None = None, group_id: int | None = None):
 @bp.get(GROUP_OWNER)
 @login_required
 @doc("The guest requests of the open link, waiting ones first", type_="guest-request",
-     response=GuestRequestSchema, errors=(401, 404))
+     response=GuestRequestSchema, many=True, errors=(401, 404))
 def list_requests(speaker_id: int | None = None, group_id: int | None = None):
     return _listing(_target(speaker_id, group_id))
 

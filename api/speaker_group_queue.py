@@ -21,7 +21,7 @@ TYPE = "group-queue-item"
 @bp.get(BASE + "/queue")
 @login_required
 @doc("The group's queue in list order (owner); meta: current and playing item, repeat, "
-     "shuffle, version", type_=TYPE, response=QueueItemSchema, errors=(401, 404))
+     "shuffle, version", type_=TYPE, response=QueueItemSchema, many=True, errors=(401, 404))
 def get_group_queue(group_id: int):
     return queue_document(queues.view_group_queue(deps.db(), require_user(), group_id))
 
@@ -29,7 +29,8 @@ def get_group_queue(group_id: int):
 @bp.post(BASE + "/queue")
 @login_required
 @doc("Append a song to the group's queue (`query`), or insert it at `position`",
-     type_=TYPE, body=QueueBodySchema, response=QueueItemSchema, status=201, errors=ERRORS)
+     type_=TYPE, body=QueueBodySchema, response=QueueItemSchema, many=True, status=201,
+     errors=ERRORS)
 def add_to_group_queue(group_id: int):
     body = command_body()
     view, _ = queues.add_to_group_queue(deps.db(), require_user(), group_id,
@@ -40,7 +41,7 @@ def add_to_group_queue(group_id: int):
 @bp.delete(BASE + "/queue/<int:item_id>")
 @login_required
 @doc("Remove a song from the group's queue (the one playing plays to its end)", type_=TYPE,
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def remove_from_group_queue(group_id: int, item_id: int):
     return queue_document(queues.remove_from_group_queue(deps.db(), require_user(), group_id,
                                                          item_id))
@@ -49,7 +50,7 @@ def remove_from_group_queue(group_id: int, item_id: int):
 @bp.post(BASE + "/queue/<int:item_id>/move")
 @login_required
 @doc("Move a song to `position` in the group's list", type_=TYPE, body=QueueBodySchema,
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def move_in_group_queue(group_id: int, item_id: int):
     return queue_document(queues.move_in_group_queue(
         deps.db(), require_user(), group_id, item_id, command_body().get("position")))
@@ -58,7 +59,7 @@ def move_in_group_queue(group_id: int, item_id: int):
 @bp.post(BASE + "/queue/<int:item_id>/play")
 @login_required
 @doc("Play this song of the group's queue now on every member, together", type_=TYPE,
-     response=QueueItemSchema, status=202, errors=ERRORS)
+     response=QueueItemSchema, many=True, status=202, errors=ERRORS)
 def play_group_item(group_id: int, item_id: int):
     return queue_document(queues.jump_in_group_queue(deps.db(), require_user(), group_id,
                                                      "item", item_id), status=202)
@@ -72,7 +73,7 @@ def _jump_view(to: str):
     view.__name__ = f"{to}_in_group_queue"
     bp.add_url_rule(BASE + f"/{to}", methods=["POST"], view_func=doc(
         f"`{to}`: every member plays that song of the group's queue, together", type_=TYPE,
-        response=QueueItemSchema, status=202, errors=ERRORS)(login_required(view)))
+        response=QueueItemSchema, many=True, status=202, errors=ERRORS)(login_required(view)))
 
 
 for _to in ("next", "previous", "restart"):
@@ -82,7 +83,7 @@ for _to in ("next", "previous", "restart"):
 @bp.post(BASE + "/clear")
 @login_required
 @doc("Empty the group's queue (the song playing plays to its end)", type_=TYPE,
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def clear_group_queue(group_id: int):
     return queue_document(queues.clear_group_queue(deps.db(), require_user(), group_id))
 
@@ -90,7 +91,7 @@ def clear_group_queue(group_id: int):
 @bp.post(BASE + "/shuffle")
 @login_required
 @doc("Shuffle the group's queue on or off (`on`: true|false)", type_=TYPE,
-     body=QueueBodySchema, response=QueueItemSchema, errors=ERRORS)
+     body=QueueBodySchema, response=QueueItemSchema, many=True, errors=ERRORS)
 def shuffle_group_queue(group_id: int):
     return queue_document(queues.set_group_queue_mode(deps.db(), require_user(), group_id,
                                                       shuffle=command_body().get("on")))
@@ -99,7 +100,7 @@ def shuffle_group_queue(group_id: int):
 @bp.post(BASE + "/repeat")
 @login_required
 @doc("Repeat the group's queue: `mode` off, one or all", type_=TYPE, body=QueueBodySchema,
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def repeat_group_queue(group_id: int):
     mode = command_body().get("mode")
     return queue_document(queues.set_group_queue_mode(

@@ -85,7 +85,8 @@ def queue_document(view: QueueView, status: int = 200) -> Response:
 @bp.get("/v1/speakers/<int:speaker_id>/queue")
 @login_required
 @doc("The speaker's queue in list order (owner); meta: current and playing item, repeat, "
-     "shuffle, version", type_="queue-item", response=QueueItemSchema, errors=(401, 403, 404))
+     "shuffle, version", type_="queue-item", response=QueueItemSchema, many=True,
+     errors=(401, 403, 404))
 def get_queue(speaker_id: int):
     return queue_document(queues.view_queue(deps.db(), require_user(), speaker_id))
 
@@ -93,7 +94,7 @@ def get_queue(speaker_id: int):
 @bp.post("/v1/speakers/<int:speaker_id>/queue")
 @login_required
 @doc("Append a song (`query`), or insert it at `position`", type_="queue-item",
-     body=QueueBodySchema, response=QueueItemSchema, status=201, errors=ERRORS)
+     body=QueueBodySchema, response=QueueItemSchema, many=True, status=201, errors=ERRORS)
 def add_to_queue(speaker_id: int):
     body = command_body()
     view, _ = queues.add_to_queue(deps.db(), require_user(), speaker_id, body.get("query"),
@@ -104,7 +105,7 @@ def add_to_queue(speaker_id: int):
 @bp.delete("/v1/speakers/<int:speaker_id>/queue/<int:item_id>")
 @login_required
 @doc("Remove a song from the queue (the one playing plays to its end)", type_="queue-item",
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def remove_from_queue(speaker_id: int, item_id: int):
     return queue_document(queues.remove_from_queue(deps.db(), require_user(), speaker_id,
                                                    item_id))
@@ -113,7 +114,7 @@ def remove_from_queue(speaker_id: int, item_id: int):
 @bp.post("/v1/speakers/<int:speaker_id>/queue/<int:item_id>/move")
 @login_required
 @doc("Move a song to `position` in the list", type_="queue-item", body=QueueBodySchema,
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def move_in_queue(speaker_id: int, item_id: int):
     return queue_document(queues.move_in_queue(deps.db(), require_user(), speaker_id, item_id,
                                                command_body().get("position")))
@@ -121,7 +122,7 @@ def move_in_queue(speaker_id: int, item_id: int):
 
 @bp.post("/v1/speakers/<int:speaker_id>/queue/<int:item_id>/play")
 @login_required
-@doc("Play this song of the queue now", type_="queue-item", response=QueueItemSchema,
+@doc("Play this song of the queue now", type_="queue-item", response=QueueItemSchema, many=True,
      status=202, errors=ERRORS)
 def play_item(speaker_id: int, item_id: int):
     return queue_document(queues.jump_in_queue(deps.db(), require_user(), speaker_id, "item",
@@ -136,7 +137,7 @@ def _jump_view(to: str):
     view.__name__ = f"{to}_in_queue"
     bp.add_url_rule(f"/v1/speakers/<int:speaker_id>/{to}", methods=["POST"], view_func=doc(
         f"`{to}`: play that song of the queue now", type_="queue-item",
-        response=QueueItemSchema, status=202, errors=ERRORS)(login_required(view)))
+        response=QueueItemSchema, many=True, status=202, errors=ERRORS)(login_required(view)))
 
 
 for _to in ("next", "previous", "restart"):
@@ -146,7 +147,7 @@ for _to in ("next", "previous", "restart"):
 @bp.post("/v1/speakers/<int:speaker_id>/clear")
 @login_required
 @doc("Empty the queue (the song playing plays to its end)", type_="queue-item",
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def clear_queue(speaker_id: int):
     return queue_document(queues.clear_queue(deps.db(), require_user(), speaker_id))
 
@@ -154,7 +155,7 @@ def clear_queue(speaker_id: int):
 @bp.post("/v1/speakers/<int:speaker_id>/shuffle")
 @login_required
 @doc("Shuffle on or off (`on`: true|false)", type_="queue-item", body=QueueBodySchema,
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def shuffle_queue(speaker_id: int):
     return queue_document(queues.set_queue_mode(deps.db(), require_user(), speaker_id,
                                                 shuffle=command_body().get("on")))
@@ -163,7 +164,7 @@ def shuffle_queue(speaker_id: int):
 @bp.post("/v1/speakers/<int:speaker_id>/repeat")
 @login_required
 @doc("Repeat `mode`: off, one or all", type_="queue-item", body=QueueBodySchema,
-     response=QueueItemSchema, errors=ERRORS)
+     response=QueueItemSchema, many=True, errors=ERRORS)
 def repeat_queue(speaker_id: int):
     mode = command_body().get("mode")
     return queue_document(queues.set_queue_mode(deps.db(), require_user(), speaker_id,

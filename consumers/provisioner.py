@@ -1,12 +1,13 @@
 """`venuebus consume provisioner`: gives every speaker its own broker identity.
 
 On `speaker.registered`, `speaker.token_rotated` and `speaker.deleted` (and, for every
-speaker of the account, `user.access_changed`) it makes the broker agree with the
-speaker's row and its owner's standing: a user `<prefix><id>` whose password is the device token
-(handed over as the broker's salted hash, never in clear), allowed exactly to consume its
-own command queue and to publish `speaker.<id>.state`; the command queue declared and
-bound by the backend; and, once the speaker is gone or its token changed, no open
-connection left with the old credentials.
+speaker of the account, `user.access_changed`; for every member,
+`speaker_group.changed`) it makes the broker agree with the speaker's row and its
+owner's standing: a user `<prefix><id>` whose password is the device token (handed over
+as the broker's salted hash, never in clear), allowed exactly to consume its own command
+queue and to publish `speaker.<id>.state`; the command queue declared and bound by the
+backend; and, once the speaker is gone or its token changed, no open connection left
+with the old credentials.
 
 Why a consumer driving the management HTTP API rather than `rabbitmq_auth_backend_http`:
 the broker keeps authenticating devices while the API is down or redeploying; no HTTP
@@ -23,11 +24,12 @@ import re
 from brokerops.admin import BrokerAdmin, BrokerAdminError
 from bus.consume import Delivery, Permanent, Unavailable
 from consumers.registry import Consumer
-from consumers.speaker_groups import bind_group_members
+from consumers.speaker_groups import bind_group_members, bind_member
 from contracts.speakers import COMMAND_QUEUE_ARGUMENTS, command_keys, command_queue, state_key
 from contracts.topology import EXCHANGE
 from models.core.config import Config
 from models.core.uow import UnitOfWork
+from models.speakers.groups import group_of
 from models.speakers.identity import broker_user
 from models.speakers.service import broker_password_hash_of, speaker_ids_of
 
@@ -89,7 +91,8 @@ def _provision(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     admin = BrokerAdmin.from_config(config)
     for delivery in deliveries:
         if delivery.routing_key == "speaker_group.changed":
-            bind_group_members(uow, admin, delivery)
+            bind_group_members(uow, admin, delivery, grant=lambda speaker_id: _agree(
+                admin, config, uow, speaker_id, close=False))
             continue
         if delivery.routing_key == "user.access_changed":  # every speaker of the account
             speakers = speaker_ids_of(uow.session, delivery.int_field("user_id"))
@@ -110,6 +113,9 @@ def _agree(admin: BrokerAdmin, config: Config, uow: UnitOfWork, speaker_id: int,
         revoke_device(admin, config, speaker_id)
         return
     grant_device(admin, config, speaker_id, password_hash)
+    group_id = group_of(uow.session, speaker_id)
+    if group_id is not None:  # a queue declared again (a revoked owner back) lost them
+        bind_member(admin, config.broker_vhost, speaker_id, group_id)
     if close:  # the old token must not stay connected
         admin.close_connections(broker_user(config, speaker_id))
 

@@ -12,6 +12,8 @@ who may still be bound.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from brokerops.admin import BrokerAdmin
 from bus.consume import Delivery, Permanent
 from contracts.speaker_groups import group_keys
@@ -21,8 +23,18 @@ from models.core.uow import UnitOfWork
 from models.speakers.groups import members_of
 
 
-def bind_group_members(uow: UnitOfWork, admin: BrokerAdmin, delivery: Delivery) -> None:
-    """Bind the group's members' queues to its keys, unbind those that left. Idempotent."""
+def bind_member(admin: BrokerAdmin, vhost: str, speaker_id: int, group_id: int) -> None:
+    """Bind the speaker's own queue to its group's keys. Idempotent."""
+    for key in group_keys(group_id):
+        admin.bind(vhost, EXCHANGE, command_queue(speaker_id), key)
+
+
+def bind_group_members(uow: UnitOfWork, admin: BrokerAdmin, delivery: Delivery,
+                       grant: Callable[[int], None]) -> None:
+    """Provision each member again (`grant(speaker_id)`: its user, rights, queue and own
+    bindings as they are now, then its group's keys: a speaker provisioned before groups,
+    or before a binding it now needs, gets what it lacks), and unbind those that left.
+    Idempotent: a retry of a half-done call redoes it whole."""
     vhost = uow.db.config.broker_vhost
     group_id = delivery.int_field("speaker_group_id")
     members = set(members_of(uow.session, group_id))
@@ -30,9 +42,7 @@ def bind_group_members(uow: UnitOfWork, admin: BrokerAdmin, delivery: Delivery) 
     if not isinstance(left, list) or not all(type(i) is int for i in left):
         raise Permanent("removed_speaker_ids must list speaker ids")
     for speaker_id in sorted(members):
-        for key in group_keys(group_id):
-            admin.bind(vhost, EXCHANGE, command_queue(speaker_id), key)
+        grant(speaker_id)
     for speaker_id in sorted(set(left) - members):
         for key in group_keys(group_id):
             admin.unbind(vhost, EXCHANGE, command_queue(speaker_id), key)
-

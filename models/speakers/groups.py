@@ -129,7 +129,12 @@ def command_speaker_group(db: Database, actor: User, group_id: int, command: str
         event.expires_at))
 
 
-
 def members_of(session, group_id: int) -> list[int]:
     """The group's members now (none once it is deleted), for the binding consumer."""
     return _members(session, group_id)
+
+
+def group_of(session, speaker_id: int) -> int | None:
+    """The group the speaker is in, if any."""
+    return session.scalar(select(SpeakerGroupMember.group_id)
+                          .where(SpeakerGroupMember.speaker_id == speaker_id))

@@ -61,3 +61,39 @@ def test_a_member_still_gets_403_for_another_speakers_queue_and_cannot_bind_itse
         assert refused(lambda ch=channel, attack=attack: attack(ch)) == 403
         conn.close()
     assert depth(backend, b) == before
+
+
+def keys_bound(admin, config, speaker_id: int) -> set[str]:
+    from brokerops.admin import _q
+
+    found = admin.call("GET", f"queues/{_q(config.broker_vhost)}/"
+                       f"{_q(command_queue(speaker_id))}/bindings", missing_ok=True) or []
+    return {b["routing_key"] for b in found}
+
+
+def test_a_speaker_provisioned_before_groups_gets_what_it_lacks_when_grouped(
+        speakers, tdb, admin, trust_config, backend):
+    """Provisioned before queues and groups: no `speaker.<id>.queue` binding. Joining a
+    group provisions the member again, idempotently (a retried event changes nothing)."""
+    from brokerops.admin import _q
+
+    owner, [(a, url_a, _), (b, _, _)] = speakers
+    vhost = trust_config.broker_vhost
+    admin.unbind(vhost, EXCHANGE, command_queue(a), f"speaker.{a}.queue")  # as before
+    assert f"speaker.{a}.queue" not in keys_bound(admin, trust_config, a)
+    group = create_speaker_group(tdb, owner, "Hall", [a, b]).group
+
+    provision(tdb, "speaker_group.changed")
+    provision(tdb, "speaker_group.changed")  # a redelivery, a retry
+
+    for member in (a, b):
+        bound = keys_bound(admin, trust_config, member)
+        assert {f"speaker.{member}.queue", f"speaker_group.{group.id}.play"} <= bound
+    conn, channel = device_channel(url_a)  # its rights are what they were: its own queue
+    channel.basic_consume(command_queue(a), lambda *_: None)
+    assert refused(lambda: channel.basic_consume(command_queue(b), lambda *_: None)) == 403
+    conn.close()
+    # a queue declared again (an owner deactivated, then back) is bound to its group again
+    admin.call("DELETE", f"queues/{_q(vhost)}/{_q(command_queue(a))}")
+    provision(tdb, "speaker.registered")
+    assert f"speaker_group.{group.id}.play" in keys_bound(admin, trust_config, a)
