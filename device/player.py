@@ -282,6 +282,7 @@ class Player:
         self._player.play()
         if self._start_deadline is not None:
             self._start_prerolled(self._start_deadline)
+            self._start_deadline = None  # a re-resolution later in the song starts at once
         duration = int(result.duration_s * 1000) if result.duration_s else None
         self._set(title=result.title, source_url=result.url, artist=result.artist,
                   thumbnail_url=result.thumbnail_url,

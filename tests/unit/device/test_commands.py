@@ -32,10 +32,22 @@ def test_a_contract_command_parses_with_its_id_expiry_and_fields():
     ("speaker.7.reboot", new_command("stop", 7, "c")),  # not a command
     ("speaker.7.volume", new_command("volume", 7, "c", level=101)),
     ("speaker.7.play", new_command("play", 7, "c", query="  ")),
+    ("speaker_group.3.play", new_command("play", 0, "c", group_id=3, query="x",
+                                         group_item_id="1; drop")),
+    ("speaker_group.3.play", new_command("play", 0, "c", group_id=3, query="x", prefetch=5)),
 ])
 def test_foreign_unknown_or_invalid_commands_are_refused(key, event):
     with pytest.raises(BadCommand):
         read_command(body(event), key, "7")
+
+
+def test_a_group_queue_play_carries_its_item_and_what_follows():
+    play = new_command("play", 0, "g-1", group_id=3, query="a", group_item_id=12,
+                       prefetch="b", start_at=datetime.now(UTC).isoformat())
+
+    command = read_command(body(play), play.key(), "7")
+
+    assert (command.group_id, command.group_item_id, command.prefetch) == (3, 12, "b")
 
 
 def test_garbage_body_is_refused():
