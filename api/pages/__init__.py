@@ -13,12 +13,13 @@ from api.pages import (
     door_offline,  # noqa: F401  (its routes join door.bp)
     ops,
     session,
+    speaker_groups,
     speakers,
     tickets,
 )
 
 bp = Blueprint("pages", __name__)
 session.install(bp)
-for child in (session.bp, door.bp, speakers.bp, ops.bp, dashboard.bp, badge_design.bp,
-              tickets.bp):
+for child in (session.bp, door.bp, speakers.bp, speaker_groups.bp, ops.bp, dashboard.bp,
+              badge_design.bp, tickets.bp):
     bp.register_blueprint(child)

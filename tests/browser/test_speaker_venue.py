@@ -97,3 +97,42 @@ def test_a_guest_requests_a_song_on_the_phone_page(page: Page, live_app: str, db
     expect(page.get_by_role("alert")).to_contain_text("query must be")
     page.set_viewport_size(DESK)
     save_screenshot(page, "guest-request")
+
+
+def test_the_remote_works_a_groups_own_queue(page: Page, live_app: str, db):
+    owner = create_user(db, "dj@example.com", PASSWORD)
+    verify_user(db, owner)
+    hall, _ = register_speaker(db, owner, "Main hall")
+    bar, _ = register_speaker(db, owner, "Bar")
+    group = create_speaker_group(db, owner, "Whole venue", [hall.id, bar.id]).group
+    link = guests.open_guest_requests(db, owner, guests.Target(group_id=group.id), "approve")
+    guests.request_song(db, link.token, "c" * 32, "203.0.113.5", "guest favourite")
+
+    sign_in(page, live_app, "dj@example.com", PASSWORD, "/speakers")
+    card = page.locator(f"[data-group='{group.id}']")
+    expect(card.locator("[data-member]")).to_have_count(2)
+    for song in ("first song", "second song"):
+        card.get_by_label("Add to the queue of Whole venue").fill(song)
+        card.get_by_role("button", name="Add").click()
+        expect(card.locator(".queue-items li .q").last).to_have_text(song)
+    card.get_by_role("button", name="Move second song up").click()
+    expect(card.locator(".queue-items li .q")).to_have_text(["second song", "first song"])
+    card.locator("[data-request]").get_by_role("button", name="Approve").click()
+    expect(card.locator(".queue-items li .q")).to_have_text(
+        ["second song", "first song", "guest favourite"])
+
+    # no query: the queue from its present song (the first added), for every member
+    card.get_by_role("button", name="Play", exact=True).click()
+
+    expect(card.locator(".queue-items li.playing .q")).to_have_text("first song")
+    [play] = wait_until(lambda: outbox_rows(db, f"speaker_group.{group.id}.play"),
+                        timeout=10, what="the group's play in the outbox")
+    data = json.loads(play.payload)["data"]
+    assert data["query"] == "first song" and data["prefetch"] == "guest favourite"
+    card.get_by_role("button", name="Next").click()
+    expect(card.locator(".queue-items li.playing .q")).to_have_text("guest favourite")
+    assert outbox_rows(db, f"speaker.{hall.id}.play") == []  # one group play, not per member
+    card.scroll_into_view_if_needed()
+    save_screenshot(page, "speaker-group-phone")
+    page.set_viewport_size(DESK)
+    save_screenshot(page, "speaker-group")
