@@ -47,6 +47,7 @@ def run(starts: int) -> list[float]:
                 a, b = g.onsets()
                 if n:
                     skews.append(abs(a - b) * 1000)
+                g.wait_written()  # so that the next song's truncation shows
                 stop = g.send("stop")
                 g.wait_all(lambda s, c=stop: s["command_id"] == c)
     return skews

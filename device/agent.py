@@ -90,7 +90,8 @@ class Agent:
             log.warning("dropped a message on %s: %s", routing_key, exc)
             return
         now = self.clock()
-        self.clock_offset.observe(datetime.fromisoformat(command.issued_at), now)
+        self.clock_offset.observe(datetime.fromisoformat(command.issued_at), now,
+                                  command.group_id)
         if command.command_id in self.handled:
             self._drop(command, "duplicate")
         elif command.expired(now):
@@ -126,7 +127,7 @@ class Agent:
         start = command.start_time()
         if start is None:
             return None
-        return (self.clock_offset.local(start) - self.clock()).total_seconds()
+        return (self.clock_offset.local(start, command.group_id) - self.clock()).total_seconds()
 
     def _take_queue(self, command: SyncSpeakerQueue) -> None:
         if not self.queue.update(command):

@@ -9,6 +9,7 @@ Used by the group tests and by bench/speaker_group.py (skew of the members' WAV 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from contracts.speaker_groups import group_keys
 from contracts.speakers import command_queue, new_command
 from device.agent import Agent
 from device.config import AgentConfig
-from tests.support.device import BrokerPeer
+from tests.support.device import BrokerPeer, size
 from tests.support.wav_watch import WavWatch
 
 START_AHEAD_S = 0.4  # as models.speakers.groups.START_AHEAD
@@ -81,3 +82,13 @@ class Group:
 
     def songs(self) -> list[int]:
         return [len(w.songs) for w in self.watches]
+
+    def wait_written(self, min_bytes: int = 600_000, timeout: float = 10) -> None:
+        """Until every member's WAV holds `min_bytes`. Stop a song only after this: afile
+        truncates the file for the next song and writes its pre-rolled second (~200 KB)
+        at once, so the next song is seen (the size drops) only below a longer one."""
+        deadline = time.monotonic() + timeout
+        while any(size(Path(a.config.audio_file)) < min_bytes for a in self.agents):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"a member's WAV stayed under {min_bytes} bytes")
+            time.sleep(0.01)

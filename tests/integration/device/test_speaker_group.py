@@ -28,6 +28,7 @@ def test_a_group_play_starts_both_members_together_and_pause_stops_both(amqp_url
                 time.sleep(0.01)
             a, b = group.onsets()
             skews.append(abs(a - b) * 1000)
+            group.wait_written()  # so that the next song's truncation shows
             stop = group.send("stop")
             group.wait_all(lambda s, c=stop: s["command_id"] == c)
         print(f"group start skew (ms): {[round(s, 1) for s in skews]}")
