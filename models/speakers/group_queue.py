@@ -92,7 +92,10 @@ class GroupEdit(QueueEdit):
         if start and q.current_item_id is not None:
             self._play(self.item(q.current_item_id))
         view = _view(q, self.items)
-        self.uow.commit() if self.commits else self.uow.flush()
+        if self.commits:
+            self.uow.commit()
+        else:  # inside a consumer's transaction: its runtime commits
+            self.uow.flush()
         return view
 
     def _play(self, item: SpeakerGroupQueueItem) -> None:
