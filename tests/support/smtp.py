@@ -27,6 +27,7 @@ class Inbox:
     hold_s: float = 0.0  # keep the client waiting this long after taking a message
     # called with the message just taken (and kept), before the client gets its answer
     on_message: Callable[[EmailMessage], None] | None = None
+    parse: bool = True  # False: keep each message's bytes (a bench counts, never reads)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
@@ -35,7 +36,8 @@ class Inbox:
                 self.refuse -= 1
                 self.refused += 1
                 return "451 4.3.0 Try again later"
-            message = message_from_bytes(envelope.content, policy=policy.default)
+            message = (message_from_bytes(envelope.content, policy=policy.default)
+                       if self.parse else envelope.content)
             self.messages.append(message)
         if self.on_message is not None:
             self.on_message(message)
@@ -56,9 +58,9 @@ class Inbox:
 
 
 @contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[str, Inbox]]:
+def smtp_server(parse: bool = True) -> Iterator[tuple[str, Inbox]]:
     """(smtp_url, inbox) of a server running for the duration of the block."""
-    inbox = Inbox()
+    inbox = Inbox(parse=parse)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
