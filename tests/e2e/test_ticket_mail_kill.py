@@ -60,8 +60,8 @@ def test_a_consumer_killed_between_the_hand_over_and_its_commit_mails_each_order
 
     def kill_on_the_second(message) -> None:
         if len(inbox.messages) == 2:
-            killed.append(_order_of(message))
             mail.kill()  # SIGKILL, and reaped: the mail is taken, no answer came back
+            killed.append(_order_of(message))
 
     inbox.on_message = kill_on_the_second
     procs.start("relay", ready="relay running", env=env)
