@@ -55,7 +55,7 @@ MAILED_ON = {"badge.generated": ("badge", "badge_id"),
              "order.completed": ("tickets", "order_id"),
              "order.cancelled": ("order-cancelled", "order_id")}
 KINDS = {**BASE_KINDS, **TICKET_KINDS}
-MAX_BATCH = 50
+MAX_BATCH = 20
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -187,6 +187,8 @@ SENDER = MailSender()
 send_mail = SENDER.handle
 give_up_mail = SENDER.give_up
 # a batch: one tracking transaction, one SMTP connection, one commit a mail (its intent,
-# with the previous mail marked sent); a refused mail retries alone (consumers/tracking.py)
+# with the previous mail marked sent); a refused mail retries alone (consumers/tracking.py).
+# Small, as the batch's transaction holds its buyers' rows (models/badges/recipients.py)
+# until it commits: a verification waits for at most a batch's mails.
 CONSUMER = Consumer(name="mail", handle=send_mail, max_batch=MAX_BATCH,
                     on_give_up=give_up_mail)
