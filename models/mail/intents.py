@@ -5,11 +5,12 @@ States: `held` (its address is not verified: nothing sent; the owner's verificat
 sends it), `sending` (intent committed, hand-over started: the outcome is unknown until
 it is marked), `sent`, `failed` (the last attempt was refused: nothing went out, so a
 retry may send). A delivery that finds `sending` was preceded by a consumer that died
-inside the hand-over; it does not send again (at most once beats twice).
+inside the hand-over, or after it and before its `sent` was committed (with the next
+mail's intent, in a batch); it does not send again (at most once beats twice).
 
 On SQLite (development) the intent cannot commit apart from the handler's transaction
 (models/core/commit_aside.py): a consumer dying between the hand-over and its commit there
-would mail again on redelivery."""
+would mail again on redelivery (every mail of its batch handed over so far)."""
 
 from __future__ import annotations
 
