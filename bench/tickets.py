@@ -10,8 +10,15 @@ another while the relay and `consume mail` processes run, each mailed with its P
 last hand-over), p95 from an order's completion to its mail's hand-over (mails.sent_at),
 and the mail consumers' peak RSS (VmHWM). Targets: >= 100 orders/s, p95 < 2 s, < 250 MB.
 
+The mail runs: a burst (the orders placed as fast as one process places them: they
+complete "at once", and p95 then measures the backlog's drain), one per consumer
+process count (consumers compete on one queue, as operators scale them), each with the
+mail consumers' CPU per order; `--baseline REV` first runs the same burst with that
+revision's relay and consumers in the same minute; `--rate R` adds a run placing R
+orders a second, where p95 is the latency of a pace the consumers keep up with.
+
 Run: `python -m bench tickets` (defaults), or `python -m bench.tickets [--orders 300]
-[--mails 1000] [--mail-consumers 2]`."""
+[--mails 1000] [--mail-consumers 1,2] [--rate 50] [--baseline main]`."""
 
 from __future__ import annotations
 
@@ -69,7 +76,38 @@ def _vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
-def mail_pipeline(n: int, consumers: int, folder: Path) -> dict:
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _buyers(db, n: int) -> list:
+    """`n` buyers with verified addresses, inserted at once (a password hash each would
+    take minutes). One buyer a order, as in a sale: the mail consumer locks the buyer's
+    row while it reads the address (models/badges/recipients.py), so one buyer for every
+    order would queue competing consumers behind each other."""
+    from models.accounts.tables import User
+    from models.core.base import utcnow
+
+    now = utcnow()
+    with db.session() as s:
+        users = [User(email=f"buyer{i:05d}@bench.example", email_verified_at=now,
+                      display_name=f"Buyer {i}") for i in range(n)]
+        s.add_all(users)
+        s.commit()
+        for user in users:
+            s.refresh(user)
+        s.expunge_all()
+    return users
+
+
+def mail_pipeline(n: int, consumers: int, folder: Path, rate: float | None = None,
+                  root: Path = ROOT) -> dict:
+    """`n` free orders placed (at `rate` a second, or as fast as one process places
+    them: a burst) while the relay and `consumers` mail consumers of the tree `root`
+    run."""
+    import time
     from datetime import UTC, datetime
 
     from sqlalchemy import select
@@ -82,18 +120,19 @@ def mail_pipeline(n: int, consumers: int, folder: Path) -> dict:
     from models.mail.tables import Mail
     from models.ticketing.orders.place import AttendeeDetails, place_order
     from models.ticketing.tables import Order
-    from tests.support.processes import processes
+    from tests.support.processes import Processes
     from tests.support.smtp import smtp_server
     from tests.support.speaker_identity import random_secret_key
 
-    with services() as (db_url, amqp_url), smtp_server() as (smtp_url, inbox):
-        # one buyer stands for many: no placement throttle in the way
+    # the sink keeps the bytes unparsed: its Python parse is the bench's cost, not the
+    # system's (a real mail server does not share these cores' GIL with the load)
+    with services() as (db_url, amqp_url), smtp_server(parse=False) as (smtp_url, inbox):
         config = Config(database_url=db_url, amqp_url=amqp_url, smtp_url=smtp_url,
                         secret_key=random_secret_key(), order_max_per_account=10**6,
                         order_max_per_address=10**6)
         db = Database(config)
         owner = create_user(db, "owner@bench.example", "bench-password", verified=True)
-        buyer = create_user(db, "buyer@bench.example", "bench-password", verified=True)
+        buyers = _buyers(db, n)
         event = catalog.create_event(db, owner, {
             "name": "PyCon Bench", "starts_at": datetime(2027, 3, 1, 8, tzinfo=UTC),
             "ends_at": datetime(2027, 3, 2, 17, tzinfo=UTC), "timezone": "Europe/Berlin",
@@ -103,16 +142,27 @@ def mail_pipeline(n: int, consumers: int, folder: Path) -> dict:
         env = {"DATABASE_URL": db_url, "AMQP_URL": amqp_url, "SMTP_URL": smtp_url,
                "LOG_LEVEL": "WARNING", "BASE_URL": "http://127.0.0.1:8000",
                "SECRET_KEY": config.secret_key}
-        with processes(env, folder) as procs:
-            procs.start("relay", ready="relay running")
+        procs = Processes(env, folder, root)
+        try:
+            relay = procs.start("relay", ready="relay running")
             mailers = [procs.start("consume", "mail", ready="consumer mail running")
                        for _ in range(consumers)]
+            cpu0 = sum(_cpu_s(m.popen.pid) for m in mailers)
+            relay0 = _cpu_s(relay.popen.pid)
+            started = time.monotonic()
             for i in range(n):
-                place_order(db, buyer, event.id, [
+                if rate:
+                    time.sleep(max(0.0, started + i / rate - time.monotonic()))
+                place_order(db, buyers[i], event.id, [
                     AttendeeDetails(ticket.id, f"Guest{i:05d}", f"Example{k}", None)
                     for k in range(1 + i % 4)])
+            placing = time.monotonic() - started
             inbox.wait_for(n, timeout=1800)
             peak = max(_vm_hwm_mb(m.popen.pid) for m in mailers)
+            cpu = sum(_cpu_s(m.popen.pid) for m in mailers) - cpu0
+            relay_cpu = _cpu_s(relay.popen.pid) - relay0
+        finally:
+            procs.stop_all()
         with db.session() as s:
             done = dict(s.execute(select(Order.id, Order.completed_at)).all())
             sent = {int(ref.split(":")[1]): at for ref, at in s.execute(
@@ -121,32 +171,65 @@ def mail_pipeline(n: int, consumers: int, folder: Path) -> dict:
     lags = [(sent[o] - done[o]).total_seconds() for o in done if o in sent]
     span = (max(sent.values()) - min(done.values())).total_seconds()
     return {"mailed": len(sent), "orders": n, "orders_per_s": len(sent) / span,
-            "p50_s": percentile(lags, 50), "p95_s": percentile(lags, 95),
-            "peak_rss_mb": peak}
+            "placed_per_s": n / placing, "p50_s": percentile(lags, 50),
+            "p95_s": percentile(lags, 95), "peak_rss_mb": peak,
+            "cpu_ms_per_order": cpu / n * 1000, "relay_ms_per_order": relay_cpu / n * 1000}
+
+
+def _report(label: str, consumers: int, m: dict) -> list[object]:
+    return [label, consumers, f"{m['mailed']}/{m['orders']}", f"{m['placed_per_s']:.0f}",
+            f"{m['orders_per_s']:.1f}", f"{m['p50_s']:.2f}", f"{m['p95_s']:.2f}",
+            f"{m['cpu_ms_per_order']:.1f}", f"{m['relay_ms_per_order']:.1f}",
+            f"{m['peak_rss_mb']:.0f}",
+            f"{os.getloadavg()[0]:.1f}"]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench tickets")
-    parser.add_argument("--orders", type=int, default=300)
-    parser.add_argument("--mails", type=int, default=1000)
-    parser.add_argument("--mail-consumers", type=int, default=2)
+    parser.add_argument("--orders", type=int, default=300, help="orders of the PDF timing")
+    parser.add_argument("--mails", type=int, default=1000, help="orders mailed a run")
+    parser.add_argument("--mail-consumers", default="1,2",
+                        help="consumer process counts, a burst run each")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="also a paced run: orders placed at this rate a second")
+    parser.add_argument("--baseline", default="",
+                        help="a git revision whose consumers run the same burst first")
     args = parser.parse_args(argv if argv is not None else [])
+    counts = [int(c) for c in str(args.mail_consumers).split(",") if c]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for script in ("latin", "cjk"):
+        if not args.orders:
+            break
         r = pdf_timing(args.orders if script == "latin" else max(args.orders // 10, 20),
                        script)
         print(f"order PDF ({script}): p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms "
               f"(CPU p50 {r['cpu_p50_ms']:.1f}, p95 {r['cpu_p95_ms']:.1f}; target p95 < 30), "
               f"{r['kb_per_order']:.0f} KB, peak {r['peak_rss_mb']:.0f} MB", flush=True)
-    if args.mails:
-        with tempfile.TemporaryDirectory(prefix="venuebus-bench-") as tmp:
-            m = mail_pipeline(args.mails, args.mail_consumers, Path(tmp))
-        print(f"{m['mailed']}/{m['orders']} orders mailed by {args.mail_consumers} mail "
-              f"consumer(s): {m['orders_per_s']:.1f} orders/s (target >= 100), completion -> "
-              f"SMTP hand-over p50 {m['p50_s']:.2f} s, p95 {m['p95_s']:.2f} s (target < 2), "
-              f"peak {m['peak_rss_mb']:.0f} MB a consumer (target < 250)", flush=True)
+    if not args.mails:
+        return
+    from bench.common import table
+    from bench.compare import checkout
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="venuebus-bench-") as tmp:
+        runs = [("this tree", ROOT, c, None) for c in counts]
+        if args.baseline:
+            tree = checkout(args.baseline, Path(tmp) / "baseline")
+            runs = [(args.baseline, tree, counts[0], None), *runs]
+        if args.rate:
+            runs.append((f"this tree, {args.rate:g}/s", ROOT, counts[-1], args.rate))
+        for i, (label, tree, consumers, rate) in enumerate(runs):
+            folder = Path(tmp) / f"run{i}"
+            folder.mkdir()
+            m = mail_pipeline(args.mails, consumers, folder, rate, tree)
+            rows.append(_report(label, consumers, m))
+            print("  ".join(map(str, rows[-1])), flush=True)
+    table("Tickets mailed: orders placed in one process (a burst unless paced), relay and "
+          "mail consumers as processes, loopback SMTP sink. Targets: >= 100 orders/s, "
+          "p95 completion -> hand-over < 2 s, < 250 MB a consumer",
+          ["run", "consumers", "mailed", "placed/s", "mailed/s", "p50 s", "p95 s",
+           "consumers' CPU ms/order", "relay CPU ms/order", "peak MB", "load"], rows)
 
 
 if __name__ == "__main__":
     main(sys.argv[1:])
-

@@ -7,7 +7,10 @@ on `order.tickets_requested`, an `order.cancelled` one line saying so;
 consumers/mail_kinds.py.
 
 Never twice: the intent is committed before the SMTP hand-over and checked on every
-delivery (models/mail/intents.py); the outcome is committed right after it. SMTP
+delivery (models/mail/intents.py); the outcome is committed right after it, in the
+next mail's intent transaction (or at the batch's end): whatever the batch size, at
+most the one mail whose hand-over was last is ever in doubt, and in doubt it is never
+resent. Deliveries come in batches over one SMTP connection kept open. SMTP
 refusals raise so the runtime retries with delay; after the last retry the mail is
 marked failed with the error. Mail that needs a verified address is `held` until the
 address is verified."""
@@ -23,16 +26,18 @@ from sqlalchemy.exc import DBAPIError
 from bus.consume import Delivery, Permanent
 from consumers.mail_kinds import KINDS as BASE_KINDS
 from consumers.mail_kinds import Outgoing
-from consumers.mailer import Mailer, SmtpMailer
+from consumers.mailer import Mailer, SmtpMailer, SmtpSession
 from consumers.registry import Consumer
 from consumers.ticket_mail import TICKET_KINDS
 from consumers.tracking import wait_for_database
 from models.accounts.directory import UserDirectory
 from models.accounts.firebase import firebase_auth
+from models.core.base import utcnow
 from models.core.config import Config
 from models.core.uow import UnitOfWork
 from models.mail.intents import (
     Claim,
+    Handed,
     claim_mail,
     fail_mail,
     held_mails,
@@ -50,6 +55,7 @@ MAILED_ON = {"badge.generated": ("badge", "badge_id"),
              "order.completed": ("tickets", "order_id"),
              "order.cancelled": ("order-cancelled", "order_id")}
 KINDS = {**BASE_KINDS, **TICKET_KINDS}
+MAX_BATCH = 20
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -70,13 +76,45 @@ def mail_key(delivery: Delivery) -> tuple[str, str] | None:
     return kind, str(delivery.int_field(field))
 
 
+_SESSIONS: dict[str, SmtpSession] = {}
+
+
 def smtp_mailer(config: Config) -> Mailer:
-    return SmtpMailer(config.smtp_url)
+    """The process's SMTP connection to `SMTP_URL`, kept open across mails (the consumer
+    has one worker thread)."""
+    session = _SESSIONS.get(config.smtp_url)
+    if session is None:
+        session = _SESSIONS[config.smtp_url] = SmtpSession(SmtpMailer(config.smtp_url))
+    return session
 
 
 def firebase_directory(config: Config) -> UserDirectory | None:
     """Firebase Auth when FIREBASE_PROJECT_ID is set, else none (the users table only)."""
     return firebase_auth(config)
+
+
+class _Batch:
+    """The mails of one batch of deliveries: the last hand-over waits to be marked `sent`
+    in the next mail's intent transaction (one commit a mail), or at the batch's end."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow, self.handed = uow, None
+
+    def take(self) -> Handed | None:
+        handed, self.handed = self.handed, None
+        return handed
+
+    def flush(self) -> None:
+        """Record the last hand-over as `sent`, even across a database outage: a rerun
+        finds the hand-over in doubt and would leave the mail `sending`."""
+        handed = self.take()
+        while handed is not None:
+            try:
+                mark_mail_sent(self.uow, handed)
+                return
+            except DBAPIError as exc:
+                if not wait_for_database(self.uow.db, exc):
+                    raise
 
 
 class MailSender:
@@ -88,14 +126,18 @@ class MailSender:
         self.mailer_for, self.directory_for = mailer_for, directory_for
 
     def handle(self, uow: UnitOfWork, deliveries: list[Delivery]) -> None:
-        for delivery in deliveries:
-            if delivery.routing_key == "user.email_verified":
-                for kind, key in held_mails(uow, delivery.int_field("user_id")):
-                    self.send(uow, kind, key)
-            elif (mail := mail_key(delivery)) is not None:
-                self.send(uow, *mail)
+        batch = _Batch(uow)
+        try:
+            for delivery in deliveries:
+                if delivery.routing_key == "user.email_verified":
+                    for kind, key in held_mails(uow, delivery.int_field("user_id")):
+                        self.send(uow, kind, key, batch)
+                elif (mail := mail_key(delivery)) is not None:
+                    self.send(uow, *mail, batch)
+        finally:
+            batch.flush()
 
-    def send(self, uow: UnitOfWork, kind: str, key: str) -> None:
+    def send(self, uow: UnitOfWork, kind: str, key: str, batch: _Batch) -> None:
         """The one mail `<kind>:<key>`, or `held` while its address is not verified."""
         out = KINDS[kind](uow, key, self.directory_for(uow.db.config))
         if out is None:
@@ -105,10 +147,12 @@ class MailSender:
             hold_mail(uow, out.to)
             log.info("%s: mail held until the address is verified", out.to.reference)
             return
-        self.deliver(uow, out)
+        self.deliver(uow, out, batch)
 
-    def deliver(self, uow: UnitOfWork, out: Outgoing) -> None:
-        claim = claim_mail(uow, out.to)
+    def deliver(self, uow: UnitOfWork, out: Outgoing, batch: _Batch) -> None:
+        """Commit the intent (with the batch's previous hand-over marked `sent`), hand
+        the mail over, and leave its `sent` to the batch."""
+        claim = claim_mail(uow, out.to, batch.take())
         if claim.outcome is Claim.DONE:
             return
         if claim.outcome is Claim.UNKNOWN:
@@ -120,15 +164,7 @@ class MailSender:
         except Exception as exc:
             mark_mail_refused(uow, claim.mail_id, f"{type(exc).__name__}: {exc}")
             raise
-        # it went out: `sent` must be recorded even across a database outage, since a
-        # rerun finds the hand-over in doubt and would leave the mail `sending`
-        while True:
-            try:
-                mark_mail_sent(uow, claim.mail_id)
-                break
-            except DBAPIError as exc:
-                if not wait_for_database(uow.db, exc):
-                    raise
+        batch.handed = Handed(claim.mail_id, utcnow())
         log.info("%s mailed to %s (attempt %d)", out.to.reference, out.to.recipient,
                  claim.attempts)
 
@@ -150,4 +186,9 @@ class MailSender:
 SENDER = MailSender()
 send_mail = SENDER.handle
 give_up_mail = SENDER.give_up
-CONSUMER = Consumer(name="mail", handle=send_mail, max_batch=1, on_give_up=give_up_mail)
+# a batch: one tracking transaction, one SMTP connection, one commit a mail (its intent,
+# with the previous mail marked sent); a refused mail retries alone (consumers/tracking.py).
+# Small, as the batch's transaction holds its buyers' rows (models/badges/recipients.py)
+# until it commits: a verification waits for at most a batch's mails.
+CONSUMER = Consumer(name="mail", handle=send_mail, max_batch=MAX_BATCH,
+                    on_give_up=give_up_mail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
@@ -34,7 +35,8 @@ class SmtpMailer:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         return parts, query.get("starttls", "").lower() in TRUE
 
-    def send(self, message: EmailMessage) -> None:
+    def connect(self) -> smtplib.SMTP:
+        """A client connected, greeted, secured and logged in as the URL says."""
         parts, starttls = self._parts()
         host = parts.hostname or "127.0.0.1"
         if parts.scheme == "smtps":
@@ -43,14 +45,82 @@ class SmtpMailer:
                                                     context=ssl.create_default_context())
         else:
             client = smtplib.SMTP(host, parts.port or 25, timeout=self.timeout)
-        with client:
+        try:
             client.ehlo()
             if parts.scheme == "smtp" and (starttls or parts.username):
                 client.starttls(context=ssl.create_default_context())
                 client.ehlo()
             if parts.username:
                 client.login(unquote(parts.username), unquote(parts.password or ""))
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        with self.connect() as client:
             client.send_message(message)
+
+
+class SmtpSession:
+    """One SMTP connection kept open across mails (a consumer's burst of tickets costs one
+    handshake, not one a mail), opened on first use. After `idle_check` seconds unused it
+    is probed (NOOP) first and reopened if the server dropped it; after `per_connection`
+    mails it is reopened (servers cap mails per connection). A failed send closes it and
+    raises: the caller does not know whether the message went out, so it never resends
+    here. Not thread-safe: one per consumer worker."""
+
+    def __init__(self, mailer: SmtpMailer, idle_check: float = 2.0,
+                 per_connection: int = 100) -> None:
+        self.mailer, self.idle_check, self.per_connection = mailer, idle_check, per_connection
+        self.client: smtplib.SMTP | None = None
+        self.used_at, self.count = 0.0, 0
+
+    def _usable(self) -> smtplib.SMTP:
+        client = self.client
+        if client is not None and self.count >= self.per_connection:
+            self.close()
+            client = None
+        if client is not None and time.monotonic() - self.used_at > self.idle_check:
+            try:  # a probe: nothing was sent yet, so a dead link is just reopened
+                if client.noop()[0] != 250:
+                    raise smtplib.SMTPServerDisconnected("NOOP refused")
+            except (smtplib.SMTPException, OSError):
+                self.close()
+                client = None
+        if client is None:
+            client = self.client = self.mailer.connect()
+            self.count = 0
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        client = self._usable()
+        try:
+            client.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
+            self._reset()  # the server answered: the connection serves the next mail
+            raise
+        except BaseException:
+            self.close()
+            raise
+        self.count += 1
+        self.used_at = time.monotonic()
+
+    def _reset(self) -> None:
+        try:
+            if self.client is not None:
+                self.client.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
 
 
 @dataclass

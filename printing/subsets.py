@@ -6,16 +6,19 @@ glyphs, most of it fixed cost) and a preview embeds three or four. fpdf2 has no 
 skip that; it calls `fontTools.subset.Subsetter(options).subset(ttfont)`, then
 `ttfont.getGlyphID` and `ttfont.save`. Its module's `ftsubset` is pointed at a namespace
 whose `Subsetter` remembers, for a `RememberedFont` only, the subset's bytes and glyph ids
-by (face, options, glyph names). Every other font is subset by fontTools as before."""
+by (face, options, glyph names). Every other font is subset by fontTools as before.
+Large compressed streams are remembered too (`remembered_compress`)."""
 
 from __future__ import annotations
 
 import io
 import threading
 import types
+import zlib
 from collections import OrderedDict
 
 import fpdf.output
+import fpdf.syntax
 from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 
@@ -69,8 +72,37 @@ class RememberingSubsetter(ftsubset.Subsetter):
         font.remembered = found
 
 
+_COMPRESSED_MIN = 8192  # smaller streams (a page's text) are compressed each time
+_COMPRESSED_KEEP = 64
+_compressed: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
+
+
+def remembered_compress(data: bytes, level: int = -1) -> bytes:
+    """zlib.compress, remembered for large inputs: a remembered subset's font stream and
+    its CIDToGIDMap (128 kB) are the same bytes in every document that embeds them, and
+    compressing them again was a third of a ticket PDF's time."""
+    if len(data) < _COMPRESSED_MIN:
+        return zlib.compress(data, level)
+    key = (bytes(data), level)
+    with _lock:
+        found = _compressed.get(key)
+        if found is not None:
+            _compressed.move_to_end(key)
+            return found
+    found = zlib.compress(data, level)
+    with _lock:
+        _compressed[key] = found
+        while len(_compressed) > _COMPRESSED_KEEP:
+            _compressed.popitem(last=False)
+    return found
+
+
 def install() -> None:
-    """Point fpdf2's subsetting at RememberingSubsetter (idempotent)."""
+    """Point fpdf2's subsetting at RememberingSubsetter, and its stream compression at
+    remembered_compress (idempotent)."""
     if not isinstance(getattr(fpdf.output, "ftsubset", None), types.SimpleNamespace):
         fpdf.output.ftsubset = types.SimpleNamespace(Options=ftsubset.Options,
                                                      Subsetter=RememberingSubsetter)
+    if not isinstance(getattr(fpdf.syntax, "zlib", None), types.SimpleNamespace):
+        fpdf.syntax.zlib = types.SimpleNamespace(compress=remembered_compress,
+                                                 decompress=zlib.decompress)

@@ -109,7 +109,19 @@ def add_face(pdf: FPDF, family: str, style: str, path: str, pages: Pages = None)
     font.subset = SubsetMap(font)
     if pages is not None:
         # Every glyph of the cut face, in one order: every document then asks for the
-        # same subset, which is remembered, whatever the letters of its names.
-        for code in sorted(font.cmap):
-            font.subset.pick(code)
+        # same subset, which is remembered, whatever the letters of its names. The
+        # picks are the same each time: made once a process, copied after.
+        key = (path, style, pages)
+        picked = _PICKED.get(key)
+        if picked is None:
+            for code in sorted(font.cmap):
+                font.subset.pick(code)
+            picked = _PICKED[key] = (dict(font.subset._char_id_per_glyph),  # noqa: SLF001
+                                     font.subset._next, list(font.subset._reserved))  # noqa: SLF001
+        font.subset._char_id_per_glyph = dict(picked[0])  # noqa: SLF001
+        font.subset._next, font.subset._reserved = picked[1], list(picked[2])  # noqa: SLF001
     pdf.fonts[fontkey] = font
+
+
+# (path, style, pages) -> a cut face's SubsetMap state once every glyph is picked
+_PICKED: dict[tuple[str, str, Pages], tuple[dict, int, list[int]]] = {}

@@ -5,15 +5,17 @@ States: `held` (its address is not verified: nothing sent; the owner's verificat
 sends it), `sending` (intent committed, hand-over started: the outcome is unknown until
 it is marked), `sent`, `failed` (the last attempt was refused: nothing went out, so a
 retry may send). A delivery that finds `sending` was preceded by a consumer that died
-inside the hand-over; it does not send again (at most once beats twice).
+inside the hand-over, or after it and before its `sent` was committed (with the next
+mail's intent, in a batch); it does not send again (at most once beats twice).
 
 On SQLite (development) the intent cannot commit apart from the handler's transaction
 (models/core/commit_aside.py): a consumer dying between the hand-over and its commit there
-would mail again on redelivery."""
+would mail again on redelivery (every mail of its batch handed over so far)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from sqlalchemy import select, update
@@ -61,10 +63,14 @@ def _mail(uow: UnitOfWork, reference: str) -> Mail | None:
                               .with_for_update())
 
 
-def claim_mail(outer: UnitOfWork, to: Addressed) -> MailClaim:
+def claim_mail(outer: UnitOfWork, to: Addressed, handed: Handed | None = None) -> MailClaim:
     """In its own committed transaction, record the intent to send (status `sending`,
-    attempts + 1) unless the mail was sent or its hand-over is in doubt."""
+    attempts + 1) unless the mail was sent or its hand-over is in doubt. `handed`, the
+    previous mail's hand-over, is marked sent in the same transaction: a batch costs one
+    commit a mail, and still at most one mail (the last handed over) is ever in doubt."""
     with side_unit(outer) as uow:
+        if handed is not None:
+            _mark_sent(uow, handed)
         mail = _mail(uow, to.reference)
         if mail is None:
             mail = Mail(kind=to.kind, reference=to.reference, user_id=to.user_id,
@@ -76,8 +82,10 @@ def claim_mail(outer: UnitOfWork, to: Addressed) -> MailClaim:
             except IntegrityError:  # a concurrent delivery inserted it first
                 mail = _mail(uow, to.reference)
         if mail.status == "sent":
+            uow.commit()
             return MailClaim(Claim.DONE, mail.id, mail.attempts)
         if mail.status == "sending" and mail.attempts > 0:
+            uow.commit()
             return MailClaim(Claim.UNKNOWN, mail.id, mail.attempts)
         mail.status, mail.recipient = "sending", to.recipient
         mail.attempts += 1
@@ -86,15 +94,24 @@ def claim_mail(outer: UnitOfWork, to: Addressed) -> MailClaim:
         return MailClaim(Claim.SEND, mail.id, mail.attempts)
 
 
-def hold_mail(uow: UnitOfWork, to: Addressed) -> None:
-    """In the caller's transaction: the mail waits (`held`) for `to.user_id` to verify
-    the address. A mail already sent, or being sent, stays as it is."""
-    mail = _mail(uow, to.reference)
-    if mail is None:
-        uow.session.add(Mail(kind=to.kind, reference=to.reference, user_id=to.user_id,
-                             recipient=to.recipient, status="held", attempts=0))
-    elif mail.status == "failed":
-        mail.status, mail.recipient, mail.updated_at = "held", to.recipient, utcnow()
+def hold_mail(outer: UnitOfWork, to: Addressed) -> None:
+    """In its own committed transaction: the mail waits (`held`) for `to.user_id` to
+    verify the address. A mail already sent, or being sent, stays as it is. (Apart from
+    the handler's transaction, as the intent is: a batch that holds a mail and then sends
+    it, its address verified meanwhile, would otherwise wait on its own row lock.)"""
+    with side_unit(outer) as uow:
+        mail = _mail(uow, to.reference)
+        if mail is None:
+            uow.session.add(Mail(kind=to.kind, reference=to.reference, user_id=to.user_id,
+                                 recipient=to.recipient, status="held", attempts=0))
+            try:
+                with uow.session.begin_nested():
+                    uow.session.flush()
+            except IntegrityError:  # a concurrent delivery inserted it first: theirs
+                return
+        elif mail.status == "failed":
+            mail.status, mail.recipient, mail.updated_at = "held", to.recipient, utcnow()
+        uow.commit()
 
 
 def held_mails(uow: UnitOfWork, user_id: int) -> list[tuple[str, str]]:
@@ -110,17 +127,29 @@ def mail_of(session: Session, kind: str, key: object) -> Mail | None:
     return session.scalar(select(Mail).where(Mail.reference == f"{kind}:{key}"))
 
 
-def mark_mail_sent(outer: UnitOfWork, mail_id: int) -> None:
-    """In its own transaction, right after the hand-over: `sent`, and `mail.sent`."""
-    now = utcnow()
+@dataclass(frozen=True)
+class Handed:
+    """A mail handed over to the mail system at `at`, its `sent` not recorded yet."""
+
+    mail_id: int
+    at: datetime
+
+
+def _mark_sent(uow: UnitOfWork, handed: Handed) -> None:
+    mail = uow.session.get(Mail, handed.mail_id, with_for_update=True)
+    if mail is None or mail.status == "sent":
+        return
+    mail.status, mail.sent_at, mail.last_error = "sent", handed.at, None
+    mail.updated_at = utcnow()
+    uow.record(MailSent(mail_id=mail.id, kind=mail.kind, reference=mail.reference,
+                        recipient=mail.recipient, attempts=mail.attempts,
+                        sent_at=handed.at.isoformat()))
+
+
+def mark_mail_sent(outer: UnitOfWork, handed: Handed) -> None:
+    """In its own transaction, after the hand-over: `sent`, and `mail.sent`."""
     with side_unit(outer) as uow:
-        mail = uow.session.get(Mail, mail_id, with_for_update=True)
-        if mail is None or mail.status == "sent":
-            return
-        mail.status, mail.sent_at, mail.updated_at, mail.last_error = "sent", now, now, None
-        uow.record(MailSent(mail_id=mail.id, kind=mail.kind, reference=mail.reference,
-                            recipient=mail.recipient, attempts=mail.attempts,
-                            sent_at=now.isoformat()))
+        _mark_sent(uow, handed)
         uow.commit()
 
 

@@ -1,5 +1,7 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives and can refuse
-the first N messages with a temporary error."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, can refuse
+the first N messages with a temporary error, and can act on a message it has taken
+before it answers (`on_message`: e.g. SIGKILL the consumer that sent it, between the
+hand-over and anything that consumer could commit)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -23,6 +25,9 @@ class Inbox:
     refuse: int = 0  # refuse this many DATA commands with 451 first
     refused: int = 0
     hold_s: float = 0.0  # keep the client waiting this long after taking a message
+    # called with the message just taken (and kept), before the client gets its answer
+    on_message: Callable[[EmailMessage], None] | None = None
+    parse: bool = True  # False: keep each message's bytes (a bench counts, never reads)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
@@ -31,7 +36,11 @@ class Inbox:
                 self.refuse -= 1
                 self.refused += 1
                 return "451 4.3.0 Try again later"
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            message = (message_from_bytes(envelope.content, policy=policy.default)
+                       if self.parse else envelope.content)
+            self.messages.append(message)
+        if self.on_message is not None:
+            self.on_message(message)
         if self.hold_s:
             await asyncio.sleep(self.hold_s)
         return "250 OK"
@@ -49,9 +58,9 @@ class Inbox:
 
 
 @contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[str, Inbox]]:
+def smtp_server(parse: bool = True) -> Iterator[tuple[str, Inbox]]:
     """(smtp_url, inbox) of a server running for the duration of the block."""
-    inbox = Inbox()
+    inbox = Inbox(parse=parse)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from bus.consume import Delivery, Permanent
 from consumers.mail import MailSender, send_mail
 from models.core.db import Database
 from tests.support.accounts import verify_address
@@ -146,3 +147,56 @@ def test_the_order_shows_a_failed_tickets_mail_with_its_error(client, db, consum
         handle(consumer_db, send_mail, recorded(db, "order.completed"))
     state = _tickets_mail(client, sale)
     assert state["status"] == "failed" and "451" in state["error"]
+
+
+def test_a_batch_records_each_hand_over_even_when_a_later_mail_is_refused(
+        client, db, consumer_db, smtp, sale):
+    """One batch, three orders; the server refuses the second mail. The first is recorded
+    sent although the batch raised (its `sent` waits for the next intent, or the batch's
+    end), the second failed; the batch again (the runtime's retry) mails the second and
+    third once, and never the first again."""
+    verify_address(client, "buyer@example.com")
+    free = make_ticket(client, sale.owner, sale.event_id, 10, name="Community")
+    ids = []
+    for name in ("Ada", "Grace", "Edsger"):
+        r = buy(client, sale.buyer, sale.event_id, [person(free, name, "Example")])
+        assert r.status_code == 201, r.get_json()
+        ids.append(int(r.get_json()["data"]["id"]))
+    inbox = smtp[1]
+
+    def refuse_the_next(message) -> None:
+        if len(inbox.messages) == 1:
+            inbox.refuse = 1
+
+    inbox.on_message = refuse_the_next
+    placed = recorded(db, "order.placed")
+    with pytest.raises(Exception, match="451"):
+        handle(consumer_db, send_mail, placed)
+    first, second, third = (f"tickets:{i}" for i in ids)
+    assert _mails(db) == [("tickets", first, "sent", 1), ("tickets", second, "failed", 1)]
+    handle(consumer_db, send_mail, placed)
+    assert len(inbox.messages) == 3
+    assert _mails(db) == [("tickets", first, "sent", 1), ("tickets", second, "sent", 2),
+                          ("tickets", third, "sent", 1)]
+
+
+def test_a_batch_that_fails_after_a_hand_over_still_records_it_sent(
+        client, db, consumer_db, smtp, sale):
+    """A batch whose next delivery fails before its intent (here: a message of no known
+    type) records the mail handed over just before as sent, not in doubt."""
+    verify_address(client, "buyer@example.com")
+    free = make_ticket(client, sale.owner, sale.event_id, 10, name="Community")
+    for name in ("Ada", "Grace"):
+        assert buy(client, sale.buyer, sale.event_id,
+                   [person(free, name, "Example")]).status_code == 201
+    first, second = [d for d in recorded(db, "order.placed")
+                     if d.data.get("status") == "completed"]
+    bad = Delivery(message_id="not-a-known-type", routing_key="order.placed",
+                   type="com.example.unknown", data={}, envelope={}, headers={},
+                   attempt=1, redelivered=False)
+    with pytest.raises(Permanent):
+        handle(consumer_db, send_mail, [first, bad, second])
+    assert _mails(db) == [("tickets", f"tickets:{first.data['order_id']}", "sent", 1)]
+    handle(consumer_db, send_mail, [first, second])  # the runtime isolates the bad one
+    assert len(smtp[1].messages) == 2
+    assert [m[2:] for m in _mails(db)] == [("sent", 1), ("sent", 1)]

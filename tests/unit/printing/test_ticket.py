@@ -51,3 +51,26 @@ def test_each_attendee_gets_a_page_of_its_own():
     assert ["Guest 2" in p.extract_text() for p in pages] == [False, False, True]
     with pytest.raises(ValueError):
         render_tickets([])
+
+
+def _without_creation_date(pdf: bytes) -> bytes:
+    import re
+
+    return re.sub(rb"/CreationDate \(D:[^)]*\)", b"", pdf)
+
+
+def test_the_per_process_font_work_changes_no_byte_of_the_pdf(monkeypatch):
+    """The picks of a cut face and the compressed font streams are made once a process
+    (printing/typefaces.py, printing/subsets.py): a PDF made from them is the PDF made
+    from scratch."""
+    from printing import subsets, typefaces
+
+    faces = [replace(FACE, attendee_name=f"Ada Lovelace {k}", code=f"{FACE.identifier}-{k}")
+             for k in range(3)]
+    render_tickets(faces)  # fills what is kept
+    warm = _without_creation_date(render_tickets(faces))
+    monkeypatch.setattr(typefaces, "_PICKED", {})
+    monkeypatch.setattr(subsets, "_COMPRESSED_MIN", 1 << 40)  # every stream compressed anew
+    cold = _without_creation_date(render_tickets(faces))
+    assert warm == cold
+    assert typefaces._PICKED  # kept again, from scratch
