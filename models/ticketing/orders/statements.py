@@ -49,6 +49,7 @@ from models.ticketing.discounts import uses_left_for
 from models.ticketing.orders.holds import HOLDS, add_to_hold
 from models.ticketing.orders.idempotency import Idempotency, StoredKey
 from models.ticketing.orders.inventory import room_for
+from models.ticketing.orders.throttle import COUNTED, NOT_COUNTED, Attempt
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 
 USERS, EVENTS, TICKETS = User.__table__, Event.__table__, Ticket.__table__
@@ -81,7 +82,7 @@ def _nextval(table) -> ColumnElement:
 
 
 def _read(tickets_match: ColumnElement, order_id: ColumnElement,
-          attendee_ids: ColumnElement):
+          attendee_ids: ColumnElement, counted: list[ColumnElement]):
     one = select(literal_column("1").label("one")).subquery("one")
     actor = bindparam("actor_id", type_=Integer)
     version = cast(bindparam("token_version", type_=Integer), Integer)
@@ -96,6 +97,7 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
         KEYS.c.id.label("key_id"), KEYS.c.fingerprint.label("key_fingerprint"),
         KEYS.c.order_id.label("key_order_id"), KEYS.c.created_at.label("key_created_at"),
         order_id.label("new_order_id"), attendee_ids.label("new_attendee_ids"),
+        *(c.label(f"throttle_{n}") for c, n in zip(counted, THROTTLE_COLUMNS, strict=True)),
     ).select_from(
         one.outerjoin(EVENTS, EVENTS.c.id == bindparam("event_id", type_=Integer))
         .outerjoin(TICKETS, tickets_match)
@@ -106,13 +108,18 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
 
 # uncorrelated scalar subqueries: each runs once per statement, whatever the rows
 _UNITS = cast(bindparam("units", type_=Integer), Integer)
+# the order's attempt counted by the throttle (models/ticketing/orders/throttle.py): the
+# counts it left, as arrays (NULL when nothing was counted)
+THROTTLE_COLUMNS = ("keys", "failures", "starts")
 READ = HotStatement(
     "order_read",
     _read(TICKETS.c.id == any_(cast(bindparam("ticket_ids"), ARRAY(Integer))),
           select(_nextval(ORDERS)).scalar_subquery(),
           select(func.array_agg(_nextval(ATTENDEES)))
-          .select_from(func.generate_series(literal_column("1"), _UNITS)).scalar_subquery()),
-    _read(TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)), null(), null()))
+          .select_from(func.generate_series(literal_column("1"), _UNITS)).scalar_subquery(),
+          [select(func.array_agg(c)).scalar_subquery() for c in COUNTED.c]),
+    _read(TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)), null(), null(),
+          [null()] * len(THROTTLE_COLUMNS)))
 
 
 @dataclass(frozen=True)
@@ -137,15 +144,21 @@ class OrderFacts:
 
 def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids: list[int],
                      idem: Idempotency | None, units: int,
-                     token_version: int | None = None) -> OrderFacts:
+                     token_version: int | None = None,
+                     attempt: Attempt | None = None) -> OrderFacts:
     """One statement; `units` ids are taken for the attendees (0 when the order will be
-    written in steps). Raises Unauthorized when the actor's account is gone (deleted
-    since its token was issued) or the token revoked (deactivated, signed out, password
-    changed: `token_version` is not the account's), NotFound when the event is."""
+    written in steps), and the `attempt` counted by the throttle (PostgreSQL only: the
+    statement then commits the count, so `conn` must be in autocommit). Raises Throttled
+    (429) past the throttle's limits, Unauthorized when the actor's account is gone
+    (deleted since its token was issued) or the token revoked (deactivated, signed out,
+    password changed: `token_version` is not the account's), NotFound when the event is."""
     rows = READ(conn, {"actor_id": actor_id, "event_id": event_id, "ticket_ids": ticket_ids,
                        "idem_key": idem.key if idem else None, "units": units,
-                       "token_version": token_version})
+                       "token_version": token_version,
+                       **(attempt.params() if attempt else NOT_COUNTED)})
     row = rows[0]
+    if attempt is not None:
+        attempt.refuse_past_limits(*(row[f"throttle_{n}"] for n in THROTTLE_COLUMNS))
     if row["actor_is_admin"] is None:
         raise refuse_stale_token(conn, actor_id)
     if row["event_id"] is None:
