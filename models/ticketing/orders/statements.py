@@ -49,7 +49,7 @@ from models.ticketing.discounts import uses_left_for
 from models.ticketing.orders.holds import HOLDS, add_to_hold
 from models.ticketing.orders.idempotency import Idempotency, StoredKey
 from models.ticketing.orders.inventory import room_for
-from models.ticketing.orders.throttle import COUNTED, NOT_COUNTED, Attempt
+from models.ticketing.orders.throttle import COUNTED, NOT_COUNTED, UNFLUSHED, Attempt
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 
 USERS, EVENTS, TICKETS = User.__table__, Event.__table__, Ticket.__table__
@@ -110,14 +110,14 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
 _UNITS = cast(bindparam("units", type_=Integer), Integer)
 # the order's attempt counted by the throttle (models/ticketing/orders/throttle.py): the
 # counts it left, as arrays (NULL when nothing was counted)
-THROTTLE_COLUMNS = ("keys", "failures", "starts")
+THROTTLE_COLUMNS = ("keys", "failures", "starts", "unflushed")
 READ = HotStatement(
     "order_read",
     _read(TICKETS.c.id == any_(cast(bindparam("ticket_ids"), ARRAY(Integer))),
           select(_nextval(ORDERS)).scalar_subquery(),
           select(func.array_agg(_nextval(ATTENDEES)))
           .select_from(func.generate_series(literal_column("1"), _UNITS)).scalar_subquery(),
-          [select(func.array_agg(c)).scalar_subquery() for c in COUNTED.c]),
+          [*(select(func.array_agg(c)).scalar_subquery() for c in COUNTED.c), UNFLUSHED]),
     _read(TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)), null(), null(),
           [null()] * len(THROTTLE_COLUMNS)))
 
@@ -152,13 +152,15 @@ def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids:
     (429) past the throttle's limits, Unauthorized when the actor's account is gone
     (deleted since its token was issued) or the token revoked (deactivated, signed out,
     password changed: `token_version` is not the account's), NotFound when the event is."""
+    if attempt is not None:  # READ's commit is its own: see throttle.UNFLUSHED
+        assert conn.connection.dbapi_connection.autocommit, "counted in a transaction"
     rows = READ(conn, {"actor_id": actor_id, "event_id": event_id, "ticket_ids": ticket_ids,
                        "idem_key": idem.key if idem else None, "units": units,
                        "token_version": token_version,
                        **(attempt.params() if attempt else NOT_COUNTED)})
     row = rows[0]
     if attempt is not None:
-        attempt.refuse_past_limits(*(row[f"throttle_{n}"] for n in THROTTLE_COLUMNS))
+        attempt.refuse_past_limits(*(row[f"throttle_{n}"] for n in THROTTLE_COLUMNS[:3]))
     if row["actor_is_admin"] is None:
         raise refuse_stale_token(conn, actor_id)
     if row["event_id"] is None:
