@@ -34,6 +34,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,7 +49,7 @@ from models.core.prepared import HotStatement
 from models.ticketing.discounts import uses_left_for
 from models.ticketing.orders.holds import HOLDS, add_to_hold
 from models.ticketing.orders.idempotency import Idempotency, StoredKey
-from models.ticketing.orders.inventory import room_for
+from models.ticketing.orders.inventory import following_unit, room_for
 from models.ticketing.orders.throttle import COUNTED, NOT_COUNTED, UNFLUSHED, Attempt
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 
@@ -203,11 +204,12 @@ def _write_at_once():
         ["id", "order_id", "event_id", "ticket_id", "unit", "first_name", "last_name",
          "email", "checkin_secret", "created_at"],
         select(people.c.id, order.c.id, _p(ORDERS.c.event_id, "order_event_id"),
-               _p(LINES.c.ticket_id), reserved.c.sold_count - n + people.c.ord,
+               _p(LINES.c.ticket_id), following_unit(reserved.c.sold_count - n, people.c.ord),
                people.c.first_name, people.c.last_name, people.c.email, people.c.secret,
                _p(ORDERS.c.created_at, "order_created_at"))
         .select_from(order).join(reserved, true()).join(people, true()),
-        include_defaults=False).cte("new_attendees")
+        include_defaults=False).returning(ATTENDEES.c.id, ATTENDEES.c.unit) \
+        .cte("new_attendees")
     # a pending order adds its units to the buyer's hold; past the cap, the hold's CHECK
     # fails the whole statement (models/ticketing/orders/holds.py)
     held = add_to_hold(pg_insert(HOLDS).from_select(
@@ -228,7 +230,10 @@ def _write_at_once():
     return select(
         select(reserved.c.sold_count).scalar_subquery().label("sold_count"),
         exists(select(order.c.id)).label("placed"),
-    ).add_cte(line, attendees, held, remembered, outbox)
+        # the units the write gave, in attendee id order (what the caller reports)
+        select(func.array_agg(aggregate_order_by(attendees.c.unit, attendees.c.id)))
+        .scalar_subquery().label("units"),
+    ).add_cte(line, held, remembered, outbox)
 
 
 WRITE_AT_ONCE = HotStatement("order_write", _write_at_once())
