@@ -66,7 +66,7 @@ def reserve_units(session: Session | Connection, wanted: dict[int, int], *,
 def _free_units(session: Session | Connection, ticket_id: int, sold_before: int, n: int,
                 quantity: int) -> list[int]:
     """The `n` lowest free unit numbers (caller holds the ticket row lock). Without
-    cancellations the units are dense, so the next ones follow the highest."""
+    cancellations the units are dense, so the next ones follow `sold_count`."""
     highest = session.scalar(select(func.max(Attendee.unit)).where(Attendee.ticket_id == ticket_id))
     if highest is None or highest <= sold_before:
         return [following_unit(sold_before, k) for k in range(1, n + 1)]

@@ -161,7 +161,8 @@ def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids:
                        **(attempt.params() if attempt else NOT_COUNTED)})
     row = rows[0]
     if attempt is not None:
-        attempt.refuse_past_limits(*(row[f"throttle_{n}"] for n in THROTTLE_COLUMNS[:3]))
+        attempt.refuse_past_limits(row["throttle_keys"], row["throttle_failures"],
+                                   row["throttle_starts"])
     if row["actor_is_admin"] is None:
         raise refuse_stale_token(conn, actor_id)
     if row["event_id"] is None:
