@@ -29,7 +29,7 @@ from models.ticketing.orders import event_orders
 from models.ticketing.orders.complete import change_order_status
 from models.ticketing.orders.place import AttendeeDetails, place_onsite_order, place_order
 from models.ticketing.orders.read import PlacedOrder, get_order
-from models.ticketing.orders.throttle import throttle_order_placement
+from models.ticketing.orders.throttle import order_limits
 from models.ticketing.tables import Order
 from models.ticketing.tickets.pdf import order_tickets_pdf
 from models.ticketing.tickets.resend import resend_tickets
@@ -106,25 +106,22 @@ def create_order():
     # the service confirms the user in the order's own transaction (models/ticketing/
     # orders/statements.py's READ): no separate user lookup, as at the door
     (actor, version), idem = signed_in(), idempotency()
+    # the attempt is counted by the service once the input is read (a malformed body
+    # changes nothing), in the order's first statement
+    limits = order_limits(deps.config(), actor, deps.client_address())
     if is_onsite():
-        tickets = on_site_tickets(attrs)
-        _throttle(actor)  # after the input is read: a malformed body changes nothing
-        placed = place_onsite_order(deps.db(), actor, event_id, tickets,
-                                    idempotency=idem, token_version=version)
+        placed = place_onsite_order(deps.db(), actor, event_id, on_site_tickets(attrs),
+                                    idempotency=idem, token_version=version,
+                                    throttle=limits)
     else:
         values = load_attributes(OrderInSchema.one(), attrs)
         people = [AttendeeDetails(p["ticket_id"], p["first_name"], p["last_name"],
                                   p.get("email")) for p in values["attendees"]]
-        _throttle(actor)
         placed = place_order(deps.db(), actor, event_id, people,
                              discount_code=values.get("discount_code"),
                              payment_mode=values.get("payment_mode", "online"),
-                             idempotency=idem, token_version=version)
+                             idempotency=idem, token_version=version, throttle=limits)
     return order_document(placed, status=201)
-
-
-def _throttle(actor_id: int) -> None:
-    throttle_order_placement(deps.db(), deps.config(), actor_id, deps.client_address())
 
 
 @bp.get("/v1/orders/<int:order_id>")

@@ -8,8 +8,9 @@ Creates and drops its own PostgreSQL database.
 
 Each ratio is measured in interleaved rounds (baseline, scenario, baseline, scenario...),
 taken per round, and reported as the median with its spread; the CPU each order or
-check-in costs PostgreSQL, the API's workers and the load generator is the median over
-the rounds.
+check-in costs PostgreSQL (all its processes, and the backends of the bench's database
+alone: a shared server's other work does not count there), the API's workers and the
+load generator is the median over the rounds.
 
 Environment: BENCH_SECONDS per window (2), BENCH_ROUNDS (5), BENCH_LEVELS ("1,8,32");
 the PostgreSQL server is the tests' (TEST_DATABASE_URL or the local one)."""
@@ -201,23 +202,49 @@ def named_pids(name: str) -> list[int]:
     return pids
 
 
-def measured(server_group: int, *load_args) -> tuple[Result, dict[str, float]]:
-    """`load(*load_args)` and the CPU seconds it cost PostgreSQL (every backend: run on a
-    quiet server), the server's workers (process group `server_group`) and this load
-    generator."""
+class DatabaseBackends:
+    """The CPU of the PostgreSQL backends serving one database (Linux /proc, as listed by
+    pg_stat_activity, asked through the server's admin URL so the asking backend is
+    not among them): what the bench's own requests cost the server, apart from what
+    other databases on a shared server run meanwhile."""
+
+    def __init__(self, admin_url: str, db_url: str) -> None:
+        self.engine = sa.create_engine(admin_url, poolclass=sa.pool.StaticPool)
+        self.name = sa.engine.make_url(db_url).database
+
+    def sample(self) -> dict[int, float]:
+        with self.engine.connect() as conn:
+            pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+                                {"d": self.name}).scalars().all()
+        return {pid: cpu_seconds([pid]) for pid in pids}
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        """CPU seconds between the samples; a backend started since counts from 0, one
+        that exited meanwhile is lost (the servers' pools keep theirs open)."""
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def measured(server_group: int, backends: DatabaseBackends, *load_args
+             ) -> tuple[Result, dict[str, float]]:
+    """`load(*load_args)` and the CPU seconds it cost PostgreSQL (every process of the
+    server, and the backends of the bench's database alone), the server's workers
+    (process group `server_group`) and this load generator."""
     def sample() -> dict[str, float]:
         return {"postgres": cpu_seconds(named_pids("postgres")),
                 "server": cpu_seconds(group_pids(server_group)),
                 "load generator": sum(os.times()[:2])}
-    before = sample()
+    before, db_before = sample(), backends.sample()
     result = load(*load_args)
-    after = sample()
-    return result, {k: after[k] - before[k] for k in before}
+    after, db_after = sample(), backends.sample()
+    spent = {k: after[k] - before[k] for k in before}
+    spent["bench db"] = backends.spent(db_before, db_after)
+    return result, spent
 
 
 def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
-              levels: tuple[int, ...], rounds: int, groups: tuple[int, int]
-              ) -> tuple[list[Rounds], list[Result], int]:
+              levels: tuple[int, ...], rounds: int, groups: tuple[int, int],
+              backends: DatabaseBackends) -> tuple[list[Rounds], list[Result], int]:
     """Per level and round: baseline, onsite orders, baseline, online orders, baseline,
     check-ins, each ratio against the baseline just before it. Then per level both kinds
     race for the last units of a ticket."""
@@ -243,9 +270,9 @@ def bench_api(base: str, baseline_base: str, db_url: str, seconds: float,
         per = {name: Rounds(name, n) for name in ["baseline INSERT", *scenarios]}
         for _ in range(rounds):
             for name, request_fn in scenarios.items():
-                base_run, base_cpu = measured(groups[0], "baseline INSERT", n, seconds,
+                base_run, base_cpu = measured(groups[0], backends, "baseline INSERT", n, seconds,
                                               insert)
-                run, cpu = measured(groups[1], name, n, seconds, request_fn)
+                run, cpu = measured(groups[1], backends, name, n, seconds, request_fn)
                 if base_run.rate:
                     per[name].ratios.append(run.rate / base_run.rate)
                 for row, result, spent in ((per["baseline INSERT"], base_run, base_cpu),
@@ -278,7 +305,7 @@ def report(rows: list[Rounds], races: list[Result], oversold: int, seconds: floa
            rounds: int) -> str:
     lines = [f"{'scenario':<18}{'clients':>8}{'ok/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
              f"{'non-2xx':>8}{'ratio':>7}{'spread':>13}{'target':>12}"
-             f"{'CPU ms/op: pg':>15}{'server':>7}{'loadgen':>8}"]
+             f"{'CPU ms/op: pg':>15}{'pg db':>7}{'server':>7}{'loadgen':>8}"]
     for row in rows:
         r = row.pooled()
         bad = sum(k for s, k in r.statuses.items() if not 200 <= s < 300)
@@ -286,7 +313,8 @@ def report(rows: list[Rounds], races: list[Result], oversold: int, seconds: floa
         ratio = spread = mark = cpu = ""
         if row.cpu_ms:
             cpu = "".join(f"{median(row.cpu_ms[k]):>{w}.2f}" for k, w in
-                          (("postgres", 15), ("server", 7), ("load generator", 8)))
+                          (("postgres", 15), ("bench db", 7), ("server", 7),
+                           ("load generator", 8)))
         if row.ratios:
             low, high = row.spread
             ratio, spread = f"{row.ratio:.3f}", f"{low:.2f}-{high:.2f}"
@@ -300,7 +328,8 @@ def report(rows: list[Rounds], races: list[Result], oversold: int, seconds: floa
     lines.append(f"oversold units: {oversold} (must be 0: {'pass' if not oversold else 'FAIL'})"
                  f"; workers: {2 * multiprocessing.cpu_count()}; {rounds} interleaved rounds "
                  f"of {seconds:g}s windows; ratio = median of the per-round ratios; "
-                 "CPU ms/op: PostgreSQL, the server measured (baseline or API), load generator")
+                 "CPU ms/op: PostgreSQL (every process; its backends of the bench's database), "
+                 "the server measured (baseline or API), load generator")
     return "\n".join(lines)
 
 
@@ -332,7 +361,8 @@ def main() -> None:
         try:
             rows, races, oversold = bench_api(
                 f"http://127.0.0.1:{ports[1]}", f"http://127.0.0.1:{ports[0]}", db_url,
-                seconds, levels, rounds, (servers[0].pid, servers[1].pid))
+                seconds, levels, rounds, (servers[0].pid, servers[1].pid),
+                DatabaseBackends(admin, db_url))
         finally:
             for server in servers:
                 server.terminate()

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.accounts.tables import AuthThrottle
 from models.core.base import UTCDateTime, utcnow
@@ -71,6 +72,30 @@ def _upsert(dialect: str):
     return (postgresql if dialect == "postgresql" else sqlite).insert(THROTTLES)
 
 
+def counting(stmt: postgresql.Insert | sqlite.Insert, since: ColumnElement):
+    """`stmt`, an INSERT of rows (key, window_started_at = now, failures = 1), made to
+    count one more for a key that has a row: 1 again, in a window starting now, when the
+    row's window started at or before `since` (now less the window)."""
+    expired = THROTTLES.c.window_started_at <= since
+    return stmt.on_conflict_do_update(index_elements=[THROTTLES.c.key], set_={
+        "failures": case((expired, 1), else_=THROTTLES.c.failures + 1),
+        "window_started_at": case((expired, stmt.excluded.window_started_at),
+                                  else_=THROTTLES.c.window_started_at)})
+
+
+def refuse_past_limits(counted: list[tuple[str, int, datetime]], limits: list[Limit],
+                       now: datetime) -> None:
+    """Throttled (with the longest wait) when a key's count (key, failures, window start),
+    just taken with this attempt, passed its limit."""
+    by_key = {limit.key: limit for limit in limits}
+    waits = [math.ceil((started + timedelta(seconds=by_key[key].window_s) - now)
+                       .total_seconds())
+             for key, failures, started in counted if failures > by_key[key].max_failures]
+    if waits:
+        raise Throttled("Too many attempts: wait before trying again",
+                        retry_after=max(1, max(waits)))
+
+
 def count_failure(db: Database, limits: list[Limit], *, now: datetime | None = None) -> None:
     """One more failure for each key (a key whose window ended starts a new one with 1),
     one atomic upsert per key, in one transaction."""
@@ -80,39 +105,25 @@ def count_failure(db: Database, limits: list[Limit], *, now: datetime | None = N
             stmt = _upsert(conn.dialect.name).values(key=limit.key, window_started_at=now,
                                                      failures=1)
             cutoff = literal(now - timedelta(seconds=limit.window_s), UTCDateTime())
-            expired = THROTTLES.c.window_started_at <= cutoff
-            conn.execute(stmt.on_conflict_do_update(index_elements=[THROTTLES.c.key], set_={
-                "failures": case((expired, 1), else_=THROTTLES.c.failures + 1),
-                "window_started_at": case((expired, literal(now, UTCDateTime())),
-                                          else_=THROTTLES.c.window_started_at)}))
+            conn.execute(counting(stmt, cutoff))
 
 
 def take_attempt(db: Database, limits: list[Limit], *, now: datetime | None = None) -> None:
     """Count one attempt for every key and refuse it (Throttled) when that passes any
     key's limit: one upsert of every key, in one statement with no transaction around it
     (what a hot path can pay). Counting first, then comparing, makes the limit exact
-    under concurrency too. The keys share one window."""
+    under concurrency too. The keys share one window. (An order counts its attempt in
+    its own first statement instead: models/ticketing/orders/throttle.py.)"""
     now = now or utcnow()
     [window_s] = {limit.window_s for limit in limits}
     stmt = _upsert(db.engine.dialect.name).values(
         [{"key": key, "window_started_at": now, "failures": 1}
          for key in sorted({limit.key for limit in limits})])  # one lock order: no deadlock
-    expired = THROTTLES.c.window_started_at <= \
-        literal(now - timedelta(seconds=window_s), UTCDateTime())
-    stmt = stmt.on_conflict_do_update(index_elements=[THROTTLES.c.key], set_={
-        "failures": case((expired, 1), else_=THROTTLES.c.failures + 1),
-        "window_started_at": case((expired, stmt.excluded.window_started_at),
-                                  else_=THROTTLES.c.window_started_at)}) \
+    stmt = counting(stmt, literal(now - timedelta(seconds=window_s), UTCDateTime())) \
         .returning(THROTTLES.c.key, THROTTLES.c.failures, THROTTLES.c.window_started_at)
     with db.autocommit_engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    by_key = {limit.key: limit for limit in limits}
-    waits = [math.ceil((row.window_started_at + timedelta(seconds=window_s) - now)
-                       .total_seconds())
-             for row in rows if row.failures > by_key[row.key].max_failures]
-    if waits:
-        raise Throttled("Too many attempts: wait before trying again",
-                        retry_after=max(1, max(waits)))
+    refuse_past_limits([tuple(row) for row in rows], limits, now)
 
 
 def clear_limits(db: Database, keys: list[str]) -> None:

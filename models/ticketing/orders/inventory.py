@@ -32,6 +32,15 @@ def room_for(n: Any) -> ColumnElement[bool]:
     return Ticket.sold_count + n <= Ticket.quantity
 
 
+def following_unit(sold_before: Any, ordinal: Any) -> Any:
+    """The unit number of the `ordinal`-th (from 1) unit an order takes after the
+    `sold_before` units held: units follow `sold_count` while every held unit is below
+    it, as they are until an order gives units back (the unique (ticket_id, unit) index
+    refuses them otherwise). As SQL for the one-statement order (orders/statements.py),
+    as a number for the step-by-step path (`reserve_units`)."""
+    return sold_before + ordinal
+
+
 def reserve_units(session: Session | Connection, wanted: dict[int, int], *,
                   pointer: str) -> dict[int, list[int]]:
     """Take `wanted[ticket_id]` units of each ticket; returns the unit numbers taken per
@@ -57,11 +66,10 @@ def reserve_units(session: Session | Connection, wanted: dict[int, int], *,
 def _free_units(session: Session | Connection, ticket_id: int, sold_before: int, n: int,
                 quantity: int) -> list[int]:
     """The `n` lowest free unit numbers (caller holds the ticket row lock). Without
-    cancellations the units are dense, so the next ones follow the highest."""
+    cancellations the units are dense, so the next ones follow `sold_count`."""
     highest = session.scalar(select(func.max(Attendee.unit)).where(Attendee.ticket_id == ticket_id))
     if highest is None or highest <= sold_before:
-        start = (highest or 0) + 1
-        return list(range(start, start + n))
+        return [following_unit(sold_before, k) for k in range(1, n + 1)]
     taken = set(session.scalars(select(Attendee.unit).where(Attendee.ticket_id == ticket_id,
                                                             Attendee.unit.is_not(None))))
     free = [u for u in range(1, quantity + 1) if u not in taken][:n]

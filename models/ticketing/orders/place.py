@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.accounts.tables import User
+from models.accounts.throttle import Limit, take_attempt
 from models.core.base import utcnow
 from models.core.db import Database, unique_violation
 from models.core.errors import Busy, Forbidden, Invalid
@@ -34,6 +35,7 @@ from models.ticketing.orders.holds import too_many_pending
 from models.ticketing.orders.idempotency import Idempotency, earlier_order_id
 from models.ticketing.orders.read import PlacedOrder, load_placed
 from models.ticketing.orders.statements import OrderFacts, TicketRow, read_order_facts
+from models.ticketing.orders.throttle import Attempt
 from models.ticketing.orders.write import Draft, write_at_once, write_in_steps
 
 ONSITE_POINTER = "/data/attributes/on-site-tickets"
@@ -59,14 +61,17 @@ OFFLINE_PAYMENT_MODES = ("bank", "cheque")  # the organiser completes or cancels
 def place_onsite_order(db: Database, actor: User | int, event_id: int,
                        tickets: list[tuple[int, int]], *,
                        idempotency: Idempotency | None = None,
-                       token_version: int | None = None) -> PlacedOrder:
+                       token_version: int | None = None,
+                       throttle: list[Limit] | None = None) -> PlacedOrder:
     """The event's owner (or an admin) sells `(ticket_id, quantity)` at the door: one
     order, paid onsite, with exactly `quantity` placeholder attendees per ticket. The sales
     window is not checked; min/max per order and capacity are. `actor` is a user or the
     id of one (the API's token, with its `token_version`), confirmed in the order's
     transaction: Unauthorized when the account is gone, deactivated or signed out since.
     Raises Invalid (422) on missing or bad ticket data, Conflict `ticket_sold_out` (409)
-    past capacity."""
+    past capacity; Throttled (429) when the attempt, counted against `throttle` (the
+    limits of models/ticketing/orders/throttle.py) once the input is well formed, passes
+    one."""
     if not tickets:
         raise Invalid("on-site-tickets info missing", code="on_site_tickets_missing",
                       pointer=ONSITE_POINTER)
@@ -81,19 +86,21 @@ def place_onsite_order(db: Database, actor: User | int, event_id: int,
                           code="invalid_quantity", pointer=ONSITE_POINTER)
         holders[ticket_id] += [AttendeeDetails(ticket_id, *ONSITE_NAME)] * quantity
     return _place(db, actor, event_id, holders, mode="onsite", code=None,
-                  idem=idempotency, pointer=ONSITE_POINTER, token_version=token_version)
+                  idem=idempotency, pointer=ONSITE_POINTER, token_version=token_version,
+                  throttle=throttle)
 
 
 def place_order(db: Database, actor: User | int, event_id: int,
                 attendees: list[AttendeeDetails],
                 *, discount_code: str | None = None, payment_mode: str = "online",
                 idempotency: Idempotency | None = None,
-                token_version: int | None = None) -> PlacedOrder:
+                token_version: int | None = None,
+                throttle: list[Limit] | None = None) -> PlacedOrder:
     """A signed-in user buys one unit per attendee given, within each ticket's sales window
     and min/max per order, with an optional discount code (valid now, uses left). A paid
     order is pending (`online`, expires) or placed (`bank` / `cheque`); a free one is
-    completed. `actor` as for `place_onsite_order`. Raises Invalid (422), Conflict
-    `ticket_sold_out` / `discount_exhausted` (409)."""
+    completed. `actor` and `throttle` as for `place_onsite_order`. Raises Invalid (422),
+    Conflict `ticket_sold_out` / `discount_exhausted` (409), Throttled (429)."""
     if payment_mode not in ("online", *OFFLINE_PAYMENT_MODES):
         raise Invalid(f"payment-mode must be online, bank or cheque, not {payment_mode!r}",
                       code="invalid_payment_mode", pointer="/data/attributes/payment-mode")
@@ -104,7 +111,8 @@ def place_order(db: Database, actor: User | int, event_id: int,
     for person in attendees:
         holders[person.ticket_id].append(person)
     return _place(db, actor, event_id, holders, mode=payment_mode, code=discount_code,
-                  idem=idempotency, pointer=ATTENDEES_POINTER, token_version=token_version)
+                  idem=idempotency, pointer=ATTENDEES_POINTER, token_version=token_version,
+                  throttle=throttle)
 
 
 def _start(order: NewOrder, expiry_minutes: int) -> None:
@@ -122,22 +130,30 @@ def _start(order: NewOrder, expiry_minutes: int) -> None:
 def _place(db: Database, actor: User | int, event_id: int,
            holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
            idem: Idempotency | None, pointer: str,
-           token_version: int | None = None) -> PlacedOrder:
+           token_version: int | None = None,
+           throttle: list[Limit] | None = None) -> PlacedOrder:
     """Check and write the order, all or nothing. On PostgreSQL an order of one ticket
-    is two round trips: `READ`, then `WRITE_AT_ONCE`, a single statement and so a
-    transaction of its own (`_connection`). A unique index that refuses the write (a
-    concurrent request with the same Idempotency-Key won, or units given back made the
-    at-once units collide) sends it round again, read anew and written in steps in one
-    transaction: the winner's order is then answered, or the lowest free units taken."""
+    is two round trips: `READ` (which also counts the attempt against `throttle`), then
+    `WRITE_AT_ONCE`, a single statement and so a transaction of its own (`_connection`).
+    A unique index that refuses the write (a concurrent request with the same
+    Idempotency-Key won, or units given back made the at-once units collide) sends it
+    round again, read anew (not counted again) and written in steps in one transaction:
+    the winner's order is then answered, or the lowest free units taken."""
     actor_id = actor if isinstance(actor, int) else actor.id
     at_once = db.is_postgres and len(holders) == 1
     cap = db.config.max_pending_units_per_buyer
+    attempt = Attempt.of(throttle)
+    if attempt is not None and not (at_once and not code):
+        # READ runs in the order's transaction: a refusal would take the count back
+        take_attempt(db, attempt.limits, now=attempt.now)
+        attempt = None
     for _attempt in range(3):
         try:
             with _connection(db, single_statement=at_once and not code) as conn:
                 return _place_in(conn, actor_id, event_id, holders, mode=mode, code=code,
                                  idem=idem, pointer=pointer, at_once=at_once,
-                                 token_version=token_version, hold_cap=cap)
+                                 token_version=token_version, hold_cap=cap,
+                                 attempt=attempt)
         except IntegrityError as exc:
             refusal = too_many_pending(exc, cap)
             if refusal is not None:
@@ -145,6 +161,8 @@ def _place(db: Database, actor: User | int, event_id: int,
             if not unique_violation(exc):
                 raise
             at_once = False
+        finally:
+            attempt = None  # counted by the first READ, whatever became of it
     raise Busy("The order is being placed by a concurrent request; retry", code="busy")
 
 
@@ -166,11 +184,12 @@ def _connection(db: Database, *, single_statement: bool) -> Iterator[Connection]
 def _place_in(conn: Connection, actor_id: int, event_id: int,
               holders: dict[int, list[AttendeeDetails]], *, mode: str, code: str | None,
               idem: Idempotency | None, pointer: str, at_once: bool,
-              token_version: int | None, hold_cap: int) -> PlacedOrder:
+              token_version: int | None, hold_cap: int,
+              attempt: Attempt | None) -> PlacedOrder:
     onsite = mode == "onsite"
     units = sum(map(len, holders.values())) if at_once else 0
     facts = read_order_facts(conn, actor_id, event_id, sorted(holders), idem, units,
-                             token_version)
+                             token_version, attempt)
     if onsite and not facts.actor_manages:
         raise Forbidden("Only the event's owner or an admin can sell onsite")
     if idem is not None:

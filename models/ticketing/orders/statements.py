@@ -34,6 +34,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,7 +49,8 @@ from models.core.prepared import HotStatement
 from models.ticketing.discounts import uses_left_for
 from models.ticketing.orders.holds import HOLDS, add_to_hold
 from models.ticketing.orders.idempotency import Idempotency, StoredKey
-from models.ticketing.orders.inventory import room_for
+from models.ticketing.orders.inventory import following_unit, room_for
+from models.ticketing.orders.throttle import COUNTED, NOT_COUNTED, UNFLUSHED, Attempt
 from models.ticketing.tables import Attendee, DiscountCode, IdempotencyKey, Order, OrderLine
 
 USERS, EVENTS, TICKETS = User.__table__, Event.__table__, Ticket.__table__
@@ -81,7 +83,7 @@ def _nextval(table) -> ColumnElement:
 
 
 def _read(tickets_match: ColumnElement, order_id: ColumnElement,
-          attendee_ids: ColumnElement):
+          attendee_ids: ColumnElement, counted: list[ColumnElement]):
     one = select(literal_column("1").label("one")).subquery("one")
     actor = bindparam("actor_id", type_=Integer)
     version = cast(bindparam("token_version", type_=Integer), Integer)
@@ -96,6 +98,7 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
         KEYS.c.id.label("key_id"), KEYS.c.fingerprint.label("key_fingerprint"),
         KEYS.c.order_id.label("key_order_id"), KEYS.c.created_at.label("key_created_at"),
         order_id.label("new_order_id"), attendee_ids.label("new_attendee_ids"),
+        *(c.label(f"throttle_{n}") for c, n in zip(counted, THROTTLE_COLUMNS, strict=True)),
     ).select_from(
         one.outerjoin(EVENTS, EVENTS.c.id == bindparam("event_id", type_=Integer))
         .outerjoin(TICKETS, tickets_match)
@@ -106,13 +109,18 @@ def _read(tickets_match: ColumnElement, order_id: ColumnElement,
 
 # uncorrelated scalar subqueries: each runs once per statement, whatever the rows
 _UNITS = cast(bindparam("units", type_=Integer), Integer)
+# the order's attempt counted by the throttle (models/ticketing/orders/throttle.py): the
+# counts it left, as arrays (NULL when nothing was counted)
+THROTTLE_COLUMNS = ("keys", "failures", "starts", "unflushed")
 READ = HotStatement(
     "order_read",
     _read(TICKETS.c.id == any_(cast(bindparam("ticket_ids"), ARRAY(Integer))),
           select(_nextval(ORDERS)).scalar_subquery(),
           select(func.array_agg(_nextval(ATTENDEES)))
-          .select_from(func.generate_series(literal_column("1"), _UNITS)).scalar_subquery()),
-    _read(TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)), null(), null()))
+          .select_from(func.generate_series(literal_column("1"), _UNITS)).scalar_subquery(),
+          [*(select(func.array_agg(c)).scalar_subquery() for c in COUNTED.c), UNFLUSHED]),
+    _read(TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)), null(), null(),
+          [null()] * len(THROTTLE_COLUMNS)))
 
 
 @dataclass(frozen=True)
@@ -137,15 +145,24 @@ class OrderFacts:
 
 def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids: list[int],
                      idem: Idempotency | None, units: int,
-                     token_version: int | None = None) -> OrderFacts:
+                     token_version: int | None = None,
+                     attempt: Attempt | None = None) -> OrderFacts:
     """One statement; `units` ids are taken for the attendees (0 when the order will be
-    written in steps). Raises Unauthorized when the actor's account is gone (deleted
-    since its token was issued) or the token revoked (deactivated, signed out, password
-    changed: `token_version` is not the account's), NotFound when the event is."""
+    written in steps), and the `attempt` counted by the throttle (PostgreSQL only: the
+    statement then commits the count, so `conn` must be in autocommit). Raises Throttled
+    (429) past the throttle's limits, Unauthorized when the actor's account is gone
+    (deleted since its token was issued) or the token revoked (deactivated, signed out,
+    password changed: `token_version` is not the account's), NotFound when the event is."""
+    if attempt is not None:  # READ's commit is its own: see throttle.UNFLUSHED
+        assert conn.connection.dbapi_connection.autocommit, "counted in a transaction"
     rows = READ(conn, {"actor_id": actor_id, "event_id": event_id, "ticket_ids": ticket_ids,
                        "idem_key": idem.key if idem else None, "units": units,
-                       "token_version": token_version})
+                       "token_version": token_version,
+                       **(attempt.params() if attempt else NOT_COUNTED)})
     row = rows[0]
+    if attempt is not None:
+        attempt.refuse_past_limits(row["throttle_keys"], row["throttle_failures"],
+                                   row["throttle_starts"])
     if row["actor_is_admin"] is None:
         raise refuse_stale_token(conn, actor_id)
     if row["event_id"] is None:
@@ -188,11 +205,12 @@ def _write_at_once():
         ["id", "order_id", "event_id", "ticket_id", "unit", "first_name", "last_name",
          "email", "checkin_secret", "created_at"],
         select(people.c.id, order.c.id, _p(ORDERS.c.event_id, "order_event_id"),
-               _p(LINES.c.ticket_id), reserved.c.sold_count - n + people.c.ord,
+               _p(LINES.c.ticket_id), following_unit(reserved.c.sold_count - n, people.c.ord),
                people.c.first_name, people.c.last_name, people.c.email, people.c.secret,
                _p(ORDERS.c.created_at, "order_created_at"))
         .select_from(order).join(reserved, true()).join(people, true()),
-        include_defaults=False).cte("new_attendees")
+        include_defaults=False).returning(ATTENDEES.c.id, ATTENDEES.c.unit) \
+        .cte("new_attendees")
     # a pending order adds its units to the buyer's hold; past the cap, the hold's CHECK
     # fails the whole statement (models/ticketing/orders/holds.py)
     held = add_to_hold(pg_insert(HOLDS).from_select(
@@ -213,7 +231,10 @@ def _write_at_once():
     return select(
         select(reserved.c.sold_count).scalar_subquery().label("sold_count"),
         exists(select(order.c.id)).label("placed"),
-    ).add_cte(line, attendees, held, remembered, outbox)
+        # the units the write gave, in attendee id order (what the caller reports)
+        select(func.array_agg(aggregate_order_by(attendees.c.unit, attendees.c.id)))
+        .scalar_subquery().label("units"),
+    ).add_cte(line, held, remembered, outbox)
 
 
 WRITE_AT_ONCE = HotStatement("order_write", _write_at_once())

@@ -80,8 +80,8 @@ def write_at_once(conn: Connection, draft: Draft, order_id: int,
             raise sold_out(conn, line.ticket_id, draft.pointer)
         assert draft.discount is not None
         raise exhausted(draft.discount.code)
-    first = row["sold_count"] - line.quantity + 1
-    for unit, person in enumerate(people, start=first):
+    by_id = sorted(people, key=lambda person: person.id)
+    for person, unit in zip(by_id, row["units"], strict=True):
         person.unit = unit
 
 

@@ -76,3 +76,60 @@ def test_racing_attempts_cannot_pass_the_limit(client, db, app):
                                        f"10.0.2.{i}").status_code)
     assert sorted(results) == [201] * 3 + [429] * 5
     assert _orders(db) == 3
+
+
+def _sell(client, token, event_id, tickets: list[str]):
+    return client.post("/v1/orders?onsite=true", headers=auth(token), json={"data": {
+        "type": "order", "attributes": {"on-site-tickets": [
+            {"id": t, "quantity": 1} for t in tickets]},
+        "relationships": {"event": {"data": {"type": "event", "id": event_id}}}}},
+        environ_base={"REMOTE_ADDR": "10.0.3.1"})
+
+
+@pytest.mark.parametrize("path", ["one statement", "in steps"])
+def test_refused_attempts_count_as_well_on_either_path(client, db, path):
+    """A sold-out attempt counts: an order of one ticket counts in its READ, which
+    commits the count by itself; an order of two tickets, written in steps in one
+    transaction, counts first on its own (the refusal would take back a count made in
+    its transaction)."""
+    owner = sign_up(client, "owner@example.com")
+    event_id = create_event(client, owner)
+    scarce, roomy = (make_ticket(client, owner, event_id, n) for n in (1, 50))
+    order = [scarce] if path == "one statement" else [roomy, scarce]
+    assert _sell(client, owner, event_id, order).status_code == 201
+    for _ in range(2):
+        assert_error(_sell(client, owner, event_id, order), 409, "ticket_sold_out")
+    assert_error(_sell(client, owner, event_id, [roomy]), 429, "too_many_attempts")
+    assert _orders(db) == 1
+
+
+PROBE = """
+CREATE TABLE commit_probe (setting text);
+CREATE FUNCTION commit_probe() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO commit_probe VALUES (current_setting('synchronous_commit'));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER commit_probe AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION commit_probe();
+"""
+
+
+def test_the_count_commits_unflushed_but_never_an_order(client, db):
+    """READ's count commits without waiting for the WAL flush (throttle.UNFLUSHED); the
+    order's rows are written in a transaction whose commit does wait, on the one-statement
+    path (the next statement on READ's connection) and in steps (READ inside it)."""
+    owner = sign_up(client, "owner@example.com")
+    event_id = create_event(client, owner)
+    tickets = [make_ticket(client, owner, event_id, 50) for _ in range(2)]
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(PROBE)
+    try:
+        for order in ([tickets[0]], tickets, [tickets[1]]):
+            assert _sell(client, owner, event_id, order).status_code == 201
+        with db.engine.connect() as conn:
+            settings = conn.exec_driver_sql("SELECT setting FROM commit_probe").scalars()
+            assert list(settings) == ["on"] * 3
+    finally:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE commit_probe; DROP TRIGGER commit_probe ON "
+                                 "orders; DROP FUNCTION commit_probe()")
