@@ -118,7 +118,9 @@ READ = HotStatement(
           select(_nextval(ORDERS)).scalar_subquery(),
           select(func.array_agg(_nextval(ATTENDEES)))
           .select_from(func.generate_series(literal_column("1"), _UNITS)).scalar_subquery(),
-          [*(select(func.array_agg(c)).scalar_subquery() for c in COUNTED.c), UNFLUSHED]),
+          # each array in key order, so they pair up by position
+          [*(select(func.array_agg(aggregate_order_by(c, COUNTED.c.key))).scalar_subquery()
+             for c in COUNTED.c), UNFLUSHED]),
     _read(TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)), null(), null(),
           [null()] * len(THROTTLE_COLUMNS)))
 
@@ -153,8 +155,9 @@ def read_order_facts(conn: Connection, actor_id: int, event_id: int, ticket_ids:
     (429) past the throttle's limits, Unauthorized when the actor's account is gone
     (deleted since its token was issued) or the token revoked (deactivated, signed out,
     password changed: `token_version` is not the account's), NotFound when the event is."""
-    if attempt is not None:  # READ's commit is its own: see throttle.UNFLUSHED
-        assert conn.connection.dbapi_connection.autocommit, "counted in a transaction"
+    if attempt is not None and not conn.connection.dbapi_connection.autocommit:
+        raise RuntimeError("an order's attempt is counted by READ only in autocommit: "
+                           "READ's commit is its own (throttle.UNFLUSHED)")
     rows = READ(conn, {"actor_id": actor_id, "event_id": event_id, "ticket_ids": ticket_ids,
                        "idem_key": idem.key if idem else None, "units": units,
                        "token_version": token_version,

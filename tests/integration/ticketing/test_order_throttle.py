@@ -104,13 +104,16 @@ def test_refused_attempts_count_as_well_on_either_path(client, db, path):
 
 
 PROBE = """
-CREATE TABLE commit_probe (setting text);
+CREATE TABLE commit_probe (id serial, tbl text, setting text);
 CREATE FUNCTION commit_probe() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO commit_probe VALUES (current_setting('synchronous_commit'));
+  INSERT INTO commit_probe (tbl, setting)
+    VALUES (TG_TABLE_NAME, current_setting('synchronous_commit'));
   RETURN NULL;
 END $$;
 CREATE TRIGGER commit_probe AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION commit_probe();
+CREATE TRIGGER commit_probe AFTER INSERT OR UPDATE ON auth_throttles
+  FOR EACH ROW EXECUTE FUNCTION commit_probe();
 """
 
 
@@ -127,9 +130,14 @@ def test_the_count_commits_unflushed_but_never_an_order(client, db):
         for order in ([tickets[0]], tickets, [tickets[1]]):
             assert _sell(client, owner, event_id, order).status_code == 201
         with db.engine.connect() as conn:
-            settings = conn.exec_driver_sql("SELECT setting FROM commit_probe").scalars()
-            assert list(settings) == ["on"] * 3
+            rows = conn.exec_driver_sql("SELECT tbl, setting FROM commit_probe ORDER BY id").all()
+        assert [s for t, s in rows if t == "orders"] == ["on"] * 3
+        # each attempt counts the account's key and the address's: unflushed in READ,
+        # flushed when the order in steps counts by itself (take_attempt)
+        assert [s for t, s in rows if t == "auth_throttles"] == \
+            ["off"] * 2 + ["on"] * 2 + ["off"] * 2
     finally:
         with db.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE commit_probe; DROP TRIGGER commit_probe ON "
-                                 "orders; DROP FUNCTION commit_probe()")
+                                 "orders; DROP TRIGGER commit_probe ON auth_throttles; "
+                                 "DROP FUNCTION commit_probe()")
