@@ -78,7 +78,9 @@ def verify_address_page():
 @bp.post(VERIFY_PATH)
 @doc("Verify the address with the token of the link mailed at sign-up ({token}, or the "
      "page's form); mail held for it goes out. A token works once: again it is 409 "
-     "verification_token_used", type_="user", errors=(400, 409, 422))
+     "verification_token_used", type_="user", errors=(400, 409, 422),
+     raw_body=("application/json", {"type": "object", "required": ["token"], "properties": {
+         "token": {"type": "string", "minLength": 1}}}))
 def verify_address():
     if request.mimetype == "application/x-www-form-urlencoded":
         return _verify_from_page(request.form.get("token", ""))

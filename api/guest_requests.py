@@ -62,7 +62,7 @@ def _listing(speaker_id: int) -> Response:
 @login_required
 @doc("Switch guest requests on (`mode`: auto or approve); meta has the public link and "
      "its QR code", type_="guest-request", body=GuestBodySchema,
-     response=GuestRequestSchema, errors=(401, 404, 422))
+     response=GuestRequestSchema, many=True, errors=(401, 404, 422))
 def open_requests(speaker_id: int):
     guests.open_guest_requests(deps.db(), require_user(), speaker_id,
                                command_body().get("mode"))
@@ -72,7 +72,7 @@ def open_requests(speaker_id: int):
 @bp.get(OWNER)
 @login_required
 @doc("The guest requests of the open link, waiting ones first", type_="guest-request",
-     response=GuestRequestSchema, errors=(401, 404))
+     response=GuestRequestSchema, many=True, errors=(401, 404))
 def list_requests(speaker_id: int):
     return _listing(speaker_id)
 
