@@ -34,7 +34,8 @@ COMPARISONS: dict[str, Callable[[Any, Any], ColumnElement]] = {
 }
 MAX_DEPTH = 4
 MAX_CONDITIONS = 50
-MAX_LISTED = 25  # conditions at the top of the list, and values of an `in`
+MAX_LISTED = 10  # conditions at the top of the list, and values of an `in`
+MAX_TEXT = 128  # characters of a text value (the whole filter rides in the request line)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _value(column: InstrumentedAttribute, value: Any, path: str) -> Any:
         if kind in (Decimal, float) and isinstance(value, int | float | str) \
                 and not isinstance(value, bool):
             return Decimal(str(value))
-        if kind is str and isinstance(value, str):
+        if kind is str and isinstance(value, str) and len(value) <= MAX_TEXT:
             return value  # (NUL never gets here: api/text_input.py refuses it)
         if kind is datetime and isinstance(value, str):  # ISO 8601; no zone means UTC
             at = datetime.fromisoformat(value)

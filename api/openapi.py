@@ -265,7 +265,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             for status in sorted(errors):
                 op["responses"][str(status)] = {"description": "Error", **error_ref}
             # the HTTP server's own answer to a request line past its bound (gunicorn:
-            # 4094 bytes), before the app sees it: no JSON:API body
+            # 8190 bytes, cli/api_server.py), before the app sees it: no JSON:API body
             op["responses"]["414"] = {"description": "Request line too long"}
             if getattr(view, "_venuebus_auth", False):
                 op["security"] = [{"bearer": []}]

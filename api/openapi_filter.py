@@ -2,8 +2,9 @@
 parameter's `content` is application/json) whose shape api/list_query.py accepts, built
 from the same registry (FILTERABLE), so the two cannot drift. The document states the
 plain conditions (name, op and val, nothing else) and the `has` conditions one
-relationship deep, up to MAX_LISTED of them (and of an `in`'s values); `or`/`and`
-groups and deeper nesting are accepted as the description says."""
+relationship deep, up to MAX_LISTED of them (and of an `in`'s values), text up to
+MAX_TEXT characters; `or`/`and` groups and deeper nesting are accepted as the
+description says."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.limits import MAX_INT
-from api.list_query import COMPARISONS, FILTERABLE, MAX_LISTED
+from api.list_query import COMPARISONS, FILTERABLE, MAX_LISTED, MAX_TEXT
 from api.text_input import NO_CONTROL_PATTERN
 
 
@@ -26,12 +27,9 @@ def _value_schema(kind: type) -> dict[str, Any]:
         return {"type": "number"}
     if kind is datetime:
         return {"type": "string", "format": "date-time"}
-    return {"type": "string", "maxLength": TEXT_MAX, "pattern": NO_CONTROL_PATTERN}
+    return {"type": "string", "maxLength": MAX_TEXT, "pattern": NO_CONTROL_PATTERN}
 
 
-# strings and lists kept short: the whole filter rides in the request line, which the
-# server bounds (414 past 4 KB)
-TEXT_MAX = 64
 
 
 def _shape(name: str, ops: list[str], value: dict[str, Any]) -> dict[str, Any]:

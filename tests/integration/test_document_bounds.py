@@ -10,7 +10,7 @@ import json
 import jsonschema_rs
 import pytest
 
-from api.list_query import MAX_LISTED
+from api.list_query import MAX_LISTED, MAX_TEXT
 from tests.support.api import assert_error, auth, create_event, sign_up
 
 
@@ -56,7 +56,8 @@ def test_filter_is_json_of_the_conditions_the_api_takes(client, db, spec):
            [{"name": "name", "op": "eq", "val": "x", "extra": 1}],
            [{"name": "name", "op": "eq", "val": "x"}] * (MAX_LISTED + 1),
            [{"name": "id", "op": "in", "val": list(range(1, MAX_LISTED + 2))}],
-           [{"name": "nope", "op": "eq", "val": 1}]]
+           [{"name": "nope", "op": "eq", "val": 1}],
+           [{"name": "name", "op": "eq", "val": "x" * (MAX_TEXT + 1)}]]
     for value in good:
         assert allows(schema, value), value
         r = client.get("/v1/events", query_string={"filter": json.dumps(value)})
