@@ -145,6 +145,8 @@ def _condition(type_: str, node: Any, path: str, depth: int, budget: list[int]
     column = spec.fields[name]
     if op in ("like", "ilike") and column.type.python_type is not str:
         raise _bad("filter", f"{path}/op: {op} compares text, {name} is not text")
+    if op in ("ge", "le", "gt", "lt") and column.type.python_type is bool:  # was a 500
+        raise _bad("filter", f"{path}/op: {op} orders values, {name} is true or false")
     if op == "in":
         if not isinstance(val, list) or not 1 <= len(val) <= MAX_LISTED:
             raise _bad("filter", f"{path}/val: in takes a list of 1 to {MAX_LISTED} values")

@@ -44,8 +44,8 @@ def _conditions(type_: str) -> list[dict[str, Any]]:
         kind = column.type.python_type
         value = _value_schema(kind)
         out += [_shape(name, ["eq", "ne"], {**value, "nullable": True}),  # null: IS NULL
-                _shape(name, ["ge", "le", "gt", "lt",
-                              *(("like", "ilike") if kind is str else ())], value),
+                *([] if kind is bool else [_shape(name, ["ge", "le", "gt", "lt", *(
+                    ("like", "ilike") if kind is str else ())], value)]),
                 _shape(name, ["in"], {"type": "array", "minItems": 1, "maxItems": MAX_LISTED,
                                       "items": value})]
     return out

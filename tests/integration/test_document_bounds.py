@@ -68,6 +68,19 @@ def test_filter_is_json_of_the_conditions_the_api_takes(client, db, spec):
         assert_error(r, 400, "invalid_filter")
 
 
+def test_true_or_false_is_compared_not_ordered(client, db, spec):
+    """`is-hidden ge true` was a 500 (SQLAlchemy orders no boolean literal)."""
+    token = sign_up(client, "o@example.com")
+    path = f"/v1/events/{create_event(client, token)}/tickets"
+    schema = parameter(spec, "/v1/events/{event_id}/tickets", "filter")["content"][
+        "application/json"]["schema"]
+    for op, status in (("eq", 200), ("ge", 400), ("lt", 400)):
+        value = [{"name": "is-hidden", "op": op, "val": True}]
+        assert allows(schema, value) is (status == 200), op
+        r = client.get(path, headers=auth(token), query_string={"filter": json.dumps(value)})
+        assert r.status_code == status, (op, r.get_json())
+
+
 def test_a_parameter_name_is_looked_up_and_only_its_value_is_checked(client, db):
     assert client.get("/v1/events", query_string={"fields[\x13x]": "name"}).status_code == 200
     r = client.get("/v1/events", query_string={"fields[event]": "na\x13me"})
