@@ -116,9 +116,12 @@ def test_a_required_relationship_is_marked_and_its_absence_refused(client, db, s
 
 
 def test_verification_states_its_body_and_a_scan_its_list_bound(client, db, spec):
-    verify = spec["paths"]["/v1/auth/verify-email"]["post"]["requestBody"]
-    assert verify["required"] is True
-    assert verify["content"]["application/json"]["schema"]["required"] == ["token"]
+    for path, fields in (("/v1/auth/verify-email", ["token"]),
+                         ("/v1/staff-invitations/accept", ["token"]),
+                         ("/v1/auth/password", ["current_password", "new_password"])):
+        body = spec["paths"][path]["post"]["requestBody"]
+        assert body["required"] is True
+        assert body["content"]["application/json"]["schema"]["required"] == fields, path
     assert_error(client.post("/v1/auth/verify-email"), 400, "empty_body")
     scan = spec["paths"]["/v1/check-in"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]["properties"]["check-in-list"]
