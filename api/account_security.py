@@ -15,6 +15,7 @@ from api.users import token_response, user_resource
 from models.accounts.signin import login_limits
 from models.accounts.throttle import check_limits, count_failure
 from models.accounts.tokens import change_password, revoke_tokens, set_user_active
+from models.accounts.users import MIN_PASSWORD_LENGTH
 from models.accounts.verification import VERIFY_PATH, verify_email
 from models.core.errors import DomainError, Unauthorized
 
@@ -50,7 +51,11 @@ def logout():
 @bp.post("/v1/auth/password")
 @login_required
 @doc("Change the password ({current_password, new_password}): every token issued before "
-     "is revoked; returns a new one", errors=(400, 401, 422, 429))
+     "is revoked; returns a new one", errors=(400, 401, 422, 429),
+     raw_body=("application/json", {
+         "type": "object", "required": ["current_password", "new_password"], "properties": {
+             "current_password": {"type": "string"},
+             "new_password": {"type": "string", "minLength": MIN_PASSWORD_LENGTH}}}))
 def new_password():
     user = require_user()
     values = _body(PasswordChangeSchema())
@@ -78,7 +83,9 @@ def verify_address_page():
 @bp.post(VERIFY_PATH)
 @doc("Verify the address with the token of the link mailed at sign-up ({token}, or the "
      "page's form); mail held for it goes out. A token works once: again it is 409 "
-     "verification_token_used", type_="user", errors=(400, 409, 422))
+     "verification_token_used", type_="user", errors=(400, 409, 422),
+     raw_body=("application/json", {"type": "object", "required": ["token"], "properties": {
+         "token": {"type": "string", "minLength": 1}}}))
 def verify_address():
     if request.mimetype == "application/x-www-form-urlencoded":
         return _verify_from_page(request.form.get("token", ""))

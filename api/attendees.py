@@ -44,7 +44,8 @@ def _scan_json(*required: str) -> tuple[str, dict]:
     text = {"type": "string", "minLength": 1}
     members = {"device-name": {**text, "maxLength": 255, "nullable": True},
                "nonce": {**text, "maxLength": 128, "nullable": True},
-               "check-in-list": {"type": "integer", "nullable": True,
+               "check-in-list": {"type": "integer", "nullable": True, "minimum": 1,
+                                 "maximum": 2**31 - 1,
                                  "description": "the list scanned on (default list when null)"}}
     if "secret" in required:
         members["secret"] = {**text, "maxLength": 64}

@@ -50,7 +50,8 @@ def template_resource(row: BadgeTemplate) -> dict:
 @bp.post("/v1/badge-templates")
 @login_required
 @doc("Save a badge design", type_="badge-template", body=BadgeTemplateSchema,
-     response=BadgeTemplateSchema, status=201, errors=(400, 401, 403, 404, 409, 422))
+     response=BadgeTemplateSchema, status=201, errors=(400, 401, 403, 404, 409, 422),
+     relationships={"event": ("event", False)})
 def create_badge_template():
     attrs, rels = parse_resource("badge-template")
     values = load_attributes(BadgeTemplateSchema.one(), attrs)

@@ -67,7 +67,8 @@ def badge_resource(view: badges.BadgeView) -> dict:
 @login_required
 @doc("Request badges (one usage unit each); rendered and mailed asynchronously",
      type_="badge", body=BadgeSchema, response=BadgeSchema, status=202,
-     errors=(400, 401, 403, 404, 409, 422))
+     errors=(400, 401, 403, 404, 409, 422),
+     relationships={"event": ("event", False), "template": ("badge-template", False)})
 def create_badge():
     attrs, rels = parse_resource("badge")
     values = load_attributes(BadgeSchema.one(), attrs)

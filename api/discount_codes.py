@@ -92,7 +92,8 @@ def _linkage(ids: list[int]) -> Response:
 @login_required
 @doc("Create a discount code (event owner); relationships.tickets for used-for ticket",
      type_="discount-code", body=DiscountCodeSchema, response=DiscountCodeSchema, status=201,
-     errors=(400, 401, 403, 404, 409, 422))
+     errors=(400, 401, 403, 404, 409, 422),
+     relationships={"event": ("event", True)})
 def create_code():
     attrs, rels = parse_resource("discount-code")
     values = load_attributes(DiscountCodeSchema.one(), attrs)

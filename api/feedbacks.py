@@ -47,7 +47,8 @@ resource_type("feedback", {"event": "event", "user": "user"})
 @bp.post("/v1/feedbacks")
 @login_required
 @doc("Rate an event (once per user)", type_="feedback", body=FeedbackSchema,
-     response=FeedbackSchema, status=201, errors=(400, 401, 404, 409, 422))
+     response=FeedbackSchema, status=201, errors=(400, 401, 404, 409, 422),
+     relationships={"event": ("event", True)})
 def create_feedback():
     attrs, rels = parse_resource("feedback")
     values = load_attributes(FeedbackSchema.one(), attrs)

@@ -99,7 +99,9 @@ def accept_page():
 @login_required
 @doc("Accept an invitation with the token of the link mailed to its address ({token}), "
      "signed in with that address verified: you become the event's staff. A link works "
-     "once", type_=TYPE, response=InvitationSchema, errors=(400, 401, 403, 404, 409, 422))
+     "once", type_=TYPE, response=InvitationSchema, errors=(400, 401, 403, 404, 409, 422),
+     raw_body=("application/json", {"type": "object", "required": ["token"], "properties": {
+         "token": {"type": "string", "minLength": 1}}}))
 def accept():
     body = request_json()
     token = body.get("token") if isinstance(body, dict) else None

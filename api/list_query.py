@@ -34,6 +34,8 @@ COMPARISONS: dict[str, Callable[[Any, Any], ColumnElement]] = {
 }
 MAX_DEPTH = 4
 MAX_CONDITIONS = 50
+MAX_LISTED = 10  # conditions at the top of the list, and values of an `in`
+MAX_TEXT = 128  # characters of a text value (the whole filter rides in the request line)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def _value(column: InstrumentedAttribute, value: Any, path: str) -> Any:
         if kind in (Decimal, float) and isinstance(value, int | float | str) \
                 and not isinstance(value, bool):
             return Decimal(str(value))
-        if kind is str and isinstance(value, str):
+        if kind is str and isinstance(value, str) and len(value) <= MAX_TEXT:
             return value  # (NUL never gets here: api/text_input.py refuses it)
         if kind is datetime and isinstance(value, str):  # ISO 8601; no zone means UTC
             at = datetime.fromisoformat(value)
@@ -121,6 +123,10 @@ def _condition(type_: str, node: Any, path: str, depth: int, budget: list[int]
             return combine(*(_condition(type_, p, f"{path}/{joiner}/{i}", depth + 1, budget)
                              for i, p in enumerate(parts)))
     name, op, val = node.get("name"), node.get("op"), node.get("val")
+    if not isinstance(name, str) or not isinstance(op, str):  # a list is no key (a 500)
+        raise _bad("filter", f"{path}: name and op are strings")
+    if set(node) - {"name", "op", "val"}:
+        raise _bad("filter", f"{path}: a condition has name, op and val, nothing else")
     spec = FILTERABLE[type_]
     if op == "has":
         if name not in spec.relationships:
@@ -139,9 +145,11 @@ def _condition(type_: str, node: Any, path: str, depth: int, budget: list[int]
     column = spec.fields[name]
     if op in ("like", "ilike") and column.type.python_type is not str:
         raise _bad("filter", f"{path}/op: {op} compares text, {name} is not text")
+    if op in ("ge", "le", "gt", "lt") and column.type.python_type is bool:  # was a 500
+        raise _bad("filter", f"{path}/op: {op} orders values, {name} is true or false")
     if op == "in":
-        if not isinstance(val, list) or not val:
-            raise _bad("filter", f"{path}/val: in takes a non-empty list")
+        if not isinstance(val, list) or not 1 <= len(val) <= MAX_LISTED:
+            raise _bad("filter", f"{path}/val: in takes a list of 1 to {MAX_LISTED} values")
         return column.in_([_value(column, v, f"{path}/val/{i}") for i, v in enumerate(val)])
     if val is None and op in ("eq", "ne"):
         return column.is_(None) if op == "eq" else column.is_not(None)
@@ -155,6 +163,9 @@ def compile_filter(type_: str, raw: str) -> ColumnElement:
         nodes = [nodes]
     if not isinstance(nodes, list):
         raise _bad("filter", "filter is a JSON list of conditions")
+    if len(nodes) > MAX_LISTED:
+        raise _bad("filter", f"filter lists at most {MAX_LISTED} conditions (group more "
+                   "with and/or)")
     budget = [MAX_CONDITIONS]
     return and_(true(), *(_condition(type_, n, f"/{i}", 1, budget)
                           for i, n in enumerate(nodes)))

@@ -16,6 +16,7 @@ from api.errors import JSONAPI
 from api.headers import style_hash
 from api.jsonapi import MAX_INCLUDE_DEPTH, MAX_PAGE_NUMBER, RESOURCE_TYPES
 from api.list_query import COMPARISONS, FILTERABLE
+from api.openapi_filter import filter_parameter
 from api.text_input import NO_CONTROL_PATTERN
 from models.core.queries import ALL_ROWS_CAP, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -31,17 +32,20 @@ def doc(summary: str, *, type_: str | None = None, body: type | None = None,
         response: type | None = None, status: int = 200, many: bool = False,
         errors: tuple[int, ...] = (), include_of: str | None = None,
         list_of: str | None = None, raw_body: tuple[str, dict] | None = None,
-        raw_response: tuple[str, dict] | None = None) -> Callable:
+        raw_response: tuple[str, dict] | None = None,
+        relationships: dict[str, tuple[str, bool]] | None = None) -> Callable:
     """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
     wrapped in the JSON:API envelope of resource type `type_`; `raw_body`/`raw_response`
     (media type, JSON Schema) describe bodies that are no resource document. `include_of`
     documents `include=` and `fields[type]=` for that primary type; `list_of` those and
-    the list parameters (paging, `filter=`, `sort=`)."""
+    the list parameters (paging, `filter=`, `sort=`). `relationships` names the body's
+    to-one relationships: name -> (resource type, required)."""
     def wrap(view: Callable) -> Callable:
         view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
                                   status=status, many=many, errors=errors,
                                   include_of=include_of or list_of, list_of=list_of,
-                                  raw_body=raw_body, raw_response=raw_response)
+                                  raw_body=raw_body, raw_response=raw_response,
+                                  relationships=relationships or {})
         return view
     return wrap
 
@@ -51,6 +55,21 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
             "schema": schema or {"type": "string"}}
 
 
+def include_choices(type_: str, depth: int = MAX_INCLUDE_DEPTH) -> list[str]:
+    """Every include path `include_paths` (api/jsonapi/includes.py) accepts on `type_`,
+    longest first (a pattern's alternation tries them in order)."""
+    kind = RESOURCE_TYPES.get(type_)
+    if kind is None or depth == 0:
+        return []
+    out = []
+    for name, target in kind.relationships.items():
+        related = RESOURCE_TYPES.get(target)
+        if name not in kind.to_many and (related is None or related.load is None):
+            continue
+        out += [f"{name}.{rest}" for rest in include_choices(target, depth - 1)] + [name]
+    return sorted(set(out), key=lambda p: (-len(p), p))
+
+
 def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
     """The JSON:API query parameters a view answers, described from the registries that
     implement them (so the document cannot drift from what is accepted)."""
@@ -58,9 +77,13 @@ def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
     if include_of:
         names = sorted(RESOURCE_TYPES.get(include_of).relationships) \
             if include_of in RESOURCE_TYPES else []
+        one = "(" + "|".join(re.escape(p) for p in include_choices(include_of)) + ")"
         out.append(_query("include", "Comma list of relationships to add to `included` "
                           f"(compound document), paths up to {MAX_INCLUDE_DEPTH} deep with "
-                          f"`.`: {', '.join(names) or 'none'}"))
+                          f"`.`: {', '.join(names) or 'none'}; another is a 400",
+                          {"type": "string", "pattern": f"^,*({one}(,+{one})*)?,*$"}
+                          if include_choices(include_of) else {"type": "string",
+                                                              "pattern": "^,*$"}))
         out.append({**_query("fields", "Sparse fieldsets: `fields[<type>]=a,b` keeps only "
                              "those attributes and relationships of resources of that type",
                              {"type": "object", "additionalProperties": {"type": "string"}}),
@@ -73,20 +96,41 @@ def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
                           f"hard cap of {ALL_ROWS_CAP} rows (400 `too_many_rows` beyond)",
                           {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_SIZE}))
         spec = FILTERABLE[list_of]
-        out.append(_query("filter", "JSON list of conditions, all must hold: "
+        out.append(filter_parameter(list_of, "JSON list of conditions, all must hold: "
                           '`{"name", "op", "val"}` with op in '
                           f"{', '.join(COMPARISONS)}; "
                           '`{"name": <relationship>, "op": "has", "val": <condition>}` '
                           f"on {', '.join(sorted(spec.relationships)) or 'none'}; "
                           '`{"or": [...]}`, `{"and": [...]}`. Fields: '
                           f"{', '.join(sorted(spec.fields))}. A bad filter is a 400."))
+        one = "-?(" + "|".join(re.escape(f) for f in sorted(spec.fields)) + ")"
         out.append(_query("sort", "Comma list of fields, `-field` descending: "
-                          f"{', '.join(sorted(spec.fields))}"))
+                          f"{', '.join(sorted(spec.fields))}; another is a 400",
+                          {"type": "string", "pattern": f"^({one}(,{one})*)?$"}))
+    return out
+
+
+def _relationships(named: dict[str, tuple[str, bool]], partial: bool) -> dict:
+    """The body's `relationships` member: each to-one relationship the API reads, as
+    `relationship_id` (api/jsonapi/parsing.py) accepts it, and which must be there."""
+    if not named:
+        return {"type": "object"}
+    members = {name: {"type": "object", "required": ["data"], "properties": {"data": {
+        "type": "object", "required": ["type", "id"], "properties": {
+            "type": {"type": "string", "enum": [type_]},
+            # an id from 1 to MAX_INT, as a string (bounded_id); nine digits stay below it
+            "id": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"}}}}}
+               for name, (type_, _required) in named.items()}
+    out: dict[str, Any] = {"type": "object", "properties": members}
+    required = sorted(n for n, (_t, needed) in named.items() if needed and not partial)
+    if required:
+        out["required"] = required
     return out
 
 
 def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool, *,
-              response: bool, partial: bool = False) -> dict:
+              response: bool, partial: bool = False,
+              relationships: dict[str, tuple[str, bool]] | None = None) -> dict:
     """A JSON:API document whose `data` is one resource (or a list) of `type_`; a response's
     resources always carry their id. A request's resource must carry `attributes` when its
     schema has required members; a `partial` one (PATCH) requires none of them."""
@@ -100,14 +144,42 @@ def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool, *,
     if not response and not partial and any(
             f.required and not f.dump_only for f in schema().fields.values()):
         required.append("attributes")
+    rels = {} if response else _relationships(relationships or {}, partial)
+    if rels.get("required"):
+        required.append("relationships")
     resource = {"type": "object", "required": required,
                 "properties": {
                     "type": type_schema, "id": {"type": "string"},
                     "attributes": {"$ref": f"#/components/schemas/{name}"},
-                    "relationships": {"type": "object"}, "links": {"type": "object"}}}
+                    "relationships": rels or {"type": "object"},
+                    "links": {"type": "object"}}}
     data = {"type": "array", "items": resource} if many else resource
     return {"content": {JSONAPI: {"schema": {"type": "object", "required": ["data"],
                                              "properties": {"data": data}}}}}
+
+
+# A member the API ignores may hold anything JSON holds, but its strings pass
+# api/text_input.py all the same (a JSON body's every value is checked): the component
+# Free, which refers to itself
+FREE_REF = {"$ref": "#/components/schemas/Free"}
+FREE = {"nullable": True, "anyOf": [
+    {"type": "string", "pattern": NO_CONTROL_PATTERN}, {"type": "number"},
+    {"type": "boolean"}, {"type": "array", "items": FREE_REF},
+    {"type": "object", "additionalProperties": FREE_REF}]}
+
+
+def _free_members(schema: Any) -> None:
+    """Objects of a request body or an attributes schema whose other members are
+    unspecified get Free as `additionalProperties`: what the API ignores, checked."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "additionalProperties" not in node:
+                node["additionalProperties"] = FREE_REF
+            stack.extend(v for k, v in node.items() if k != "additionalProperties")
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 # What api/errors.py sends for every error: a JSON:API errors document.
@@ -148,6 +220,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     spec.components.schema("Errors", ERROR_DOCUMENT)
+    spec.components.schema("Free", FREE)
     error_ref = {"content": {JSONAPI: {"schema": {"$ref": "#/components/schemas/Errors"}}}}
     paths: dict[str, dict] = {}
     for rule in app.url_map.iter_rules():
@@ -161,11 +234,17 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if meta["body"] is not None:
                 op["requestBody"] = {"required": True, **_envelope(
                     spec, meta["body"], meta["type"], False, response=False,
-                    partial=method == "PATCH")}
+                    partial=method == "PATCH", relationships=meta["relationships"])}
             elif meta["raw_body"] is not None:
                 media_type, schema = meta["raw_body"]
                 op["requestBody"] = {"required": True,
                                      "content": {media_type: {"schema": schema}}}
+            for media_type, body in op.get("requestBody", {}).get("content", {}).items():
+                if media_type.endswith("json"):
+                    _free_members(body)
+                elif body["schema"].get("type") == "object":  # a form: text fields
+                    body["schema"].setdefault("additionalProperties", {
+                        "type": "string", "pattern": NO_CONTROL_PATTERN})
             ok: dict[str, Any] = {"description": "Success"}
             if meta["raw_response"] is not None:
                 media_type, schema = meta["raw_response"]
@@ -185,6 +264,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 errors.add(409)
             for status in sorted(errors):
                 op["responses"][str(status)] = {"description": "Error", **error_ref}
+            # the HTTP server's own answer to a request line past its bound (gunicorn:
+            # 8190 bytes, cli/api_server.py), before the app sees it: no JSON:API body
+            op["responses"]["414"] = {"description": "Request line too long"}
             if getattr(view, "_venuebus_auth", False):
                 op["security"] = [{"bearer": []}]
             if params:
@@ -192,7 +274,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = op
     for path in sorted(paths):
         spec.path(path=path, operations=paths[path])
-    return _no_control_characters(spec.to_dict())
+    document = spec.to_dict()
+    for name, schema in document["components"]["schemas"].items():
+        if name not in ("Errors", "Free"):  # attributes the API does not read: as above
+            _free_members(schema)
+    return _no_control_characters(document)
 
 
 def _no_control_characters(document: dict) -> dict:

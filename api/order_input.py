@@ -28,12 +28,14 @@ class AttendeeInSchema(ResourceSchema):
 
 
 class OrderInSchema(ResourceSchema):
-    attendees = fields.List(fields.Nested(AttendeeInSchema), load_default=list)
+    # at least one online (400 attendees_missing otherwise); ?onsite=true reads none
+    attendees = fields.List(fields.Nested(AttendeeInSchema), load_default=list,
+                            metadata={"minItems": 1})
     discount_code = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     # online (pay now, the order waits `order-expiry-time`) or an offline promise
     payment_mode = fields.String(validate=validate.OneOf(["online", "bank", "cheque"]))
     # ?onsite=true: [{"id", "quantity"}] or Open Event's wrapped form, read by on_site_tickets
-    on_site_tickets = fields.List(fields.Raw(), load_only=True)
+    on_site_tickets = fields.List(fields.Raw(metadata={"type": "object"}), load_only=True)
 
 
 def is_onsite() -> bool:

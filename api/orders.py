@@ -99,7 +99,8 @@ def order_document(placed: PlacedOrder, status: int = 200):
 @token_required
 @doc("Place an order; ?onsite=true (owner) creates `quantity` attendees per on-site ticket",
      type_="order", body=OrderInSchema, response=OrderSchema, status=201,
-     errors=(400, 401, 403, 404, 409, 422, 429))
+     errors=(400, 401, 403, 404, 409, 422, 429),
+     relationships={"event": ("event", True)})
 def create_order():
     attrs, rels = parse_resource("order")
     event_id = relationship_id(rels, "event", "event")

@@ -3,7 +3,9 @@
 PostgreSQL refuses NUL in `text` (a driver error, once a 500), and a C0 control or DEL
 in a name, an email or a code only hides what it says. Tab, line feed and carriage return
 stay: free text has lines. Every string input passes here: JSON bodies' values through
-`parse_json`, and the query string, form fields and path segments before any view."""
+`parse_json`, and the query string's and form fields' values and path segments before any
+view. Names (JSON members, parameters, fields) are only looked up, never stored: an
+unknown one is ignored, whatever it holds."""
 
 from __future__ import annotations
 
@@ -56,12 +58,14 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _check_request_strings() -> None:
+    # values only: a parameter's or a field's name is only looked up (an unknown one is
+    # ignored), as a JSON member's name is
     sources = [("query parameter", request.args)] if request.query_string else []
     if request.mimetype in FORM_TYPES:
         sources.append(("form field", request.form))
     for name, values in sources:
         for key, value in values.items(multi=True):
-            if CONTROL.search(key) or CONTROL.search(value):
+            if CONTROL.search(value):
                 raise _refuse(f"The {name} {key!r}", parameter=key)
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and CONTROL.search(value):

@@ -66,7 +66,8 @@ resource_type("ticket", {"event": "event"},
 @bp.post("/v1/tickets")
 @login_required
 @doc("Create a ticket for an event (owner or admin)", type_="ticket", body=TicketSchema,
-     response=TicketSchema, status=201, errors=(400, 401, 403, 404, 409, 422))
+     response=TicketSchema, status=201, errors=(400, 401, 403, 404, 409, 422),
+     relationships={"event": ("event", True)})
 def create_ticket():
     attrs, rels = parse_resource("ticket")
     values = load_attributes(TicketSchema.one(), attrs)

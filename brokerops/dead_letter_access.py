@@ -35,8 +35,7 @@ def _absent(exc: AMQPError) -> bool:
     return isinstance(exc, ChannelClosedByBroker) and exc.reply_code == NOT_FOUND
 
 
-def dead_letters(amqp_url: str, consumer: str, limit: int | None = PAGE
-                 ) -> list[DeadLetter]:
+def dead_letters(amqp_url: str, consumer: str, limit: int = PAGE) -> list[DeadLetter]:
     """The first `limit` dead letters of `consumer` (they stay where they are); none
     when its dead queue was never declared."""
     try:

@@ -2,11 +2,13 @@
 publish domain events, and each process shows up under its own name on the broker.
 
 Every backend process declares the whole topology (a queue with a dead-letter exchange
-needs read on the queue and write on `amq.default`), so the relay and the consumers may
-configure and read `venuebus.*`; what separates them is that only the relay may write to
-the events exchange. The API's operator page only lists and replays dead letters (read
-on the dead queues, write on the replay exchange, never the default one) and reads the
-management API (`monitoring`).
+needs read on the queue and write on that exchange, `venuebus.retry`), so the relay and
+the consumers may configure and read `venuebus.*`; what separates them is that only the
+relay may write to the events exchange. No role may write to the default exchange
+(`amq.default`): retries and dead letters go through `venuebus.retry`, replays through
+`venuebus.replay`, each bound to the consumers' queues by name. The API's operator
+page only lists and replays dead letters (read on the dead queues, write on the replay
+exchange) and reads the management API (`monitoring`).
 The provisioner creates device users through the management API (`administrator`).
 README's rabbitmqctl lines state the same rights; tests/unit/test_compose.py holds
 them equal."""
@@ -22,8 +24,8 @@ from models.speakers.identity import broker_password_hash
 
 DEFAULT_PREFIX = "venuebus-"
 BACKEND = r"^venuebus\."
-RELAY_WRITE = r"^(venuebus\..*|amq\.default)$"
-CONSUMER_WRITE = r"^(venuebus\.(?!events$).*|amq\.default)$"
+RELAY_WRITE = r"^venuebus\..*$"
+CONSUMER_WRITE = r"^venuebus\.(?!events$).*$"
 
 
 @dataclass(frozen=True)

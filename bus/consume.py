@@ -1,6 +1,7 @@
 """The broker side of consuming: one connection thread that keeps heartbeats flowing and
 acks, one worker thread that runs the work. Manual ack only after the work reported an
-outcome; retries go through TTL queues, dead letters to `<queue>.dead`.
+outcome; retries go through TTL queues, dead letters to `<queue>.dead`, both published
+through the retry exchange (never the default one).
 
 The `x-venuebus-*` headers (attempt, origin routing key, first publisher) are trusted only
 on messages that came back through this consumer's own retry path: those the loop
@@ -33,6 +34,7 @@ from bus.messages import (
     RECEIVED_HEADER,
 )
 from bus.stages import StageLog
+from contracts.topology import RETRY_EXCHANGE
 
 __all__ = ["ConsumerLoop", "Delivery", "LoopSettings", "Outcome", "Permanent",
            "Unavailable", "parse_delivery"]
@@ -58,6 +60,9 @@ class LoopSettings:
     max_batch: int = 200
     retry_queues: tuple[str, ...] = ()  # retry step i -> queue name
     dead_queue: str | None = None
+    # where retries and dead letters are published, each by its queue's name: never the
+    # default exchange, which no backend role may write to
+    retry_exchange: str = RETRY_EXCHANGE
     drain_deadline: float = 30.0
     declare: Callable[[BlockingChannel], None] | None = None
     # a body larger than this (bytes) is dead-lettered unread; None: no bound
@@ -237,7 +242,8 @@ class ConsumerLoop:
             try:
                 if fresh:
                     self._renew_side()
-                self._side.basic_publish("", target, d.body, props, mandatory=True)
+                self._side.basic_publish(self.s.retry_exchange, target, d.body, props,
+                                         mandatory=True)
                 return True
             except NackError as exc:
                 if fresh:

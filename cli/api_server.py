@@ -92,6 +92,9 @@ def serve_api(config: Config, host: str, port: int, workers: int) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
+            # gunicorn's most (its default, 4094, cut filters the API takes): a longer
+            # request line is 414, documented on every operation
+            self.cfg.set("limit_request_line", 8190)
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("accesslog", None)
             self.cfg.set("child_exit", _worker_exited)

@@ -44,13 +44,51 @@ def db() -> None:
 
 @db.command()
 @click.option("--revision", default="heads")
-def upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: heads)."""
+@click.option("--roles", is_flag=True,
+              help="then create or update the process roles' logins and grants "
+                   "(<ROLE>_DB_PASSWORD each; see models/core/db_roles.py)")
+@click.option("--prefix", default="venuebus_", show_default=True,
+              help="with --roles: logins are <prefix><role>")
+def upgrade(revision: str, roles: bool, prefix: str) -> None:
+    """Apply migrations up to REVISION (default: heads). With --roles (the compose
+    migration job), also give each process role (api, relay, expire, consumer) a login
+    with only the rights it needs, as the schema's owner. Idempotent."""
     from models.core.migrate import upgrade as do_upgrade
 
     url = Config.from_env().database_url
+    passwords = _role_passwords() if roles else {}
     do_upgrade(url, revision)
     click.echo(f"database at {url.split('@')[-1]} is at {revision}")
+    if roles:
+        from models.core.db import make_engine
+        from models.core.db_roles import grant_database_roles
+
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                logins = grant_database_roles(conn, passwords, prefix=prefix)
+        finally:
+            engine.dispose()
+        click.echo(f"database roles: {', '.join(logins)}")
+
+
+def _role_passwords() -> dict[str, str]:
+    """Each role's password from <ROLE>_DB_PASSWORD; exits EX_CONFIG on a weak one."""
+    import os
+    import sys
+
+    from cli.secret_key import MAKE_ONE, secret_key_problem
+    from models.core.db_roles import DB_ROLES
+
+    weak = {r.password_variable: secret_key_problem(os.environ.get(r.password_variable, ""))
+            for r in DB_ROLES}
+    weak = {name: problem for name, problem in weak.items() if problem}
+    if weak:
+        for name, problem in weak.items():
+            click.secho(f"{name} is {problem}", fg="red", err=True)
+        click.echo(f"Make each password with\n    {MAKE_ONE}", err=True)
+        sys.exit(os.EX_CONFIG)
+    return {r.name: os.environ[r.password_variable] for r in DB_ROLES}
 
 
 @db.command()

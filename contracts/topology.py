@@ -9,6 +9,11 @@ EXCHANGE = "venuebus.events"
 # default exchange: each consumer's queue and dead queue are bound by their own names, so
 # a user who may write here reaches those queues and nothing else (no device's queue)
 REPLAY_EXCHANGE = "venuebus.replay"
+# retries and dead-lettering go through here, never through the default exchange (no
+# role may write to that one): each consumer's queue, dead queue and retry queues are
+# bound by their own names. The consumers publish their retries here, and the queues
+# name it as their dead-letter exchange.
+RETRY_EXCHANGE = "venuebus.retry"
 QUEUE_PREFIX = "venuebus."
 
 # consumer name -> the routing keys (topic patterns) its queue is bound to

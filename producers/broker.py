@@ -12,7 +12,14 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import ChannelClosedByBroker
 
 from bus.connection import TopologyMismatch
-from contracts.topology import EXCHANGE, REPLAY_EXCHANGE, dead_queue, queue_name, retry_queue
+from contracts.topology import (
+    EXCHANGE,
+    REPLAY_EXCHANGE,
+    RETRY_EXCHANGE,
+    dead_queue,
+    queue_name,
+    retry_queue,
+)
 
 log = logging.getLogger("venuebus.broker")
 
@@ -59,6 +66,12 @@ def declare_queue(channel: BlockingChannel, spec: QueueSpec) -> None:
     """Declare `spec` idempotently: main quorum queue, `.dead`, and one TTL queue per retry
     step that dead-letters back into the main queue. Raises TopologyMismatch.
 
+    Every dead-lettering and every retry goes through RETRY_EXCHANGE, never the default
+    exchange: declaring a queue whose dead-letter exchange is the default one needs
+    write on `amq.default`, which no role has. A queue made before (dead-letter exchange
+    "") is kept as it is with a warning, like the other create-only arguments; a role
+    without write on `amq.default` cannot declare it, so delete it once drained.
+
     With `spec.replicas` (a cluster) every queue is a quorum queue of that many members,
     the retry queues too: a classic queue lives on one node, and while that node is down
     declaring it fails, so no client could declare the topology. Both are create-only
@@ -69,26 +82,34 @@ def declare_queue(channel: BlockingChannel, spec: QueueSpec) -> None:
     retry_type = {"x-queue-type": "quorum", **group} if spec.replicas else {}
     declare_durable(channel, dead_queue(spec.consumer), {"x-queue-type": "quorum", **group},
                     create_only=(GROUP_SIZE,))
+    for exchange in (REPLAY_EXCHANGE, RETRY_EXCHANGE):
+        _guard(lambda name=exchange: channel.exchange_declare(
+            name, exchange_type="direct", durable=True), f"exchange {exchange}")
     declare_durable(channel, main, {
         "x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,
-        "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_queue(spec.consumer),
-        **group}, create_only=(GROUP_SIZE,))
+        "x-dead-letter-exchange": RETRY_EXCHANGE,
+        "x-dead-letter-routing-key": dead_queue(spec.consumer), **group},
+        create_only=(GROUP_SIZE, DLX))
     for key in spec.bindings:
         channel.queue_bind(main, EXCHANGE, routing_key=key)
-    _guard(lambda: channel.exchange_declare(REPLAY_EXCHANGE, exchange_type="direct",
-                                            durable=True), f"exchange {REPLAY_EXCHANGE}")
     for queue in (main, dead_queue(spec.consumer)):
         channel.queue_bind(queue, REPLAY_EXCHANGE, routing_key=queue)
+        channel.queue_bind(queue, RETRY_EXCHANGE, routing_key=queue)
     for step, delay in enumerate(spec.retry_delays_ms, start=1):
-        declare_durable(channel, retry_queue(spec.consumer, step), {
-            "x-message-ttl": delay, "x-dead-letter-exchange": "",
+        retry = retry_queue(spec.consumer, step)
+        declare_durable(channel, retry, {
+            "x-message-ttl": delay, "x-dead-letter-exchange": RETRY_EXCHANGE,
             "x-dead-letter-routing-key": main, **retry_type},
-            create_only=(GROUP_SIZE, "x-queue-type"))
+            create_only=(GROUP_SIZE, "x-queue-type", DLX))
+        channel.queue_bind(retry, RETRY_EXCHANGE, routing_key=retry)
 
 
 GROUP_SIZE = "x-quorum-initial-group-size"
+DLX = "x-dead-letter-exchange"
 # RabbitMQ's answer to a declaration that differs from the existing queue in one argument
-_INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*but current is (none|the value '([^']*)')")
+# (a number: "but current is the value '5' of type ...", a string: "but current is 'x'")
+_INEQUIVALENT = re.compile(
+    r"inequivalent arg '([^']+)'.*but current is (none|the value '([^']*)'|'([^']*)')")
 
 
 def declare_durable(channel: BlockingChannel, name: str, arguments: dict,
@@ -114,7 +135,10 @@ def declare_durable(channel: BlockingChannel, name: str, arguments: dict,
                 raise _mismatch(f"queue {name}", exc) from exc
             log.warning("queue %s was created with another %s than %r; kept as it is "
                         "(delete the queue to apply it)", name, found[1], args.get(found[1]))
-            args = _as_existing(args, found[1], found[3], found[2] == "none")
+            if found[4] is not None:  # a string: kept as it is, never read as a number
+                args = {**args, found[1]: found[4]}
+            else:
+                args = _as_existing(args, found[1], found[3], found[2] == "none")
             continue
         if probe.is_open:
             probe.close()

@@ -24,7 +24,10 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # deferred: loaded only where a password is checked (authenticate), so processes
+    # whose database role may not read it (the consumers, models/core/db_roles.py) can
+    # still load users
+    password_hash: Mapped[str | None] = mapped_column(String(255), deferred=True)
     display_name: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     allowed_usage: Mapped[int] = mapped_column(

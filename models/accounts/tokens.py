@@ -9,7 +9,12 @@ from sqlalchemy.engine import Connection
 
 from contracts.accounts import UserAccessChanged
 from models.accounts.tables import User
-from models.accounts.users import check_password_length, hash_password, verify_password
+from models.accounts.users import (
+    check_password_length,
+    get_user,
+    hash_password,
+    verify_password,
+)
 from models.core.db import Database
 from models.core.errors import Forbidden, NotFound, Unauthorized
 from models.core.uow import UnitOfWork
@@ -74,7 +79,9 @@ def revoke_tokens(db: Database, user_id: int) -> User:
 def change_password(db: Database, user: User, current: str, new: str) -> User:
     """Set a new password, given the current one (Unauthorized `invalid_credentials`
     otherwise, nothing changed); every token issued before is revoked."""
-    if not verify_password(user, current):
+    # checked against the stored hash, read now: `user` may have been loaded without it
+    # (the ORM defers it)
+    if not verify_password(get_user(db, user.id), current):
         raise Unauthorized("The current password is not right", code="invalid_credentials",
                            pointer="/current_password")
     check_password_length(new, "/new_password")

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from contracts.accounts import UserSignedUp
 from models.accounts.tables import User
@@ -92,7 +93,8 @@ def authenticate(db: Database, email: str, password: str) -> User:
     """The user with these credentials. Raises Unauthorized, never says which part failed;
     Forbidden (`account_deactivated`) for a deactivated account with the right password."""
     with db.session() as session:
-        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        user = session.scalar(select(User).where(User.email == normalise_email(email))
+                              .options(undefer(User.password_hash)))
     if not verify_password(user, password):
         raise Unauthorized("Invalid email or password", code="invalid_credentials")
     if not user.is_active:

@@ -86,3 +86,18 @@ def test_the_broker_drops_a_command_nobody_took_within_its_ttl(own_vhost):
         assert channel.queue_declare(queue, passive=True).method.message_count == 1
         wait_until(lambda: channel.queue_declare(queue, passive=True).method.message_count
                    == 0, timeout=15, what="the expired command dropped")
+
+
+def test_queues_that_dead_letter_through_the_default_exchange_are_kept(own_vhost):
+    """Queues declared before the retry exchange (dead-letter exchange "") stay as they
+    are for a user who may still declare them; new ones name `venuebus.retry`."""
+    with pika.BlockingConnection(pika.URLParameters(own_vhost)) as conn:
+        channel = conn.channel()
+        channel.queue_declare(queue_name("ratings"), durable=True, arguments={
+            "x-queue-type": "quorum", "x-delivery-limit": 20, "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": dead_queue("ratings")})
+    declare(Config(amqp_url=own_vhost))  # no PRECONDITION_FAILED
+    listed = arguments(own_vhost)
+    assert listed[queue_name("ratings")]["x-dead-letter-exchange"] == ""
+    assert listed[queue_name("stats")]["x-dead-letter-exchange"] == "venuebus.retry"
+    assert listed[retry_queue("stats", 1)]["x-dead-letter-exchange"] == "venuebus.retry"

@@ -1,13 +1,14 @@
-"""`dlq list` leaves delivery counts alone; `dlq replay` strips the broker's headers so
-a replayed message runs its handler."""
+"""`dlq list` reads one page and leaves the letters where they are; `dlq replay`
+strips the broker's headers so a replayed message runs its handler."""
 
 from __future__ import annotations
 
 import uuid
 
 import pika
+from pika.adapters.blocking_connection import BlockingChannel
 
-from brokerops.deadletters import list_dead, replay_dead
+from brokerops.deadletters import PAGE, list_dead, replay_dead
 from bus.consume import parse_delivery
 from bus.messages import ATTEMPT_HEADER
 from contracts.topology import dead_queue
@@ -23,7 +24,7 @@ def spec_in(amqp_url: str) -> QueueSpec:
     return spec
 
 
-def test_listing_keeps_the_dead_letters_their_order_and_their_delivery_counts(amqp_url):
+def test_listing_keeps_the_dead_letters_and_their_order(amqp_url):
     spec = spec_in(amqp_url)
     with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
         ch = conn.channel()
@@ -32,12 +33,54 @@ def test_listing_keeps_the_dead_letters_their_order_and_their_delivery_counts(am
             ch.basic_publish("", dead_queue(spec.consumer), f'{{"n":{i}}}'.encode(),
                              pika.BasicProperties(message_id=f"d{i}", type="t"))
         for _ in range(4):  # an operator looking again and again
-            assert [(d.message_id, d.payload) for d in list_dead(conn.channel(),
-                                                                 spec.consumer)] == [
+            assert sorted((d.message_id, d.payload) for d in list_dead(conn.channel(),
+                                                                       spec.consumer)) == [
                 ("d0", '{"n":0}'), ("d1", '{"n":1}'), ("d2", '{"n":2}')]
-        method, props, _ = ch.basic_get(dead_queue(spec.consumer), auto_ack=True)
-    assert props.message_id == "d0"
-    assert int((props.headers or {}).get("x-delivery-count") or 0) == 0
+        assert sorted(drained(ch, spec)) == ["d0", "d1", "d2"]
+
+
+def drained(channel, spec: QueueSpec) -> list[str]:
+    ids = []
+    while (got := channel.basic_get(dead_queue(spec.consumer), auto_ack=True))[0]:
+        ids.append(got[1].message_id)
+    return ids
+
+
+def test_listing_a_deep_dead_queue_reads_one_page_and_moves_nothing(amqp_url, monkeypatch):
+    """An operator's look costs a page, not the queue's depth (up to DEAD_LETTERS_MAX):
+    no letter past the page is read, none is copied, and every letter stays in place
+    but for the order within the page."""
+    spec = spec_in(amqp_url)
+    depth = 3 * PAGE
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        ch = conn.channel()
+        ch.confirm_delivery()
+        for i in range(depth):
+            ch.basic_publish("", dead_queue(spec.consumer), b"{}",
+                             pika.BasicProperties(message_id=f"d{i}", type="t"))
+        reads, publishes = [], []
+        get, publish = BlockingChannel.basic_get, BlockingChannel.basic_publish
+
+        def counted_get(self, *args, **kwargs):
+            reads.append(1)
+            return get(self, *args, **kwargs)
+
+        def counted_publish(self, *args, **kwargs):
+            publishes.append(1)
+            return publish(self, *args, **kwargs)
+
+        monkeypatch.setattr(BlockingChannel, "basic_get", counted_get)
+        monkeypatch.setattr(BlockingChannel, "basic_publish", counted_publish)
+        page = {f"d{i}" for i in range(PAGE)}
+        for _ in range(2):
+            letters = list_dead(conn.channel(), spec.consumer, PAGE)
+            assert {d.message_id for d in letters} == page
+        assert (len(reads), publishes) == (2 * PAGE, [])
+        monkeypatch.undo()
+        # the page stays at the head (the broker returns it in an order of its own)
+        left = drained(ch, spec)
+        assert set(left[:PAGE]) == page
+        assert left[PAGE:] == [f"d{i}" for i in range(PAGE, depth)]
 
 
 def test_a_replayed_message_carries_no_broker_headers_and_would_run_its_handler(amqp_url):

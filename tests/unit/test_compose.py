@@ -106,6 +106,32 @@ def test_every_process_is_a_broker_user_of_its_own_role(services):
     assert consumers <= set(users.values())
 
 
+def test_every_process_logs_into_the_database_as_its_role(services):
+    """Only the migration job is the schema's owner (POSTGRES_USER); it grants every
+    role, and each process logs in as the one for its work (models/core/db_roles.py)."""
+    from models.core.db_roles import DB_ROLES
+
+    kinds = {"api": "api", "relay": "relay", "expire-orders": "expire", "consume": "consumer"}
+    logins = {}
+    for name, service in services.items():
+        env = service.get("environment") or {}
+        if "DATABASE_URL" not in env:
+            continue
+        url = urlsplit(env["DATABASE_URL"])
+        if name == "migrate":
+            assert (url.username, url.password) == ("${POSTGRES_USER}", "${POSTGRES_PASSWORD}")
+            assert service["command"] == ["db", "upgrade", "--roles"]
+            assert {f"${{{r.password_variable}}}" for r in DB_ROLES} <= set(env.values())
+            continue
+        role = kinds[service["command"][0]]
+        assert url.username == f"venuebus_{role}", name
+        assert url.password == f"${{{role.upper()}_DB_PASSWORD}}", name
+        logins[name] = role
+    assert set(logins.values()) == {r.name for r in DB_ROLES}
+    assert not [s for s in strings(services) if "${POSTGRES_PASSWORD}@" in s
+                and s != services["migrate"]["environment"]["DATABASE_URL"]]
+
+
 def test_no_service_uses_guest(services):
     assert not [s for s in strings(services) if "guest" in s.lower()]
     assert not [v for v in env_example().values() if "guest" in v.lower()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -18,13 +19,15 @@ from brokerops.dead_letter_access import dead_letters, replay_dead_letters
 from brokerops.management import ManagementClient
 from brokerops.roles import backend_roles, grant_roles
 from bus.connection import connection_parameters
+from bus.consume import ConsumerLoop, LoopSettings, Outcome
 from cli.broker import broker_users
 from consumers.provisioner import grant_device, revoke_device
 from contracts.speakers import command_queue
-from contracts.topology import EXCHANGE, QUEUES, dead_queue, queue_name
+from contracts.topology import EXCHANGE, QUEUES, dead_queue, queue_name, retry_queue
 from models.core.config import Config, with_login
 from models.speakers.identity import broker_password_hash, device_amqp_url
 from producers.declare import declare_all
+from tests.support.processes import wait_until
 
 
 @pytest.fixture
@@ -163,19 +166,56 @@ def test_broker_users_refuses_a_weak_password_and_creates_nobody(own_vhost, pref
     assert depth(own_vhost, queue_name("ratings")) == 1
 
 
+ROLES = tuple(r.name for r in backend_roles())
+
+
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("target", ["a consumer's queue", "a device's command queue"])
-def test_the_api_role_cannot_publish_to_the_default_exchange(own_vhost, prefix, passwords,
-                                                            target):
+def test_no_role_can_publish_to_the_default_exchange(own_vhost, prefix, passwords, role,
+                                                     target):
     with connect(Config(amqp_url=own_vhost)) as conn:
         channel = conn.channel()
         declare_all(channel, Config(amqp_url=own_vhost))
         channel.queue_declare(command_queue(7), durable=True)
     queue = queue_name("ratings") if target == "a consumer's queue" else command_queue(7)
-    api = as_role(own_vhost, prefix, "api", passwords["api"])
-    with connect(api) as conn, pytest.raises(pika.exceptions.ChannelClosedByBroker) as no:
+    config = as_role(own_vhost, prefix, role, passwords[role])
+    with connect(config) as conn, pytest.raises(pika.exceptions.ChannelClosedByBroker) as no:
         channel = conn.channel()
         channel.confirm_delivery()
         channel.basic_publish("", queue, b'{"forged": true}',
                               pika.BasicProperties(delivery_mode=2), mandatory=True)
-    assert no.value.reply_code == 403
+    assert no.value.reply_code == 403  # ACCESS_REFUSED
+    assert "amq.default" in no.value.reply_text
     assert depth(own_vhost, queue) == 0
+
+
+def test_a_consumer_role_retries_and_dead_letters_without_the_default_exchange(
+        own_vhost, prefix, passwords):
+    """The retry path as the ratings role runs it: a failed message comes back after its
+    retry delay (through the TTL queue, dead-lettered back by the broker), and a given
+    up one lands in the dead queue."""
+    config = as_role(own_vhost, prefix, "ratings", passwords["ratings"]).with_(
+        retry_delays_ms=(200,))
+    publish_event(as_role(own_vhost, prefix, "relay", passwords["relay"]).with_(
+        retry_delays_ms=(200,)))
+    attempts: list[int] = []
+
+    def work(batch):
+        attempts.extend(d.attempt for d in batch)
+        return [Outcome("retry" if d.attempt == 1 else "dead", "test") for d in batch]
+
+    loop = ConsumerLoop(config.amqp_url, LoopSettings(
+        queue=queue_name("ratings"), prefetch=10, max_batch=10,
+        retry_queues=(retry_queue("ratings", 1),), dead_queue=dead_queue("ratings"),
+        drain_deadline=1, declare=lambda channel: declare_all(channel, config),
+        name="ratings-role"), work)
+    runner = threading.Thread(target=loop.run, daemon=True)
+    runner.start()
+    try:
+        wait_until(lambda: depth(own_vhost, dead_queue("ratings")) == 1, timeout=20,
+                   what=lambda: f"the dead letter (attempts seen: {attempts})")
+    finally:
+        loop.stop()
+        runner.join(15)
+    assert attempts == [1, 2]
+    assert depth(own_vhost, queue_name("ratings")) == 0
