@@ -15,6 +15,7 @@ from models.speakers.identity import broker_user
 from tests.support.api import auth, error
 from tests.support.outbox import outbox_data
 from tests.support.speaker_identity import RUN_PREFIX
+from tests.support.statements import executed
 
 
 def speaker(client, token: str, name: str = "Hall") -> int:
@@ -152,3 +153,60 @@ def test_another_owners_group_queue_is_404_and_bad_input_changes_nothing(client,
     bad = add(client, owner, group_id, "http://192.168.1.10/song.mp3")
     assert bad.status_code == 422 and error(bad)["source"]["pointer"] == "/query"
     assert outbox_data(db, "speaker_group.queue_changed") == []
+
+
+def failed(speaker_id: int, play: dict, sequence: int = 5):
+    """A member's playback failure: the device keeps the play's id (device/player.py)."""
+    return state(speaker_id, "error", datetime.now(UTC), sequence=sequence,
+                 extra={"group_play_id": play["command_id"], "error": "playback failed"})
+
+
+def test_a_song_failing_on_every_member_moves_the_queue_on_once(client, db, owner):
+    group_id, (a, b) = group_of_two(client, owner)
+    for query in ("one", "two"):
+        add(client, owner, group_id, query)
+    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
+    [first] = plays(db, group_id)
+    work = TrackedWork(db, CONSUMER, max_attempts=3)
+
+    work([failed(a, first), failed(b, first)])
+    work([failed(a, first, sequence=6)])  # a's heartbeat, still on the failed play
+
+    assert [p["query"] for p in plays(db, group_id)] == ["one", "two"]
+
+
+def test_one_members_failure_waits_for_the_others_to_end_the_song(client, db, owner):
+    group_id, (a, b) = group_of_two(client, owner)
+    for query in ("one", "two"):
+        add(client, owner, group_id, query)
+    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
+    [first] = plays(db, group_id)
+    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    work([state(b, "playing", datetime.now(UTC), extra={"group_play_id": first["command_id"]})])
+
+    work([failed(a, first)])
+    assert len(plays(db, group_id)) == 1  # b plays on
+    work([ended(b, first)])
+
+    assert [p["query"] for p in plays(db, group_id)] == ["one", "two"]
+
+
+def test_an_idle_members_heartbeat_locks_no_group_row(client, db, owner):
+    group_id, (a, _) = group_of_two(client, owner)
+    for query in ("one", "two", "three"):
+        add(client, owner, group_id, query)
+    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
+    [first] = plays(db, group_id)
+    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    work([ended(a, first)])  # moves the queue on; a stays idle with first's id
+
+    def group_locks(seen) -> list[str]:
+        return [s for s, _ in seen if "FROM speaker_groups " in s and "FOR UPDATE" in s]
+
+    with executed(db) as seen:
+        work([ended(a, first, sequence=6), ended(a, first, sequence=7)])
+    assert group_locks(seen) == [] and len(plays(db, group_id)) == 2
+
+    with executed(db) as seen:  # the present play's end: locked, and moved on
+        work([ended(a, plays(db, group_id)[1], sequence=8)])
+    assert len(group_locks(seen)) == 1 and len(plays(db, group_id)) == 3
