@@ -13,8 +13,11 @@ from models.accounts.tables import User
 from models.core.errors import DomainError, NotFound
 from models.speakers import group_queue as queues
 from models.speakers import guests
-from models.speakers.groups import command_speaker_group, view_speaker_group
-from models.speakers.remote import list_speakers
+from models.speakers.groups import (
+    command_speaker_group,
+    group_member_speakers,
+    view_speaker_group,
+)
 
 bp = Blueprint("speaker_group_pages", __name__, url_prefix="/speakers/groups")
 
@@ -22,7 +25,7 @@ bp = Blueprint("speaker_group_pages", __name__, url_prefix="/speakers/groups")
 def _status(user: User, group_id: int, status: int = 200, *, clear_error: bool = False):
     db = deps.db()
     view = view_speaker_group(db, user, group_id)
-    members = [s for s in list_speakers(db, user) if s.id in view.speaker_ids]
+    members = group_member_speakers(db, user, group_id)  # an admin: another owner's too
     link, requests = guests.view_guest_requests(db, user, guests.Target(group_id=group_id))
     return render_template("speakers/_group_status.html", group=view.group, members=members,
                            queue=queues.view_group_queue(db, user, group_id), link=link,

@@ -23,7 +23,7 @@ from models.core.db import Database
 from models.core.errors import Conflict, Invalid, NotFound
 from models.core.uow import UnitOfWork
 from models.speakers.service import IssuedCommand, _own_speaker, command_fields
-from models.speakers.tables import SpeakerGroup, SpeakerGroupMember
+from models.speakers.tables import Speaker, SpeakerGroup, SpeakerGroupMember
 
 MAX_MEMBERS = 32
 START_AHEAD = timedelta(milliseconds=400)  # members receive, resolve, then start together
@@ -94,6 +94,17 @@ def create_speaker_group(db: Database, actor: User, name: Any, speakers: Any) ->
 def view_speaker_group(db: Database, actor: User, group_id: int) -> GroupView:
     with db.session() as s:
         return GroupView(own_speaker_group(s, actor, group_id), _members(s, group_id))
+
+
+def group_member_speakers(db: Database, actor: User, group_id: int) -> list[Speaker]:
+    """The group's members by name, whoever owns them: an admin looking at another owner's
+    group sees that group's members. NotFound unless `actor` may see the group."""
+    with db.session() as s:
+        own_speaker_group(s, actor, group_id)
+        return list(s.scalars(select(Speaker).join(
+            SpeakerGroupMember, SpeakerGroupMember.speaker_id == Speaker.id)
+            .where(SpeakerGroupMember.group_id == group_id)
+            .order_by(Speaker.name, Speaker.id)))
 
 
 def list_speaker_groups(db: Database, actor: User) -> list[GroupView]:
