@@ -29,7 +29,7 @@ from models.core.db import Database
 from models.core.uow import UnitOfWork
 from models.speakers import queue as ops
 from models.speakers.groups import START_AHEAD, own_speaker_group
-from models.speakers.queue import QueueEdit, QueueView
+from models.speakers.queue import QueueEdit, QueueService, QueueView
 from models.speakers.service import checked_query
 from models.speakers.tables import (
     Speaker,
@@ -163,6 +163,11 @@ def jump_in_group_queue(db: Database, actor: User, group_id: int, to: str,
     """As jump_in_queue: every member plays that song, together (one group play)."""
     with UnitOfWork(db) as uow:
         return ops.jump(GroupEdit(uow, actor, group_id), to, item_id)
+
+
+GROUP_QUEUE = QueueService(view_group_queue, add_to_group_queue, remove_from_group_queue,
+                           move_in_group_queue, clear_group_queue, set_group_queue_mode,
+                           jump_in_group_queue)
 
 
 def advance_group_queues(uow: UnitOfWork, reports: list[tuple[int, dict[str, Any]]]) -> int:
