@@ -9,17 +9,11 @@ from models.speakers import guests
 from models.speakers.tables import SpeakerGroupQueueItem, SpeakerQueueItem
 from tests.support.accounts import sign_up_verified
 from tests.support.api import auth, error
+from tests.support.group_api import new_group
 
 
 def group(client, owner) -> str:
-    ids = []
-    for name in ("Left", "Right"):
-        r = client.post("/v1/speakers", headers=auth(owner),
-                        json={"data": {"type": "speaker", "attributes": {"name": name}}})
-        ids.append(r.get_json()["data"]["id"])
-    r = client.post("/v1/speaker-groups", headers=auth(owner), json={"data": {
-        "type": "speaker-group", "attributes": {"name": "Hall", "speakers": ids}}})
-    return r.get_json()["data"]["id"]
+    return new_group(client, owner)[0]
 
 
 def switch_on(client, owner, group_id, mode: str) -> str:

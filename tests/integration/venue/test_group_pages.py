@@ -7,19 +7,12 @@ from __future__ import annotations
 import re
 
 from models.accounts.users import create_user
-from tests.support.api import auth
+from tests.support.group_api import new_group
 from tests.support.pages import csrf_token
 
 
 def test_an_admin_sees_the_members_of_another_owners_group(client, db, owner):
-    ids = []
-    for name in ("Left", "Right"):
-        r = client.post("/v1/speakers", headers=auth(owner),
-                        json={"data": {"type": "speaker", "attributes": {"name": name}}})
-        ids.append(r.get_json()["data"]["id"])
-    r = client.post("/v1/speaker-groups", headers=auth(owner), json={"data": {
-        "type": "speaker-group", "attributes": {"name": "Hall", "speakers": ids}}})
-    group_id = r.get_json()["data"]["id"]
+    group_id, ids = new_group(client, owner)
     create_user(db, "root@example.com", "password123", is_admin=True, verified=True)
     client.post("/signin", data={"email": "root@example.com", "password": "password123",
                                  "csrf_token": csrf_token(client)})

@@ -57,6 +57,18 @@ def plays(db, group_id) -> list[dict]:
     return outbox_data(db, f"speaker_group.{group_id}.play")
 
 
+def started(client, db, owner, queries=("one", "two")) -> tuple[str, list[int], dict,
+                                                                TrackedWork]:
+    """A group of two playing its queue of `queries`: its id, members, first play, and
+    the speakers consumer's work."""
+    group_id, members = group_of_two(client, owner)
+    for query in queries:
+        add(client, owner, group_id, query)
+    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
+    [first] = plays(db, group_id)
+    return group_id, members, first, TrackedWork(db, CONSUMER, max_attempts=3)
+
+
 def ended(speaker_id: int, play: dict, sequence: int = 5):
     return state(speaker_id, "idle", datetime.now(UTC), sequence=sequence,
                  extra={"group_play_id": play["command_id"]})
@@ -86,12 +98,7 @@ def test_the_group_queue_lists_inserts_and_plays_from_its_present_song(client, d
 
 
 def test_the_first_member_reporting_the_end_moves_the_queue_on_once(client, db, owner):
-    group_id, (a, b) = group_of_two(client, owner)
-    for query in ("one", "two"):
-        add(client, owner, group_id, query)
-    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
-    [first] = plays(db, group_id)
-    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    group_id, (a, b), first, work = started(client, db, owner)
 
     work([ended(a, first)])
     work([ended(b, first), ended(a, first, sequence=6)])  # the other, and a's heartbeat
@@ -105,12 +112,7 @@ def test_the_first_member_reporting_the_end_moves_the_queue_on_once(client, db, 
 
 
 def test_a_stopped_member_or_a_superseded_play_moves_nothing(client, db, owner):
-    group_id, (a, _) = group_of_two(client, owner)
-    for query in ("one", "two", "three"):
-        add(client, owner, group_id, query)
-    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
-    [first] = plays(db, group_id)
-    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    group_id, (a, _), first, work = started(client, db, owner, ("one", "two", "three"))
 
     work([state(a, "stopped", datetime.now(UTC), extra={"group_play_id": first["command_id"]})])
     assert len(plays(db, group_id)) == 1
@@ -162,12 +164,7 @@ def failed(speaker_id: int, play: dict, sequence: int = 5):
 
 
 def test_a_song_failing_on_every_member_moves_the_queue_on_once(client, db, owner):
-    group_id, (a, b) = group_of_two(client, owner)
-    for query in ("one", "two"):
-        add(client, owner, group_id, query)
-    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
-    [first] = plays(db, group_id)
-    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    group_id, (a, b), first, work = started(client, db, owner)
 
     work([failed(a, first), failed(b, first)])
     work([failed(a, first, sequence=6)])  # a's heartbeat, still on the failed play
@@ -176,12 +173,7 @@ def test_a_song_failing_on_every_member_moves_the_queue_on_once(client, db, owne
 
 
 def test_one_members_failure_waits_for_the_others_to_end_the_song(client, db, owner):
-    group_id, (a, b) = group_of_two(client, owner)
-    for query in ("one", "two"):
-        add(client, owner, group_id, query)
-    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
-    [first] = plays(db, group_id)
-    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    group_id, (a, b), first, work = started(client, db, owner)
     work([state(b, "playing", datetime.now(UTC), extra={"group_play_id": first["command_id"]})])
 
     work([failed(a, first)])
@@ -192,12 +184,7 @@ def test_one_members_failure_waits_for_the_others_to_end_the_song(client, db, ow
 
 
 def test_an_idle_members_heartbeat_locks_no_group_row(client, db, owner):
-    group_id, (a, _) = group_of_two(client, owner)
-    for query in ("one", "two", "three"):
-        add(client, owner, group_id, query)
-    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
-    [first] = plays(db, group_id)
-    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    group_id, (a, _), first, work = started(client, db, owner, ("one", "two", "three"))
     work([ended(a, first)])  # moves the queue on; a stays idle with first's id
 
     def group_locks(seen) -> list[str]:
