@@ -1,11 +1,15 @@
 """/v1/speakers/<id>/queue and the queue's commands (next, previous, restart, clear,
 shuffle, repeat): the queue the backend keeps per speaker (models/speakers/queue.py).
+A group's own queue (api/speaker_group_queue.py) has the same routes, made by
+queue_routes below.
 
 Every answer is the queue as it now stands; changes that make the device play now
 (next, previous, restart, an item's play, a play with no query) answer 202.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Blueprint, Response, request, url_for
 from marshmallow import Schema, fields
@@ -15,8 +19,7 @@ from api.auth import login_required, require_user
 from api.errors import ApiError
 from api.jsonapi import ResourceSchema, document, request_json, resource
 from api.openapi import doc
-from models.speakers import queue as queues
-from models.speakers.queue import QueueView
+from models.speakers.queue import SPEAKER_QUEUE, QueueService, QueueView
 from models.speakers.tables import SpeakerQueueItem
 
 bp = Blueprint("speaker_queue", __name__)
@@ -82,96 +85,75 @@ def queue_document(view: QueueView, status: int = 200) -> Response:
                     links={"self": self_link})
 
 
-@bp.get("/v1/speakers/<int:speaker_id>/queue")
-@login_required
-@doc("The speaker's queue in list order (owner); meta: current and playing item, repeat, "
-     "shuffle, version", type_="queue-item", response=QueueItemSchema, many=True,
-     errors=(401, 403, 404))
-def get_queue(speaker_id: int):
-    return queue_document(queues.view_queue(deps.db(), require_user(), speaker_id))
+def queue_routes(bp: Blueprint, base: str, key: str, queue: QueueService, type_: str,
+                 kind: str, whose: str, *, together: str = "",
+                 view_errors: tuple[int, ...] = ERRORS) -> Callable[[int], Response]:
+    """The queue routes under `base` (whose id is named `key`) on `queue`'s
+    services, documented with items of `type_`: endpoints named for `kind` (get_queue,
+    get_group_queue), summaries saying `whose` queue and how its songs play
+    (`together`). Returns the play with no query (the queue from its present song), for
+    the play command's route."""
+    def route(rule: str, name: str, summary: str, view: Callable, *, method: str = "POST",
+              status: int = 200, body: bool = False, errors: tuple[int, ...] = ERRORS
+              ) -> None:
+        def bound(**ids: int) -> Response:  # the base's id, whatever its name, first
+            return view(ids.pop(key), **ids)
+
+        bound.__name__ = name
+        bp.add_url_rule(base + rule, methods=[method], view_func=doc(
+            summary, type_=type_, body=QueueBodySchema if body else None,
+            response=QueueItemSchema, many=True, status=status, errors=errors)(
+            login_required(bound)))
+
+    def answer(change: Callable[..., QueueView], *args, status: int = 200, **kw) -> Callable:
+        def view(owner_id: int, item_id: int | None = None) -> Response:
+            item = () if item_id is None else (item_id,)
+            given = {k: v() for k, v in kw.items()}
+            return queue_document(change(deps.db(), require_user(), owner_id, *args, *item,
+                                         **given), status=status)
+        return view
+
+    def add(owner_id: int) -> Response:
+        body = command_body()
+        view, _ = queue.add(deps.db(), require_user(), owner_id, body.get("query"),
+                            body.get("position"))
+        return queue_document(view, status=201)
+
+    def moved(owner_id: int, item_id: int) -> Response:
+        return queue_document(queue.move(deps.db(), require_user(), owner_id, item_id,
+                                         command_body().get("position")))
+
+    def repeat_mode() -> str:
+        mode = command_body().get("mode")
+        return mode if mode is not None else ""
+
+    route("/queue", f"get_{kind}", f"The {whose} queue in list order (owner); meta: current "
+          "and playing item, repeat, shuffle, version", answer(queue.view), method="GET",
+          errors=view_errors)
+    route("/queue", f"add_to_{kind}", f"Append a song to the {whose} queue (`query`), or "
+          "insert it at `position`", add, status=201, body=True)
+    route("/queue/<int:item_id>", f"remove_from_{kind}", f"Remove a song from the {whose} "
+          "queue (the one playing plays to its end)", answer(queue.remove), method="DELETE")
+    route("/queue/<int:item_id>/move", f"move_in_{kind}",
+          f"Move a song to `position` in the {whose} list", moved, body=True)
+    for to in ("item", "next", "previous", "restart"):
+        rule = "/queue/<int:item_id>/play" if to == "item" else f"/{to}"
+        what = "this song" if to == "item" else f"`{to}`: that song"
+        route(rule, f"play_{to}_in_{kind}", f"Play {what} of the {whose} queue now"
+              f"{together}", answer(queue.jump, to, status=202), status=202)
+    route("/clear", f"clear_{kind}", f"Empty the {whose} queue (the song playing plays to "
+          "its end)", answer(queue.clear))
+    route("/shuffle", f"shuffle_{kind}", f"Shuffle the {whose} queue on or off (`on`: "
+          "true|false)", answer(queue.set_mode, shuffle=lambda: command_body().get("on")),
+          body=True)
+    route("/repeat", f"repeat_{kind}", f"Repeat the {whose} queue: `mode` off, one or all",
+          answer(queue.set_mode, repeat=repeat_mode), body=True)
+
+    def play_queue(owner_id: int) -> Response:
+        return queue_document(queue.jump(deps.db(), require_user(), owner_id, "queue"),
+                              status=202)
+    return play_queue
 
 
-@bp.post("/v1/speakers/<int:speaker_id>/queue")
-@login_required
-@doc("Append a song (`query`), or insert it at `position`", type_="queue-item",
-     body=QueueBodySchema, response=QueueItemSchema, many=True, status=201, errors=ERRORS)
-def add_to_queue(speaker_id: int):
-    body = command_body()
-    view, _ = queues.add_to_queue(deps.db(), require_user(), speaker_id, body.get("query"),
-                                  body.get("position"))
-    return queue_document(view, status=201)
-
-
-@bp.delete("/v1/speakers/<int:speaker_id>/queue/<int:item_id>")
-@login_required
-@doc("Remove a song from the queue (the one playing plays to its end)", type_="queue-item",
-     response=QueueItemSchema, many=True, errors=ERRORS)
-def remove_from_queue(speaker_id: int, item_id: int):
-    return queue_document(queues.remove_from_queue(deps.db(), require_user(), speaker_id,
-                                                   item_id))
-
-
-@bp.post("/v1/speakers/<int:speaker_id>/queue/<int:item_id>/move")
-@login_required
-@doc("Move a song to `position` in the list", type_="queue-item", body=QueueBodySchema,
-     response=QueueItemSchema, many=True, errors=ERRORS)
-def move_in_queue(speaker_id: int, item_id: int):
-    return queue_document(queues.move_in_queue(deps.db(), require_user(), speaker_id, item_id,
-                                               command_body().get("position")))
-
-
-@bp.post("/v1/speakers/<int:speaker_id>/queue/<int:item_id>/play")
-@login_required
-@doc("Play this song of the queue now", type_="queue-item", response=QueueItemSchema, many=True,
-     status=202, errors=ERRORS)
-def play_item(speaker_id: int, item_id: int):
-    return queue_document(queues.jump_in_queue(deps.db(), require_user(), speaker_id, "item",
-                                               item_id), status=202)
-
-
-def _jump_view(to: str):
-    def view(speaker_id: int):
-        return queue_document(queues.jump_in_queue(deps.db(), require_user(), speaker_id,
-                                                   to), status=202)
-
-    view.__name__ = f"{to}_in_queue"
-    bp.add_url_rule(f"/v1/speakers/<int:speaker_id>/{to}", methods=["POST"], view_func=doc(
-        f"`{to}`: play that song of the queue now", type_="queue-item",
-        response=QueueItemSchema, many=True, status=202, errors=ERRORS)(login_required(view)))
-
-
-for _to in ("next", "previous", "restart"):
-    _jump_view(_to)
-
-
-@bp.post("/v1/speakers/<int:speaker_id>/clear")
-@login_required
-@doc("Empty the queue (the song playing plays to its end)", type_="queue-item",
-     response=QueueItemSchema, many=True, errors=ERRORS)
-def clear_queue(speaker_id: int):
-    return queue_document(queues.clear_queue(deps.db(), require_user(), speaker_id))
-
-
-@bp.post("/v1/speakers/<int:speaker_id>/shuffle")
-@login_required
-@doc("Shuffle on or off (`on`: true|false)", type_="queue-item", body=QueueBodySchema,
-     response=QueueItemSchema, many=True, errors=ERRORS)
-def shuffle_queue(speaker_id: int):
-    return queue_document(queues.set_queue_mode(deps.db(), require_user(), speaker_id,
-                                                shuffle=command_body().get("on")))
-
-
-@bp.post("/v1/speakers/<int:speaker_id>/repeat")
-@login_required
-@doc("Repeat `mode`: off, one or all", type_="queue-item", body=QueueBodySchema,
-     response=QueueItemSchema, many=True, errors=ERRORS)
-def repeat_queue(speaker_id: int):
-    mode = command_body().get("mode")
-    return queue_document(queues.set_queue_mode(deps.db(), require_user(), speaker_id,
-                                                repeat=mode if mode is not None else ""))
-
-
-def play_queue(speaker_id: int) -> Response:
-    """A play with no query: the queue from its present song."""
-    return queue_document(queues.jump_in_queue(deps.db(), require_user(), speaker_id,
-                                               "queue"), status=202)
+play_queue = queue_routes(bp, "/v1/speakers/<int:speaker_id>", "speaker_id", SPEAKER_QUEUE,
+                          "queue-item", "queue", "speaker's", view_errors=(401, 403, 404))

@@ -8,13 +8,17 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from api import deps
+from api.pages.queue_actions import run_queue_action
 from api.pages.session import render_error, signin_required
 from models.accounts.tables import User
-from models.core.errors import DomainError, NotFound
+from models.core.errors import DomainError
 from models.speakers import group_queue as queues
 from models.speakers import guests
-from models.speakers.groups import command_speaker_group, view_speaker_group
-from models.speakers.remote import list_speakers
+from models.speakers.groups import (
+    command_speaker_group,
+    group_member_speakers,
+    view_speaker_group,
+)
 
 bp = Blueprint("speaker_group_pages", __name__, url_prefix="/speakers/groups")
 
@@ -22,7 +26,7 @@ bp = Blueprint("speaker_group_pages", __name__, url_prefix="/speakers/groups")
 def _status(user: User, group_id: int, status: int = 200, *, clear_error: bool = False):
     db = deps.db()
     view = view_speaker_group(db, user, group_id)
-    members = [s for s in list_speakers(db, user) if s.id in view.speaker_ids]
+    members = group_member_speakers(db, user, group_id)  # an admin: another owner's too
     link, requests = guests.view_guest_requests(db, user, guests.Target(group_id=group_id))
     return render_template("speakers/_group_status.html", group=view.group, members=members,
                            queue=queues.view_group_queue(db, user, group_id), link=link,
@@ -56,34 +60,15 @@ def command(user: User, group_id: int, command: str):
     return _status(user, group_id, 202, clear_error=True)
 
 
-def _int(name: str) -> int | str | None:
-    raw = request.form.get(name)
-    return int(raw) if raw is not None and raw.isdigit() else raw
-
-
 @bp.post("/<int:group_id>/queue/<action>")
 @bp.post("/<int:group_id>/queue/<int:item_id>/<action>")
 @signin_required
 def queue_action(user: User, group_id: int, action: str, item_id: int | None = None):
-    """The group's queue: add, remove, move (to `position`), play an item, next,
-    previous, restart; and a guest request's approve or reject (`item_id` its id)."""
-    db = deps.db()
+    """The group's queue (api/pages/queue_actions.py); a guest request's approve or
+    reject (`item_id` its id)."""
     try:
-        if action == "add":
-            queues.add_to_group_queue(db, user, group_id, request.form.get("query"))
-        elif action == "remove" and item_id is not None:
-            queues.remove_from_group_queue(db, user, group_id, item_id)
-        elif action == "move" and item_id is not None:
-            queues.move_in_group_queue(db, user, group_id, item_id, _int("position"))
-        elif action == "play" and item_id is not None:
-            queues.jump_in_group_queue(db, user, group_id, "item", item_id)
-        elif action in ("next", "previous", "restart"):
-            queues.jump_in_group_queue(db, user, group_id, action)
-        elif action in ("approve", "reject") and item_id is not None:
-            guests.decide_guest_request(db, user, guests.Target(group_id=group_id), item_id,
-                                        action == "approve")
-        else:
-            raise NotFound("No such queue action", code="not_found")
+        run_queue_action(queues.GROUP_QUEUE, deps.db(), user, group_id,
+                         guests.Target(group_id=group_id), action, item_id)
     except DomainError as exc:
         return _refused(exc, group_id)
     return _status(user, group_id, clear_error=True)

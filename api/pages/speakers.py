@@ -10,13 +10,14 @@ from datetime import datetime
 from flask import Blueprint, render_template, request, session
 
 from api import deps
+from api.pages.queue_actions import form_int, run_queue_action
 from api.pages.session import page_user, render_error, signin_required
 from models.accounts.tables import User
 from models.core.base import utcnow
-from models.core.errors import DomainError, Invalid, NotFound
+from models.core.errors import DomainError, Invalid
 from models.speakers import guests, service
-from models.speakers import queue as queues
 from models.speakers.groups import list_speaker_groups
+from models.speakers.queue import SPEAKER_QUEUE
 from models.speakers.remote import SentCommand, list_speakers, settle_commands
 from models.speakers.tables import Speaker
 
@@ -44,7 +45,7 @@ def _status(speaker: Speaker, status: int = 200, *, clear_error: bool = False):
     if commands != sent:
         _keep(speaker.id, commands)
     user = page_user()
-    queue = queues.view_queue(deps.db(), user, speaker.id)
+    queue = SPEAKER_QUEUE.view(deps.db(), user, speaker.id)
     link, requests = guests.view_guest_requests(deps.db(), user, speaker.id)
     state = {k: (speaker.state or {}).get(k) for k in service.STATE_FIELDS}
     state["position_ms"] = service.position_at(speaker, utcnow())
@@ -79,18 +80,13 @@ def status(user: User, speaker_id: int):
     return _status(service.view_speaker(deps.db(), user, speaker_id))
 
 
-def _int(name: str) -> int | None:
-    raw = request.form.get(name)
-    return int(raw) if raw is not None and raw.isdigit() else raw  # type: ignore[return-value]
-
-
 @bp.post("/<int:speaker_id>/<any(play, pause, resume, stop, volume, seek):command>")
 @signin_required
 def command(user: User, speaker_id: int, command: str):
     try:
         issued = service.command_speaker(deps.db(), user, speaker_id, command,
                                          query=request.form.get("query"), level=_level(),
-                                         position_ms=_int("position-ms"))
+                                         position_ms=form_int("position-ms"))
     except DomainError as exc:  # shown in the card's error slot, not over its state
         return _refused(exc, speaker_id)
     _keep(speaker_id, [*_sent(speaker_id),
@@ -107,24 +103,11 @@ def _refused(exc: DomainError, speaker_id: int):
 @bp.post("/<int:speaker_id>/queue/<int:item_id>/<action>")
 @signin_required
 def queue_action(user: User, speaker_id: int, action: str, item_id: int | None = None):
-    """The queue from the card: add, remove, move (to `position`), play an item, next,
-    previous, restart; and a guest request's approve or reject (`request`)."""
+    """The queue from the card (api/pages/queue_actions.py); a guest request's approve or
+    reject (`item_id` its id)."""
     db = deps.db()
     try:
-        if action == "add":
-            queues.add_to_queue(db, user, speaker_id, request.form.get("query"))
-        elif action == "remove" and item_id is not None:
-            queues.remove_from_queue(db, user, speaker_id, item_id)
-        elif action == "move" and item_id is not None:
-            queues.move_in_queue(db, user, speaker_id, item_id, _int("position"))
-        elif action == "play" and item_id is not None:
-            queues.jump_in_queue(db, user, speaker_id, "item", item_id)
-        elif action in ("next", "previous", "restart"):
-            queues.jump_in_queue(db, user, speaker_id, action)
-        elif action in ("approve", "reject") and item_id is not None:
-            guests.decide_guest_request(db, user, speaker_id, item_id, action == "approve")
-        else:
-            raise NotFound("No such queue action", code="not_found")
+        run_queue_action(SPEAKER_QUEUE, db, user, speaker_id, speaker_id, action, item_id)
     except DomainError as exc:
         return _refused(exc, speaker_id)
     return _status(service.view_speaker(db, user, speaker_id), clear_error=True)

@@ -5,8 +5,11 @@ goes on when a song ends: members do not, each on its own (they would part, and 
 that missed the end would skip). The backend decides once: each song reaches the members
 as one group play (`group_item_id`, a start time ahead), and the first member reporting
 that play ended (its `group_play_id`, status idle) advances the queue and sends the next
-group play. Later reports of the same play find the queue moved on and change nothing, so
-the advance is idempotent under redelivery and with any number of members.
+group play. A play that failed ("error", its `group_play_id` kept) ended too, once no
+other member still plays it: a song failing on every member does not stop the queue,
+and one member's failure does not cut the song on the others. Later reports of the same
+play find the queue moved on and change nothing, so the advance is idempotent under
+redelivery and with any number of members.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from models.core.base import utcnow
 from models.core.db import Database
 from models.core.uow import UnitOfWork
 from models.speakers import queue as ops
-from models.speakers.groups import START_AHEAD, _own_group
-from models.speakers.queue import QueueEdit, QueueView
+from models.speakers.groups import START_AHEAD, own_speaker_group
+from models.speakers.queue import QueueEdit, QueueService, QueueView
 from models.speakers.service import checked_query
 from models.speakers.tables import (
+    Speaker,
     SpeakerGroup,
     SpeakerGroupMember,
     SpeakerGroupQueue,
@@ -57,13 +61,13 @@ def _view(queue: SpeakerGroupQueue, items: list[SpeakerGroupQueueItem]) -> Queue
 class GroupEdit(QueueEdit):
     """A group's queue, its group row locked (every change of it is serialised there)."""
 
-    commits = True
-
-    def __init__(self, uow: UnitOfWork, actor: User | None, group_id: int) -> None:
-        """`actor` None: the system (a member's report, a guest request let through)."""
-        self.uow, self.session = uow, uow.session
+    def __init__(self, uow: UnitOfWork, actor: User | None, group_id: int, *,
+                 commits: bool = True) -> None:
+        """`actor` None: the system (a member's report, a guest request let through).
+        `commits` False: inside a consumer's transaction, whose runtime commits."""
+        self.uow, self.session, self.commits = uow, uow.session, commits
         if actor is not None:
-            _own_group(self.session, actor, group_id, lock=True)
+            own_speaker_group(self.session, actor, group_id, lock=True)
         else:
             self.session.get(SpeakerGroup, group_id, with_for_update=True)
         self.queue = _queue_row(self.session, group_id)
@@ -94,7 +98,7 @@ class GroupEdit(QueueEdit):
         view = _view(q, self.items)
         if self.commits:
             self.uow.commit()
-        else:  # inside a consumer's transaction: its runtime commits
+        else:
             self.uow.flush()
         return view
 
@@ -112,7 +116,7 @@ class GroupEdit(QueueEdit):
 def view_group_queue(db: Database, actor: User, group_id: int) -> QueueView:
     """The owner's group's queue in list order. NotFound for a foreign group."""
     with db.session() as session:
-        _own_group(session, actor, group_id)
+        own_speaker_group(session, actor, group_id)
         return _view(_queue_row(session, group_id), _items(session, group_id))
 
 
@@ -161,31 +165,61 @@ def jump_in_group_queue(db: Database, actor: User, group_id: int, to: str,
         return ops.jump(GroupEdit(uow, actor, group_id), to, item_id)
 
 
+GROUP_QUEUE = QueueService(view_group_queue, add_to_group_queue, remove_from_group_queue,
+                           move_in_group_queue, clear_group_queue, set_group_queue_mode,
+                           jump_in_group_queue)
+
+
 def advance_group_queues(uow: UnitOfWork, reports: list[tuple[int, dict[str, Any]]]) -> int:
     """Members of groups reported these states (speaker id, state): each that says its
-    group's present play ended by itself moves that group's queue on, and the next song
-    plays on every member (inside `uow`, which the caller commits). Any other state, a
-    play superseded already, a speaker in no group: nothing. Group rows are locked in id
-    order. Returns how many queues moved on."""
-    ended = {}
+    group's present play ended moves that group's queue on, and the next song plays on
+    every member (inside `uow`, which the caller commits). A play ended: a member is idle
+    after it, or it failed ("error") on that member and no other member still plays it.
+    Any other state, a play superseded already (an idle member's heartbeat keeps its last
+    play's id), a speaker in no group: nothing, and no group row locked. Group rows are
+    locked in id order, only those whose present play was reported. Returns how many
+    queues moved on."""
+    ended: dict[int, tuple[str, bool]] = {}
     for speaker_id, state in reports:
-        play_id = state.get("group_play_id")
-        if state.get("status") == "idle" and isinstance(play_id, str) and play_id:
-            ended[speaker_id] = play_id
+        play_id, status = state.get("group_play_id"), state.get("status")
+        if status in ("idle", "error") and isinstance(play_id, str) and play_id:
+            ended[speaker_id] = (play_id, status == "error")
     if not ended:
         return 0
-    member_of = {row.speaker_id: row.group_id for row in uow.session.execute(
-        select(SpeakerGroupMember.speaker_id, SpeakerGroupMember.group_id)
-        .where(SpeakerGroupMember.speaker_id.in_(ended)))}
-    plays = sorted({(member_of[s], p) for s, p in ended.items() if s in member_of})
-    return sum(_advance(uow, group_id, play_id) for group_id, play_id in plays)
+    present = {(row.speaker_id, row.playing_command_id): row.group_id
+               for row in uow.session.execute(
+                   select(SpeakerGroupMember.speaker_id, SpeakerGroupMember.group_id,
+                          SpeakerGroupQueue.playing_command_id)
+                   .join(SpeakerGroupQueue,
+                         SpeakerGroupQueue.group_id == SpeakerGroupMember.group_id)
+                   .where(SpeakerGroupMember.speaker_id.in_(ended),
+                          SpeakerGroupQueue.playing_command_id.in_(
+                              {p for p, _ in ended.values()})))}
+    plays: dict[tuple[int, str], bool] = {}  # (group, play): only failures reported
+    for speaker_id, (play_id, failed) in ended.items():
+        group_id = present.get((speaker_id, play_id))
+        if group_id is not None:
+            plays[group_id, play_id] = plays.get((group_id, play_id), True) and failed
+    return sum(_advance(uow, group_id, play_id)
+               for (group_id, play_id), failed in sorted(plays.items())
+               if not (failed and _still_played(uow.session, group_id, play_id)))
+
+
+def _still_played(session: Session, group_id: int, play_id: str) -> bool:
+    """Whether a member's last state is still on the play `play_id` (loading, playing or
+    paused): one member's failure must not cut the song on the others; the last of them
+    to end it (idle or error) moves the queue on."""
+    return session.scalar(select(Speaker.id).join(
+        SpeakerGroupMember, SpeakerGroupMember.speaker_id == Speaker.id).where(
+        SpeakerGroupMember.group_id == group_id,
+        Speaker.state_status.in_(("loading", "playing", "paused")),
+        Speaker.state["group_play_id"].as_string() == play_id).limit(1)) is not None
 
 
 def _advance(uow: UnitOfWork, group_id: int, play_id: str) -> bool:
-    edit = GroupEdit(uow, None, group_id)
-    edit.commits = False
+    edit = GroupEdit(uow, None, group_id, commits=False)
     if edit.queue.playing_command_id != play_id:
-        return False  # another member's report advanced it, or the owner jumped
+        return False  # changed before the lock: another batch advanced it, the owner jumped
     ended = next((i for i in edit.items if i.id == edit.queue.playing_item_id), None)
     if ended is None or edit.present() is not ended:  # removed, or the owner moved on
         target = edit.present()

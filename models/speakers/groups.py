@@ -23,7 +23,7 @@ from models.core.db import Database
 from models.core.errors import Conflict, Invalid, NotFound
 from models.core.uow import UnitOfWork
 from models.speakers.service import IssuedCommand, _own_speaker, command_fields
-from models.speakers.tables import SpeakerGroup, SpeakerGroupMember
+from models.speakers.tables import Speaker, SpeakerGroup, SpeakerGroupMember
 
 MAX_MEMBERS = 32
 START_AHEAD = timedelta(milliseconds=400)  # members receive, resolve, then start together
@@ -42,7 +42,10 @@ def _members(session, group_id: int) -> list[int]:
                                 .order_by(SpeakerGroupMember.speaker_id)))
 
 
-def _own_group(session, actor: User, group_id: int, *, lock: bool = False) -> SpeakerGroup:
+def own_speaker_group(session, actor: User, group_id: int, *,
+                      lock: bool = False) -> SpeakerGroup:
+    """The group `group_id` when `actor` owns it (an admin: any); NotFound otherwise.
+    `lock`: its row FOR UPDATE (every change of a group and its queue is serialised there)."""
     group = session.get(SpeakerGroup, group_id, with_for_update=lock)
     if group is None or (group.owner_id != actor.id and not actor.is_admin):
         raise NotFound("Speaker group not found", code="speaker_group_not_found")
@@ -90,7 +93,18 @@ def create_speaker_group(db: Database, actor: User, name: Any, speakers: Any) ->
 
 def view_speaker_group(db: Database, actor: User, group_id: int) -> GroupView:
     with db.session() as s:
-        return GroupView(_own_group(s, actor, group_id), _members(s, group_id))
+        return GroupView(own_speaker_group(s, actor, group_id), _members(s, group_id))
+
+
+def group_member_speakers(db: Database, actor: User, group_id: int) -> list[Speaker]:
+    """The group's members by name, whoever owns them: an admin looking at another owner's
+    group sees that group's members. NotFound unless `actor` may see the group."""
+    with db.session() as s:
+        own_speaker_group(s, actor, group_id)
+        return list(s.scalars(select(Speaker).join(
+            SpeakerGroupMember, SpeakerGroupMember.speaker_id == Speaker.id)
+            .where(SpeakerGroupMember.group_id == group_id)
+            .order_by(Speaker.name, Speaker.id)))
 
 
 def list_speaker_groups(db: Database, actor: User) -> list[GroupView]:
@@ -103,7 +117,7 @@ def list_speaker_groups(db: Database, actor: User) -> list[GroupView]:
 def delete_speaker_group(db: Database, actor: User, group_id: int) -> None:
     """Delete the group; its members' queues are unbound from it."""
     with UnitOfWork(db) as uow:
-        _own_group(uow.session, actor, group_id, lock=True)
+        own_speaker_group(uow.session, actor, group_id, lock=True)
         members = _members(uow.session, group_id)
         uow.session.delete(uow.session.get(SpeakerGroup, group_id))
         uow.record(SpeakerGroupChanged(speaker_group_id=group_id, speaker_ids=[],
@@ -121,7 +135,7 @@ def command_speaker_group(db: Database, actor: User, group_id: int, command: str
         fields["start_at"] = (utcnow() + START_AHEAD).isoformat()
     command_id = str(uuid.uuid4())
     with UnitOfWork(db) as uow:
-        _own_group(uow.session, actor, group_id)
+        own_speaker_group(uow.session, actor, group_id)
         event = new_command(command, 0, command_id, group_id=group_id, **fields)
         uow.record(event)
         uow.commit()

@@ -25,7 +25,7 @@ from models.core.db import Database
 from models.core.errors import Conflict, Forbidden, Invalid, NotFound
 from models.core.uow import UnitOfWork
 from models.speakers.group_queue import append_to_group_queue
-from models.speakers.groups import _own_group
+from models.speakers.groups import own_speaker_group
 from models.speakers.queue import append_to_queue
 from models.speakers.service import _own_speaker, checked_query
 from models.speakers.tables import GuestBan, GuestRequest, GuestRequestLink
@@ -45,7 +45,7 @@ class Target:
     def own(self, session, actor: User, *, lock: bool = False) -> None:
         """NotFound (404) unless `actor` owns it (an admin: any)."""
         if self.group_id is not None:
-            _own_group(session, actor, self.group_id, lock=lock)
+            own_speaker_group(session, actor, self.group_id, lock=lock)
         else:
             _own_speaker(session, actor, int(self.speaker_id or 0), lock=lock)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,21 @@ class QueueView:
     shuffle: bool
     version: int
     group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class QueueService:
+    """A queue's services for its owner, a speaker's (SPEAKER_QUEUE) or a group's
+    (models/speakers/group_queue.py GROUP_QUEUE): each takes (db, actor, the speaker's or
+    group's id, ...) as view_queue, add_to_queue, ... do."""
+
+    view: Callable[..., QueueView]
+    add: Callable[..., tuple[QueueView, Any]]
+    remove: Callable[..., QueueView]
+    move: Callable[..., QueueView]
+    clear: Callable[..., QueueView]
+    set_mode: Callable[..., QueueView]
+    jump: Callable[..., QueueView]
 
 
 class QueueEdit:
@@ -288,3 +304,7 @@ def jump_in_queue(db: Database, actor: User, speaker_id: int, to: str,
     queue has nothing there (next past the end with repeat off)."""
     with UnitOfWork(db) as uow:
         return jump(_Edit(uow, actor, speaker_id), to, item_id)
+
+
+SPEAKER_QUEUE = QueueService(view_queue, add_to_queue, remove_from_queue, move_in_queue,
+                             clear_queue, set_queue_mode, jump_in_queue)

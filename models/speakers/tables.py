@@ -15,7 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from models.core.base import Base, UTCDateTime, utcnow
 
@@ -51,20 +51,28 @@ class Speaker(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SpeakerQueue(Base):
-    """A speaker's queue settings and where it stands. `current_item_id` is the item the
-    backend last told the device to play (the device's reports say what it plays now);
-    `version` counts changes, so a device ignores an older copy."""
+class QueueSettings:
+    """A queue's settings and where it stands, a speaker's or a group's. `current_item_id`
+    is the item the backend last told the device(s) to play (their reports say what they
+    play now); `version` counts changes, so a device ignores an older copy."""
 
-    __tablename__ = "speaker_queues"
-    __table_args__ = (CheckConstraint("repeat IN ('off', 'one', 'all')", name="repeat_known"),)
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (CheckConstraint("repeat IN ('off', 'one', 'all')", name="repeat_known"),)
 
-    speaker_id: Mapped[int] = mapped_column(
-        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
     current_item_id: Mapped[int | None] = mapped_column(Integer)
     repeat: Mapped[str] = mapped_column(String(3), default="off")
     shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpeakerQueue(QueueSettings, Base):
+    """A speaker's queue settings and where it stands."""
+
+    __tablename__ = "speaker_queues"
+
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
 
 
 class SpeakerQueueItem(Base):
@@ -106,20 +114,15 @@ class SpeakerGroupMember(Base):
         ForeignKey("speaker_groups.id", ondelete="CASCADE"), index=True)
 
 
-class SpeakerGroupQueue(Base):
+class SpeakerGroupQueue(QueueSettings, Base):
     """A group's own queue, played on every member together. `playing_command_id` is the
     group play the backend last sent, of `playing_item_id`: the first member to report
     that play ended advances the queue, once (models/speakers/group_queue.py)."""
 
     __tablename__ = "speaker_group_queues"
-    __table_args__ = (CheckConstraint("repeat IN ('off', 'one', 'all')", name="repeat_known"),)
 
     group_id: Mapped[int] = mapped_column(
         ForeignKey("speaker_groups.id", ondelete="CASCADE"), primary_key=True)
-    current_item_id: Mapped[int | None] = mapped_column(Integer)
-    repeat: Mapped[str] = mapped_column(String(3), default="off")
-    shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=0)
     playing_command_id: Mapped[str | None] = mapped_column(String(36))
     playing_item_id: Mapped[int | None] = mapped_column(Integer)
 

@@ -136,3 +136,42 @@ def test_the_remote_works_a_groups_own_queue(page: Page, live_app: str, db):
     save_screenshot(page, "speaker-group-phone")
     page.set_viewport_size(DESK)
     save_screenshot(page, "speaker-group")
+
+
+def titled(db, speaker_id: int, title: str) -> None:
+    """The device reports another song (what the card's next refresh shows)."""
+    with db.session() as s:
+        speaker = s.get(Speaker, speaker_id)
+        speaker.state = {**speaker.state, "title": title}
+        speaker.last_seen_at = utcnow()
+        s.commit()
+
+
+def test_the_card_pauses_refreshing_only_while_the_slider_is_held(page: Page, live_app: str,
+                                                                  db):
+    owner = create_user(db, "dj@example.com", PASSWORD)
+    verify_user(db, owner)
+    hall, _ = register_speaker(db, owner, "Main hall")
+    playing(db, hall.id)
+    sign_in(page, live_app, "dj@example.com", PASSWORD, "/speakers")
+    card = page.locator(f"[data-speaker='{hall.id}']")
+    title = card.locator("[data-field=title]")
+    expect(title).to_have_text("Never Gonna Give You Up")
+
+    card.get_by_label("Seek in the song").fill("120000")
+    wait_until(lambda: outbox_rows(db, f"speaker.{hall.id}.seek"), timeout=10,
+               what="the seek command in the outbox")
+    card.get_by_label("Seek in the song").focus()  # a slider with the focus, not held
+    titled(db, hall.id, "After the seek")
+    expect(title).to_have_text("After the seek", timeout=10_000)  # refreshing again
+
+    slider = card.get_by_label("Seek in the song")
+    box = slider.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2)
+    page.mouse.down()  # held: the card must not swap the slider away under the finger
+    titled(db, hall.id, "While held")
+    page.wait_for_timeout(4500)  # two refresh periods and more
+    expect(title).to_have_text("After the seek")
+    page.mouse.up()
+    expect(title).to_have_text("While held", timeout=10_000)

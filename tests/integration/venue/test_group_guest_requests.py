@@ -9,17 +9,11 @@ from models.speakers import guests
 from models.speakers.tables import SpeakerGroupQueueItem, SpeakerQueueItem
 from tests.support.accounts import sign_up_verified
 from tests.support.api import auth, error
+from tests.support.group_api import new_group
 
 
 def group(client, owner) -> str:
-    ids = []
-    for name in ("Left", "Right"):
-        r = client.post("/v1/speakers", headers=auth(owner),
-                        json={"data": {"type": "speaker", "attributes": {"name": name}}})
-        ids.append(r.get_json()["data"]["id"])
-    r = client.post("/v1/speaker-groups", headers=auth(owner), json={"data": {
-        "type": "speaker-group", "attributes": {"name": "Hall", "speakers": ids}}})
-    return r.get_json()["data"]["id"]
+    return new_group(client, owner)[0]
 
 
 def switch_on(client, owner, group_id, mode: str) -> str:
@@ -101,3 +95,27 @@ def test_ending_group_requests_makes_the_link_404(client, db, owner):
     assert client.get(f"/guest/{token}/qr.svg").status_code == 404
     assert ask(client, token, "still here?").status_code == 404
     assert group_queue(db) == []
+
+
+def test_a_request_is_decided_only_through_its_own_groups_route(client, db, owner):
+    a, b = group(client, owner), group(client, owner)
+    made = ask(client, switch_on(client, owner, a, "approve"), "jazz piano").get_json()["data"]
+    switch_on(client, owner, b, "approve")
+    r = client.post("/v1/speakers", headers=auth(owner),
+                    json={"data": {"type": "speaker", "attributes": {"name": "Solo"}}})
+    speaker_id = r.get_json()["data"]["id"]
+    r = client.post(f"/v1/speakers/{speaker_id}/guest-requests", headers=auth(owner),
+                    json={"mode": "approve"})
+    solo = ask(client, r.get_json()["meta"]["url"].split("/guest/", 1)[1], "solo song",
+               address="198.51.100.7").get_json()["data"]
+
+    for group_id, request_id in ((b, made["id"]), (a, solo["id"])):
+        wrong = client.post(f"/v1/speaker-groups/{group_id}/guest-requests/{request_id}"
+                            "/approve", headers=auth(owner))
+        assert wrong.status_code == 404
+        assert error(wrong)["code"] == "guest_request_not_found"
+
+    assert group_queue(db) == []
+    listed = client.get(f"/v1/speaker-groups/{a}/guest-requests",
+                        headers=auth(owner)).get_json()["data"]
+    assert [r["attributes"]["status"] for r in listed] == ["pending"]

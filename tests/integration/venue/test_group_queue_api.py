@@ -15,6 +15,7 @@ from models.speakers.identity import broker_user
 from tests.support.api import auth, error
 from tests.support.outbox import outbox_data
 from tests.support.speaker_identity import RUN_PREFIX
+from tests.support.statements import executed
 
 
 def speaker(client, token: str, name: str = "Hall") -> int:
@@ -56,6 +57,18 @@ def plays(db, group_id) -> list[dict]:
     return outbox_data(db, f"speaker_group.{group_id}.play")
 
 
+def started(client, db, owner, queries=("one", "two")) -> tuple[str, list[int], dict,
+                                                                TrackedWork]:
+    """A group of two playing its queue of `queries`: its id, members, first play, and
+    the speakers consumer's work."""
+    group_id, members = group_of_two(client, owner)
+    for query in queries:
+        add(client, owner, group_id, query)
+    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
+    [first] = plays(db, group_id)
+    return group_id, members, first, TrackedWork(db, CONSUMER, max_attempts=3)
+
+
 def ended(speaker_id: int, play: dict, sequence: int = 5):
     return state(speaker_id, "idle", datetime.now(UTC), sequence=sequence,
                  extra={"group_play_id": play["command_id"]})
@@ -85,12 +98,7 @@ def test_the_group_queue_lists_inserts_and_plays_from_its_present_song(client, d
 
 
 def test_the_first_member_reporting_the_end_moves_the_queue_on_once(client, db, owner):
-    group_id, (a, b) = group_of_two(client, owner)
-    for query in ("one", "two"):
-        add(client, owner, group_id, query)
-    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
-    [first] = plays(db, group_id)
-    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    group_id, (a, b), first, work = started(client, db, owner)
 
     work([ended(a, first)])
     work([ended(b, first), ended(a, first, sequence=6)])  # the other, and a's heartbeat
@@ -104,12 +112,7 @@ def test_the_first_member_reporting_the_end_moves_the_queue_on_once(client, db, 
 
 
 def test_a_stopped_member_or_a_superseded_play_moves_nothing(client, db, owner):
-    group_id, (a, _) = group_of_two(client, owner)
-    for query in ("one", "two", "three"):
-        add(client, owner, group_id, query)
-    client.post(f"/v1/speaker-groups/{group_id}/play", headers=auth(owner))
-    [first] = plays(db, group_id)
-    work = TrackedWork(db, CONSUMER, max_attempts=3)
+    group_id, (a, _), first, work = started(client, db, owner, ("one", "two", "three"))
 
     work([state(a, "stopped", datetime.now(UTC), extra={"group_play_id": first["command_id"]})])
     assert len(plays(db, group_id)) == 1
@@ -152,3 +155,45 @@ def test_another_owners_group_queue_is_404_and_bad_input_changes_nothing(client,
     bad = add(client, owner, group_id, "http://192.168.1.10/song.mp3")
     assert bad.status_code == 422 and error(bad)["source"]["pointer"] == "/query"
     assert outbox_data(db, "speaker_group.queue_changed") == []
+
+
+def failed(speaker_id: int, play: dict, sequence: int = 5):
+    """A member's playback failure: the device keeps the play's id (device/player.py)."""
+    return state(speaker_id, "error", datetime.now(UTC), sequence=sequence,
+                 extra={"group_play_id": play["command_id"], "error": "playback failed"})
+
+
+def test_a_song_failing_on_every_member_moves_the_queue_on_once(client, db, owner):
+    group_id, (a, b), first, work = started(client, db, owner)
+
+    work([failed(a, first), failed(b, first)])
+    work([failed(a, first, sequence=6)])  # a's heartbeat, still on the failed play
+
+    assert [p["query"] for p in plays(db, group_id)] == ["one", "two"]
+
+
+def test_one_members_failure_waits_for_the_others_to_end_the_song(client, db, owner):
+    group_id, (a, b), first, work = started(client, db, owner)
+    work([state(b, "playing", datetime.now(UTC), extra={"group_play_id": first["command_id"]})])
+
+    work([failed(a, first)])
+    assert len(plays(db, group_id)) == 1  # b plays on
+    work([ended(b, first)])
+
+    assert [p["query"] for p in plays(db, group_id)] == ["one", "two"]
+
+
+def test_an_idle_members_heartbeat_locks_no_group_row(client, db, owner):
+    group_id, (a, _), first, work = started(client, db, owner, ("one", "two", "three"))
+    work([ended(a, first)])  # moves the queue on; a stays idle with first's id
+
+    def group_locks(seen) -> list[str]:
+        return [s for s, _ in seen if "FROM speaker_groups " in s and "FOR UPDATE" in s]
+
+    with executed(db) as seen:
+        work([ended(a, first, sequence=6), ended(a, first, sequence=7)])
+    assert group_locks(seen) == [] and len(plays(db, group_id)) == 2
+
+    with executed(db) as seen:  # the present play's end: locked, and moved on
+        work([ended(a, plays(db, group_id)[1], sequence=8)])
+    assert len(group_locks(seen)) == 1 and len(plays(db, group_id)) == 3
