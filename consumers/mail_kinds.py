@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import formataddr
 
 from models.accounts.directory import Recipient, UserDirectory
@@ -32,7 +32,7 @@ class Outgoing:
 
     to: Addressed
     verified: bool
-    message: Callable[[int], EmailMessage]
+    message: Callable[[int], Message]
 
 
 def _message(config: Config, to: str, subject: str, message_id: str, text: str,

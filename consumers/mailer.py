@@ -6,16 +6,18 @@ import smtplib
 import ssl
 import time
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from consumers.mime import send
 
 DEFAULT_SMTP_URL = "smtp://127.0.0.1:1025"
 TRUE = ("1", "true", "yes", "on")
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Hand `message` to the mail system; raises on any refusal (caller retries)."""
 
 
@@ -57,9 +59,9 @@ class SmtpMailer:
             raise
         return client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         with self.connect() as client:
-            client.send_message(message)
+            send(client, message)
 
 
 class SmtpSession:
@@ -93,10 +95,10 @@ class SmtpSession:
             self.count = 0
         return client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         client = self._usable()
         try:
-            client.send_message(message)
+            send(client, message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
             self._reset()  # the server answered: the connection serves the next mail
             raise
@@ -127,10 +129,10 @@ class SmtpSession:
 class RecordingMailer:
     """Keeps every message; `fail_next` makes that many sends raise first."""
 
-    sent: list[EmailMessage] = field(default_factory=list)
+    sent: list[Message] = field(default_factory=list)
     fail_next: int = 0
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if self.fail_next > 0:
             self.fail_next -= 1
             raise smtplib.SMTPServerDisconnected("recording mailer told to fail")

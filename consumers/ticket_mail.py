@@ -6,10 +6,11 @@ once."""
 from __future__ import annotations
 
 import html
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import formataddr
 
 from consumers.mail_kinds import Kind, Outgoing, _message
+from consumers.mime import Attachment, address, mail_with_attachments
 from models.accounts.directory import Recipient, UserDirectory
 from models.badges.recipients import badge_recipient
 from models.catalog.tables import Event
@@ -33,6 +34,7 @@ def _buyer(uow: UnitOfWork, key: str, status: str,
 
 
 def _to(recipient: Recipient) -> str:
+    """For an EmailMessage (it encodes a name that is not ASCII itself)."""
     name = recipient.display_name or ""
     return formataddr((name, recipient.email)) if name else recipient.email
 
@@ -55,21 +57,20 @@ def outgoing_tickets_mail(uow: UnitOfWork, key: str,
     link = f"{config.base_url}/tickets/{order.identifier}.pdf"
     event = tickets.event
 
-    def message(mail_id: int) -> EmailMessage:
+    def message(mail_id: int) -> Message:
         count = len(tickets.faces)
-        msg = _message(
-            config, _to(recipient), f"Your tickets: {event.name}",
+        pdf = render_order_tickets(tickets).content
+        return mail_with_attachments(
+            config.mail_from, address(recipient.display_name or "", recipient.email),
+            f"Your tickets: {event.name}",
             f"<tickets-{key.replace(':', '.')}.{mail_id}@venuebus>",
             f"Hello!\n\nYour {count} ticket(s) for {event.name} ({when(event)}) are "
             f"attached. Show the QR code at the door.\n\nDownload them again: {link}\n",
             f"<p>Hello!</p><p>Your {count} ticket(s) for <b>{html.escape(event.name)}</b> "
             f"({html.escape(when(event))}) are attached. Show the QR code at the door.</p>"
-            f'<p><a href="{html.escape(link)}">Download them again</a></p>')
-        msg.add_attachment(render_order_tickets(tickets).content, maintype="application",
-                           subtype="pdf", filename=f"tickets-{order.identifier}.pdf")
-        msg.add_attachment(event_ics(event, url=link), maintype="text", subtype="calendar",
-                           filename="event.ics")
-        return msg
+            f'<p><a href="{html.escape(link)}">Download them again</a></p>',
+            [Attachment(pdf, "application", "pdf", f"tickets-{order.identifier}.pdf"),
+             Attachment(event_ics(event, url=link), "text", "calendar", "event.ics")])
 
     return Outgoing(Addressed("tickets", key, order.user_id, recipient.email),
                     recipient.verified, message)

@@ -36,6 +36,8 @@ class RememberedFont(TTFont):
         super().__init__(io.BytesIO(data), lazy=True, recalcTimestamp=False)
         self.key = key
         self.remembered: tuple[bytes, dict[str, int]] | None = None
+        # set when every document picks the same glyphs (printing/fontobjects.py)
+        self.fixed_subset: tuple | None = None
 
     def getGlyphID(self, glyphName: str) -> int:  # noqa: N802 (fontTools' name)
         if self.remembered is not None:

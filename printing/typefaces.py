@@ -31,6 +31,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
+from printing import fontobjects
 from printing.subsets import RememberedFont, install
 
 # What fpdf2 drops from every font it embeds (fpdf/output.py, `_add_fonts`).
@@ -120,6 +121,10 @@ def add_face(pdf: FPDF, family: str, style: str, path: str, pages: Pages = None)
                                      font.subset._next, list(font.subset._reserved))  # noqa: SLF001
         font.subset._char_id_per_glyph = dict(picked[0])  # noqa: SLF001
         font.subset._next, font.subset._reserved = picked[1], list(picked[2])  # noqa: SLF001
+        if isinstance(font.ttfont, RememberedFont):
+            # the same subset in every document: its PDF objects too (fontobjects.py)
+            font.ttfont.fixed_subset = (*key, picked[1])
+            fontobjects.install()
     pdf.fonts[fontkey] = font
 
 

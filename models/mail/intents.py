@@ -19,6 +19,7 @@ from datetime import datetime
 from enum import Enum
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,24 +64,31 @@ def _mail(uow: UnitOfWork, reference: str) -> Mail | None:
                               .with_for_update())
 
 
+def _insert_sending(uow: UnitOfWork, to: Addressed) -> int | None:
+    """The common case in one statement: a new mail's row inserted as `sending`, attempt
+    1. None when a row of this reference exists already (ON CONFLICT DO NOTHING)."""
+    ins = postgresql.insert if uow.db.is_postgres else sqlite.insert
+    now = utcnow()
+    stmt = ins(Mail).values(kind=to.kind, reference=to.reference, user_id=to.user_id,
+                            recipient=to.recipient, status="sending", attempts=1,
+                            created_at=now, updated_at=now)
+    return uow.session.scalar(stmt.on_conflict_do_nothing().returning(Mail.id))
+
+
 def claim_mail(outer: UnitOfWork, to: Addressed, handed: Handed | None = None) -> MailClaim:
     """In its own committed transaction, record the intent to send (status `sending`,
     attempts + 1) unless the mail was sent or its hand-over is in doubt. `handed`, the
     previous mail's hand-over, is marked sent in the same transaction: a batch costs one
-    commit a mail, and still at most one mail (the last handed over) is ever in doubt."""
+    commit a mail, and still at most one mail (the last handed over) is ever in doubt.
+    A new mail (the usual case) is one INSERT; an existing row is read and locked."""
     with side_unit(outer) as uow:
         if handed is not None:
             _mark_sent(uow, handed)
+        mail_id = _insert_sending(uow, to)
+        if mail_id is not None:
+            uow.commit()
+            return MailClaim(Claim.SEND, mail_id, 1)
         mail = _mail(uow, to.reference)
-        if mail is None:
-            mail = Mail(kind=to.kind, reference=to.reference, user_id=to.user_id,
-                        recipient=to.recipient, status="sending", attempts=0)
-            uow.session.add(mail)
-            try:
-                with uow.session.begin_nested():
-                    uow.session.flush()
-            except IntegrityError:  # a concurrent delivery inserted it first
-                mail = _mail(uow, to.reference)
         if mail.status == "sent":
             uow.commit()
             return MailClaim(Claim.DONE, mail.id, mail.attempts)
@@ -136,13 +144,17 @@ class Handed:
 
 
 def _mark_sent(uow: UnitOfWork, handed: Handed) -> None:
-    mail = uow.session.get(Mail, handed.mail_id, with_for_update=True)
-    if mail is None or mail.status == "sent":
+    """`sent` at the hand-over's time, and `mail.sent`, in one UPDATE ... RETURNING (a
+    mail already marked sent is left as it is, and announced once)."""
+    row = uow.session.execute(
+        update(Mail).where(Mail.id == handed.mail_id, Mail.status != "sent")
+        .values(status="sent", sent_at=handed.at, last_error=None, updated_at=utcnow())
+        .returning(Mail.kind, Mail.reference, Mail.recipient, Mail.attempts)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if row is None:
         return
-    mail.status, mail.sent_at, mail.last_error = "sent", handed.at, None
-    mail.updated_at = utcnow()
-    uow.record(MailSent(mail_id=mail.id, kind=mail.kind, reference=mail.reference,
-                        recipient=mail.recipient, attempts=mail.attempts,
+    uow.record(MailSent(mail_id=handed.mail_id, kind=row.kind, reference=row.reference,
+                        recipient=row.recipient, attempts=row.attempts,
                         sent_at=handed.at.isoformat()))
 
 
