@@ -152,7 +152,10 @@ class MailSender:
     def deliver(self, uow: UnitOfWork, out: Outgoing, batch: _Batch) -> None:
         """Commit the intent (with the batch's previous hand-over marked `sent`), hand
         the mail over, and leave its `sent` to the batch."""
-        claim = claim_mail(uow, out.to, batch.take())
+        # the previous hand-over stays the batch's until the claim that marks it sent has
+        # committed: a claim that fails leaves it to the batch's flush
+        claim = claim_mail(uow, out.to, batch.handed)
+        batch.handed = None
         if claim.outcome is Claim.DONE:
             return
         if claim.outcome is Claim.UNKNOWN:

@@ -68,9 +68,11 @@ class SmtpSession:
     """One SMTP connection kept open across mails (a consumer's burst of tickets costs one
     handshake, not one a mail), opened on first use. After `idle_check` seconds unused it
     is probed (NOOP) first and reopened if the server dropped it; after `per_connection`
-    mails it is reopened (servers cap mails per connection). A failed send closes it and
-    raises: the caller does not know whether the message went out, so it never resends
-    here. Not thread-safe: one per consumer worker."""
+    mails it is reopened (servers cap mails per connection). A failed send closes it
+    (a server's refusal only resets it) and raises; it never resends here. The mail
+    consumer takes every raised send as refused, nothing went out, and retries it later:
+    a connection lost after the message's last byte and before the server's answer is
+    the one case where that could mail twice. Not thread-safe: one per consumer worker."""
 
     def __init__(self, mailer: SmtpMailer, idle_check: float = 2.0,
                  per_connection: int = 100) -> None:

@@ -11,6 +11,7 @@ Large compressed streams are remembered too (`remembered_compress`)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 import types
@@ -76,21 +77,35 @@ class RememberingSubsetter(ftsubset.Subsetter):
 
 _COMPRESSED_MIN = 8192  # smaller streams (a page's text) are compressed each time
 _COMPRESSED_KEEP = 64
+_COMPRESSED_BYTES = 16 << 20  # what the kept outputs may weigh together
+# sha256 of the input -> (level, output): keyed by a digest, not by the input, which
+# (a badge's photo, decoded) can be megabytes kept for nothing
 _compressed: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
+_compressed_size = 0
 
 
 def remembered_compress(data: bytes, level: int = -1) -> bytes:
     """zlib.compress, remembered for large inputs: a remembered subset's font stream and
     its CIDToGIDMap (128 kB) are the same bytes in every document that embeds them, and
-    compressing them again was a third of a ticket PDF's time."""
+    compressing them again was a third of a ticket PDF's time. One-off streams (photos)
+    pass through the same few entries: the fonts, used by every document, stay."""
+    global _compressed_size
     if len(data) < _COMPRESSED_MIN:
         return zlib.compress(data, level)
-    key = (bytes(data), level)
+    key = (hashlib.sha256(data).digest(), level)
     with _lock:
         found = _compressed.get(key)
         if found is not None:
             _compressed.move_to_end(key)
             return found
+    found = zlib.compress(data, level)
+    with _lock:
+        if key not in _compressed:
+            _compressed[key] = found
+            _compressed_size += len(found)
+        while len(_compressed) > _COMPRESSED_KEEP or _compressed_size > _COMPRESSED_BYTES:
+            _compressed_size -= len(_compressed.popitem(last=False)[1])
+    return found
     found = zlib.compress(data, level)
     with _lock:
         _compressed[key] = found

@@ -103,7 +103,8 @@ def claim_mail(outer: UnitOfWork, to: Addressed, handed: Handed | None = None) -
 
 
 def hold_mail(outer: UnitOfWork, to: Addressed) -> None:
-    """In its own committed transaction: the mail waits (`held`) for `to.user_id` to
+    """In its own committed transaction (on PostgreSQL; SQLite's one writer joins the
+    handler's): the mail waits (`held`) for `to.user_id` to
     verify the address. A mail already sent, or being sent, stays as it is. (Apart from
     the handler's transaction, as the intent is: a batch that holds a mail and then sends
     it, its address verified meanwhile, would otherwise wait on its own row lock.)"""

@@ -219,3 +219,39 @@ def test_a_batch_mails_each_order_in_a_few_statements(client, db, consumer_db, s
     handle(consumer_db, send_mail, placed)
     assert len(smtp[1].messages) == 6
     assert len(statements) <= 8 * 6 + 2, "\n".join(s.split("\n")[0] for s in statements)
+
+
+REFUSE_CLAIM = """
+CREATE FUNCTION refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.reference = '{reference}' THEN RAISE EXCEPTION 'claim refused'; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_claim BEFORE INSERT ON mails FOR EACH ROW EXECUTE FUNCTION refuse_claim();
+"""
+
+
+def test_a_claim_that_fails_leaves_the_previous_hand_over_to_be_recorded_sent(
+        client, db, consumer_db, smtp, sale):
+    """The database refuses the second mail's intent (the transaction that would also
+    mark the first sent): the first is still recorded sent, by the batch's end, not left
+    in doubt for good."""
+    verify_address(client, "buyer@example.com")
+    free = make_ticket(client, sale.owner, sale.event_id, 10, name="Community")
+    for name in ("Ada", "Grace"):
+        assert buy(client, sale.buyer, sale.event_id,
+                   [person(free, name, "Example")]).status_code == 201
+    first, second = [d for d in recorded(db, "order.placed")
+                     if d.data.get("status") == "completed"]
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(REFUSE_CLAIM.format(
+            reference=f"tickets:{second.data['order_id']}"))
+    try:
+        with pytest.raises(sa.exc.DBAPIError, match="claim refused"):
+            handle(consumer_db, send_mail, [first, second])
+    finally:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER refuse_claim ON mails; "
+                                 "DROP FUNCTION refuse_claim()")
+    assert len(smtp[1].messages) == 1
+    assert _mails(db) == [("tickets", f"tickets:{first.data['order_id']}", "sent", 1)]
