@@ -126,12 +126,24 @@ def sync_meta(page: sync.SyncPage) -> dict:
             "attendees": page.attendees, "cursor": str(page.cursor), "more": page.more}
 
 
+# what parse_offline_scans reads (models/ticketing/checkin/offline.py)
+SCANS_BODY = ("application/json", {"type": "object", "required": ["scans"], "properties": {
+    "scans": {"type": "array", "maxItems": offline.MAX_UPLOAD, "items": {
+        "type": "object", "required": ["attendee", "nonce", "scanned-at"], "properties": {
+            "attendee": {"type": "integer", "minimum": 1,
+                         "maximum": offline.MAX_ATTENDEE_ID},
+            "nonce": {"type": "string", "pattern": offline.NONCE.pattern},
+            "scanned-at": {"type": "string", "format": "date-time"},
+            "device-name": {"type": "string", "nullable": True, "minLength": 1,
+                            "maxLength": 255}}}}}})
+
+
 @bp.post(PATH + "/<int:list_id>/scans")
 @login_required
 @doc("Upload scans a device decided offline on this list ({scans: [{attendee, nonce, "
      "scanned-at, device-name}]}, at most 500): kept at their scan time, a nonce counting "
      "once; each answered recorded, replayed, double_entry, refused_after_admitted or "
-     "unknown_attendee", raw_body=("application/json", {"type": "object"}),
+     "unknown_attendee", raw_body=SCANS_BODY,
      raw_response=META_ONLY, errors=(400, 401, 403, 404, 422))
 def upload_scans(event_id: int, list_id: int):
     body = request_json()

@@ -34,14 +34,14 @@ def doc(summary: str, *, type_: str | None = None, body: type | None = None,
         list_of: str | None = None, raw_body: tuple[str, dict] | None = None,
         raw_response: tuple[str, dict] | None = None,
         relationships: dict[str, tuple[str, bool]] | None = None,
-        query: tuple[tuple[str, str, dict], ...] = ()) -> Callable:
+        query: tuple[tuple, ...] = ()) -> Callable:
     """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
     wrapped in the JSON:API envelope of resource type `type_`; `raw_body`/`raw_response`
     (media type, JSON Schema) describe bodies that are no resource document. `include_of`
     documents `include=` and `fields[type]=` for that primary type; `list_of` those and
     the list parameters (paging, `filter=`, `sort=`). `relationships` names the body's
     to-one relationships: name -> (resource type, required). `query` adds the view's own
-    query parameters: (name, description, JSON Schema)."""
+    query parameters: (name, description, JSON Schema[, required])."""
     def wrap(view: Callable) -> Callable:
         view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
                                   status=status, many=many, errors=errors,
@@ -261,7 +261,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             op["responses"][str(meta["status"])] = ok
             params = path_parameters(rule, path) + query_parameters(meta["include_of"],
                                                                     meta["list_of"])
-            params += [_query(name, text, schema) for name, text, schema in meta["query"]]
+            params += [{**_query(name, text, schema), "required": bool(needed)}
+                       for name, text, schema, *needed in meta["query"]]
             errors = set(meta["errors"]) | ALWAYS_POSSIBLE
             if "{" in path:  # a path parameter that does not fit the route
                 errors.add(404)
