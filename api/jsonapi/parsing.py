@@ -75,14 +75,16 @@ def load_attributes(schema: Schema, attributes: dict[str, Any], *,
 
 
 def _strict_booleans(schema: Schema, attributes: dict[str, Any]) -> None:
-    """A boolean attribute is JSON's true or false: marshmallow would also take 0, 1,
-    "yes" and "on", which the document (`type: boolean`) forbids."""
+    """A boolean attribute is JSON's true or false (or, as ever, the strings "true" and
+    "false"): marshmallow would also take 0, 1, "yes" and "on", which the document
+    (`type: boolean`) forbids."""
     bad = {}
     for name, field in schema.load_fields.items():
         key = field.data_key or name
         value = attributes.get(key)
         if isinstance(field, fields.Boolean) and key in attributes and \
-                not isinstance(value, bool) and not (value is None and field.allow_none):
+                not isinstance(value, bool) and value not in ("true", "false") and \
+                not (value is None and field.allow_none):
             bad[key] = ["Not a valid boolean."]
     if bad:
         raise ValidationError(bad)

@@ -21,7 +21,7 @@ def _ticket_count(client, token, event_id) -> int:
     return len(r.get_json()["data"])
 
 
-@pytest.mark.parametrize("value", [0, 1, "true", "yes"])
+@pytest.mark.parametrize("value", [0, 1, "1", "yes", "on", 0.0])
 def test_a_boolean_attribute_takes_only_true_or_false(client, db, value):
     token = sign_up(client, "o@example.com")
     event_id = create_event(client, token)
