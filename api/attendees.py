@@ -85,7 +85,9 @@ def get_attendee(attendee_id: int):
 @token_required
 @doc("Change an attendee; check in/out with checkin-times, device-name-checkin, "
      "is-checked-out (owner or staff). Open Event's check-out: is-checked-in false with "
-     "checkin-times; a time sent again counts once; read-only attributes are ignored",
+     "checkin-times; a time sent again counts once; read-only attributes are ignored. "
+     "Open Event's rules (422): device-name-checkin needs is-checked-in true and "
+     "checkin-times, one time per device name",
      type_="attendee", body=AttendeeSchema, response=AttendeeSchema,
      errors=(400, 401, 403, 404, 409, 422), include_of="attendee")
 def update_attendee(attendee_id: int):

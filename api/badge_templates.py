@@ -27,8 +27,11 @@ ROW_PARAMS = ("name", "line-2", "line-3", "secret", *EXTRA_KEYS)
 
 
 class BadgeTemplateSchema(ResourceSchema):
-    name = fields.Raw(required=True, metadata={"description": "1-200 characters"})
+    name = fields.Raw(required=True, metadata={"description": "1-200 characters",
+                                               "type": "string", "minLength": 1,
+                                               "maxLength": 200})
     template = fields.Raw(required=True, metadata={
+        "type": "object",
         "description": "badge-size, paper-size, margin-mm, cut-marks, fold, background-colour,"
         " background, background-image, background-images, logo, text-colour, accent-colour,"
         " lines (up to 6), qr; answers badges-per-page (what fits)"})

@@ -25,14 +25,18 @@ bp = Blueprint("badges", __name__)
 
 
 class BadgeSchema(ResourceSchema):
-    rows = fields.Raw(load_only=True, metadata={"description": "[{name, line-2, line-3, "
-                                                "secret?}]: one badge per row"})
-    csv = fields.Raw(load_only=True, metadata={"description": "CSV text: name, line 2, "
-                                               "line 3[, secret]"})
+    rows = fields.Raw(load_only=True, metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "[{name, line-2, line-3, secret?}]: one badge per row"})
+    csv = fields.Raw(load_only=True, metadata={
+        "type": "string", "description": "CSV text: name, line 2, line 3[, secret]"})
     ticket_ids = fields.Raw(load_only=True, metadata={
+        "type": "array", "items": {"type": "integer"},
         "description": "with relationships.event: only attendees holding these tickets"})
-    template = fields.Raw(metadata={"description": "the inline design, as a badge-template's "
-                                    "template (or relationships.template)"})
+    template = fields.Raw(metadata={
+        "type": "object",
+        "description": "the inline design, as a badge-template's template (or "
+        "relationships.template)"})
     status = fields.String(dump_only=True)
     progress = fields.Integer(dump_only=True)
     count = fields.Integer(dump_only=True)

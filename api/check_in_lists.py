@@ -19,7 +19,7 @@ from api.jsonapi import (
     request_json,
     resource,
 )
-from api.openapi import doc
+from api.openapi import META_ONLY, doc
 from models.ticketing.checkin import lists, offline, sync
 from models.ticketing.checkin.lists import ListView
 
@@ -97,7 +97,7 @@ def update_list(event_id: int, list_id: int):
 @bp.get(PATH + "/<int:list_id>/status")
 @login_required
 @doc("The list's counters: total, checked in, inside, per ticket type",
-     raw_response=("application/json", {"type": "object"}), errors=(401, 403, 404))
+     raw_response=META_ONLY, errors=(401, 403, 404))
 def list_status(event_id: int, list_id: int):
     st = lists.list_status(deps.db(), require_user(), event_id, list_id)
     return document(None, meta={"total": st.total, "checked-in": st.checked_in,
@@ -111,7 +111,7 @@ def list_status(event_id: int, list_id: int):
 @login_required
 @doc("A desk's copy of the list: the attendees changed since the cursor `since` (salted "
      "hashes of their codes, name, ticket, state), the new cursor, `more` while pages wait",
-     raw_response=("application/json", {"type": "object"}), errors=(401, 403, 404, 422))
+     raw_response=META_ONLY, errors=(401, 403, 404, 422))
 def sync_list(event_id: int, list_id: int):
     page = sync.sync_list(deps.db(), require_user(), event_id, list_id,
                           request.args.get("since"))
@@ -126,13 +126,25 @@ def sync_meta(page: sync.SyncPage) -> dict:
             "attendees": page.attendees, "cursor": str(page.cursor), "more": page.more}
 
 
+# what parse_offline_scans reads (models/ticketing/checkin/offline.py)
+SCANS_BODY = ("application/json", {"type": "object", "required": ["scans"], "properties": {
+    "scans": {"type": "array", "maxItems": offline.MAX_UPLOAD, "items": {
+        "type": "object", "required": ["attendee", "nonce", "scanned-at"], "properties": {
+            "attendee": {"type": "integer", "minimum": 1,
+                         "maximum": offline.MAX_ATTENDEE_ID},
+            "nonce": {"type": "string", "pattern": offline.NONCE.pattern},
+            "scanned-at": {"type": "string", "format": "date-time"},
+            "device-name": {"type": "string", "nullable": True, "minLength": 1,
+                            "maxLength": 255}}}}}})
+
+
 @bp.post(PATH + "/<int:list_id>/scans")
 @login_required
 @doc("Upload scans a device decided offline on this list ({scans: [{attendee, nonce, "
      "scanned-at, device-name}]}, at most 500): kept at their scan time, a nonce counting "
      "once; each answered recorded, replayed, double_entry, refused_after_admitted or "
-     "unknown_attendee", raw_body=("application/json", {"type": "object"}),
-     raw_response=("application/json", {"type": "object"}), errors=(400, 401, 403, 404, 422))
+     "unknown_attendee", raw_body=SCANS_BODY,
+     raw_response=META_ONLY, errors=(400, 401, 403, 404, 422))
 def upload_scans(event_id: int, list_id: int):
     body = request_json()
     if not isinstance(body, dict):

@@ -22,7 +22,7 @@ from api.jsonapi import (
     request_json,
     resource,
 )
-from api.limits import COUNTS, bounded_id, event_filter
+from api.limits import COUNTS, MAX_INT, bounded_id, event_filter
 from api.links import link_for
 from api.openapi import doc
 from api.tickets import ticket_resource
@@ -81,7 +81,9 @@ def _to_many(value: object, pointer: str) -> list[int]:
 
 LINKAGE = (JSONAPI, {"type": "object", "required": ["data"], "properties": {"data": {
     "type": "array", "items": {"type": "object", "required": ["type", "id"], "properties": {
-        "type": {"type": "string", "enum": ["ticket"]}, "id": {"type": "string"}}}}}})
+        "type": {"type": "string", "enum": ["ticket"]},
+        # an id from 1 to MAX_INT, as a string (bounded_id); nine digits stay below it
+        "id": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"}}}}}})
 
 
 def _linkage(ids: list[int]) -> Response:
@@ -108,7 +110,9 @@ def create_code():
 @bp.get("/v1/discount-codes")
 @login_required
 @doc("An event's discount codes (filter[event]=<id>, owner)", type_="discount-code",
-     response=DiscountCodeSchema, many=True, errors=(400, 401, 403, 404))
+     response=DiscountCodeSchema, many=True, errors=(400, 401, 403, 404),
+     query=(("filter[event]", "The event whose codes to list (required)",
+             {"type": "integer", "minimum": 1, "maximum": MAX_INT}, True),))
 def list_codes():
     event_id = event_filter(required=True)
     page = discounts.list_discount_codes(deps.db(), require_user(), event_id, *page_args())

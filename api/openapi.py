@@ -33,19 +33,21 @@ def doc(summary: str, *, type_: str | None = None, body: type | None = None,
         errors: tuple[int, ...] = (), include_of: str | None = None,
         list_of: str | None = None, raw_body: tuple[str, dict] | None = None,
         raw_response: tuple[str, dict] | None = None,
-        relationships: dict[str, tuple[str, bool]] | None = None) -> Callable:
+        relationships: dict[str, tuple[str, bool]] | None = None,
+        query: tuple[tuple, ...] = ()) -> Callable:
     """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
     wrapped in the JSON:API envelope of resource type `type_`; `raw_body`/`raw_response`
     (media type, JSON Schema) describe bodies that are no resource document. `include_of`
     documents `include=` and `fields[type]=` for that primary type; `list_of` those and
     the list parameters (paging, `filter=`, `sort=`). `relationships` names the body's
-    to-one relationships: name -> (resource type, required)."""
+    to-one relationships: name -> (resource type, required). `query` adds the view's own
+    query parameters: (name, description, JSON Schema[, required])."""
     def wrap(view: Callable) -> Callable:
         view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
                                   status=status, many=many, errors=errors,
                                   include_of=include_of or list_of, list_of=list_of,
                                   raw_body=raw_body, raw_response=raw_response,
-                                  relationships=relationships or {})
+                                  relationships=relationships or {}, query=query)
         return view
     return wrap
 
@@ -161,6 +163,10 @@ def _envelope(spec: APISpec, schema: type, type_: str | None, many: bool, *,
 # A member the API ignores may hold anything JSON holds, but its strings pass
 # api/text_input.py all the same (a JSON body's every value is checked): the component
 # Free, which refers to itself
+# an answer whose content is its `meta` (counters, a sync page, a request's id): a JSON:API
+# document like every other answer
+META_ONLY = (JSONAPI, {"type": "object", "required": ["meta"],
+                       "properties": {"meta": {"type": "object"}}})
 FREE_REF = {"$ref": "#/components/schemas/Free"}
 FREE = {"nullable": True, "anyOf": [
     {"type": "string", "pattern": NO_CONTROL_PATTERN}, {"type": "number"},
@@ -255,6 +261,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             op["responses"][str(meta["status"])] = ok
             params = path_parameters(rule, path) + query_parameters(meta["include_of"],
                                                                     meta["list_of"])
+            params += [{**_query(name, text, schema), "required": bool(needed)}
+                       for name, text, schema, *needed in meta["query"]]
             errors = set(meta["errors"]) | ALWAYS_POSSIBLE
             if "{" in path:  # a path parameter that does not fit the route
                 errors.add(404)

@@ -28,7 +28,7 @@ class AttendeeInSchema(ResourceSchema):
 
 
 class OrderInSchema(ResourceSchema):
-    # at least one online (400 attendees_missing otherwise); ?onsite=true reads none
+    # at least one online (422 attendees_missing otherwise); ?onsite=true reads none
     attendees = fields.List(fields.Nested(AttendeeInSchema), load_default=list,
                             metadata={"minItems": 1})
     discount_code = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))

@@ -20,7 +20,7 @@ from api.jsonapi import (
     resource_type,
 )
 from api.list_query import list_query
-from api.openapi import doc
+from api.openapi import META_ONLY, doc
 from api.order_identifier import order_id_of
 from api.order_input import OrderInSchema, idempotency, is_onsite, on_site_tickets
 from api.order_tickets import tickets_pdf_response
@@ -100,7 +100,11 @@ def order_document(placed: PlacedOrder, status: int = 200):
 @doc("Place an order; ?onsite=true (owner) creates `quantity` attendees per on-site ticket",
      type_="order", body=OrderInSchema, response=OrderSchema, status=201,
      errors=(400, 401, 403, 404, 409, 422, 429),
-     relationships={"event": ("event", True)})
+     relationships={"event": ("event", True)},
+     query=(("onsite", "`true` (or `1`): an on-site order by the event's owner, tickets "
+             "from `on-site-tickets`, attendees made by the server; anything else is an "
+             "online order, which needs at least one of `attendees` (422 "
+             "`attendees_missing` otherwise)", {"type": "string"}),))
 def create_order():
     attrs, rels = parse_resource("order")
     event_id = relationship_id(rels, "event", "event")
@@ -163,7 +167,8 @@ def get_order_tickets(identifier: str):
 @bp.post("/v1/orders/<identifier>/resend-tickets")
 @login_required
 @doc("Mail a completed order's tickets again to its buyer (buyer, event owner, admins, "
-     "staff; once a minute per order): 202", errors=(400, 401, 404, 409, 429))
+     "staff; once a minute per order): 202 with the request's id in meta",
+     status=202, raw_response=META_ONLY, errors=(400, 401, 404, 409, 429))
 def resend_order_tickets(identifier: str):
     request_id = resend_tickets(deps.db(), require_user(), order_id_of(identifier))
     return document(None, status=202, meta={"request-id": request_id})

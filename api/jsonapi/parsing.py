@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError, fields
 
 from api.errors import JSONAPI, ApiError
 from api.jsonapi.dump import dasherize
@@ -39,6 +39,8 @@ def parse_resource(expected_type: str, *, resource_id: str | int | None = None
     if data.get("type") != expected_type:
         raise ApiError(409, "type_mismatch", f"Resource type must be '{expected_type}', "
                        f"got {data.get('type')!r}", pointer="/data/type")
+    if "id" in data and not isinstance(data["id"], str):  # JSON:API: an id is a string
+        raise ApiError(400, "not_jsonapi", "id must be a string", pointer="/data/id")
     if resource_id is not None and "id" in data and str(data["id"]) != str(resource_id):
         raise ApiError(409, "id_mismatch", "Resource id does not match the URL",
                        pointer="/data/id")
@@ -63,12 +65,29 @@ def load_attributes(schema: Schema, attributes: dict[str, Any], *,
     """Validated attributes (snake_case keys). A bad value is a 422 with its pointer.
     A partial load (PATCH) returns only the members the client sent: `load_default`s
     belong to creation and must never overwrite a stored value."""
+    _strict_booleans(schema, attributes)
     values = schema.load(attributes, partial=partial)
     if partial:
         sent = {name for name, f in schema.load_fields.items()
                 if (f.data_key or name) in attributes}
         values = {k: v for k, v in values.items() if k in sent}
     return values
+
+
+def _strict_booleans(schema: Schema, attributes: dict[str, Any]) -> None:
+    """A boolean attribute is JSON's true or false (or, as ever, the strings "true" and
+    "false"): marshmallow would also take 0, 1, "yes" and "on", which the document
+    (`type: boolean`) forbids."""
+    bad = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        value = attributes.get(key)
+        if isinstance(field, fields.Boolean) and key in attributes and \
+                not isinstance(value, bool) and value not in ("true", "false") and \
+                not (value is None and field.allow_none):
+            bad[key] = ["Not a valid boolean."]
+    if bad:
+        raise ValidationError(bad)
 
 
 def relationship_id(relationships: dict[str, Any], name: str, expected_type: str, *,
