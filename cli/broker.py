@@ -3,12 +3,9 @@ deployment's `broker-users` service runs it once before the other processes star
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
-from cli.secret_key import MAKE_ONE, secret_key_problem
+from cli.secret_key import require_strong
 from models.core.config import Config
 
 
@@ -27,18 +24,11 @@ def broker_users(prefix: str) -> None:
     from brokerops.roles import backend_roles, grant_roles
 
     roles = backend_roles()
-    weak = {r.password_variable: secret_key_problem(os.environ.get(r.password_variable, ""))
-            for r in roles}
-    weak = {name: problem for name, problem in weak.items() if problem}
-    if weak:
-        for name, problem in weak.items():
-            click.secho(f"{name} is {problem}", fg="red", err=True)
-        click.echo(f"Make each password with\n    {MAKE_ONE}", err=True)
-        sys.exit(os.EX_CONFIG)
+    passwords = require_strong([r.password_variable for r in roles])
     config = Config.from_env()
     try:
         users = grant_roles(BrokerAdmin.from_config(config), config.broker_vhost,
-                            {r.name: os.environ[r.password_variable] for r in roles},
+                            {r.name: passwords[r.password_variable] for r in roles},
                             prefix=prefix)
         bound_dead_letters(BrokerAdmin.from_config(config), config.broker_vhost,
                            config.dead_letters_max)

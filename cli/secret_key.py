@@ -45,6 +45,19 @@ def secret_key_problem(key: str) -> str | None:
     return None
 
 
+def require_strong(variables: list[str]) -> dict[str, str]:
+    """The value of each environment variable in `variables` (passwords a role logs in
+    with); exits EX_CONFIG, naming every weak or missing one, when any is."""
+    weak = {name: secret_key_problem(os.environ.get(name, "")) for name in variables}
+    weak = {name: problem for name, problem in weak.items() if problem}
+    if weak:
+        for name, problem in weak.items():
+            click.secho(f"{name} is {problem}", fg="red", err=True)
+        click.echo(f"Make each password with\n    {MAKE_ONE}", err=True)
+        sys.exit(os.EX_CONFIG)
+    return {name: os.environ[name] for name in variables}
+
+
 def checked_config(dev: bool) -> Config:
     """Config.from_env(), its SECRET_KEY checked: exits with EX_CONFIG and says how to make
     a key unless `dev`; with `dev` an unset key becomes a random one for this process."""

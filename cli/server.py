@@ -74,21 +74,11 @@ def upgrade(revision: str, roles: bool, prefix: str) -> None:
 
 def _role_passwords() -> dict[str, str]:
     """Each role's password from <ROLE>_DB_PASSWORD; exits EX_CONFIG on a weak one."""
-    import os
-    import sys
-
-    from cli.secret_key import MAKE_ONE, secret_key_problem
+    from cli.secret_key import require_strong
     from models.core.db_roles import DB_ROLES
 
-    weak = {r.password_variable: secret_key_problem(os.environ.get(r.password_variable, ""))
-            for r in DB_ROLES}
-    weak = {name: problem for name, problem in weak.items() if problem}
-    if weak:
-        for name, problem in weak.items():
-            click.secho(f"{name} is {problem}", fg="red", err=True)
-        click.echo(f"Make each password with\n    {MAKE_ONE}", err=True)
-        sys.exit(os.EX_CONFIG)
-    return {r.name: os.environ[r.password_variable] for r in DB_ROLES}
+    passwords = require_strong([r.password_variable for r in DB_ROLES])
+    return {r.name: passwords[r.password_variable] for r in DB_ROLES}
 
 
 @db.command()
