@@ -52,17 +52,43 @@ def page_user() -> User | None:
 
 def signin_required(view: Callable) -> Callable:
     """The view with `user` (the signed-in User) as first argument; a browser that is
-    not signed in goes to the sign-in page and comes back."""
+    not signed in goes to the sign-in page and comes back. Only a page the browser
+    navigates to is redirected: an image, a script's fetch or an htmx poll gets 401
+    (htmx with `HX-Redirect`, so the whole page goes to sign in). Redirected, each of them
+    would fetch the sign-in page, whose new CSRF token in the session cookie would race
+    the form the person is looking at (its POST then failed with 400)."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         user = page_user()
         if user is None:
-            if request.method == "GET":
-                return redirect(url_for("pages.session.sign_in", next=request.full_path))
-            raise Unauthorized("Sign in again", code="signed_out")
+            signin = url_for("pages.session.sign_in", next=request.full_path)
+            if request.method == "GET" and _navigation():
+                return redirect(signin)
+            # the fragment: a whole page would carry a CSRF token, and so a session
+            body = render_template("_error.html", status=401,
+                                   error=Unauthorized("Sign in again", code="signed_out"))
+            return body, 401, {"HX-Redirect": signin} if _htmx() else {}
         return view(user, *args, **kwargs)
 
     return wrapper
+
+
+def _htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# what a page loads by itself (Fetch Metadata's `Sec-Fetch-Dest`); "empty" is a script's
+# fetch, which the door's service worker also makes for the desk's own page: redirected
+SUBRESOURCES = frozenset({
+    "audio", "audioworklet", "embed", "font", "image", "manifest", "object",
+    "paintworklet", "script", "serviceworker", "sharedworker", "style", "track", "video",
+    "worker", "xslt"})
+
+
+def _navigation() -> bool:
+    """Whether the browser may be loading a page: not htmx, not a subresource (a client
+    without Fetch Metadata headers, such as curl, counts as one)."""
+    return not _htmx() and request.headers.get("Sec-Fetch-Dest") not in SUBRESOURCES
 
 
 def _local(target: str | None) -> str | None:

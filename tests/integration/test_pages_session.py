@@ -50,3 +50,26 @@ def test_the_csrf_token_outlives_an_hour(client, db, monkeypatch, config):
     r = client.post("/signin", data={"email": "staff@example.com", "password": PASSWORD,
                                      "csrf_token": token})
     assert r.status_code == 302 and r.headers["Location"] == f"{config.base_url}/home"
+
+
+def test_only_a_page_load_is_sent_to_sign_in(client, db, config):
+    """An image or an htmx poll of a signed-out browser is refused without the sign-in
+    page: followed, its new CSRF token would replace the one of the form on screen."""
+    page = client.get("/home", headers={"Sec-Fetch-Dest": "document"})
+    assert page.status_code == 302 and "/signin?next=" in page.headers["Location"]
+    # the door's service worker fetches the desk's page for the browser ("empty")
+    via_worker = client.get("/home", headers={"Sec-Fetch-Dest": "empty"})
+    assert via_worker.status_code == 302
+    image = client.get("/home", headers={"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"})
+    assert image.status_code == 401 and "Set-Cookie" not in image.headers
+    assert "Location" not in image.headers and "HX-Redirect" not in image.headers
+    poll = client.get("/home", headers={"HX-Request": "true", "Sec-Fetch-Dest": "empty"})
+    assert poll.status_code == 401 and "Set-Cookie" not in poll.headers
+    assert poll.headers["HX-Redirect"] == "/signin?next=/home?"
+    # the form on screen keeps working after both
+    token = csrf_token(client)
+    client.get("/home", headers={"Sec-Fetch-Dest": "image"})
+    create_user(db, "staff@example.com", PASSWORD)
+    r = client.post("/signin", data={"email": "staff@example.com", "password": PASSWORD,
+                                     "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == f"{config.base_url}/home"
