@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from api.jsonapi import ResourceSchema
 from api.limits import MAX_INT
 from api.text_input import NOT_BLANK_PATTERN
-from contracts.speaker_queries import MAX_QUERY_LENGTH, query_pattern
+from contracts.speaker_queries import MAX_QUERY_LENGTH, REFUSED_ASTRAL, query_pattern
 from contracts.speakers import MAX_LEVEL, MAX_POSITION_MS, REPEAT_MODES
 from models.speakers.groups import ID_TEXT, MAX_MEMBERS
 from models.speakers.guests import MODES
@@ -28,6 +28,7 @@ def play_query_schema(media_hosts: tuple[str, ...]) -> dict:
     YouTube id or URL, or a URL on one of `media_hosts`."""
     return {"type": "string", "maxLength": MAX_QUERY_LENGTH,
             "pattern": query_pattern(media_hosts),
+            "not": {"pattern": f"[{REFUSED_ASTRAL}]"},
             "description": "Search words (no `://`), a YouTube id or URL, or an http(s) "
                            f"URL on an allowed media host ({', '.join(media_hosts)}); at "
                            f"most {MAX_QUERY_LENGTH} characters, not only spaces, no "
@@ -90,7 +91,8 @@ class GuestBanBodySchema(ResourceSchema):
 # a speaker id in a group's `speakers`: an integer or its digits (models/speakers/groups.py)
 SPEAKER_ID = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_INT},
                         {"type": "string", "pattern": f"^{ID_TEXT}$"}]}
-MEMBERS = validate.Length(1, MAX_MEMBERS)
+# stated only: the model checks the count (models/speakers/groups.py, 422 invalid_speakers)
+MEMBERS = {"minItems": 1, "maxItems": MAX_MEMBERS}
 
 
 # the bodies the views read with command_body, which takes the members alone as well

@@ -28,7 +28,7 @@ class SpeakerGroupSchema(ResourceSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100),
                          metadata={"pattern": NOT_BLANK_PATTERN})
     speakers = fields.List(fields.Raw(metadata=SPEAKER_ID), required=True,
-                           validate=MEMBERS)
+                           metadata=MEMBERS)
     created_at = fields.AwareDateTime(dump_only=True)
 
 

@@ -16,15 +16,18 @@ YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com",
 DEFAULT_MEDIA_HOSTS = ("127.0.0.1:8090", "localhost:8090")  # the demo media server
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 # Control (Cc) and format (Cf) characters of Unicode 14: what could hide or reorder what a
-# query says (a NUL, a line break, a right-to-left override, a zero-width joiner). Spelled
-# as a regex class, so that the OpenAPI document states the very class refused here
-# (`query_pattern`); a lone surrogate, which has no UTF-8 form, is refused as well.
+# query says (a NUL, a line break, a right-to-left override, a zero-width joiner, tag
+# characters). Spelled as regex classes, so that the OpenAPI document states the very
+# classes refused here: those of the Basic Multilingual Plane escaped, in `query_pattern`;
+# the others as the characters themselves, for a `not` beside it (a class of escapes
+# past U+FFFF is no ECMA 262 regex, and schemathesis draws from none). A lone surrogate,
+# which has no UTF-8 form, is refused as well.
 REFUSED_CHARACTERS = (
     r"\u0000-\u001f\u007f-\u009f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891"
-    r"\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-    r"\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
-    r"\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
-_REFUSED = re.compile(f"[{REFUSED_CHARACTERS}\ud800-\udfff]")
+    r"\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb")
+REFUSED_ASTRAL = ("\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+                  "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+_REFUSED = re.compile(f"[{REFUSED_CHARACTERS}{REFUSED_ASTRAL}\ud800-\udfff]")
 # the white space str.strip() takes off a query that is not refused above
 SPACES = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
@@ -91,7 +94,8 @@ def _any_case(text: str) -> str:
 
 def query_pattern(allowed_hosts: Collection[str]) -> str:
     """What `classify_query` takes, as a JSON Schema pattern (with `maxLength`
-    MAX_QUERY_LENGTH beside it): search words without "://", or an http(s) URL on a
+    MAX_QUERY_LENGTH and `not` a character of REFUSED_ASTRAL beside it): search words
+    without "://", or an http(s) URL on a
     YouTube host or one of `allowed_hosts`, spaces around either. It is the narrower
     reading only in what no client needs: a URL's host and port as written here (not
     percent-escaped, no port on a host allowed with one), no empty port."""
