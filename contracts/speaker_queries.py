@@ -97,8 +97,8 @@ def query_pattern(allowed_hosts: Collection[str]) -> str:
     MAX_QUERY_LENGTH and `not` a character of REFUSED_ASTRAL beside it): search words
     without "://", or an http(s) URL on a
     YouTube host or one of `allowed_hosts`, spaces around either. It is the narrower
-    reading only in what no client needs: a URL's host and port as written here (not
-    percent-escaped, no port on a host allowed with one), no empty port."""
+    reading only in what no client needs: on a host allowed at any port, a port of at
+    most four digits and never an empty one (`https://youtu.be:/x`)."""
     ok, word, spaces = f"[^{REFUSED_CHARACTERS}]", f"[^{REFUSED_CHARACTERS}{SPACES}]", \
         f"[{SPACES}]*"
     words = f"(?!{ok}*://){ok}*{word}{ok}*"
