@@ -9,7 +9,7 @@ import secrets
 
 import segno
 from flask import Blueprint, Response, render_template, request
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from api import deps
 from api.auth import login_required, require_user
@@ -17,6 +17,7 @@ from api.errors import STATUS_OF
 from api.jsonapi import ResourceSchema, document, resource
 from api.links import link_for
 from api.openapi import doc
+from api.speaker_bodies import GuestBanBodySchema, GuestModeBodySchema
 from api.speaker_queue import command_body
 from models.core.errors import DomainError
 from models.speakers import guests
@@ -36,13 +37,6 @@ class GuestRequestSchema(ResourceSchema):
     query = fields.String(dump_only=True)
     status = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
-
-
-class GuestBodySchema(Schema):
-    """switch on: `mode` (auto|approve); ban: `query`; a guest's request: `query`."""
-
-    mode = fields.String()
-    query = fields.String()
 
 
 def _link_meta(link: GuestRequestLink | None) -> dict:
@@ -68,11 +62,12 @@ def _listing(to: guests.Target) -> Response:
 @bp.post(GROUP_OWNER)
 @login_required
 @doc("Switch guest requests on (`mode`: auto or approve); meta has the public link and "
-     "its QR code", type_="guest-request", body=GuestBodySchema,
+     "its QR code", type_="guest-request", body=GuestModeBodySchema,
      response=GuestRequestSchema, many=True, errors=(401, 404, 422))
 def open_requests(speaker_id: int | None = None, group_id: int | None = None):
     to = _target(speaker_id, group_id)
-    guests.open_guest_requests(deps.db(), require_user(), to, command_body().get("mode"))
+    guests.open_guest_requests(deps.db(), require_user(), to,
+                               command_body("guest-request").get("mode"))
     return _listing(to)
 
 
@@ -111,10 +106,10 @@ def decide(request_id: int, decision: str, speaker_id: int | None = None,
 @bp.post("/v1/speaker-groups/<int:group_id>/guest-bans")
 @login_required
 @doc("Ban a query from guest requests (its waiting requests are rejected)", status=204,
-     body=GuestBodySchema, errors=(401, 404, 422))
+     type_="guest-ban", body=GuestBanBodySchema, errors=(401, 404, 422))
 def ban(speaker_id: int | None = None, group_id: int | None = None):
     guests.ban_query(deps.db(), require_user(), _target(speaker_id, group_id),
-                     command_body().get("query"))
+                     command_body("guest-ban").get("query"))
     return Response(status=204)
 
 

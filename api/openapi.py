@@ -17,6 +17,7 @@ from api.headers import style_hash
 from api.jsonapi import MAX_INCLUDE_DEPTH, MAX_PAGE_NUMBER, RESOURCE_TYPES
 from api.list_query import COMPARISONS, FILTERABLE
 from api.openapi_filter import filter_parameter
+from api.speaker_bodies import PLAY_QUERY, play_query_schema, with_plain_bodies
 from api.text_input import NO_CONTROL_PATTERN
 from models.core.queries import ALL_ROWS_CAP, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -227,6 +228,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                                                "bearerFormat": "JWT"})
     spec.components.schema("Errors", ERROR_DOCUMENT)
     spec.components.schema("Free", FREE)
+    spec.components.schema(PLAY_QUERY, play_query_schema(
+        app.extensions["venuebus"].config.speaker_media_hosts))
     error_ref = {"content": {JSONAPI: {"schema": {"$ref": "#/components/schemas/Errors"}}}}
     paths: dict[str, dict] = {}
     for rule in app.url_map.iter_rules():
@@ -286,7 +289,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     for name, schema in document["components"]["schemas"].items():
         if name not in ("Errors", "Free"):  # attributes the API does not read: as above
             _free_members(schema)
-    return _no_control_characters(document)
+    return _no_control_characters(with_plain_bodies(document))
 
 
 def _no_control_characters(document: dict) -> dict:

@@ -11,9 +11,11 @@ from api import deps
 from api.auth import login_required, require_user
 from api.jsonapi import ResourceSchema, document, load_attributes, parse_resource, resource
 from api.openapi import doc
+from api.speaker_bodies import COMMAND_BODIES, MEMBERS, SPEAKER_ID
 from api.speaker_group_queue import play_group_queue
 from api.speaker_queue import command_body
-from api.speakers import CommandBodySchema, SpeakerCommandSchema
+from api.speakers import SpeakerCommandSchema
+from api.text_input import NOT_BLANK_PATTERN
 from contracts.speakers import COMMAND_CLASSES
 from models.speakers import groups
 from models.speakers.groups import GroupView
@@ -22,8 +24,11 @@ bp = Blueprint("speaker_groups", __name__)
 
 
 class SpeakerGroupSchema(ResourceSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    speakers = fields.List(fields.Raw(), required=True)  # speaker ids
+    # stripped, then 1 to 100 characters (models/speakers/groups.py)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"pattern": NOT_BLANK_PATTERN})
+    speakers = fields.List(fields.Raw(metadata=SPEAKER_ID), required=True,
+                           metadata=MEMBERS)
     created_at = fields.AwareDateTime(dump_only=True)
 
 
@@ -78,7 +83,7 @@ def delete_group(group_id: int):
 
 def _group_command_view(command: str):
     def view(group_id: int):
-        body = command_body()
+        body = command_body("speaker-command")
         if command == "play" and body.get("query") is None:
             return play_group_queue(group_id)
         issued = groups.command_speaker_group(
@@ -92,8 +97,8 @@ def _group_command_view(command: str):
     view.__name__ = f"{command}_group"
     bp.add_url_rule(f"/v1/speaker-groups/<int:group_id>/{command}", methods=["POST"],
                     view_func=doc(f"Send `{command}` to every speaker of the group (202)",
-                                  type_="speaker-command", body=CommandBodySchema if command in (
-                                      "play", "volume", "seek") else None,
+                                  type_="speaker-command",
+                                  body=COMMAND_BODIES.get(command),
                                   response=SpeakerCommandSchema, status=202,
                                   errors=(400, 401, 404, 422))(login_required(view)))
 

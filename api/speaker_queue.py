@@ -12,13 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, request, url_for
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from api import deps
 from api.auth import login_required, require_user
 from api.errors import ApiError
-from api.jsonapi import ResourceSchema, document, request_json, resource
+from api.jsonapi import ResourceSchema, document, parse_resource, request_json, resource
 from api.openapi import doc
+from api.speaker_bodies import (
+    QueueAddBodySchema,
+    QueueMoveBodySchema,
+    RepeatBodySchema,
+    ShuffleBodySchema,
+)
 from models.speakers.queue import SPEAKER_QUEUE, QueueService, QueueView
 from models.speakers.tables import SpeakerQueueItem
 
@@ -34,24 +40,20 @@ class QueueItemSchema(ResourceSchema):
     added_at = fields.AwareDateTime(dump_only=True)
 
 
-class QueueBodySchema(Schema):
-    """add: `query` and optional `position`; move: `position`; shuffle: `on`; repeat:
-    `mode`."""
-
-    query = fields.String()
-    position = fields.Integer()
-    on = fields.Boolean()
-    mode = fields.String()
-
-
-def command_body() -> dict:
-    """`{"query": ...}` / `{"level": ...}`, plain JSON or a JSON:API document; no body is
-    fine for pause, resume and stop."""
+def command_body(type_: str | None = None) -> dict:
+    """The members of a command's or a queue change's body (`{"query": ...}`,
+    `{"level": ...}`): a body with a `data` member is a JSON:API document of resource
+    type `type_`, checked as every resource document is (api/jsonapi parse_resource: 400,
+    409 on another type); one without is the members alone, in plain JSON
+    (api/speaker_bodies.py documents both). No body is fine where none is needed (pause,
+    a play of the queue). `type_` None (the guests' page): any document's attributes."""
     if not request.get_data(cache=True):
         return {}
     doc_ = request_json()
     if not isinstance(doc_, dict):
         raise ApiError(400, "invalid_body", "The body must be a JSON object")
+    if type_ is not None and "data" in doc_:
+        return parse_resource(type_)[0]
     if isinstance(doc_.get("data"), dict):
         attrs = doc_["data"].get("attributes") or {}
         return attrs if isinstance(attrs, dict) else {}
@@ -94,14 +96,14 @@ def queue_routes(bp: Blueprint, base: str, key: str, queue: QueueService, type_:
     (`together`). Returns the play with no query (the queue from its present song), for
     the play command's route."""
     def route(rule: str, name: str, summary: str, view: Callable, *, method: str = "POST",
-              status: int = 200, body: bool = False, errors: tuple[int, ...] = ERRORS
-              ) -> None:
+              status: int = 200, body: type | None = None,
+              errors: tuple[int, ...] = ERRORS) -> None:
         def bound(**ids: int) -> Response:  # the base's id, whatever its name, first
             return view(ids.pop(key), **ids)
 
         bound.__name__ = name
         bp.add_url_rule(base + rule, methods=[method], view_func=doc(
-            summary, type_=type_, body=QueueBodySchema if body else None,
+            summary, type_=type_, body=body,
             response=QueueItemSchema, many=True, status=status, errors=errors)(
             login_required(bound)))
 
@@ -114,28 +116,30 @@ def queue_routes(bp: Blueprint, base: str, key: str, queue: QueueService, type_:
         return view
 
     def add(owner_id: int) -> Response:
-        body = command_body()
+        body = command_body(type_)
         view, _ = queue.add(deps.db(), require_user(), owner_id, body.get("query"),
                             body.get("position"))
         return queue_document(view, status=201)
 
     def moved(owner_id: int, item_id: int) -> Response:
         return queue_document(queue.move(deps.db(), require_user(), owner_id, item_id,
-                                         command_body().get("position")))
+                                         command_body(type_).get("position")))
 
     def repeat_mode() -> str:
-        mode = command_body().get("mode")
+        mode = command_body(type_).get("mode")
         return mode if mode is not None else ""
 
     route("/queue", f"get_{kind}", f"The {whose} queue in list order (owner); meta: current "
           "and playing item, repeat, shuffle, version", answer(queue.view), method="GET",
           errors=view_errors)
     route("/queue", f"add_to_{kind}", f"Append a song to the {whose} queue (`query`), or "
-          "insert it at `position`", add, status=201, body=True)
+          "insert it at `position` (409 `position_past_end` past the queue's end)", add,
+          status=201, body=QueueAddBodySchema)
     route("/queue/<int:item_id>", f"remove_from_{kind}", f"Remove a song from the {whose} "
           "queue (the one playing plays to its end)", answer(queue.remove), method="DELETE")
     route("/queue/<int:item_id>/move", f"move_in_{kind}",
-          f"Move a song to `position` in the {whose} list", moved, body=True)
+          f"Move a song to `position` in the {whose} list (409 `position_past_end` past "
+          "its end)", moved, body=QueueMoveBodySchema)
     for to in ("item", "next", "previous", "restart"):
         rule = "/queue/<int:item_id>/play" if to == "item" else f"/{to}"
         what = "this song" if to == "item" else f"`{to}`: that song"
@@ -144,10 +148,11 @@ def queue_routes(bp: Blueprint, base: str, key: str, queue: QueueService, type_:
     route("/clear", f"clear_{kind}", f"Empty the {whose} queue (the song playing plays to "
           "its end)", answer(queue.clear))
     route("/shuffle", f"shuffle_{kind}", f"Shuffle the {whose} queue on or off (`on`: "
-          "true|false)", answer(queue.set_mode, shuffle=lambda: command_body().get("on")),
-          body=True)
+          "true|false)", answer(queue.set_mode,
+                                shuffle=lambda: command_body(type_).get("on")),
+          body=ShuffleBodySchema)
     route("/repeat", f"repeat_{kind}", f"Repeat the {whose} queue: `mode` off, one or all",
-          answer(queue.set_mode, repeat=repeat_mode), body=True)
+          answer(queue.set_mode, repeat=repeat_mode), body=RepeatBodySchema)
 
     def play_queue(owner_id: int) -> Response:
         return queue_document(queue.jump(deps.db(), require_user(), owner_id, "queue"),

@@ -7,7 +7,7 @@ the command id; the device drops them after their expiry and never replays one i
 from __future__ import annotations
 
 from flask import Blueprint, Response, url_for
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from api import deps
 from api.auth import login_required, require_user
@@ -19,7 +19,9 @@ from api.jsonapi import (
     resource,
 )
 from api.openapi import doc
+from api.speaker_bodies import COMMAND_BODIES
 from api.speaker_queue import command_body, play_queue
+from api.text_input import NOT_BLANK_PATTERN
 from contracts.speakers import COMMAND_CLASSES
 from models.core.base import utcnow
 from models.speakers import service as speakers
@@ -30,7 +32,9 @@ bp = Blueprint("speakers", __name__)
 
 
 class SpeakerSchema(ResourceSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    # stripped, then 1 to 100 characters (models/speakers/service.py register_speaker)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"pattern": NOT_BLANK_PATTERN})
     online = fields.Boolean(dump_only=True)
     status = fields.String(dump_only=True)
     # null until the device has been seen and has reported that part of its state
@@ -54,15 +58,6 @@ class SpeakerSchema(ResourceSchema):
 class SpeakerCommandSchema(ResourceSchema):
     command = fields.String(dump_only=True)
     expires_at = fields.AwareDateTime(dump_only=True)
-
-
-class CommandBodySchema(Schema):
-    """The body of play (`query`), volume (`level`) and seek (`position-ms`); others take
-    none."""
-
-    query = fields.String()
-    level = fields.Integer()
-    position_ms = fields.Integer()
 
 
 def speaker_resource(speaker: Speaker, token: str | None = None) -> dict:
@@ -127,7 +122,7 @@ def delete_speaker(speaker_id: int):
 
 
 def _issue(speaker_id: int, command: str):
-    body = command_body()
+    body = command_body("speaker-command")
     if command == "play" and body.get("query") is None:
         return play_queue(speaker_id)
     issued = speakers.command_speaker(deps.db(), require_user(), speaker_id, command,
@@ -145,8 +140,8 @@ def _command_view(command: str):
 
     view.__name__ = f"{command}_speaker"
     view = doc(f"Send `{command}` to the speaker (202 with the command id)",
-               type_="speaker-command", body=CommandBodySchema if command in (
-                   "play", "volume", "seek") else None, response=SpeakerCommandSchema, status=202,
+               type_="speaker-command", body=COMMAND_BODIES.get(command),
+               response=SpeakerCommandSchema, status=202,
                errors=(400, 401, 403, 404, 422))(login_required(view))
     bp.add_url_rule(f"/v1/speakers/<int:speaker_id>/{command}", view_func=view,
                     methods=["POST"])

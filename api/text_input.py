@@ -18,7 +18,13 @@ from api.errors import ApiError
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # the same, as the OpenAPI document states it for every string sent
-NO_CONTROL_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+_CONTROL_CLASS = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f"
+NO_CONTROL_PATTERN = f"^[^{_CONTROL_CLASS}]*$"
+# what str.strip() takes off (str.isspace): a name or a banned query of only these is empty
+BLANK = ("\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+         "\\u2028\\u2029\\u202f\\u205f\\u3000")
+# a string the API strips and then needs non-empty (names, a banned query), as stated
+NOT_BLANK_PATTERN = f"^[^{_CONTROL_CLASS}]*[^{_CONTROL_CLASS}{BLANK}][^{_CONTROL_CLASS}]*$"
 # how a control character can appear in JSON text: an escape (\u00XX, \b, \f) or a raw
 # DEL (JSON forbids raw C0 characters in strings; the parser refuses them as invalid JSON)
 _MAY_HOLD_CONTROL = re.compile(rb"\\u00|\\b|\\f|\x7f")

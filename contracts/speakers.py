@@ -119,6 +119,7 @@ class SetSpeakerVolume(SpeakerCommand):
 
 REPEAT_MODES = ("off", "one", "all")
 MAX_POSITION_MS = 24 * 3600 * 1000
+MAX_LEVEL = 100  # a volume, in percent
 
 
 @register

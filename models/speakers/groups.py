@@ -8,6 +8,7 @@ resume carries `start_at`, a little ahead, so the members start together.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,9 @@ from models.speakers.service import IssuedCommand, _own_speaker, command_fields
 from models.speakers.tables import Speaker, SpeakerGroup, SpeakerGroupMember
 
 MAX_MEMBERS = 32
+# a member's id as text: 1 to 999,999,999 without leading zeros (an integer may go on to
+# 2^31-1, where the JSON reader stops every integer)
+ID_TEXT = "[1-9][0-9]{0,8}"
 START_AHEAD = timedelta(milliseconds=400)  # members receive, resolve, then start together
 STARTS_TOGETHER = ("play", "resume")
 
@@ -52,11 +56,17 @@ def own_speaker_group(session, actor: User, group_id: int, *,
     return group
 
 
+def _is_id(value: Any) -> bool:
+    return (type(value) is int and value >= 1) or (
+        isinstance(value, str) and re.fullmatch(ID_TEXT, value) is not None)
+
+
 def _speaker_ids(value: Any) -> list[int]:
-    ok = isinstance(value, list) and all(type(v) is int or (isinstance(v, str) and v.isdigit())
-                                         for v in value)
+    """1 to MAX_MEMBERS ids, each an integer or its digits (a "²" is a digit to
+    str.isdigit, and int() refuses it), a repeated one counted as sent."""
+    ok = isinstance(value, list) and len(value) <= MAX_MEMBERS and all(map(_is_id, value))
     ids = sorted({int(v) for v in value}) if ok else []
-    if not 1 <= len(ids) <= MAX_MEMBERS:
+    if not ids:
         raise Invalid(f"speakers must list 1 to {MAX_MEMBERS} speaker ids",
                       code="invalid_speakers", pointer="/data/attributes/speakers")
     return ids

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from contracts.speaker_queries import MAX_QUERY_LENGTH
 from models.accounts.tables import User
 from models.accounts.throttle import Limit, check_limits, count_failure
 from models.core.base import utcnow
@@ -192,9 +193,9 @@ def decide_guest_request(db: Database, actor: User, speaker: int | Target, reque
 
 def ban_query(db: Database, actor: User, speaker: int | Target, query: Any) -> None:
     """Ban `query` from the guest requests; its waiting requests are rejected."""
-    if not isinstance(query, str) or not 1 <= len(query.strip()) <= 500:
-        raise Invalid("query must have 1 to 500 characters", code="invalid_query",
-                      pointer="/query")
+    if not isinstance(query, str) or len(query) > MAX_QUERY_LENGTH or not query.strip():
+        raise Invalid(f"query must have 1 to {MAX_QUERY_LENGTH} characters, not only "
+                      "spaces", code="invalid_query", pointer="/query")
     folded, to = _folded(query), target(speaker)
     with UnitOfWork(db) as uow:
         to.own(uow.session, actor, lock=True)

@@ -175,9 +175,16 @@ def _items(session: Session, speaker_id: int) -> list[SpeakerQueueItem]:
 
 
 def _position(value: Any, length: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= length:
-        raise Invalid(f"position must be an integer from 0 to {length}",
+    """`value` as a place in a list of `length + 1` places. A position no queue has
+    (outside 0 .. MAX_QUEUE_ITEMS - 1) is Invalid (422); one past this queue's end is a
+    Conflict (409) with the queue as it stands, which another request may have changed."""
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 0 <= value < MAX_QUEUE_ITEMS:
+        raise Invalid(f"position must be an integer from 0 to {MAX_QUEUE_ITEMS - 1}",
                       code="invalid_position", pointer="/position")
+    if value > length:
+        raise Conflict(f"position must be from 0 to {length} in this queue",
+                       code="position_past_end", pointer="/position")
     return value
 
 

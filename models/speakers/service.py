@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from contracts.speaker_queries import QueryRefused, classify_query
 from contracts.speakers import (
     DEFAULT_COMMAND_TTL,
+    MAX_LEVEL,
     MAX_POSITION_MS,
     STATUSES,
     SpeakerDeleted,
@@ -165,9 +166,10 @@ def command_fields(db: Database, command: str, *, query: Any = None, level: Any 
     if command == "play":
         fields["query"] = checked_query(db, query)
     elif command == "volume":
-        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 100:
-            raise Invalid("level must be an integer from 0 to 100", code="invalid_level",
-                          pointer="/level")
+        if isinstance(level, bool) or not isinstance(level, int) or \
+                not 0 <= level <= MAX_LEVEL:
+            raise Invalid(f"level must be an integer from 0 to {MAX_LEVEL}",
+                          code="invalid_level", pointer="/level")
         fields["level"] = level
     elif command == "seek":
         if isinstance(position_ms, bool) or not isinstance(position_ms, int) or \

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from models.speakers.queue import MAX_QUEUE_ITEMS
 from models.speakers.tables import Speaker, SpeakerQueueItem
 from tests.support.api import auth, error, sign_up
 from tests.support.outbox import outbox_rows
@@ -123,7 +124,8 @@ def test_shuffle_sends_a_play_order_and_off_restores_the_list(client, db, owner,
 @pytest.mark.parametrize(("path", "body", "pointer"), [
     ("queue", {"query": "http://10.0.0.7/song.mp3"}, "/query"),
     ("queue", {"query": "  "}, "/query"),
-    ("queue", {"query": "song", "position": 5}, "/position"),
+    ("queue", {"query": "song", "position": MAX_QUEUE_ITEMS}, "/position"),
+    ("queue", {"query": "song", "position": -1}, "/position"),
     ("repeat", {"mode": "sometimes"}, "/mode"),
     ("shuffle", {"on": "yes"}, "/on"),
 ])
@@ -137,6 +139,21 @@ def test_bad_queue_input_is_422_and_changes_nothing(client, db, owner, speaker_i
     assert len(outbox_rows(db)) == before
     with db.session() as s:
         assert s.scalar(select(SpeakerQueueItem)) is None
+
+
+@pytest.mark.parametrize("position", [1, 5, MAX_QUEUE_ITEMS - 1])
+def test_a_position_past_the_queues_end_is_409_and_changes_nothing(client, db, owner,
+                                                                  speaker_id, position):
+    """A position some queue has, but not this one as it stands: a conflict with its
+    state (another remote may have just cleared it), not an input no queue takes."""
+    before = len(outbox_rows(db))
+
+    r = client.post(f"/v1/speakers/{speaker_id}/queue", headers=auth(owner),
+                    json={"query": "song", "position": position})
+
+    assert r.status_code == 409 and error(r)["code"] == "position_past_end"
+    assert error(r)["source"]["pointer"] == "/position"
+    assert len(outbox_rows(db)) == before
 
 
 def test_another_owners_queue_is_404_and_untouched(client, db, owner, speaker_id):
