@@ -52,6 +52,16 @@ class DiscountCodeSchema(ResourceSchema):
         return data
 
 
+# models/ticketing/discounts.py (_check, _check_tickets)
+CODE_RULES = ("Rules across attributes and relationships, or on what exists, which JSON "
+              "Schema cannot state (422, its `source.pointer` at the member): valid-till not "
+              "before valid-from (`validity_window`); a percent discount at most 100 "
+              "(`value_range`); a code of more than blanks (`empty_code`); tickets-number "
+              "not below the uses made (`uses_within_limit`); relationships.tickets only on a "
+              "code used-for ticket (`event_code_has_no_tickets`), naming tickets of the "
+              "code's event (`unknown_ticket`, `ticket_of_other_event`).")
+
+
 def code_resource(view: DiscountView) -> dict:
     c = view.code
     data = resource("discount-code", c.id, DiscountCodeSchema.one().dump(c),
@@ -95,7 +105,7 @@ def _linkage(ids: list[int]) -> Response:
 @doc("Create a discount code (event owner); relationships.tickets for used-for ticket",
      type_="discount-code", body=DiscountCodeSchema, response=DiscountCodeSchema, status=201,
      errors=(400, 401, 403, 404, 409, 422),
-     relationships={"event": ("event", True)})
+     relationships={"event": ("event", True)}, rules=CODE_RULES)
 def create_code():
     attrs, rels = parse_resource("discount-code")
     values = load_attributes(DiscountCodeSchema.one(), attrs)
@@ -131,7 +141,7 @@ def get_code(code_id: int):
 @bp.patch("/v1/discount-codes/<int:code_id>")
 @login_required
 @doc("Change a discount code (owner)", type_="discount-code", body=DiscountCodeSchema,
-     response=DiscountCodeSchema, errors=(400, 401, 403, 404, 409, 422))
+     response=DiscountCodeSchema, errors=(400, 401, 403, 404, 409, 422), rules=CODE_RULES)
 def update_code(code_id: int):
     attrs, _ = parse_resource("discount-code", resource_id=code_id)
     values = load_attributes(DiscountCodeSchema.one(), attrs, partial=True)

@@ -52,6 +52,10 @@ class EventSchema(ResourceSchema):
     created_at = fields.AwareDateTime(dump_only=True)
 
 
+EVENT_RULES = ("A rule across attributes, which JSON Schema cannot state: ends-at not "
+               "before starts-at (422 `ends_before_start`).")
+
+
 def event_resource(event: Event) -> dict:
     attrs = EventSchema.one().dump(event)
     # what Open Event's organizer app needs non-null: every event here is published
@@ -75,7 +79,7 @@ resource_type("event", {"owner": "user", "tickets": "ticket"},
 @bp.post("/v1/events")
 @login_required
 @doc("Create an event", type_="event", body=EventSchema, response=EventSchema, status=201,
-     errors=(400, 401, 409, 422))
+     errors=(400, 401, 409, 422), rules=EVENT_RULES)
 def create_event():
     attrs, _ = parse_resource("event")
     values = load_attributes(EventSchema.one(), attrs)
@@ -112,7 +116,7 @@ def get_event(event_id: int):
 @bp.patch("/v1/events/<int:event_id>")
 @login_required
 @doc("Change an event (owner or admin)", type_="event", body=EventSchema, response=EventSchema,
-     errors=(400, 401, 403, 404, 409, 422))
+     errors=(400, 401, 403, 404, 409, 422), rules=EVENT_RULES)
 def update_event(event_id: int):
     attrs, _ = parse_resource("event", resource_id=event_id)
     fields_ = load_attributes(EventSchema.one(), attrs, partial=True)

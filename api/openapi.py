@@ -35,7 +35,8 @@ def doc(summary: str, *, type_: str | None = None, body: type | None = None,
         list_of: str | None = None, raw_body: tuple[str, dict] | None = None,
         raw_response: tuple[str, dict] | None = None,
         relationships: dict[str, tuple[str, bool]] | None = None,
-        query: tuple[tuple, ...] = (), partial: bool | None = None) -> Callable:
+        query: tuple[tuple, ...] = (), partial: bool | None = None,
+        rules: str | None = None) -> Callable:
     """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
     wrapped in the JSON:API envelope of resource type `type_`; `raw_body`/`raw_response`
     (media type, JSON Schema) describe bodies that are no resource document. `include_of`
@@ -44,14 +45,17 @@ def doc(summary: str, *, type_: str | None = None, body: type | None = None,
     to-one relationships: name -> (resource type, required). `query` adds the view's own
     query parameters: (name, description, JSON Schema[, required]). `partial`: whether the
     body may leave out the schema's required members; by default a PATCH's may, and a
-    PATCH that needs one (an order's `status`) says False."""
+    PATCH that needs one (an order's `status`) says False. `rules`: the operation's
+    description, for refusals JSON Schema cannot state (rules across members, or on the
+    state of things), each with its status and code; schemathesis.toml names each such
+    operation (tests/integration/test_schemathesis_config.py holds the two together)."""
     def wrap(view: Callable) -> Callable:
         view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
                                   status=status, many=many, errors=errors,
                                   include_of=include_of or list_of, list_of=list_of,
                                   raw_body=raw_body, raw_response=raw_response,
                                   relationships=relationships or {}, query=query,
-                                  partial=partial)
+                                  partial=partial, rules=rules)
         return view
     return wrap
 
@@ -243,6 +247,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {"summary": meta["summary"], "responses": {}}
+            if meta["rules"]:
+                op["description"] = meta["rules"]
             if meta["body"] is not None:
                 op["requestBody"] = {"required": True, **_envelope(
                     spec, meta["body"], meta["type"], False, response=False,
