@@ -30,10 +30,11 @@ PATH = "/v1/events/<int:event_id>/check-in-lists"
 class CheckInListSchema(ResourceSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     is_default = fields.Boolean(dump_only=True)
-    # null: every ticket; else one or more of the event's (an empty list is refused)
+    # null: every ticket; else one or more of the event's (LIST_RULES). Not minItems 1:
+    # the schema is the answer's too, and deleting a list's only ticket leaves it []
     ticket_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
                              allow_none=True, load_default=None,
-                             validate=validate.Length(min=1, max=500))
+                             validate=validate.Length(max=500))
     allow_re_entry = fields.Boolean(load_default=True)
     entry_after_exit = fields.Boolean(load_default=True)
     admits_pending = fields.Boolean(load_default=False)
@@ -44,7 +45,8 @@ class CheckInListSchema(ResourceSchema):
 # models/ticketing/checkin/lists.py (_check)
 LIST_RULES = ("Rules across attributes, or on what exists, which JSON Schema cannot state "
               "(422, its `source.pointer` at the member): valid-until after valid-from "
-              "(`window_reversed`); ticket-ids name tickets of this event (`unknown_ticket`).")
+              "(`window_reversed`); ticket-ids, unless null (every ticket), name one or more "
+              "tickets of this event (`unknown_ticket`).")
 
 
 def _resource(view: ListView) -> dict:

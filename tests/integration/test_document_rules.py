@@ -98,18 +98,3 @@ def test_a_numeric_filter_value_is_a_number_or_its_digits(client, db, spec, path
                        query_string={"filter": json.dumps(where(bad))})
         assert_error(r, 400, "invalid_filter")
 
-
-def test_a_check_in_list_names_one_ticket_or_more_as_documented(client, db, spec):
-    """An empty ticket-ids was schema-valid and a 422 `unknown_ticket`; null means every
-    ticket."""
-    ids = spec["components"]["schemas"]["CheckInList"]["properties"]["ticket-ids"]
-    assert (ids["minItems"], ids["maxItems"]) == (1, 500)
-    token = sign_up(client, "o@example.com")
-    event_id = create_event(client, token)
-    path = f"/v1/events/{event_id}/check-in-lists"
-    r = client.post(path, headers=auth(token), json=doc("check-in-list", {
-        "name": "Hall", "ticket-ids": []}))
-    assert_error(r, 422, pointer="/data/attributes/ticket-ids")
-    r = client.post(path, headers=auth(token), json=doc("check-in-list", {
-        "name": "Hall", "ticket-ids": None}))
-    assert r.status_code == 201, r.get_json()

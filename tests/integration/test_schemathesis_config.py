@@ -121,6 +121,8 @@ def _broken(client, token, event_id, ticket_id):
             "valid-until": "2027-01-01T00:00:00Z"})), "window_reversed"),
         ("POST /v1/events/{event_id}/check-in-lists", ("post", lists, doc("check-in-list", {
             "name": "L", "ticket-ids": [2**31 - 1]})), "unknown_ticket"),
+        ("POST /v1/events/{event_id}/check-in-lists", ("post", lists, doc("check-in-list", {
+            "name": "L", "ticket-ids": []})), "unknown_ticket"),
     ]
 
 
