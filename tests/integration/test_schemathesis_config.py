@@ -138,6 +138,20 @@ def test_each_rule_stated_in_words_is_the_refusal_the_description_names(client, 
         assert_error(r, 422, code)
     assert [t["id"] for t in client.get(f"/v1/events/{event_id}/tickets",
                                         headers=auth(token)).get_json()["data"]] == [ticket_id]
+    # a code used-for event has no tickets to link (the live run's stateful phase)
+    r = client.post("/v1/discount-codes", headers=auth(token), json=doc(
+        "discount-code", {"code": "E", "used-for": "event", "type": "amount", "value": 5},
+        {"event": ("event", event_id)}))
+    linkage = "/v1/discount-codes/{code_id}/relationships/tickets"
+    for verb in ("post", "patch"):
+        assert "`event_code_has_no_tickets`" in spec["paths"][linkage][verb]["description"]
+        r2 = getattr(client, verb)(linkage.format(code_id=r.get_json()["data"]["id"]),
+                                   headers=auth(token),
+                                   json={"data": [{"type": "ticket", "id": ticket_id}]})
+        assert_error(r2, 422, "event_code_has_no_tickets")
+    # reading the linkage takes no body, and says so (it documented the writes' body)
+    assert "requestBody" not in spec["paths"][linkage]["get"]
+    assert "description" not in spec["paths"][linkage]["delete"]
     # the state-dependent one: an attendee never checked in is not scanned out
     order = onsite(client, token, event_id, [{"id": ticket_id, "quantity": 1}]).get_json()
     attendee = order["included"][0]["id"]
