@@ -98,3 +98,20 @@ def test_a_numeric_filter_value_is_a_number_or_its_digits(client, db, spec, path
                        query_string={"filter": json.dumps(where(bad))})
         assert_error(r, 400, "invalid_filter")
 
+
+
+def test_a_sparse_fieldset_nested_an_object_deeper_is_refused(client, db, spec):
+    """schemathesis sent `fields[][m]=9007199254740992.0` (an object where the document
+    says a string) to GET /v1/orders/{identifier}/attendees and got 200."""
+    [fields] = [p for p in spec["paths"]["/v1/events"]["get"]["parameters"]
+                if p["name"] == "fields"]
+    assert fields["style"] == "deepObject"
+    assert fields["schema"]["additionalProperties"]["type"] == "string"
+    for name in ("fields[][m]", "fields[event][name]", "fields[event]]"):
+        r = client.get("/v1/events", query_string={name: "1"})
+        assert assert_error(r, 400, "invalid_fields")["source"] == {"parameter": name}
+    token = sign_up(client, "o@example.com")
+    create_event(client, token)
+    r = client.get("/v1/events", query_string={"fields[event]": "name", "fields[x": "1"})
+    assert r.status_code == 200 and r.get_json()["data"][0]["attributes"] == {
+        "name": "PyCon"}
