@@ -80,18 +80,6 @@ def include_choices(type_: str, depth: int = MAX_INCLUDE_DEPTH) -> list[str]:
     return sorted(set(out), key=lambda p: (-len(p), p))
 
 
-def included_types(type_: str) -> list[str]:
-    """`type_` and every type an accepted include path reaches: the resources a document
-    of `type_` may hold, each with its sparse fieldset parameter."""
-    found = {type_}
-    for path in include_choices(type_):
-        current = type_
-        for name in path.split("."):
-            current = RESOURCE_TYPES[current].relationships[name]
-        found.add(current)
-    return sorted(found)
-
-
 def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
     """The JSON:API query parameters a view answers, described from the registries that
     implement them (so the document cannot drift from what is accepted)."""
@@ -106,13 +94,10 @@ def query_parameters(include_of: str | None, list_of: str | None) -> list[dict]:
                           {"type": "string", "pattern": f"^,*({one}(,+{one})*)?,*$"}
                           if include_choices(include_of) else {"type": "string",
                                                               "pattern": "^,*$"}))
-        # one parameter per type, not a deepObject `fields`: a deepObject's keys are any
-        # strings and its values text on the wire, so `fields[a][b]=1` and
-        # `fields[x]=13206` read the same as the strings it allows, and a live run called
-        # them schema-violating requests accepted. Another type's name is only looked up.
-        out += [_query(f"fields[{t}]", f"Sparse fieldset: a comma list of the attributes "
-                       f"and relationships of {t} resources to keep")
-                for t in included_types(include_of)]
+        out.append({**_query("fields", "Sparse fieldsets: `fields[<type>]=a,b` keeps only "
+                             "those attributes and relationships of resources of that type",
+                             {"type": "object", "additionalProperties": {"type": "string"}}),
+                    "style": "deepObject", "explode": True})
     if list_of:
         out.append(_query("page[number]", "1-based page number", {
             "type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER}))
