@@ -41,6 +41,7 @@ from api import (
 )
 from api.auth import TokenVerifier, VerifiedTokens
 from api.errors import register_error_handlers
+from api.jsonapi import check_sparse_fields
 from api.limits import BoundedInt
 from api.metrics import ApiMetrics
 from api.session_cookie import SessionCookies
@@ -112,6 +113,7 @@ def create_app(config: Config | None = None, db: Database | None = None, *,
         metrics.serve_on(app, app.extensions["venuebus"].db)
     headers.install(app, hsts=https)
     text_input.install(app)
+    app.before_request(check_sparse_fields)
     register_error_handlers(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

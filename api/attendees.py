@@ -120,7 +120,9 @@ def check_in(attendee_id: int):
 @token_required
 @doc("Scan an attendee out ({device-name, nonce})", type_="attendee",
      response=AttendeeSchema, errors=(400, 401, 403, 404, 409, 422),
-     raw_body=_scan_json())
+     raw_body=_scan_json(), rules="A rule on the attendee's state, which JSON Schema cannot "
+     "state: only an attendee inside (checked in, not out since) is scanned out; else 422 "
+     "`not_checked_in`.")
 def check_out(attendee_id: int):
     body = _scan_body()
     actor_id, version = signed_in()

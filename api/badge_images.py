@@ -13,7 +13,7 @@ from api.jsonapi import ResourceSchema, document, resource
 from api.openapi import doc
 from models.badges import images
 from models.badges.tables import BadgeImage
-from printing.images import MAX_BYTES
+from printing.images import MAX_BYTES, MAX_SIDE
 
 bp = Blueprint("badge_images", __name__)
 UPLOAD = ("multipart/form-data", {
@@ -43,7 +43,10 @@ def image_resource(image: BadgeImage) -> dict:
 @login_required
 @doc("Upload a badge image (PNG, JPEG or WebP, 5 MB, 6000 px a side), re-encoded",
      type_="badge-image", response=BadgeImageSchema, status=201, raw_body=UPLOAD,
-     errors=(400, 401, 413, 422))
+     errors=(400, 401, 413, 422),
+     rules="What the file holds, which JSON Schema cannot state (422, pointer /file): a "
+     f"PNG, JPEG or WebP image that decodes (`not_an_image`), at most {MAX_SIDE} px a side "
+     "(`image_too_large`).")
 def upload_badge_image():
     # Room for a 5 MB file plus the multipart envelope; everything else keeps the app limit.
     request.max_content_length = MAX_BYTES + 64 * 1024

@@ -21,6 +21,7 @@ from api.openapi import doc
 from models.badges import designs
 from models.badges.input import EXTRA_KEYS
 from models.badges.tables import BadgeTemplate
+from printing.template import MAX_LINES
 
 bp = Blueprint("badge_templates", __name__)
 ROW_PARAMS = ("name", "line-2", "line-3", "secret", *EXTRA_KEYS)
@@ -40,6 +41,16 @@ class BadgeTemplateSchema(ResourceSchema):
 
 
 resource_type("badge-template", {"owner": "user", "event": "event"})
+# printing/template.py (clean_template), which names the member in `source.pointer`
+TEMPLATE_RULES = ("The template's options, checked by the renderer's rules, which the "
+                  "schema does not spell out (422, `source.pointer` at the option): only "
+                  "the options the template attribute lists, snake_case or dasherized "
+                  "(`invalid_template`); badges-per-page from the legacy grid when no "
+                  "badge-size is given; a badge-size from the sizes offered or {width-mm, "
+                  "height-mm} in range (`badge_size_out_of_range`); at most "
+                  f"{MAX_LINES} lines "
+                  "(`too_many_lines`) that fit the badge (`badge_too_small`); images that "
+                  "are your uploaded badge images (`badge_image_not_found`).")
 
 
 def template_resource(row: BadgeTemplate) -> dict:
@@ -54,7 +65,7 @@ def template_resource(row: BadgeTemplate) -> dict:
 @login_required
 @doc("Save a badge design", type_="badge-template", body=BadgeTemplateSchema,
      response=BadgeTemplateSchema, status=201, errors=(400, 401, 403, 404, 409, 422),
-     relationships={"event": ("event", False)})
+     relationships={"event": ("event", False)}, rules=TEMPLATE_RULES)
 def create_badge_template():
     attrs, rels = parse_resource("badge-template")
     values = load_attributes(BadgeTemplateSchema.one(), attrs)
@@ -86,7 +97,7 @@ def get_badge_template(template_id: int):
 @bp.patch("/v1/badge-templates/<int:template_id>")
 @login_required
 @doc("Change a badge design (its owner)", type_="badge-template", body=BadgeTemplateSchema,
-     response=BadgeTemplateSchema, errors=(400, 401, 404, 409, 422))
+     response=BadgeTemplateSchema, errors=(400, 401, 404, 409, 422), rules=TEMPLATE_RULES)
 def update_badge_template(template_id: int):
     attrs, _ = parse_resource("badge-template", resource_id=template_id)
     values = load_attributes(BadgeTemplateSchema.one(), attrs, partial=True)

@@ -72,7 +72,15 @@ def badge_resource(view: badges.BadgeView) -> dict:
 @doc("Request badges (one usage unit each); rendered and mailed asynchronously",
      type_="badge", body=BadgeSchema, response=BadgeSchema, status=202,
      errors=(400, 401, 403, 404, 409, 422),
-     relationships={"event": ("event", False), "template": ("badge-template", False)})
+     relationships={"event": ("event", False), "template": ("badge-template", False)},
+     rules="Rules across attributes and relationships, or on what the text holds, which "
+     "JSON Schema cannot state (422): exactly one of attributes.rows, attributes.csv or "
+     "relationships.event (`one_source_required`); ticket-ids only with relationships.event "
+     "(`ticket_ids_need_event`); attributes.template or relationships.template, not both "
+     "(`one_template_required`); csv text that reads as badge lines (`invalid_csv`); rows "
+     "with a name (`invalid_rows`, `invalid_row`, `missing_value`); an event with attendees "
+     "(`no_attendees`); a template as a badge design's (`invalid_template` and the rest); "
+     "names some font covers (`glyph_not_covered`).")
 def create_badge():
     attrs, rels = parse_resource("badge")
     values = load_attributes(BadgeSchema.one(), attrs)

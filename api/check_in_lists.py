@@ -30,6 +30,8 @@ PATH = "/v1/events/<int:event_id>/check-in-lists"
 class CheckInListSchema(ResourceSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     is_default = fields.Boolean(dump_only=True)
+    # null: every ticket; else one or more of the event's (LIST_RULES). Not minItems 1:
+    # the schema is the answer's too, and deleting a list's only ticket leaves it []
     ticket_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
                              allow_none=True, load_default=None,
                              validate=validate.Length(max=500))
@@ -38,6 +40,13 @@ class CheckInListSchema(ResourceSchema):
     admits_pending = fields.Boolean(load_default=False)
     valid_from = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     valid_until = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
+
+
+# models/ticketing/checkin/lists.py (_check)
+LIST_RULES = ("Rules across attributes, or on what exists, which JSON Schema cannot state "
+              "(422, its `source.pointer` at the member): valid-until after valid-from "
+              "(`window_reversed`); ticket-ids, unless null (every ticket), name one or more "
+              "tickets of this event (`unknown_ticket`).")
 
 
 def _resource(view: ListView) -> dict:
@@ -65,7 +74,7 @@ def list_lists(event_id: int):
 @login_required
 @doc("Make a check-in list (owner or admin); ticket-ids null: every ticket",
      type_="check-in-list", body=CheckInListSchema, response=CheckInListSchema, status=201,
-     errors=(400, 401, 403, 404, 409, 422))
+     errors=(400, 401, 403, 404, 409, 422), rules=LIST_RULES)
 def create_list(event_id: int):
     attrs, _ = parse_resource("check-in-list")
     values = load_attributes(CheckInListSchema.one(), attrs)
@@ -86,7 +95,7 @@ def get_list(event_id: int, list_id: int):
 @login_required
 @doc("Change a check-in list (owner or admin); the default list changes only its name",
      type_="check-in-list", body=CheckInListSchema, response=CheckInListSchema,
-     errors=(400, 401, 403, 404, 409, 422))
+     errors=(400, 401, 403, 404, 409, 422), rules=LIST_RULES)
 def update_list(event_id: int, list_id: int):
     attrs, _ = parse_resource("check-in-list", resource_id=list_id)
     values = load_attributes(CheckInListSchema.one(), attrs, partial=True)
@@ -144,7 +153,9 @@ SCANS_BODY = ("application/json", {"type": "object", "required": ["scans"], "pro
      "scanned-at, device-name}]}, at most 500): kept at their scan time, a nonce counting "
      "once; each answered recorded, replayed, double_entry, refused_after_admitted or "
      "unknown_attendee", raw_body=SCANS_BODY,
-     raw_response=META_ONLY, errors=(400, 401, 403, 404, 422))
+     raw_response=META_ONLY, errors=(400, 401, 403, 404, 422),
+     rules="A rule on the time of the upload, which JSON Schema cannot state: no scan "
+     "time later than now (give or take the clock's slack), 422 `scan_in_future`.")
 def upload_scans(event_id: int, list_id: int):
     body = request_json()
     if not isinstance(body, dict):

@@ -52,6 +52,16 @@ class DiscountCodeSchema(ResourceSchema):
         return data
 
 
+# models/ticketing/discounts.py (_check, _check_tickets)
+CODE_RULES = ("Rules across attributes and relationships, or on what exists, which JSON "
+              "Schema cannot state (422, its `source.pointer` at the member): valid-till not "
+              "before valid-from (`validity_window`); a percent discount at most 100 "
+              "(`value_range`); a code of more than blanks (`empty_code`); tickets-number "
+              "not below the uses made (`uses_within_limit`); relationships.tickets only on a "
+              "code used-for ticket (`event_code_has_no_tickets`), naming tickets of the "
+              "code's event (`unknown_ticket`, `ticket_of_other_event`).")
+
+
 def code_resource(view: DiscountView) -> dict:
     c = view.code
     data = resource("discount-code", c.id, DiscountCodeSchema.one().dump(c),
@@ -95,7 +105,7 @@ def _linkage(ids: list[int]) -> Response:
 @doc("Create a discount code (event owner); relationships.tickets for used-for ticket",
      type_="discount-code", body=DiscountCodeSchema, response=DiscountCodeSchema, status=201,
      errors=(400, 401, 403, 404, 409, 422),
-     relationships={"event": ("event", True)})
+     relationships={"event": ("event", True)}, rules=CODE_RULES)
 def create_code():
     attrs, rels = parse_resource("discount-code")
     values = load_attributes(DiscountCodeSchema.one(), attrs)
@@ -131,7 +141,7 @@ def get_code(code_id: int):
 @bp.patch("/v1/discount-codes/<int:code_id>")
 @login_required
 @doc("Change a discount code (owner)", type_="discount-code", body=DiscountCodeSchema,
-     response=DiscountCodeSchema, errors=(400, 401, 403, 404, 409, 422))
+     response=DiscountCodeSchema, errors=(400, 401, 403, 404, 409, 422), rules=CODE_RULES)
 def update_code(code_id: int):
     attrs, _ = parse_resource("discount-code", resource_id=code_id)
     values = load_attributes(DiscountCodeSchema.one(), attrs, partial=True)
@@ -156,20 +166,43 @@ def code_tickets(code_id: int):
     return document([ticket_resource(t) for t in tickets])
 
 
-@bp.route("/v1/discount-codes/<int:code_id>/relationships/tickets",
-          methods=["GET", "POST", "PATCH", "DELETE"])
+LINKAGE_PATH = "/v1/discount-codes/<int:code_id>/relationships/tickets"
+
+
+@bp.get(LINKAGE_PATH)
 @login_required
-@doc("Ticket linkage of a ticket-level code: GET, PATCH (replace), POST (add), DELETE "
-     "(remove)", errors=(400, 401, 403, 404, 422), raw_body=LINKAGE, raw_response=LINKAGE)
+@doc("Ticket linkage of a ticket-level code (POST adds, PATCH replaces, DELETE removes)",
+     errors=(401, 403, 404), raw_response=LINKAGE)
 def ticket_linkage(code_id: int):
+    return _linkage(discounts.get_discount_code(deps.db(), require_user(), code_id).ticket_ids)
+
+
+@bp.route(LINKAGE_PATH, methods=["POST", "PATCH"])
+@login_required
+@doc("Add (POST) or replace (PATCH) the tickets of a ticket-level code", errors=(
+     400, 401, 403, 404, 422), raw_body=LINKAGE, raw_response=LINKAGE,
+     rules="Rules on the code and on what exists, which JSON Schema cannot state (422, "
+     "pointer /data): only a code used-for ticket has tickets (`event_code_has_no_tickets`), "
+     "tickets of the code's event (`unknown_ticket`, `ticket_of_other_event`).")
+def change_ticket_linkage(code_id: int):
+    return _change_linkage(code_id, "add" if request.method == "POST" else "replace")
+
+
+@bp.delete(LINKAGE_PATH)
+@login_required
+@doc("Remove tickets from a ticket-level code", errors=(400, 401, 403, 404, 422),
+     raw_body=LINKAGE, raw_response=LINKAGE)
+def remove_ticket_linkage(code_id: int):
+    return _change_linkage(code_id, "remove")
+
+
+def _change_linkage(code_id: int, mode: str) -> Response:
+    """The code's tickets after `mode` (add, replace, remove) with the body's linkage."""
     actor = require_user()
-    if request.method == "GET":
-        return _linkage(discounts.get_discount_code(deps.db(), actor, code_id).ticket_ids)
     body = request_json()
     if not isinstance(body, dict) or "data" not in body:
         raise ApiError(400, "not_jsonapi", "Send {\"data\": [{\"type\": \"ticket\", ...}]}",
                        pointer="/data")
-    mode = {"PATCH": "replace", "POST": "add", "DELETE": "remove"}[request.method]
     ids = discounts.change_code_tickets(deps.db(), actor, code_id,
                                         _to_many(body["data"], "/data"), mode)
     return _linkage(ids)

@@ -10,6 +10,7 @@ names the parameter and whose detail points into the value (`/0/val`); never a 5
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ MAX_DEPTH = 4
 MAX_CONDITIONS = 50
 MAX_LISTED = 10  # conditions at the top of the list, and values of an `in`
 MAX_TEXT = 128  # characters of a text value (the whole filter rides in the request line)
+NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a number column's value given as text
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,11 @@ def _value(column: InstrumentedAttribute, value: Any, path: str) -> Any:
         if kind is int and isinstance(value, int) and not isinstance(value, bool) \
                 and -MAX_INT <= value <= MAX_INT:
             return value
-        if kind in (Decimal, float) and isinstance(value, int | float | str) \
-                and not isinstance(value, bool):
+        # a JSON number, or its decimal digits as text (Open Event's frontend sends
+        # "25.50"): not whatever Decimal() reads ("1e5", "NaN", "1_000", " 4")
+        if kind in (Decimal, float) and (isinstance(value, int | float) and not isinstance(
+                value, bool) or isinstance(value, str) and len(value) <= MAX_TEXT
+                and NUMBER_TEXT.fullmatch(value)):
             return Decimal(str(value))
         if kind is str and isinstance(value, str) and len(value) <= MAX_TEXT:
             return value  # (NUL never gets here: api/text_input.py refuses it)

@@ -12,6 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from werkzeug.routing import IntegerConverter, Rule
 
+from api.choices import listed_enum
 from api.errors import JSONAPI
 from api.headers import style_hash
 from api.jsonapi import MAX_INCLUDE_DEPTH, MAX_PAGE_NUMBER, RESOURCE_TYPES
@@ -35,20 +36,27 @@ def doc(summary: str, *, type_: str | None = None, body: type | None = None,
         list_of: str | None = None, raw_body: tuple[str, dict] | None = None,
         raw_response: tuple[str, dict] | None = None,
         relationships: dict[str, tuple[str, bool]] | None = None,
-        query: tuple[tuple, ...] = ()) -> Callable:
+        query: tuple[tuple, ...] = (), partial: bool | None = None,
+        rules: str | None = None) -> Callable:
     """Describe a view for the OpenAPI document: `body`/`response` are attribute schemas
     wrapped in the JSON:API envelope of resource type `type_`; `raw_body`/`raw_response`
     (media type, JSON Schema) describe bodies that are no resource document. `include_of`
     documents `include=` and `fields[type]=` for that primary type; `list_of` those and
     the list parameters (paging, `filter=`, `sort=`). `relationships` names the body's
     to-one relationships: name -> (resource type, required). `query` adds the view's own
-    query parameters: (name, description, JSON Schema[, required])."""
+    query parameters: (name, description, JSON Schema[, required]). `partial`: whether the
+    body may leave out the schema's required members; by default a PATCH's may, and a
+    PATCH that needs one (an order's `status`) says False. `rules`: the operation's
+    description, for refusals JSON Schema cannot state (rules across members, or on the
+    state of things), each with its status and code; schemathesis.toml names each such
+    operation (tests/integration/test_schemathesis_config.py holds the two together)."""
     def wrap(view: Callable) -> Callable:
         view._venuebus_doc = dict(summary=summary, type=type_, body=body, response=response,
                                   status=status, many=many, errors=errors,
                                   include_of=include_of or list_of, list_of=list_of,
                                   raw_body=raw_body, raw_response=raw_response,
-                                  relationships=relationships or {}, query=query)
+                                  relationships=relationships or {}, query=query,
+                                  partial=partial, rules=rules)
         return view
     return wrap
 
@@ -221,9 +229,11 @@ def path_parameters(rule: Rule, path: str) -> list[dict]:
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(title="venuebus API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[marshmallow],
                    info={"description": "JSON:API 1.0 endpoints of venuebus"})
+    marshmallow.converter.add_attribute_function(listed_enum)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     spec.components.schema("Errors", ERROR_DOCUMENT)
@@ -240,10 +250,13 @@ def build_spec(app: Flask) -> dict[str, Any]:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {"summary": meta["summary"], "responses": {}}
+            if meta["rules"]:
+                op["description"] = meta["rules"]
             if meta["body"] is not None:
                 op["requestBody"] = {"required": True, **_envelope(
                     spec, meta["body"], meta["type"], False, response=False,
-                    partial=method == "PATCH", relationships=meta["relationships"])}
+                    partial=method == "PATCH" if meta["partial"] is None else meta["partial"],
+                    relationships=meta["relationships"])}
             elif meta["raw_body"] is not None:
                 media_type, schema = meta["raw_body"]
                 op["requestBody"] = {"required": True,

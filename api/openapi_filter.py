@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.limits import MAX_INT
-from api.list_query import COMPARISONS, FILTERABLE, MAX_LISTED, MAX_TEXT
+from api.list_query import COMPARISONS, FILTERABLE, MAX_LISTED, MAX_TEXT, NUMBER_TEXT
 from api.text_input import NO_CONTROL_PATTERN
 
 
@@ -24,12 +24,11 @@ def _value_schema(kind: type) -> dict[str, Any]:
     if kind is int:
         return {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT}
     if kind in (Decimal, float):
-        return {"type": "number"}
+        return {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": MAX_TEXT,
+                                               "pattern": f"^{NUMBER_TEXT.pattern}$"}]}
     if kind is datetime:
         return {"type": "string", "format": "date-time"}
     return {"type": "string", "maxLength": MAX_TEXT, "pattern": NO_CONTROL_PATTERN}
-
-
 
 
 def _shape(name: str, ops: list[str], value: dict[str, Any]) -> dict[str, Any]:

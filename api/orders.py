@@ -55,6 +55,12 @@ class OrderSchema(ResourceSchema):
     tickets_mail = fields.Dict(dump_only=True, allow_none=True)
 
 
+class OrderStatusSchema(ResourceSchema):
+    """An order PATCH's attributes: the one change it makes, so `status` is required."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["completed", "cancelled"]))
+
+
 def order_resource(o: Order, placed: PlacedOrder | None = None) -> dict:
     """An order; with `placed` (its lines and attendees loaded) also its `tickets` lines
     and `attendees` relationship, which lists and compound documents leave out."""
@@ -188,8 +194,8 @@ def list_event_orders(event_id: int):
 @login_required
 @doc("Mark an order paid (status: completed, from pending or placed) or cancel it "
      "(status: cancelled, frees its capacity), by its identifier or id; event owner or "
-     "admin", type_="order", body=OrderSchema, response=OrderSchema,
-     errors=(400, 401, 403, 404, 409, 422))
+     "admin", type_="order", body=OrderStatusSchema, response=OrderSchema,
+     errors=(400, 401, 403, 404, 409, 422), partial=False)
 def update_order(identifier: str):
     order_id = order_id_of(identifier)
     attrs, _ = parse_resource("order", resource_id=order_id)

@@ -53,6 +53,14 @@ class TicketSchema(ResourceSchema):
         return data
 
 
+# what the ticket's attributes must say together (models/catalog/events.py _check_ticket)
+TICKET_RULES = ("Rules across attributes, which JSON Schema cannot state (422, its "
+                "`source.pointer` at the member): sales-ends-at not before sales-starts-at "
+                "(`sales_window`); max-order not below min-order (`order_limits`); a free "
+                "ticket has no price (`free_ticket_priced`); quantity not below sold-count "
+                "(`quantity_below_sold`).")
+
+
 def ticket_resource(ticket: Ticket) -> dict:
     return resource("ticket", ticket.id, TicketSchema.one().dump(ticket),
                     relationships={"event": ("event", ticket.event_id)},
@@ -67,7 +75,7 @@ resource_type("ticket", {"event": "event"},
 @login_required
 @doc("Create a ticket for an event (owner or admin)", type_="ticket", body=TicketSchema,
      response=TicketSchema, status=201, errors=(400, 401, 403, 404, 409, 422),
-     relationships={"event": ("event", True)})
+     relationships={"event": ("event", True)}, rules=TICKET_RULES)
 def create_ticket():
     attrs, rels = parse_resource("ticket")
     values = load_attributes(TicketSchema.one(), attrs)
@@ -96,7 +104,7 @@ def get_ticket(ticket_id: int):
 @bp.patch("/v1/tickets/<int:ticket_id>")
 @login_required
 @doc("Change a ticket; quantity never below sold-count", type_="ticket", body=TicketSchema,
-     response=TicketSchema, errors=(400, 401, 403, 404, 409, 422))
+     response=TicketSchema, errors=(400, 401, 403, 404, 409, 422), rules=TICKET_RULES)
 def update_ticket(ticket_id: int):
     attrs, _ = parse_resource("ticket", resource_id=ticket_id)
     values = load_attributes(TicketSchema.one(), attrs, partial=True)

@@ -23,11 +23,12 @@ from api.jsonapi.parsing import (
     relationship_id,
     request_json,
 )
-from api.jsonapi.rendering import document, resource, sparse_fields
+from api.jsonapi.rendering import check_sparse_fields, document, resource, sparse_fields
 
 __all__ = [
     "ACCEPTED_TYPES", "MAX_INCLUDE_DEPTH", "MAX_PAGE_NUMBER", "RESOURCE_TYPES", "ResourceSchema",
-    "ResourceType", "ToMany", "compound", "dasherize", "document", "include_paths",
+    "ResourceType", "ToMany", "check_sparse_fields", "compound", "dasherize", "document",
+    "include_paths",
     "load_attributes", "page_args", "page_document", "parse_resource", "relationship_id",
     "request_json", "resource", "resource_type", "sparse_fields",
 ]

@@ -65,7 +65,7 @@ def load_attributes(schema: Schema, attributes: dict[str, Any], *,
     """Validated attributes (snake_case keys). A bad value is a 422 with its pointer.
     A partial load (PATCH) returns only the members the client sent: `load_default`s
     belong to creation and must never overwrite a stored value."""
-    _strict_booleans(schema, attributes)
+    _strict_values(schema, attributes)
     values = schema.load(attributes, partial=partial)
     if partial:
         sent = {name for name, f in schema.load_fields.items()
@@ -74,28 +74,43 @@ def load_attributes(schema: Schema, attributes: dict[str, Any], *,
     return values
 
 
-def _strict_booleans(schema: Schema, attributes: dict[str, Any]) -> None:
-    """A boolean attribute is JSON's true or false (or, as ever, the strings "true" and
-    "false"): marshmallow would also take 0, 1, "yes" and "on", which the document
-    (`type: boolean`) forbids."""
+def _strict_values(schema: Schema, attributes: dict[str, Any]) -> None:
+    """What marshmallow would coerce and the document (`type: boolean`, `type: integer`)
+    forbids, refused: a boolean attribute is JSON's true or false (or, as ever, the
+    strings "true" and "false"), never 0, 1, "yes" or "on"; an integer has no fraction
+    (marshmallow cut 2.5 to 2 and 1e-05 to 0), in a list of integers as well. Integers
+    written as strings ("25") stay accepted: Open Event's clients send them."""
     bad = {}
     for name, field in schema.load_fields.items():
         key = field.data_key or name
-        value = attributes.get(key)
-        if isinstance(field, fields.Boolean) and key in attributes and \
-                not isinstance(value, bool) and value not in ("true", "false") and \
-                not (value is None and field.allow_none):
+        if key not in attributes:
+            continue
+        value = attributes[key]
+        if isinstance(field, fields.Boolean) and not isinstance(value, bool) and \
+                value not in ("true", "false") and not (value is None and field.allow_none):
             bad[key] = ["Not a valid boolean."]
+        elif isinstance(field, fields.Integer) and _fraction(value):
+            bad[key] = ["Not a valid integer."]
+        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Integer) \
+                and isinstance(value, list) and any(_fraction(v) for v in value):
+            bad[key] = ["Not a valid integer."]
     if bad:
         raise ValidationError(bad)
 
 
+def _fraction(value: Any) -> bool:
+    """A JSON number with a fractional part (2.0 is an integer, as JSON Schema says)."""
+    return isinstance(value, float) and not value.is_integer()
+
+
 def relationship_id(relationships: dict[str, Any], name: str, expected_type: str, *,
                     required: bool = True) -> int | None:
-    """The integer id of a to-one relationship, or 422 pointing at it."""
+    """The integer id of a to-one relationship, or 422 pointing at it. An optional one
+    may be left out; sent, it is `{"data": {"type", "id"}}` as the document says, never
+    null (which would have read as left out)."""
     pointer = f"/data/relationships/{name}"
     rel = relationships.get(name)
-    if rel is None:
+    if name not in relationships:
         if required:
             raise ApiError(422, "missing_relationship", f"The relationship {name} is required",
                            pointer=pointer)

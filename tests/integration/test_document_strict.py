@@ -86,3 +86,41 @@ def test_a_scan_upload_documents_its_scans(spec):
     assert schema["properties"]["scans"]["maxItems"] == 500
     assert schema["properties"]["scans"]["items"]["required"] == [
         "attendee", "nonce", "scanned-at"]
+
+
+@pytest.mark.parametrize("value", [2.5, 1e-05, 2.5890419884777833e-42])
+def test_an_integer_attribute_refuses_a_fraction(client, db, spec, value):
+    """marshmallow cut 2.5 to 2, and schemathesis's 2.6e-42 made a ticket of 0."""
+    schema = spec["components"]["schemas"]["Ticket"]["properties"]["quantity"]
+    assert schema["type"] == "integer"
+    token = sign_up(client, "o@example.com")
+    event_id = create_event(client, token)
+    r = client.post("/v1/tickets", headers=auth(token), json=doc(
+        "ticket", {"name": "T", "quantity": value}, {"event": ("event", event_id)}))
+    assert_error(r, 422, pointer="/data/attributes/quantity")
+    assert _ticket_count(client, token, event_id) == 0
+    r = client.post(f"/v1/events/{event_id}/check-in-lists", headers=auth(token), json=doc(
+        "check-in-list", {"name": "Hall", "ticket-ids": [value]}))
+    assert_error(r, 422, pointer="/data/attributes/ticket-ids")
+    # 5.0 is an integer to JSON Schema, and a ticket of five to the API
+    r = client.post("/v1/tickets", headers=auth(token), json=doc(
+        "ticket", {"name": "T", "quantity": 5.0}, {"event": ("event", event_id)}))
+    assert r.status_code == 201 and r.get_json()["data"]["attributes"]["quantity"] == 5
+
+
+def test_an_optional_relationship_sent_as_null_is_refused(client, db, spec):
+    """A badge design's event may be left out; `"event": null` read as left out, where
+    the document says a sent relationship is `{"data": {"type", "id"}}`."""
+    rel = spec["paths"]["/v1/badge-templates"]["post"]["requestBody"]["content"][
+        "application/vnd.api+json"]["schema"]["properties"]["data"]["properties"][
+        "relationships"]["properties"]["event"]
+    assert rel["type"] == "object" and not rel.get("nullable")
+    token = sign_up(client, "o@example.com")
+    body = doc("badge-template", {"name": "Plain", "template": {}})
+    body["data"]["relationships"] = {"event": None}
+    r = client.post("/v1/badge-templates", headers=auth(token), json=body)
+    assert_error(r, 422, "invalid_relationship", "/data/relationships/event")
+    assert client.get("/v1/badge-templates", headers=auth(token)).get_json()["data"] == []
+    del body["data"]["relationships"]
+    assert client.post("/v1/badge-templates", headers=auth(token), json=body).status_code \
+        == 201
