@@ -6,9 +6,11 @@ A decompression bomb is refused from its header, before a pixel is decoded."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import tempfile
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -108,7 +110,17 @@ def fit_within(image: ImageFile, w_mm: float, h_mm: float, folder: str) -> str:
 
 
 def _save_atomically(img: Image.Image, target: str, fmt: str, **options) -> None:
-    """Another process may read `target` the moment it exists (previews share crops)."""
-    tmp = f"{target}.{os.getpid()}.tmp"
-    img.save(tmp, fmt, **options)
-    os.replace(tmp, target)
+    """Another process may read `target` the moment it exists (previews share crops).
+    The temporary file is this call's own: two threads of one worker making the same
+    crop (a page's preview and its download at once) shared `<target>.<pid>.tmp`, and the
+    second's rename found it gone (a 500)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target),
+                               prefix=os.path.basename(target) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            img.save(out, fmt, **options)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
