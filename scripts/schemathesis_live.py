@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,18 +32,13 @@ from models.core.config import Config  # noqa: E402
 from models.core.db import Database  # noqa: E402
 from models.core.migrate import upgrade  # noqa: E402
 from tests.support.fuzz import make_fuzz_world  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 from tests.support.services import fresh_database, postgres_server  # noqa: E402
 from tests.support.speaker_identity import random_secret_key  # noqa: E402
 
 LOG = ROOT / "var" / "schemathesis-live.log"
 SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) \
     or "schemathesis"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed(config: Config) -> str:
