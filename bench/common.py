@@ -69,6 +69,18 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
+def named_pids(name: str) -> list[int]:
+    """The processes whose command name is `name` (Linux /proc), e.g. PostgreSQL's."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == name:
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
 def cpu_seconds(pids: Iterable[int]) -> float:
     """User + system CPU time the processes `pids` have used so far (Linux /proc); one that
     has exited counts nothing."""

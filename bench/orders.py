@@ -34,7 +34,7 @@ import requests
 import sqlalchemy as sa
 
 from bench.baseline_app import DDL
-from bench.common import cpu_seconds, group_pids, median, percentile
+from bench.common import cpu_seconds, group_pids, median, named_pids, percentile
 from models.core.migrate import upgrade
 from tests.support.processes import free_port, wait_until
 from tests.support.services import fresh_database, postgres_server
@@ -188,18 +188,6 @@ class Rounds:
             for s, n in r.statuses.items():
                 out.statuses[s] = out.statuses.get(s, 0) + n
         return out
-
-
-def named_pids(name: str) -> list[int]:
-    """The processes whose command name is `name` (Linux /proc), e.g. PostgreSQL's."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and (proc / "comm").read_text().strip() == name:
-                pids.append(int(proc.name))
-        except OSError:
-            continue
-    return pids
 
 
 class DatabaseBackends:
