@@ -10,10 +10,11 @@ Never twice: the intent is committed before the SMTP hand-over and checked on ev
 delivery (models/mail/intents.py); the outcome is committed right after it, in the
 next mail's intent transaction (or at the batch's end): whatever the batch size, at
 most the one mail whose hand-over was last is ever in doubt, and in doubt it is never
-resent. Deliveries come in batches over one SMTP connection kept open. SMTP
-refusals raise so the runtime retries with delay; after the last retry the mail is
-marked failed with the error. Mail that needs a verified address is `held` until the
-address is verified."""
+resent; nor is a mail whose connection dropped after its last byte, before the
+server's answer (it stays `sending`, with the error). Deliveries come in batches over
+one SMTP connection kept open. SMTP refusals raise so the runtime retries with delay;
+after the last retry the mail is marked failed with the error. Mail that needs a
+verified address is `held` until the address is verified."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from bus.consume import Delivery, Permanent
 from consumers.mail_kinds import KINDS as BASE_KINDS
 from consumers.mail_kinds import Outgoing
-from consumers.mailer import Mailer, SmtpMailer, SmtpSession
+from consumers.mailer import HandOverInDoubt, Mailer, SmtpMailer, SmtpSession
 from consumers.registry import Consumer
 from consumers.ticket_mail import TICKET_KINDS
 from consumers.tracking import wait_for_database
@@ -42,6 +43,7 @@ from models.mail.intents import (
     fail_mail,
     held_mails,
     hold_mail,
+    mark_mail_in_doubt,
     mark_mail_refused,
     mark_mail_sent,
 )
@@ -164,6 +166,13 @@ class MailSender:
             return
         try:
             self.mailer_for(uow.db.config).send(out.message(claim.mail_id))
+        except HandOverInDoubt as exc:
+            # the server may have taken it: left `sending`, never sent again (a resend
+            # is the buyer's or the organizer's, as a mail of its own)
+            mark_mail_in_doubt(uow, claim.mail_id, f"in doubt: {exc}")
+            log.error("%s: the hand-over to %s may have gone out (%s); not sending again",
+                      out.to.reference, out.to.recipient, exc)
+            return
         except Exception as exc:
             mark_mail_refused(uow, claim.mail_id, f"{type(exc).__name__}: {exc}")
             raise

@@ -18,7 +18,52 @@ TRUE = ("1", "true", "yes", "on")
 
 class Mailer(Protocol):
     def send(self, message: Message) -> None:
-        """Hand `message` to the mail system; raises on any refusal (caller retries)."""
+        """Hand `message` to the mail system; raises on any refusal (caller retries), and
+        `HandOverInDoubt` when the server may have taken it (caller must not retry)."""
+
+
+class HandOverInDoubt(smtplib.SMTPServerDisconnected):
+    """The message's last byte went out and the server's answer never came (the
+    connection dropped or timed out): the server may have taken the mail. Sending it
+    again could mail twice; the mail consumer records it and never resends."""
+
+
+class _TellsTheMessageEnd:
+    """An SMTP client that tells a connection lost before the DATA command's answer
+    (nothing taken: SMTPServerDisconnected, safe to retry) from one lost after the
+    message's end (HandOverInDoubt). Public smtplib methods only: `data` sends the
+    message through `send`, ending it with CRLF . CRLF, then reads the answer with
+    `getreply`."""
+
+    _message_out = False
+
+    def data(self, msg):  # noqa: ANN001, ANN201 - smtplib's signature
+        self._message_out = False
+        try:
+            return super().data(msg)
+        finally:
+            self._message_out = False
+
+    def send(self, s):  # noqa: ANN001, ANN201
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self._message_out = True
+
+    def getreply(self):  # noqa: ANN201
+        try:
+            return super().getreply()
+        except smtplib.SMTPServerDisconnected as exc:
+            if self._message_out:
+                raise HandOverInDoubt(f"no answer after the message was sent: {exc}") from exc
+            raise
+
+
+class _Client(_TellsTheMessageEnd, smtplib.SMTP):
+    pass
+
+
+class _SslClient(_TellsTheMessageEnd, smtplib.SMTP_SSL):
+    pass
 
 
 @dataclass(frozen=True)
@@ -42,11 +87,10 @@ class SmtpMailer:
         parts, starttls = self._parts()
         host = parts.hostname or "127.0.0.1"
         if parts.scheme == "smtps":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465,
-                                                    timeout=self.timeout,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = _SslClient(host, parts.port or 465, timeout=self.timeout,
+                                              context=ssl.create_default_context())
         else:
-            client = smtplib.SMTP(host, parts.port or 25, timeout=self.timeout)
+            client = _Client(host, parts.port or 25, timeout=self.timeout)
         try:
             client.ehlo()
             if parts.scheme == "smtp" and (starttls or parts.username):
@@ -70,9 +114,9 @@ class SmtpSession:
     is probed (NOOP) first and reopened if the server dropped it; after `per_connection`
     mails it is reopened (servers cap mails per connection). A failed send closes it
     (a server's refusal only resets it) and raises; it never resends here. The mail
-    consumer takes every raised send as refused, nothing went out, and retries it later:
-    a connection lost after the message's last byte and before the server's answer is
-    the one case where that could mail twice. Not thread-safe: one per consumer worker."""
+    consumer retries a refused mail later, but not one whose connection was lost after
+    the message's last byte and before the server's answer (HandOverInDoubt): the server
+    may have taken it. Not thread-safe: one per consumer worker."""
 
     def __init__(self, mailer: SmtpMailer, idle_check: float = 2.0,
                  per_connection: int = 100) -> None:

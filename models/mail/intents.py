@@ -178,6 +178,18 @@ def mark_mail_refused(outer: UnitOfWork, mail_id: int, error: str) -> None:
         uow.commit()
 
 
+def mark_mail_in_doubt(outer: UnitOfWork, mail_id: int, error: str) -> None:
+    """In its own transaction: the hand-over may have gone out (the server's answer never
+    came). The mail stays `sending`, so no delivery sends it again, with the error for
+    the operator (on SQLite, with the handler's transaction)."""
+    with side_unit(outer) as uow:
+        uow.session.execute(
+            update(Mail).where(Mail.id == mail_id, Mail.status == "sending")
+            .values(last_error=error[:MAX_ERROR], updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        uow.commit()
+
+
 def fail_mail(uow: UnitOfWork, to: Addressed, reason: str) -> None:
     """After the last retry, in the caller's transaction: the mail is `failed` with
     `reason` (a mail that was sent, or whose hand-over is in doubt, stays as it is)."""

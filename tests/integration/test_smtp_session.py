@@ -1,6 +1,7 @@
 """The mail consumer's SMTP connection, kept open across mails, against a real aiosmtpd
 server: one connection for many mails, reopened when the server dropped it, still usable
-after the server refused a mail."""
+after the server refused a mail; a connection lost after the message's end is told
+from one lost before it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from consumers.mail_kinds import badge_message
-from consumers.mailer import SmtpMailer, SmtpSession
+from consumers.mailer import HandOverInDoubt, SmtpMailer, SmtpSession
 from models.accounts.directory import Recipient
 from models.core.config import Config
 from tests.support.smtp import free_port
@@ -22,12 +23,21 @@ class Peers:
     def __init__(self) -> None:
         self.peers: list[tuple[str, int]] = []
         self.refuse = 0
+        self.drop_at: str | None = None  # "RCPT" or "DATA": drop the connection there
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802
+        if self.drop_at == "RCPT":
+            server.transport.abort()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd
         if self.refuse:
             self.refuse -= 1
             return "451 4.3.0 Try again later"
         self.peers.append(session.peer)
+        if self.drop_at == "DATA":
+            server.transport.abort()  # taken, and no answer
         return "250 OK"
 
 
@@ -80,3 +90,24 @@ def test_a_refused_mail_raises_and_the_connection_serves_the_next(server):
     session.send(_message(3))
     session.close()
     assert len(peers.peers) == 2 and len(set(peers.peers)) == 1
+
+
+def test_a_connection_lost_after_the_message_is_in_doubt_and_before_it_is_not(server):
+    """Lost after the message's last byte, the server may have taken it: HandOverInDoubt
+    (the consumer never resends it). Lost before (at RCPT), nothing was taken: a plain
+    disconnection, which the consumer retries. Either way the next mail reconnects."""
+    port, peers = server
+    session = SmtpSession(SmtpMailer(f"smtp://127.0.0.1:{port}"))
+    peers.drop_at = "DATA"
+    with pytest.raises(HandOverInDoubt):
+        session.send(_message(1))
+    assert len(peers.peers) == 1
+    peers.drop_at = "RCPT"
+    with pytest.raises(smtplib.SMTPServerDisconnected) as lost:
+        session.send(_message(2))
+    assert not isinstance(lost.value, HandOverInDoubt)
+    assert len(peers.peers) == 1
+    peers.drop_at = None
+    session.send(_message(3))
+    session.close()
+    assert len(peers.peers) == 2

@@ -1,7 +1,8 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, can refuse
-the first N messages with a temporary error, and can act on a message it has taken
-before it answers (`on_message`: e.g. SIGKILL the consumer that sent it, between the
-hand-over and anything that consumer could commit)."""
+the first N messages with a temporary error, can take a message and drop the connection
+without answering (`drop`), and can act on a message it has taken before it answers
+(`on_message`: e.g. SIGKILL the consumer that sent it, between the hand-over and
+anything that consumer could commit)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Inbox:
     # called with the message just taken (and kept), before the client gets its answer
     on_message: Callable[[EmailMessage], None] | None = None
     parse: bool = True  # False: keep each message's bytes (a bench counts, never reads)
+    drop: int = 0  # take this many messages, then drop the connection without answering
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
@@ -41,6 +43,10 @@ class Inbox:
             self.messages.append(message)
         if self.on_message is not None:
             self.on_message(message)
+        if self.drop > 0:
+            self.drop -= 1
+            server.transport.abort()  # the client waits for an answer that never comes
+            return "250 OK"  # written to a closed transport: never read
         if self.hold_s:
             await asyncio.sleep(self.hold_s)
         return "250 OK"

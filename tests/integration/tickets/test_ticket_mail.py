@@ -83,6 +83,30 @@ def test_a_consumer_killed_after_the_hand_over_does_not_mail_twice(
     assert _mails(db) == [("tickets", f"tickets:{sale.order_id}", "sending", 1)]
 
 
+def test_a_connection_lost_before_the_servers_answer_never_mails_twice(
+        client, db, consumer_db, smtp, sale):
+    """The server takes the message, then the connection drops before its answer: the
+    mail may have gone out, so it is not taken as refused and retried (the stdlib client
+    raised, and the retry mailed it again). It stays `sending` with the error, the
+    delivery is done, and a redelivery sends nothing."""
+    verify_address(client, "buyer@example.com")
+    sale.set_status(client, "completed")
+    [completed] = recorded(db, "order.completed")
+    smtp[1].drop = 1
+    handle(consumer_db, send_mail, [completed])  # no raise: nothing for the runtime to retry
+    handle(consumer_db, send_mail, [completed], consumer=None)  # a redelivery, untracked
+    assert len(smtp[1].messages) == 1
+    assert _mails(db) == [("tickets", f"tickets:{sale.order_id}", "sending", 1)]
+    state = _tickets_mail(client, sale)
+    assert state["status"] == "sending" and state["error"].startswith("in doubt:")
+    # the connection is opened again for the next mail, which goes out and is recorded
+    r = client.post(f"/v1/orders/{sale.identifier}/resend-tickets", headers=auth(sale.buyer))
+    assert r.status_code == 202
+    handle(consumer_db, send_mail, recorded(db, "order.tickets_requested"))
+    assert len(smtp[1].messages) == 2
+    assert [m[2] for m in _mails(db)] == ["sending", "sent"]
+
+
 def test_a_free_order_is_mailed_as_it_is_placed_and_an_unpaid_one_is_not(
         client, db, consumer_db, smtp, sale):
     verify_address(client, "buyer@example.com")
