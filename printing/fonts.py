@@ -16,7 +16,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-from printing.typefaces import Pages, add_face, pages_of
+from printing.typefaces import PAGE, Pages, add_face, pages_of
 
 TRUETYPE, OPENTYPE = "/usr/share/fonts/truetype", "/usr/share/fonts/opentype"
 # face → (regular, bold); each from a Debian package named in scripts/system-deps.sh.
@@ -40,6 +40,11 @@ FALLBACKS = {
                f"{TRUETYPE}/droid/DroidSansFallbackFull.ttf"),
     "fb-dejavu": (f"{TRUETYPE}/dejavu/DejaVuSans.ttf", f"{TRUETYPE}/dejavu/DejaVuSans-Bold.ttf"),
 }
+# Fallbacks too large to subset for each document (DroidSansFallbackFull: 49,000 glyphs,
+# ~370 ms a subset): a document that is not shaped reads them cut to each 128-character
+# page its text uses, a face of its own per page, every glyph of it embedded, so each
+# page's font objects are made once a process (printing/typefaces.py, fontobjects.py).
+PAGED = frozenset({"fb-cjk"})
 # Scripts whose letters change shape or order: these texts go through HarfBuzz.
 _SHAPED = ("ARABIC", "DEVANAGARI", "HEBREW", "BENGALI", "TAMIL", "THAI")
 
@@ -92,13 +97,17 @@ class FontBook:
         self.pdf, self.added, self.chain = pdf, set(), ()
         shaped = chars is None or needs_shaping(chars)
         self.pages: Pages = None if shaped else pages_of(chars)
+        self.paged = not shaped  # glyph ids from a cut face: never for HarfBuzz
 
-    def _add(self, family: str, paths: tuple[str, str], bold: bool) -> None:
+    def _add(self, family: str, paths: tuple[str, str], bold: bool,
+             page: int | None = None) -> str:
         # One style at a time: a face costs its parse (once a process) and its subset.
-        key = (family, bold)
-        if key not in self.added:
-            add_face(self.pdf, family, "B" if bold else "", paths[bold], self.pages)
-            self.added.add(key)
+        name = family if page is None else f"{family}@{page}"
+        if (name, bold) not in self.added:
+            add_face(self.pdf, name, "B" if bold else "", paths[bold],
+                     self.pages if page is None else frozenset({page}))
+            self.added.add((name, bold))
+        return name
 
     def use(self, face: str, bold: bool, size: float, text: str) -> None:
         if self.pages is not None and not (pages_of(text) or {-1}) <= self.pages:
@@ -111,10 +120,15 @@ class FontBook:
             if not left:
                 break
             cmap = _cmap(paths[0])
-            if any(ord(ch) in cmap for ch in left):
-                self._add(family, paths, bold)
-                chain.append(family)
-                left = {ch for ch in left if ord(ch) not in cmap}
+            covered = {ch for ch in left if ord(ch) in cmap}
+            if not covered:
+                continue
+            if family in PAGED and self.paged:
+                for page in sorted({ord(ch) // PAGE for ch in covered}):
+                    chain.append(self._add(family, paths, bold, page))
+            else:
+                chain.append(self._add(family, paths, bold))
+            left -= covered
         if tuple(chain) != self.chain:
             self.pdf.set_fallback_fonts(chain, exact_match=False)
             self.chain = tuple(chain)

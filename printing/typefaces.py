@@ -54,17 +54,34 @@ def pages_of(chars: Iterable[str]) -> Pages:
     return frozenset(code // PAGE for code in codes | {0x20})
 
 
-@functools.lru_cache(maxsize=64)
+BLOCK = 16  # pages: a large face's page is cut from its block's cut, not from the face
+
+
+def _block(pages: frozenset[int]) -> frozenset[int] | None:
+    """The block of BLOCK pages holding every page of `pages`, when they are past
+    CUT_RANGES (a CJK face's) and are not that whole block already."""
+    blocks = {p // BLOCK for p in pages}
+    if len(blocks) != 1 or min(pages) * PAGE < CUT_RANGES[-1].stop:
+        return None  # (CUT_RANGES' pages are cut from the face: a handful, made once)
+    block = frozenset(range(min(blocks) * BLOCK, (min(blocks) + 1) * BLOCK))
+    return None if pages == block else block
+
+
+@functools.lru_cache(maxsize=512)
 def source(path: str, pages: Pages = None) -> bytes:
     """The font file at `path` without DROPPED tables; with `pages`, only the glyphs of
-    the characters on those pages (and the glyphs they are built from)."""
+    the characters on those pages (and the glyphs they are built from). A CJK page is
+    cut from its block's cut (2,048 characters), which is cut once from the face (49,000
+    glyphs: ~0.5 s a cut, ~20 ms from the block)."""
     if pages is None:
         font = TTFont(path, lazy=True, recalcTimestamp=False)
         for tag in DROPPED:
             if tag in font:
                 del font[tag]
     else:
-        font = TTFont(io.BytesIO(source(path)), recalcTimestamp=False)
+        past = max(pages) * PAGE >= CUT_RANGES[-1].stop  # a large face's: read lazily
+        font = TTFont(io.BytesIO(source(path, _block(pages))), recalcTimestamp=False,
+                      lazy=True if past else None)
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True,
                                    glyph_names=True, hinting=True, name_IDs=["*"],
                                    name_languages=["*"], notdef_glyph=True,

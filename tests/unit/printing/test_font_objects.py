@@ -56,16 +56,27 @@ def test_a_cut_face_is_built_once_then_copied(monkeypatch):
     assert built == first  # and not again
 
 
-def test_a_face_not_cut_is_built_by_fpdf2_each_time(monkeypatch):
+def test_a_face_not_cut_is_built_by_fpdf2_each_time_and_a_cjk_page_once(monkeypatch):
+    """A CJK name: the Latin faces are not cut (their subsets differ by name) and are
+    built each time; the CJK fallback is cut per 128-character page (printing/fonts.py),
+    and a page met before is not built again."""
     monkeypatch.setattr(fontobjects, "_kept", {})
     built = []
     ORIGINAL = fontobjects._ORIGINAL  # noqa: SLF001, N806
     monkeypatch.setattr(fontobjects, "_ORIGINAL",
                         lambda p, *a: built.extend(p.fpdf.fonts) or ORIGINAL(p, *a))
-    _pdf(["山田 太郎"])  # CJK: the faces are not cut, their subsets differ by name
-    count = len(built)
+
+    def pages(name: str) -> set[str]:
+        return {f"fb-cjk@{ord(ch) // 128}B" for ch in name if not ch.isspace()}
+
+    _pdf(["山田 太郎"])
+    first = list(built)
+    uncut = [key for key in first if "@" not in key]
+    assert uncut and {key for key in first if "@" in key} == pages("山田太郎")
     _pdf(["山田 花子"])
-    assert count and len(built) == 2 * count
+    second = built[len(first):]
+    assert [key for key in second if "@" not in key] == uncut  # built again
+    assert {key for key in second if "@" in key} == pages("花子") - pages("山田太郎")
 
 
 def test_the_fpdf2_internals_the_kept_objects_rely_on_are_there():
