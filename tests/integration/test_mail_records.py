@@ -88,3 +88,33 @@ def test_a_verification_mail_is_sent_once_whatever_the_redeliveries(db, consumer
     [sent] = recorded(db, "mail.sent")
     assert (sent.data["kind"], sent.data["reference"]) == (
         "verification", f"verification:{user.id}")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_db(request, db, base_config, smtp, tmp_path):
+    """The mail consumer's database on PostgreSQL (intents commit aside) or on SQLite
+    (`make run`'s: the intent joins the handler's transaction)."""
+    if request.param == "postgresql":
+        database = Database(base_config.with_(smtp_url=smtp[0]))
+    else:
+        url = f"sqlite:///{tmp_path / 'mail.db'}"
+        upgrade(url)
+        database = Database(base_config.with_(database_url=url, smtp_url=smtp[0]))
+    yield database
+    database.dispose()
+
+
+def test_a_hand_over_in_doubt_stays_sending_and_is_not_sent_again(any_db, smtp):
+    """The server takes the verification mail and the connection drops before its
+    answer: the mail stays `sending` with the error on either database, the delivery is
+    done (nothing raised for a retry), and a redelivery sends nothing."""
+    user = create_user(any_db, "eve@example.com", "password123")
+    [signed_up] = recorded(any_db, "user.signed_up")
+    smtp[1].drop = 1
+    handle(any_db, send_mail, [signed_up])
+    handle(any_db, send_mail, [signed_up], consumer=None)
+    assert len(smtp[1].messages) == 1
+    assert _mail_rows(any_db) == [("verification", f"verification:{user.id}", "sending", 1)]
+    with any_db.engine.connect() as conn:
+        error = conn.execute(sa.text("SELECT last_error FROM mails")).scalar_one()
+    assert error.startswith("in doubt:")
